@@ -1,0 +1,122 @@
+/**
+ * The event store port. Semantics follow EventStoreDB's model so that the SQLite adapter (embedded
+ * default) and the EventStoreDB adapter (distributed) are interchangeable; the contract suite in
+ * `contract/` is the executable definition of this file.
+ */
+
+/** `bigint` n = the stream's last revision must be exactly n (revisions start at 0). */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  source?: 'api' | 'incoming-webhook' | 'cli' | 'system';
+  [key: string]: unknown;
+}
+
+export interface NewEvent<T extends string = string, D = unknown> {
+  /** UUID; generated when absent. */
+  id?: string;
+  type: T;
+  data: D;
+  metadata?: EventMetadata;
+}
+
+export interface RecordedEvent<T extends string = string, D = any> {
+  id: string;
+  streamName: string;
+  revision: bigint;
+  /** Global position in `$all`: unique, strictly increasing, not necessarily contiguous. */
+  position: bigint;
+  type: T;
+  data: D;
+  metadata: EventMetadata;
+  created: Date;
+}
+
+export interface AppendResult {
+  /** Revision of the last event written. */
+  nextExpectedRevision: bigint;
+  /** Global position of the last event written. */
+  position: bigint;
+}
+
+export type Direction = 'forwards' | 'backwards';
+
+export interface ReadStreamOptions {
+  direction?: Direction;
+  /** Forwards: revisions >= from. Backwards: revisions <= from, newest first. Default start/end. */
+  fromRevision?: bigint | 'start' | 'end';
+  maxCount?: number;
+}
+
+export interface AllFilter {
+  /** Stream name starts with any of these (case-sensitive). */
+  streamPrefixes?: string[];
+  /** Event type equals any of these. */
+  eventTypes?: string[];
+}
+
+export interface ReadAllOptions {
+  direction?: Direction;
+  /** Forwards: positions >= from (inclusive). Backwards: positions < from (exclusive). */
+  fromPosition?: bigint | 'start' | 'end';
+  maxCount?: number;
+  filter?: AllFilter;
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive: delivers events strictly after this position. Default 'start'. */
+  fromPosition?: bigint | 'start' | 'end';
+  filter?: AllFilter;
+}
+
+/**
+ * A catch-up subscription: iterate it to receive events in `$all` order, first the history after
+ * `fromPosition`, then live events, with no gap and no duplicate. `caughtUp` resolves once the
+ * history has been delivered. `close()` ends the iteration.
+ */
+export interface EventSubscription extends AsyncIterable<RecordedEvent> {
+  readonly caughtUp: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  readonly kind: 'sqlite' | 'eventstoredb';
+  appendToStream(
+    streamName: string,
+    events: NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
+  /** A missing stream reads as empty. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribeToAll(options?: SubscribeToAllOptions): EventSubscription;
+  /** Cheap liveness probe for /health. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ActualRevision = bigint | 'no_stream';
+
+/** Thrown by appendToStream when the expected revision does not hold. */
+export class WrongExpectedRevisionError extends Error {
+  readonly code = 'wrong_expected_revision';
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: ActualRevision,
+  ) {
+    super(`wrong expected revision on ${streamName}: expected ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** True when `event` passes `filter` (empty lists mean no constraint). */
+export function matchesFilter(event: { streamName: string; type: string }, filter?: AllFilter): boolean {
+  if (!filter) return true;
+  const { streamPrefixes, eventTypes } = filter;
+  if (streamPrefixes?.length && !streamPrefixes.some((p) => event.streamName.startsWith(p))) return false;
+  if (eventTypes?.length && !eventTypes.includes(event.type)) return false;
+  return true;
+}
