@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { type EventStore, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../event-store.port.js';
+
+export interface EventStoreFixture {
+  store: EventStore;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The executable definition of the event store port: every adapter runs this suite unchanged.
+ * Streams get unique names per test so the suite also runs against a shared, non-empty server.
+ */
+export function eventStoreContract(name: string, factory: () => Promise<EventStoreFixture>): void {
+  describe(`event store contract: ${name}`, () => {
+    let fixture: EventStoreFixture;
+    let store: EventStore;
+    beforeAll(async () => {
+      fixture = await factory();
+      store = fixture.store;
+    });
+    afterAll(async () => {
+      await fixture?.cleanup();
+    });
+
+    const unique = (category = 'test') => `${category}${randomUUID().replaceAll('-', '').slice(0, 12)}-${randomUUID()}`;
+    const ev = (type: string, n: number): NewEvent => ({ type, data: { n }, metadata: { correlationId: `c${n}` } });
+
+    describe('append', () => {
+      it('starts revisions at 0 and returns the position of the last event', async () => {
+        const s = unique();
+        const r1 = await store.appendToStream(s, [ev('A', 1), ev('B', 2)], { expectedRevision: 'no_stream' });
+        expect(r1.nextExpectedRevision).toBe(1n);
+        const read = await store.readStream(s);
+        expect(read.map((e) => e.revision)).toEqual([0n, 1n]);
+        expect(read[1].position).toBe(r1.position);
+        expect(read[0].position < read[1].position).toBe(true);
+      });
+
+      it('keeps type, data, metadata and id', async () => {
+        const s = unique();
+        const id = randomUUID();
+        await store.appendToStream(s, [{ id, type: 'Thing', data: { a: 'x', nested: { b: [1, 2] } }, metadata: { correlationId: 'cid', source: 'api' } }]);
+        const [e] = await store.readStream(s);
+        expect(e).toMatchObject({ id, streamName: s, type: 'Thing', data: { a: 'x', nested: { b: [1, 2] } } });
+        expect(e.metadata).toMatchObject({ correlationId: 'cid', source: 'api' });
+        expect(e.created).toBeInstanceOf(Date);
+        expect(Math.abs(e.created.getTime() - Date.now())).toBeLessThan(60_000);
+      });
+
+      it('no_stream: succeeds on a new stream, conflicts on an existing one', async () => {
+        const s = unique();
+        await store.appendToStream(s, [ev('A', 1)], { expectedRevision: 'no_stream' });
+        const err = await store.appendToStream(s, [ev('A', 2)], { expectedRevision: 'no_stream' }).catch((e) => e);
+        expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(err).toMatchObject({ streamName: s, actual: 0n });
+      });
+
+      it('stream_exists: conflicts on a missing stream, succeeds on an existing one', async () => {
+        const s = unique();
+        const err = await store.appendToStream(s, [ev('A', 1)], { expectedRevision: 'stream_exists' }).catch((e) => e);
+        expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(err).toMatchObject({ actual: 'no_stream' });
+        await store.appendToStream(s, [ev('A', 1)]);
+        const r = await store.appendToStream(s, [ev('A', 2)], { expectedRevision: 'stream_exists' });
+        expect(r.nextExpectedRevision).toBe(1n);
+      });
+
+      it('exact revision: succeeds when it matches, conflicts with the actual revision otherwise', async () => {
+        const s = unique();
+        await store.appendToStream(s, [ev('A', 1), ev('A', 2)]);
+        const ok = await store.appendToStream(s, [ev('A', 3)], { expectedRevision: 1n });
+        expect(ok.nextExpectedRevision).toBe(2n);
+        const err = await store.appendToStream(s, [ev('A', 4)], { expectedRevision: 1n }).catch((e) => e);
+        expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(err).toMatchObject({ expected: 1n, actual: 2n });
+        const missing = await store.appendToStream(unique(), [ev('A', 1)], { expectedRevision: 0n }).catch((e) => e);
+        expect(missing).toMatchObject({ actual: 'no_stream' });
+      });
+
+      it('any: always appends', async () => {
+        const s = unique();
+        await store.appendToStream(s, [ev('A', 1)], { expectedRevision: 'any' });
+        const r = await store.appendToStream(s, [ev('A', 2)], { expectedRevision: 'any' });
+        expect(r.nextExpectedRevision).toBe(1n);
+      });
+
+      it('a refused append writes nothing', async () => {
+        const s = unique();
+        await store.appendToStream(s, [ev('A', 1)]);
+        await store.appendToStream(s, [ev('A', 2), ev('A', 3)], { expectedRevision: 5n }).catch(() => undefined);
+        expect((await store.readStream(s)).map((e) => e.data.n)).toEqual([1]);
+      });
+
+      it('of concurrent appends at the same expected revision, exactly one wins', async () => {
+        const s = unique();
+        await store.appendToStream(s, [ev('A', 0)]);
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => store.appendToStream(s, [ev('A', i + 1)], { expectedRevision: 0n })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results.filter((r) => r.status === 'rejected')) {
+          expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+        }
+        expect(await store.readStream(s)).toHaveLength(2);
+      });
+    });
+
+    describe('read a stream', () => {
+      let s: string;
+      beforeAll(async () => {
+        s = unique();
+        await store.appendToStream(s, [0, 1, 2, 3, 4].map((n) => ev('N', n)));
+      });
+
+      it('forwards from the start, from a revision, with a max count', async () => {
+        expect((await store.readStream(s)).map((e) => e.data.n)).toEqual([0, 1, 2, 3, 4]);
+        expect((await store.readStream(s, { fromRevision: 2n })).map((e) => e.data.n)).toEqual([2, 3, 4]);
+        expect((await store.readStream(s, { fromRevision: 1n, maxCount: 2 })).map((e) => e.data.n)).toEqual([1, 2]);
+      });
+
+      it('backwards from the end and from a revision', async () => {
+        expect((await store.readStream(s, { direction: 'backwards' })).map((e) => e.data.n)).toEqual([4, 3, 2, 1, 0]);
+        expect((await store.readStream(s, { direction: 'backwards', fromRevision: 2n })).map((e) => e.data.n)).toEqual([2, 1, 0]);
+        expect((await store.readStream(s, { direction: 'backwards', maxCount: 1 })).map((e) => e.data.n)).toEqual([4]);
+      });
+
+      it('a missing stream reads as empty', async () => {
+        expect(await store.readStream(unique())).toEqual([]);
+        expect(await store.readStream(unique(), { direction: 'backwards' })).toEqual([]);
+      });
+    });
+
+    describe('read $all', () => {
+      const category = `all${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+      let first: bigint;
+      let written: RecordedEvent[];
+      beforeAll(async () => {
+        const a = `${category}a-1`;
+        const b = `${category}b-1`;
+        const r1 = await store.appendToStream(a, [ev('Alpha', 1), ev('Beta', 2)]);
+        await store.appendToStream(b, [ev('Alpha', 3)]);
+        await store.appendToStream(a, [ev('Gamma', 4)]);
+        const firstOfA = await store.readStream(a, { maxCount: 1 });
+        first = firstOfA[0].position;
+        expect(first < r1.position).toBe(true);
+        written = await store.readAll({ fromPosition: first, filter: { streamPrefixes: [category] } });
+      });
+
+      it('forwards from a position is inclusive and in write order', async () => {
+        expect(written.map((e) => e.data.n)).toEqual([1, 2, 3, 4]);
+        for (let i = 1; i < written.length; i++) expect(written[i - 1].position < written[i].position).toBe(true);
+        const fromSecond = await store.readAll({ fromPosition: written[1].position, filter: { streamPrefixes: [category] } });
+        expect(fromSecond.map((e) => e.data.n)).toEqual([2, 3, 4]);
+      });
+
+      it('backwards from a position is exclusive, newest first', async () => {
+        const back = await store.readAll({ direction: 'backwards', fromPosition: written[3].position, filter: { streamPrefixes: [category] } });
+        expect(back.map((e) => e.data.n)).toEqual([3, 2, 1]);
+        const newest = await store.readAll({ direction: 'backwards', maxCount: 1 });
+        expect(newest).toHaveLength(1);
+      });
+
+      it('filters by stream prefix', async () => {
+        const onlyB = await store.readAll({ fromPosition: first, filter: { streamPrefixes: [`${category}b-`] } });
+        expect(onlyB.map((e) => e.data.n)).toEqual([3]);
+        const both = await store.readAll({ fromPosition: first, filter: { streamPrefixes: [`${category}b-`, `${category}a-`] } });
+        expect(both.map((e) => e.data.n)).toEqual([1, 2, 3, 4]);
+      });
+
+      it('filters by event type, alone and with a prefix', async () => {
+        const alphas = await store.readAll({ fromPosition: first, filter: { eventTypes: ['Alpha'] } });
+        expect(alphas.filter((e) => e.streamName.startsWith(category)).map((e) => e.data.n)).toEqual([1, 3]);
+        const mixed = await store.readAll({ fromPosition: first, filter: { streamPrefixes: [category], eventTypes: ['Gamma', 'Beta'] } });
+        expect(mixed.map((e) => e.data.n)).toEqual([2, 4]);
+      });
+
+      it('maxCount counts events returned', async () => {
+        const two = await store.readAll({ fromPosition: first, maxCount: 2, filter: { streamPrefixes: [category], eventTypes: ['Alpha', 'Gamma'] } });
+        expect(two.map((e) => e.data.n)).toEqual([1, 3]);
+      });
+    });
+
+    describe('catch-up subscription', () => {
+      it('delivers history after the position (exclusive), then live events, with no gap and no duplicate', async () => {
+        const category = `sub${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+        const stream = (i: number) => `${category}-${i % 3}`;
+        const before = 40;
+        const during = 60;
+        for (let i = 0; i < before; i++) await store.appendToStream(stream(i), [ev('Tick', i)]);
+        const [firstEvent] = await store.readAll({ filter: { streamPrefixes: [category] }, maxCount: 1 });
+
+        const sub = store.subscribeToAll({ fromPosition: firstEvent.position, filter: { streamPrefixes: [category] } });
+        const seen: number[] = [];
+        const positions: bigint[] = [];
+        let liveSeen = false;
+        const consumer = (async () => {
+          for await (const e of sub) {
+            seen.push(e.data.n);
+            positions.push(e.position);
+            if (seen.length === before - 1 + during) break;
+          }
+        })();
+        // Appends continue while the subscription catches up and after it has gone live.
+        const writer = (async () => {
+          for (let i = before; i < before + during; i++) {
+            await store.appendToStream(stream(i), [ev('Tick', i)]);
+            if (i === before + during / 2) {
+              await sub.caughtUp;
+              liveSeen = true;
+            }
+          }
+        })();
+        await Promise.all([writer, consumer]);
+        await sub.close();
+        expect(liveSeen).toBe(true);
+        expect(seen).toEqual(Array.from({ length: before - 1 + during }, (_, i) => i + 1));
+        for (let i = 1; i < positions.length; i++) expect(positions[i - 1] < positions[i]).toBe(true);
+      });
+
+      it('from start delivers the first event; from end only new ones; type filter applies', async () => {
+        const category = `sube${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+        await store.appendToStream(`${category}-1`, [ev('Old', 1)]);
+        const fromEnd = store.subscribeToAll({ fromPosition: 'end', filter: { streamPrefixes: [category] } });
+        const fromStart = store.subscribeToAll({ fromPosition: 'start', filter: { streamPrefixes: [category], eventTypes: ['Old', 'New'] } });
+        await fromEnd.caughtUp;
+        await store.appendToStream(`${category}-1`, [ev('Skipped', 2), ev('New', 3)]);
+        const take = async (sub: AsyncIterable<RecordedEvent>, n: number) => {
+          const out: number[] = [];
+          for await (const e of sub) {
+            out.push(e.data.n);
+            if (out.length === n) break;
+          }
+          return out;
+        };
+        expect(await take(fromEnd, 2)).toEqual([2, 3]);
+        expect(await take(fromStart, 2)).toEqual([1, 3]);
+        await fromEnd.close();
+        await fromStart.close();
+      });
+
+      it('close() ends the iteration', async () => {
+        const sub = store.subscribeToAll({ fromPosition: 'end' });
+        await sub.caughtUp;
+        const done = (async () => {
+          let count = 0;
+          for await (const _ of sub) count++;
+          return count;
+        })();
+        await sub.close();
+        await expect(done).resolves.toBeGreaterThanOrEqual(0);
+      });
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

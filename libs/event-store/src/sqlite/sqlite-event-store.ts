@@ -1,0 +1,250 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  type AllFilter,
+  type AppendResult,
+  type EventStore,
+  type EventSubscription,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  WrongExpectedRevisionError,
+} from '../event-store.port.js';
+import { EVENT_STORE_SCHEMA } from './schema.js';
+import { SqliteSubscription } from './sqlite-subscription.js';
+
+interface EventRow {
+  position: number | bigint;
+  id: string;
+  stream: string;
+  revision: number | bigint;
+  type: string;
+  data: string;
+  metadata: string;
+  created: number;
+}
+
+export interface SqliteEventStoreOptions {
+  /** How often a live subscription looks for events appended by another process (ms). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The embedded event store: one SQLite file (WAL), shared with the read store and the queue.
+ * better-sqlite3 is synchronous, so an append is atomic with respect to this process without locks;
+ * BEGIN IMMEDIATE makes it so against other processes on the same file too.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite' as const;
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly statements;
+  private closed = false;
+
+  static open(filename: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    const db = new Database(filename);
+    return new SqliteEventStore(db, options, true);
+  }
+
+  /** Uses a connection owned by someone else (the embedded engine shares one file). */
+  static onDatabase(db: Database.Database, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    return new SqliteEventStore(db, options, false);
+  }
+
+  private constructor(
+    readonly db: Database.Database,
+    private readonly options: SqliteEventStoreOptions,
+    private readonly ownsDb: boolean,
+  ) {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable against process crashes in WAL mode; FULL adds an fsync per commit for
+    // power loss. We choose FULL: an acknowledged command must survive the machine going down.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.defaultSafeIntegers(true);
+    db.exec(EVENT_STORE_SCHEMA);
+    this.appended.setMaxListeners(0);
+    this.statements = {
+      streamRevision: db.prepare<[string], { revision: bigint }>('SELECT revision FROM streams WHERE name = ?'),
+      upsertStream: db.prepare('INSERT INTO streams (name, revision) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET revision = excluded.revision'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      lastPosition: db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events'),
+    };
+  }
+
+  async appendToStream(
+    streamName: string,
+    events: NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    const result = this.appendSync(streamName, events, options.expectedRevision ?? 'any');
+    if (events.length > 0) this.appended.emit('append', result.position);
+    return result;
+  }
+
+  private appendSync(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
+    const { streamRevision, upsertStream, insertEvent, lastPosition } = this.statements;
+    const tx = this.db.transaction((): AppendResult => {
+      const current = streamRevision.get(streamName)?.revision;
+      checkExpected(streamName, expected, current);
+      if (events.length === 0) {
+        return {
+          nextExpectedRevision: current ?? -1n,
+          position: lastPosition.get()?.position ?? 0n,
+        };
+      }
+      let revision = current ?? -1n;
+      let position = 0n;
+      const now = Date.now();
+      for (const event of events) {
+        revision += 1n;
+        const info = insertEvent.run(
+          event.id ?? randomUUID(),
+          streamName,
+          revision,
+          event.type,
+          JSON.stringify(event.data ?? {}),
+          JSON.stringify(event.metadata ?? {}),
+          now,
+        );
+        position = BigInt(info.lastInsertRowid);
+      }
+      upsertStream.run(streamName, revision);
+      return { nextExpectedRevision: revision, position };
+    });
+    return tx.immediate();
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
+    const limit = limitOf(options.maxCount);
+    let rows: EventRow[];
+    if (backwards) {
+      const upTo = from === 'end' ? Number.MAX_SAFE_INTEGER : from === 'start' ? 0n : from;
+      rows = this.db
+        .prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?')
+        .all(streamName, upTo, limit) as EventRow[];
+    } else {
+      if (from === 'end') return [];
+      const start = from === 'start' ? 0n : from;
+      rows = this.db
+        .prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?')
+        .all(streamName, start, limit) as EventRow[];
+    }
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.readAllSync(options);
+  }
+
+  /** Exposed to the subscription, which pages through `$all` with it. */
+  readAllSync(options: ReadAllOptions): RecordedEvent[] {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromPosition ?? (backwards ? 'end' : 'start');
+    const limit = limitOf(options.maxCount);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (backwards) {
+      if (from === 'start') return [];
+      if (from !== 'end') {
+        where.push('position < ?');
+        params.push(from);
+      }
+    } else {
+      if (from === 'end') return [];
+      if (from !== 'start') {
+        where.push('position >= ?');
+        params.push(from);
+      }
+    }
+    addFilter(where, params, options.filter);
+    const sql =
+      `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` +
+      `ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
+    params.push(limit);
+    return (this.db.prepare(sql).all(...params) as EventRow[]).map(toRecorded);
+  }
+
+  lastPositionSync(): bigint {
+    return this.statements.lastPosition.get()?.position ?? 0n;
+  }
+
+  snapshot<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): EventSubscription {
+    this.assertOpen();
+    const subscription = new SqliteSubscription(this, this.appended, options, this.options.pollIntervalMs ?? 250, () =>
+      this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.ownsDb) this.db.close();
+  }
+
+  private assertOpen() {
+    if (this.closed) throw new Error('event store is closed');
+  }
+}
+
+function checkExpected(streamName: string, expected: ExpectedRevision, current: bigint | undefined) {
+  const actual = current ?? 'no_stream';
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current === undefined) ||
+    (expected === 'stream_exists' && current !== undefined) ||
+    (typeof expected === 'bigint' && current === expected);
+  if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
+}
+
+function addFilter(where: string[], params: unknown[], filter?: AllFilter) {
+  if (filter?.streamPrefixes?.length) {
+    // substr() compares bytes exactly, where LIKE would need escaping and is case-insensitive.
+    where.push('(' + filter.streamPrefixes.map(() => 'substr(stream, 1, length(?1)) = ?1'.replaceAll('?1', '?')).join(' OR ') + ')');
+    for (const p of filter.streamPrefixes) params.push(p, p);
+  }
+  if (filter?.eventTypes?.length) {
+    where.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
+    params.push(...filter.eventTypes);
+  }
+}
+
+function limitOf(maxCount: number | undefined): number {
+  return maxCount === undefined ? -1 : Math.max(0, maxCount);
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    streamName: row.stream,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    created: new Date(Number(row.created)),
+  };
+}
