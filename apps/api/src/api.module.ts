@@ -1,0 +1,84 @@
+import { type DynamicModule, Module, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { EventStore } from '../../../libs/event-store/src/event-store.port.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { Lookups } from './shared/lookups.js';
+import { Reservations } from './shared/reservations.js';
+import { StreamRunner } from './shared/stream-runner.js';
+import { API_OPTIONS, type ApiOptions, EVENT_STORE } from './shared/tokens.js';
+import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
+import { DecideConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
+import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
+import { ChangePartnerStatusHandler } from './use-cases/change-partner-status/change-partner-status.handler.js';
+import { CreateConversionTriggerController } from './use-cases/create-conversion-trigger/create-conversion-trigger.controller.js';
+import { CreateConversionTriggerHandler } from './use-cases/create-conversion-trigger/create-conversion-trigger.handler.js';
+import { CreateCustomerController } from './use-cases/create-customer/create-customer.controller.js';
+import { CreateCustomerHandler } from './use-cases/create-customer/create-customer.handler.js';
+import { CreatePartnerController } from './use-cases/create-partner/create-partner.controller.js';
+import { CreatePartnerHandler } from './use-cases/create-partner/create-partner.handler.js';
+import { CreateProgramController } from './use-cases/create-program/create-program.controller.js';
+import { CreateProgramHandler } from './use-cases/create-program/create-program.handler.js';
+import { Attributor } from './use-cases/create-transaction/attribute.js';
+import { CreateTransactionController } from './use-cases/create-transaction/create-transaction.controller.js';
+import { CreateTransactionHandler } from './use-cases/create-transaction/create-transaction.handler.js';
+import { DenyConversionController } from './use-cases/deny-conversion/deny-conversion.controller.js';
+import { RefundTransactionController } from './use-cases/refund-transaction/refund-transaction.controller.js';
+import { RefundTransactionHandler } from './use-cases/refund-transaction/refund-transaction.handler.js';
+import { UpdatePartnerDetailsController } from './use-cases/update-partner-details/update-partner-details.controller.js';
+import { UpdatePartnerDetailsHandler } from './use-cases/update-partner-details/update-partner-details.handler.js';
+
+/** Closes the event store after the HTTP server has drained its in-flight requests. */
+@Injectable()
+class EventStoreLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async onApplicationShutdown() {
+    await this.store.close();
+  }
+}
+
+export interface ApiModuleOptions extends ApiOptions {
+  eventStore: EventStore;
+}
+
+/** The command side of the HTTP API: one controller and one handler per use case. */
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiModuleOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [
+        CreateProgramController,
+        CreatePartnerController,
+        UpdatePartnerDetailsController,
+        ChangePartnerStatusController,
+        CreateCustomerController,
+        CreateTransactionController,
+        ApproveConversionController,
+        DenyConversionController,
+        RefundTransactionController,
+        CreateConversionTriggerController,
+      ],
+      providers: [
+        { provide: EVENT_STORE, useValue: options.eventStore },
+        { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
+        EventStoreLifecycle,
+        StreamRunner,
+        Lookups,
+        Reservations,
+        Attributor,
+        AuthGuard,
+        CreateProgramHandler,
+        CreatePartnerHandler,
+        UpdatePartnerDetailsHandler,
+        ChangePartnerStatusHandler,
+        CreateCustomerHandler,
+        CreateTransactionHandler,
+        DecideConversionHandler,
+        RefundTransactionHandler,
+        CreateConversionTriggerHandler,
+      ],
+      exports: [EVENT_STORE],
+    };
+  }
+}

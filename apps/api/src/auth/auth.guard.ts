@@ -1,0 +1,56 @@
+import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { Lookups } from '../shared/lookups.js';
+import { API_OPTIONS, type ApiOptions } from '../shared/tokens.js';
+import { hashKey, programIdOfKey, sameSecret } from './api-keys.js';
+
+export type Principal = { role: 'admin' } | { role: 'program'; programId: string };
+export const ADMIN_ONLY = 'partner-ledger:admin-only';
+/** Routes only the admin key may call (creating programs). */
+export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/**
+ * Bearer keys: the admin key reaches everything; a program's key reaches only routes under its own
+ * `/programs/:pid`. Unknown programs answer 404 only to callers allowed to see them.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    @Inject(API_OPTIONS) private readonly options: ApiOptions,
+    private readonly lookups: Lookups,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const principal = await this.authenticate(request.headers.authorization);
+    request.principal = principal;
+    const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [context.getHandler(), context.getClass()]);
+    if (principal.role === 'admin') return true;
+    if (adminOnly) throw new ForbiddenException({ code: 'admin_key_required', message: 'this route needs the admin key' });
+    const pid = (request.params as Record<string, string> | undefined)?.pid;
+    if (pid !== undefined && pid !== principal.programId) {
+      throw new ForbiddenException({ code: 'forbidden_program', message: "this key does not reach that program" });
+    }
+    return true;
+  }
+
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    const key = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    if (!key) throw new UnauthorizedException({ code: 'missing_api_key', message: 'send Authorization: Bearer <api key>' });
+    if (sameSecret(key, this.options.adminApiKey)) return { role: 'admin' };
+    const programId = programIdOfKey(key);
+    const program = programId ? await this.lookups.program(programId) : null;
+    if (!program || !sameSecret(hashKey(key), program.apiKeyHash)) {
+      throw new UnauthorizedException({ code: 'invalid_api_key', message: 'the API key is not valid' });
+    }
+    return { role: 'program', programId: program.programId };
+  }
+}

@@ -1,0 +1,30 @@
+import { applyDecorators, Controller, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { AuthGuard } from '../auth/auth.guard.js';
+import type { CommandContext } from './command-context.js';
+
+/** A `/v1` controller behind bearer-key auth, grouped under `tag` in the OpenAPI document. */
+export const ApiController = (tag: string) => applyDecorators(Controller('v1'), UseGuards(AuthGuard), ApiBearerAuth(), ApiTags(tag));
+
+export const contextOf = (request: FastifyRequest, source: CommandContext['source'] = 'api'): CommandContext => ({
+  correlationId: String(request.id),
+  source,
+});
+
+/** Amounts arrive as "149.99" or 149.99; the domain parses them exactly, this only checks the type. */
+export const IsAmount = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isAmount',
+      validator: {
+        validate: (value: unknown) => (typeof value === 'string' && value.length <= 32) || (typeof value === 'number' && Number.isFinite(value)),
+        defaultMessage: (args) => `${args?.property} must be a decimal amount as a string ("149.99") or a number`,
+      },
+    },
+    options,
+  );
+
+/** Positions are bigints; JSON carries them as strings. */
+export const position = (p: bigint) => String(p);

@@ -1,0 +1,19 @@
+import { Body, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ApiController, contextOf } from '../../shared/http.js';
+import { CreateConversionTriggerDto } from './create-conversion-trigger.dto.js';
+import { CreateConversionTriggerCommand } from './create-conversion-trigger.handler.js';
+
+@ApiController('conversion-triggers')
+export class CreateConversionTriggerController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post('programs/:pid/conversion-triggers')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Give a partner a coupon code, email or SKU trigger (unique per program and type)' })
+  create(@Param('pid') pid: string, @Body() body: CreateConversionTriggerDto, @Req() request: FastifyRequest) {
+    return this.commands.execute(new CreateConversionTriggerCommand(pid, body, contextOf(request)));
+  }
+}

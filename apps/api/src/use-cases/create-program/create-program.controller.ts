@@ -1,0 +1,21 @@
+import { Body, HttpCode, Post, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AdminOnly } from '../../auth/auth.guard.js';
+import { ApiController, contextOf } from '../../shared/http.js';
+import { CreateProgramDto } from './create-program.dto.js';
+import { CreateProgramCommand } from './create-program.handler.js';
+
+@ApiController('programs')
+export class CreateProgramController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post('programs')
+  @HttpCode(201)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Create a program (admin key). Returns the program key once.' })
+  create(@Body() body: CreateProgramDto, @Req() request: FastifyRequest) {
+    return this.commands.execute(new CreateProgramCommand(body, contextOf(request)));
+  }
+}

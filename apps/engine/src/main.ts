@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../../../libs/config/src/config.js';
+import { createLogger } from '../../../libs/platform/src/index.js';
+import { startEngine } from './engine.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`partner-ledger: ${error.message}\n`);
+  process.exit(2);
+}
+const logger = createLogger({ level: config.logLevel as never, name: 'engine' });
+startEngine(config, logger).catch((error) => {
+  logger.fatal({ err: error }, 'engine failed to start');
+  process.exit(1);
+});

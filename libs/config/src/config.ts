@@ -1,0 +1,40 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * Every knob, read once from the environment (names are a contract, see DESIGN.md). Unset adapter
+ * URLs select the embedded SQLite adapters.
+ */
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminApiKey: string | undefined;
+  eventStoreUrl: string | undefined;
+  bodyLimitBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got ${env.PORT}`);
+  const eventStoreUrl = env.EVENT_STORE_URL?.trim() || undefined;
+  if (eventStoreUrl && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb):\/\//.test(eventStoreUrl)) {
+    throw new ConfigError(`EVENT_STORE_URL must be an esdb:// connection string, got ${eventStoreUrl}`);
+  }
+  const dataDir = env.DATA_DIR?.trim() || './data';
+  const bodyLimitBytes = Number(env.BODY_LIMIT_BYTES ?? 1024 * 1024);
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1024) throw new ConfigError('BODY_LIMIT_BYTES must be an integer ≥ 1024');
+  const adminApiKey = env.ADMIN_API_KEY?.trim() || undefined;
+  if (adminApiKey !== undefined && adminApiKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
+  return {
+    port,
+    host: env.HOST?.trim() || '0.0.0.0',
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
+    adminApiKey,
+    eventStoreUrl,
+    bodyLimitBytes,
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+  };
+}

@@ -1,0 +1,310 @@
+import type { Decider, DomainEvent } from '../decider.js';
+import { conflict, notFound, unprocessable } from '../errors.js';
+import { assertCurrency } from '../money/currency.js';
+import { parseAmount } from '../money/money.js';
+import { proportion } from '../money/rate.js';
+import { type CommissionLine, type CommissionPlan, commissionFor, maxLevel } from '../program/commission-plan.js';
+import type { PartnerSnapshot } from '../partner/partner.js';
+import { assertKey, optionalText } from '../validation.js';
+import { type Attribution, type AttributionSource, conversionIdFor } from './attribution.js';
+
+export type ConversionStatus = 'PENDING' | 'APPROVED' | 'DENIED';
+
+export interface CommissionTrace {
+  rule: CommissionPlan['commission']['type'];
+  base: number;
+  levels: { level: number; partnerId: string | null; rate: string; amountMinor: number; skipped?: 'partner_not_active' | 'no_partner' }[];
+}
+
+export type TransactionRecorded = DomainEvent<
+  'TransactionRecorded',
+  {
+    programId: string;
+    transactionKey: string;
+    amountMinor: number;
+    currency: string;
+    customerId: string;
+    productId: string | null;
+    productType: string | null;
+    couponCode: string | null;
+    requestHash: string;
+    attribution: { source: AttributionSource; partnerId: string; triggerId: string | null } | null;
+    /** Why no conversion was created although a partner was attributed. */
+    unattributedReason: 'partner_not_active' | null;
+  }
+>;
+export type ConversionCreated = DomainEvent<
+  'ConversionCreated',
+  {
+    programId: string;
+    conversionId: string;
+    transactionKey: string;
+    partnerId: string;
+    customerId: string;
+    amountMinor: number;
+    currency: string;
+    status: 'PENDING';
+    commissions: CommissionLine[];
+    trace: CommissionTrace;
+  }
+>;
+export type ConversionApproved = DomainEvent<
+  'ConversionApproved',
+  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; commissions: CommissionLine[] }
+>;
+export type ConversionDenied = DomainEvent<
+  'ConversionDenied',
+  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; reason: string | null; commissions: CommissionLine[] }
+>;
+export type TransactionRefunded = DomainEvent<
+  'TransactionRefunded',
+  {
+    programId: string;
+    transactionKey: string;
+    refundId: string;
+    amountMinor: number;
+    refundedTotalMinor: number;
+    fullyRefunded: boolean;
+    currency: string;
+    conversionId: string | null;
+    conversionStatus: ConversionStatus | null;
+    /** Commission taken back from each line by this refund, proportional to the amount refunded. */
+    reversals: CommissionLine[];
+  }
+>;
+export type TransactionEvent = TransactionRecorded | ConversionCreated | ConversionApproved | ConversionDenied | TransactionRefunded;
+
+export interface CreateTransaction {
+  type: 'CreateTransaction';
+  programId: string;
+  transactionKey: string;
+  amount: unknown;
+  /** Optional currency sent by the client; must equal the program's. */
+  currency?: unknown;
+  productId?: unknown;
+  productType?: unknown;
+  couponCode?: unknown;
+  /** Hash of the normalised request: a repeated key with the same body is a replay, not a conflict. */
+  requestHash: string;
+  program: { currency: string } & CommissionPlan;
+  customerId: string;
+  attribution: Attribution | null;
+  /** The attributed partner's referrers, nearest first: chain[0] is paid at level 2. */
+  chain: PartnerSnapshot[];
+}
+export interface ApproveConversion {
+  type: 'ApproveConversion';
+}
+export interface DenyConversion {
+  type: 'DenyConversion';
+  reason?: unknown;
+}
+export interface RefundTransaction {
+  type: 'RefundTransaction';
+  refundId: string;
+  /** Omitted → refund everything not yet refunded. */
+  amount?: unknown;
+}
+export type TransactionCommand = CreateTransaction | ApproveConversion | DenyConversion | RefundTransaction;
+
+export interface ConversionState {
+  conversionId: string;
+  partnerId: string;
+  status: ConversionStatus;
+  commissions: CommissionLine[];
+  /** Cumulative reversal per commission line, same order as `commissions`. */
+  reversed: number[];
+}
+
+export type TransactionState =
+  | { exists: false }
+  | {
+      exists: true;
+      recorded: TransactionRecorded['data'];
+      refundedMinor: number;
+      conversion: ConversionState | null;
+    };
+
+export const transactionStream = (programId: string, transactionKey: string) => `transaction-${programId}.${transactionKey}`;
+
+/** Commission lines still owed after refunds. */
+export function netCommissions(conversion: ConversionState): CommissionLine[] {
+  return conversion.commissions.map((line, i) => ({ ...line, amountMinor: line.amountMinor - conversion.reversed[i] }));
+}
+
+function decideCreate(command: CreateTransaction, state: TransactionState): TransactionEvent[] {
+  if (state.exists) {
+    if (state.recorded.requestHash === command.requestHash) return [];
+    throw conflict('transaction_key_reused', `transaction ${command.transactionKey} exists with a different body`, 'key');
+  }
+  const { program } = command;
+  if (command.currency !== undefined && command.currency !== null) {
+    const currency = assertCurrency(command.currency);
+    if (currency !== program.currency) {
+      throw unprocessable('currency_mismatch', `currency ${currency} differs from the program's ${program.currency}`, 'currency');
+    }
+  }
+  const amountMinor = parseAmount(command.amount, program.currency, 'amount');
+  const attribution = command.attribution;
+  const earns = attribution?.partner.status === 'ACTIVE';
+  const recorded: TransactionRecorded = {
+    type: 'TransactionRecorded',
+    data: {
+      programId: command.programId,
+      transactionKey: assertKey(command.transactionKey, 'key'),
+      amountMinor,
+      currency: program.currency,
+      customerId: command.customerId,
+      productId: optionalText(command.productId, 'productId', 128),
+      productType: optionalText(command.productType, 'productType', 64),
+      couponCode: optionalText(command.couponCode, 'couponCode', 128),
+      requestHash: command.requestHash,
+      attribution: attribution
+        ? { source: attribution.source, partnerId: attribution.partner.partnerId, triggerId: attribution.triggerId ?? null }
+        : null,
+      unattributedReason: attribution && !earns ? 'partner_not_active' : null,
+    },
+  };
+  if (!attribution || !earns) return [recorded];
+
+  const trace: CommissionTrace = { rule: program.commission.type, base: amountMinor, levels: [] };
+  const commissions: CommissionLine[] = [];
+  const top = maxLevel(program);
+  for (let level = 1; level <= top; level++) {
+    const partner = level === 1 ? attribution.partner : command.chain[level - 2];
+    const rate = level === 1 ? program.commission.amount : program.tiers.find((t) => t.level === level)?.amount;
+    if (rate === undefined) continue;
+    if (!partner) {
+      trace.levels.push({ level, partnerId: null, rate, amountMinor: 0, skipped: 'no_partner' });
+      continue;
+    }
+    // A referrer who is not ACTIVE forfeits its level; the chain is not compressed upwards.
+    if (partner.status !== 'ACTIVE') {
+      trace.levels.push({ level, partnerId: partner.partnerId, rate, amountMinor: 0, skipped: 'partner_not_active' });
+      continue;
+    }
+    const amount = commissionFor(program, level, amountMinor, program.currency);
+    trace.levels.push({ level, partnerId: partner.partnerId, rate, amountMinor: amount });
+    commissions.push({ partnerId: partner.partnerId, level, amountMinor: amount });
+  }
+  const created: ConversionCreated = {
+    type: 'ConversionCreated',
+    data: {
+      programId: command.programId,
+      conversionId: conversionIdFor(command.transactionKey),
+      transactionKey: command.transactionKey,
+      partnerId: attribution.partner.partnerId,
+      customerId: command.customerId,
+      amountMinor,
+      currency: program.currency,
+      status: 'PENDING',
+      commissions,
+      trace,
+    },
+  };
+  return [recorded, created];
+}
+
+
+export const transactionDecider: Decider<TransactionCommand, TransactionEvent, TransactionState> = {
+  initialState: () => ({ exists: false }),
+  decide(command, state) {
+    if (command.type === 'CreateTransaction') return decideCreate(command, state);
+    if (!state.exists) throw notFound('transaction_not_found', 'transaction not found');
+    const { recorded } = state;
+    const remaining = recorded.amountMinor - state.refundedMinor;
+
+    if (command.type === 'RefundTransaction') {
+      if (remaining === 0) throw conflict('transaction_fully_refunded', 'the transaction is already fully refunded');
+      const amountMinor = command.amount === undefined || command.amount === null ? remaining : parseAmount(command.amount, recorded.currency, 'amount');
+      if (amountMinor > remaining) {
+        throw unprocessable('refund_exceeds_remaining', `amount exceeds what remains to refund`, 'amount');
+      }
+      const refundedTotalMinor = state.refundedMinor + amountMinor;
+      const conversion = state.conversion;
+      // A denied conversion owes nothing, so a refund has nothing to take back. Otherwise reversals
+      // are cumulative shares of each line: after a full refund they add up to the line exactly.
+      const reversals =
+        conversion && conversion.status !== 'DENIED'
+          ? conversion.commissions
+              .map((line, i) => ({
+                ...line,
+                amountMinor: proportion(line.amountMinor, refundedTotalMinor, recorded.amountMinor) - conversion.reversed[i],
+              }))
+              .filter((line) => line.amountMinor > 0)
+          : [];
+      return [
+        {
+          type: 'TransactionRefunded',
+          data: {
+            programId: recorded.programId,
+            transactionKey: recorded.transactionKey,
+            refundId: command.refundId,
+            amountMinor,
+            refundedTotalMinor,
+            fullyRefunded: refundedTotalMinor === recorded.amountMinor,
+            currency: recorded.currency,
+            conversionId: conversion?.conversionId ?? null,
+            conversionStatus: conversion?.status ?? null,
+            reversals,
+          },
+        },
+      ];
+    }
+
+    const conversion = state.conversion;
+    if (!conversion) throw notFound('conversion_not_found', 'this transaction has no conversion');
+    const base = {
+      programId: recorded.programId,
+      conversionId: conversion.conversionId,
+      transactionKey: recorded.transactionKey,
+      partnerId: conversion.partnerId,
+      currency: recorded.currency,
+      commissions: netCommissions(conversion),
+    };
+    if (command.type === 'ApproveConversion') {
+      if (conversion.status === 'APPROVED') return [];
+      if (conversion.status === 'DENIED') throw conflict('conversion_denied', 'a denied conversion cannot be approved');
+      if (remaining === 0) throw conflict('transaction_fully_refunded', 'a fully refunded conversion cannot be approved');
+      return [{ type: 'ConversionApproved', data: base }];
+    }
+    if (conversion.status === 'DENIED') return [];
+    if (conversion.status === 'APPROVED') {
+      throw conflict('conversion_already_approved', 'an approved conversion cannot be denied; refund the transaction instead');
+    }
+    return [{ type: 'ConversionDenied', data: { ...base, reason: optionalText(command.reason, 'reason', 500) } }];
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'TransactionRecorded':
+        return { exists: true, recorded: event.data, refundedMinor: 0, conversion: null };
+      case 'ConversionCreated':
+        if (!state.exists) return state;
+        return {
+          ...state,
+          conversion: {
+            conversionId: event.data.conversionId,
+            partnerId: event.data.partnerId,
+            status: 'PENDING',
+            commissions: event.data.commissions,
+            reversed: event.data.commissions.map(() => 0),
+          },
+        };
+      case 'ConversionApproved':
+      case 'ConversionDenied':
+        if (!state.exists || !state.conversion) return state;
+        return { ...state, conversion: { ...state.conversion, status: event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED' } };
+      case 'TransactionRefunded': {
+        if (!state.exists) return state;
+        const conversion = state.conversion;
+        if (!conversion) return { ...state, refundedMinor: event.data.refundedTotalMinor };
+        const reversed = conversion.commissions.map(
+          (line, i) =>
+            conversion.reversed[i] +
+            event.data.reversals.filter((r) => r.level === line.level && r.partnerId === line.partnerId).reduce((sum, r) => sum + r.amountMinor, 0),
+        );
+        return { ...state, refundedMinor: event.data.refundedTotalMinor, conversion: { ...conversion, reversed } };
+      }
+    }
+  },
+};

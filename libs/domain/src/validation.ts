@@ -1,0 +1,33 @@
+import { invalid } from './errors.js';
+
+/** Keys clients choose (partner key, transaction key, custom ids): printable, no spaces, no dots-only. */
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.:@#+\/-]{0,127}$/;
+// Pragmatic address check: one @, something on each side, a dot in the domain, no spaces.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
+export function assertKey(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !KEY.test(value)) {
+    throw invalid('invalid_key', `${field} must be 1-128 characters of letters, digits and _.:@#+/- starting with a letter or digit`, field);
+  }
+  return value;
+}
+
+export function assertEmail(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value.trim())) {
+    throw invalid('invalid_email', `${field} must be an email address`, field);
+  }
+  return value.trim().toLowerCase();
+}
+
+export function assertName(value: unknown, field: string, max = 200): string {
+  if (typeof value !== 'string' || value.trim().length === 0) throw invalid('invalid_name', `${field} must be a non-empty string`, field);
+  if (value.length > max) throw invalid('too_long', `${field} must be at most ${max} characters`, field);
+  return value.trim();
+}
+
+export function optionalText(value: unknown, field: string, max = 200): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw invalid('invalid_text', `${field} must be a string`, field);
+  if (value.length > max) throw invalid('too_long', `${field} must be at most ${max} characters`, field);
+  return value.trim() || null;
+}

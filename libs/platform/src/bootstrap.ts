@@ -1,0 +1,85 @@
+import { NestFactory, type IEntryNestModule } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { LogController } from 'fastify';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { genCorrelationId, registerCorrelationHeader } from './correlation.js';
+import { PinoNestLogger } from './logger.js';
+import { METRICS_REGISTRY, registerHttpMetrics } from './metrics.js';
+import { mountOpenApi } from './openapi.js';
+import { ProblemFilter } from './problem.filter.js';
+import { createValidationPipe } from './validation.js';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** Larger bodies get 413 `payload_too_large`. Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** OpenAPI title and version. */
+  title: string;
+  version?: string;
+  description?: string;
+  /** Only behind a proxy we run: it makes `request.ip` trust `X-Forwarded-For`. */
+  trustProxy?: boolean;
+  /** Keep the raw body on `request.rawBody` (for signature checks). */
+  rawBody?: boolean;
+}
+
+/**
+ * Builds (but does not start) a Nest app on Fastify with everything every app of ours shares. The
+ * root module must import `PlatformModule.forRoot(...)`. Call `app.listen()` to start, `app.close()`
+ * to stop; several apps may live in one process.
+ */
+export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: opts.logger,
+    genReqId: genCorrelationId,
+    // Fastify would take the header verbatim; genCorrelationId vets it first.
+    requestIdHeader: false,
+    logController: correlationLogController(),
+    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    trustProxy: opts.trustProxy ?? false,
+  });
+  const fastify = adapter.getInstance();
+  registerCorrelationHeader(fastify);
+
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
+    logger: new PinoNestLogger(opts.logger),
+    bufferLogs: false,
+    rawBody: opts.rawBody ?? false,
+    // Nest's default exits the process on a DI error; a rejected promise lets main.ts log it and
+    // lets a test fail instead of killing Jest.
+    abortOnError: false,
+  });
+
+  const registry = await metricsRegistryOf(app);
+  registerHttpMetrics(fastify, registry);
+  app.useGlobalFilters(new ProblemFilter(opts.logger));
+  app.useGlobalPipes(createValidationPipe());
+  mountOpenApi(app, { title: opts.title, version: opts.version, description: opts.description });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  return app;
+}
+
+/**
+ * Request log lines carry the id as `correlationId`, the name it has in event metadata, so one
+ * search finds both. Fastify checks the controller with `instanceof`, so the class is taken from
+ * the copy of Fastify the adapter itself loads, not whichever one resolves from here.
+ */
+function correlationLogController(): LogController {
+  const fromHere = createRequire(import.meta.url);
+  const fromAdapter = createRequire(fromHere.resolve('@nestjs/platform-fastify'));
+  const { LogController: Controller } = fromAdapter('fastify') as { LogController: typeof LogController };
+  return new Controller({ requestIdLogLabel: 'correlationId' });
+}
+
+async function metricsRegistryOf(app: NestFastifyApplication): Promise<Registry> {
+  try {
+    return app.get<Registry>(METRICS_REGISTRY, { strict: false });
+  } catch (cause) {
+    await app.close();
+    throw new Error('createHttpApp: the root module must import PlatformModule.forRoot(...)', { cause });
+  }
+}

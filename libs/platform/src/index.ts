@@ -1,0 +1,39 @@
+export { createHttpApp, DEFAULT_BODY_LIMIT_BYTES, type HttpAppOptions } from './bootstrap.js';
+export {
+  CORRELATION_HEADER,
+  CorrelationId,
+  correlationIdOf,
+  genCorrelationId,
+  isSaneCorrelationId,
+  registerCorrelationHeader,
+} from './correlation.js';
+export {
+  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  HEALTH_CHECK_TIMEOUT_MS,
+  HEALTH_INDICATORS,
+  HealthController,
+  runHealthChecks,
+  type HealthCheckResult,
+  type HealthIndicator,
+  type HealthReport,
+} from './health.js';
+export { createLogger, PinoNestLogger, type LoggerOptions } from './logger.js';
+export { MetricsController } from './metrics.controller.js';
+export { createMetricsRegistry, METRICS_REGISTRY, registerHttpMetrics, UNMATCHED_ROUTE } from './metrics.js';
+export { DOCS_JSON_PATH, DOCS_PATH, mountOpenApi, PROBLEM_SCHEMA, type OpenApiOptions } from './openapi.js';
+export { PlatformModule, type HealthIndicatorsFactory, type PlatformModuleOptions } from './platform.module.js';
+export { ProblemFilter } from './problem.filter.js';
+export {
+  codeForStatus,
+  INTERNAL_ERROR_DETAIL,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  ProblemException,
+  problemType,
+  toProblem,
+  type Problem,
+  type ProblemContext,
+  type ProblemDecision,
+  type ProblemFieldError,
+} from './problem.js';
+export { createValidationPipe, flattenValidationErrors, VALIDATION_FAILED, validationProblem } from './validation.js';
