@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { ADMIN_KEY, startTestEngine, type TestEngine } from './engine.fixture.js';
+
+/** Runs the README's walk-through block, verbatim, against a live engine: the front door stays true. */
+describe('README walk-through, run verbatim with bash and curl', () => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await startTestEngine();
+  });
+  afterAll(async () => engine.stop());
+
+  it('creates program, partner, customer, a 149.99 sale with 15.00 commission, and approves it', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {
+      env: { ...process.env, API: `${engine.url}/v1`, ADMIN: ADMIN_KEY },
+      timeout: 20_000,
+    });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [program, partner, customer, tx, approved] = lines;
+    expect(program).toMatchObject({ name: 'Acme partners', currency: 'USD', apiKey: expect.stringMatching(/^plk_/) });
+    expect(partner).toMatchObject({ key: 'PARTNER123', status: 'ACTIVE' });
+    expect(customer).toMatchObject({ key: 'cust-1', partnerId: partner.id });
+    expect(tx).toMatchObject({ key: 'ORD-789', amount: '149.99', conversion: { status: 'PENDING', commissions: [{ level: 1, amount: '15.00' }] } });
+    expect(approved).toMatchObject({ status: 'APPROVED', commissions: [{ partnerId: partner.id, amount: '15.00' }] });
+  });
+});
