@@ -45,7 +45,7 @@ describe('SIGTERM on a busy engine', () => {
     const { child, url, output } = await start();
     const call = (path: string, body: unknown, key = ADMIN) =>
       fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const program = await (await call('/v1/programs', { name: 'P', currency: 'USD', commission: { type: 'PERCENT_OF_SALE', amount: '10' } })).json();
+    const program = (await (await call('/v1/programs', { name: 'P', currency: 'USD', commission: { type: 'PERCENT_OF_SALE', amount: '10' } })).json()) as { id: string; apiKey: string };
     const pid = program.id;
     expect((await call(`/v1/programs/${pid}/customers`, { email: 'c@example.com', name: 'C', key: 'c' }, program.apiKey)).status).toBe(201);
 

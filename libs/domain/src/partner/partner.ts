@@ -135,6 +135,16 @@ export function parseDetails(input: unknown, field = 'details'): PartnerDetails 
   return out;
 }
 
+/** Cleared fields and empty lists are absent, so "set to null" on an unset field changes nothing. */
+function withoutBlanks(details: PartnerDetails): PartnerDetails {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(details).sort(([a], [b]) => a.localeCompare(b))) {
+    if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    out[name] = value;
+  }
+  return out as PartnerDetails;
+}
+
 export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState> = {
   initialState: () => ({ exists: false }),
   decide(command, state) {
@@ -144,6 +154,10 @@ export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState>
       const referrer = command.referringPartner;
       if (referrer && referrer.partnerId === command.partnerId) {
         throw unprocessable('self_referral', 'a partner cannot refer itself', 'referringPartnerKey');
+      }
+      // As for customers and triggers: a refused partner brings no one in.
+      if (referrer?.status === 'DENIED') {
+        throw unprocessable('partner_denied', 'a DENIED partner cannot refer partners', 'referringPartnerKey');
       }
       return [
         {
@@ -156,7 +170,7 @@ export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState>
             name: assertName(command.name, 'name'),
             status,
             referringPartnerId: referrer?.partnerId ?? null,
-            details: parseDetails(command.details),
+            details: withoutBlanks(parseDetails(command.details)),
           },
         },
       ];
@@ -173,8 +187,8 @@ export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState>
         if (email !== state.email) changes.email = email;
       }
       if (command.details !== undefined) {
-        const details = { ...state.details, ...parseDetails(command.details) };
-        if (JSON.stringify(details) !== JSON.stringify(state.details)) changes.details = details;
+        const details = withoutBlanks({ ...state.details, ...parseDetails(command.details) });
+        if (JSON.stringify(details) !== JSON.stringify(withoutBlanks(state.details))) changes.details = details;
       }
       if (Object.keys(changes).length === 0) return [];
       return [

@@ -34,7 +34,11 @@ export function parseCommissionPlan(
   }
   const rate = (value: unknown, field: string) =>
     type === 'PERCENT_OF_SALE' ? parsePercent(value, field) : formatAmount(parseAmount(value, currency, field), currency);
+  if (input.tiers !== undefined && input.tiers !== null && !Array.isArray(input.tiers)) {
+    throw invalid('invalid_tiers', 'tiers must be a list of {level, amount}', 'tiers');
+  }
   const tiers = (input.tiers ?? []).map((tier, i) => {
+    if (!tier || typeof tier !== 'object') throw invalid('invalid_tiers', `tiers.${i} must be {level, amount}`, `tiers.${i}`);
     const level = tier.level;
     if (typeof level !== 'number' || !Number.isInteger(level) || level < 2 || level > MAX_TIER_LEVEL) {
       throw invalid('invalid_tier_level', `tiers.${i}.level must be an integer from 2 to ${MAX_TIER_LEVEL} (level 1 is the commission itself)`, `tiers.${i}.level`);
