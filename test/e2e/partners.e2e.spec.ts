@@ -116,23 +116,23 @@ describe('partners over HTTP', () => {
     // (ValueReserved appended) before the email claim fails, then released (ValueReleased
     // appended): a refused command appends 2 events. DESIGN.md: "nothing is appended when a
     // command is refused".
-    it.failing('BUG: a 409 partner_email_taken appends nothing', async () => {
+    it('BUG: a 409 partner_email_taken appends nothing', async () => {
       const taken = await program.partner();
       await expectRefused(engine, () => program.post('/partners', { email: taken.email, name: 'Copy' }), 409, 'partner_email_taken', 'email');
     });
 
     // BUG, same cause: name and details are checked by the decider after both reservations were
     // appended; the refusal appends 2 ValueReserved + 2 ValueReleased.
-    it.failing('BUG: a 400 from the decider (blank name) appends nothing', async () => {
+    it('BUG: a 400 from the decider (blank name) appends nothing', async () => {
       await expectRefused(engine, () => program.post('/partners', { email: email(), name: '   ' }), 400, 'invalid_name', 'name');
     });
-    it.failing('BUG: a 400 for an unknown details field appends nothing', async () => {
+    it('BUG: a 400 for an unknown details field appends nothing', async () => {
       await expectRefused(engine, () => program.post('/partners', { email: email(), name: 'x', details: { foo: 1 } }), 400, 'unknown_field', 'details.foo');
     });
 
     // BUG (apps/api/src/shared/lookups.ts partnerBy): `referringPartnerKey: null` passes the DTO
     // and is looked up as the key "null": the new partner is linked under the partner keyed "null".
-    it.failing('BUG: referringPartnerKey: null does not link the partner keyed "null"', async () => {
+    it('BUG: referringPartnerKey: null does not link the partner keyed "null"', async () => {
       const literal = await program.partner({ key: 'null' });
       const res = await program.post('/partners', { email: email(), name: 'x', referringPartnerKey: null });
       expect(res.status).toBeLessThan(500);
@@ -232,7 +232,7 @@ describe('partners over HTTP', () => {
 
     // BUG: the new email is reserved before the decider validates the rest (a blank name); the
     // refusal appends ValueReserved + ValueReleased.
-    it.failing('BUG: a PATCH refused after its email claim appends nothing', async () => {
+    it('BUG: a PATCH refused after its email claim appends nothing', async () => {
       const partner = await program.partner();
       await expectRefused(engine, () => program.patch(`/partners/${partner.id}`, { email: email(), name: '  ' }), 400, 'invalid_name', 'name');
     });

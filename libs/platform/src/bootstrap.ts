@@ -1,6 +1,6 @@
 import { NestFactory, type IEntryNestModule } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { LogController } from 'fastify';
+import type { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -9,6 +9,7 @@ import { PinoNestLogger } from './logger.js';
 import { METRICS_REGISTRY, registerHttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
 import { ProblemFilter } from './problem.filter.js';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { createValidationPipe } from './validation.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -40,6 +41,15 @@ export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppO
     requestIdHeader: false,
     logController: correlationLogController(),
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // Ids and keys may be 128 characters and conversion ids encode a key (≈ 4/3 longer); Fastify's
+    // default of 100 would answer 414 for ids the API itself handed out.
+    routerOptions: { maxParamLength: 512 },
+    // The router's own errors (over-long parameter, bad percent-encoding) are raised before Nest's
+    // exception layer: answer them in the same problem+json shape.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { problem } = toProblem(error, { url: request.url, method: request.method });
+      reply.code(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(Buffer.from(JSON.stringify(problem)));
+    },
     trustProxy: opts.trustProxy ?? false,
   });
   const fastify = adapter.getInstance();

@@ -132,11 +132,13 @@ describe('HTTP platform (real HTTP on loopback)', () => {
   });
 
   it('refuses a body that is not an object', async () => {
-    const res = await post('/things', '"just a string"');
-    expect(res.status).toBe(400);
-    const body = await problemOf(res);
-    expect(body.code).toBe('validation_failed');
-    expect(body.errors).toContainEqual({ field: 'name', reason: 'name must be a string' });
+    for (const raw of ['"just a string"', 'null', '[1, 2]', '42']) {
+      const res = await post('/things', raw);
+      expect(res.status).toBe(400);
+      const body = await problemOf(res);
+      expect(body.code).toBe('validation_failed');
+      expect(body.errors).toEqual([{ field: 'body', reason: 'must be a JSON object' }]);
+    }
   });
 
   it('answers a body over the limit with 413 payload_too_large', async () => {

@@ -63,6 +63,8 @@ const CODE_BY_FASTIFY_CODE: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_MAX_PARAM_LENGTH: 'path_parameter_too_long',
+  FST_ERR_BAD_URL: 'malformed_url',
 };
 
 export const INTERNAL_ERROR_DETAIL = 'An unexpected error occurred. It has been logged with the correlation id.';

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError, type ValidationPipeOptions } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError, type ValidationPipeOptions } from '@nestjs/common';
 import { ProblemException, type ProblemFieldError } from './problem.js';
 
 export const VALIDATION_FAILED = 'validation_failed';
@@ -35,7 +35,7 @@ export function validationProblem(errors: readonly ValidationError[]): ProblemEx
  * otherwise be accepted and ignored, which is worse for an API client than a 400.
  */
 export function createValidationPipe(overrides: ValidationPipeOptions = {}): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -44,4 +44,21 @@ export function createValidationPipe(overrides: ValidationPipeOptions = {}): Val
     exceptionFactory: errors => validationProblem(errors),
     ...overrides,
   });
+}
+
+const PRIMITIVES: unknown[] = [String, Number, Boolean, Object, Array];
+
+/**
+ * A DTO body must be a JSON object. ValidationPipe lets `null` (and so a body of `null`) through
+ * untouched, which would reach handlers as "no fields given". An absent body stays allowed: routes
+ * whose fields are all optional take none.
+ */
+class BodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata) {
+    const dto = metadata.type === 'body' && typeof metadata.metatype === 'function' && !PRIMITIVES.includes(metadata.metatype);
+    if (dto && value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new ProblemException(400, VALIDATION_FAILED, 'The request body must be a JSON object.', [{ field: 'body', reason: 'must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
 }

@@ -1,6 +1,6 @@
 import { applyDecorators, Controller, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { AuthGuard } from '../auth/auth.guard.js';
 import type { CommandContext } from './command-context.js';
@@ -25,6 +25,12 @@ export const IsAmount = (options?: ValidationOptions) =>
     },
     options,
   );
+
+/**
+ * An optional field that may be left out but not sent as null: class-validator's @IsOptional lets
+ * null through, and a null key would then be looked up as if it were the text "null".
+ */
+export const Optional = () => ValidateIf((_object, value) => value !== undefined);
 
 /** Positions are bigints; JSON carries them as strings. */
 export const position = (p: bigint) => String(p);

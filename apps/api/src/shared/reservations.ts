@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { reservationDecider, type UniqueKind, uniqueStream } from '../../../../libs/domain/src/index.js';
+import { reservationDecider, type ReservationState, type UniqueKind, uniqueStream } from '../../../../libs/domain/src/index.js';
 import type { CommandContext } from './command-context.js';
 import { StreamRunner } from './stream-runner.js';
 
@@ -12,6 +12,10 @@ export interface Claim {
 /**
  * Claims unique values for an owner before the owner's stream is written, and gives them back if
  * the command fails later, so a refused command leaves no value held.
+ *
+ * Every claim is first decided without writing: a value already taken is refused before anything
+ * is appended, so a refused command appends nothing. Only a race lost between that check and the
+ * claim (two requests for one email at the same instant) leaves a claim and its release behind.
  */
 @Injectable()
 export class Reservations {
@@ -24,23 +28,23 @@ export class Reservations {
     ownerStreamOf: (ownerId: string) => string,
     ctx: CommandContext,
   ): Promise<Claim[]> {
+    const reserve = (claim: Claim) => async (state: ReservationState) => ({
+      type: 'Reserve' as const,
+      kind: claim.kind,
+      value: claim.value,
+      ownerId,
+      field: claim.field,
+      now: new Date(),
+      currentOwnerExists: state.ownerId !== null && state.ownerId !== ownerId ? await this.runner.exists(ownerStreamOf(state.ownerId)) : true,
+    });
+    for (const claim of claims) {
+      const { state } = await this.runner.load(uniqueStream(programId, claim.kind, claim.value), reservationDecider);
+      reservationDecider.decide(await reserve(claim)(state), state);
+    }
     const taken: Claim[] = [];
     try {
       for (const claim of claims) {
-        const appended = await this.runner.handle(
-          uniqueStream(programId, claim.kind, claim.value),
-          reservationDecider,
-          async (state) => ({
-            type: 'Reserve' as const,
-            kind: claim.kind,
-            value: claim.value,
-            ownerId,
-            field: claim.field,
-            now: new Date(),
-            currentOwnerExists: state.ownerId !== null && state.ownerId !== ownerId ? await this.runner.exists(ownerStreamOf(state.ownerId)) : true,
-          }),
-          ctx,
-        );
+        const appended = await this.runner.handle(uniqueStream(programId, claim.kind, claim.value), reservationDecider, reserve(claim), ctx);
         if (appended.events.length > 0) taken.push(claim);
       }
       return taken;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { Optional } from '../../shared/http.js';
 import { PARTNER_STATUSES } from '../../../../../libs/domain/src/index.js';
 
 export class ChangePartnerStatusDto {
@@ -8,7 +9,7 @@ export class ChangePartnerStatusDto {
   status!: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(500)
   reason?: string;

@@ -1,23 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsString, MaxLength, ValidateNested } from 'class-validator';
+import { Optional } from '../../shared/http.js';
 
 /** Exactly one of key, id or email. */
 export class EntityRefDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   key?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   id?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(254)
   email?: string;
@@ -35,19 +36,19 @@ export class CreateCustomerDto {
   name!: string;
 
   @ApiPropertyOptional({ description: 'Your customer id; generated when absent', example: 'cust-42' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   key?: string;
 
   @ApiPropertyOptional({ type: EntityRefDto, description: 'The partner who referred this customer' })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => EntityRefDto)
   partner?: EntityRefDto;
 
   @ApiPropertyOptional({ type: EntityRefDto, description: 'Refer-a-friend: the customer who referred this one' })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => EntityRefDto)
   referringCustomer?: EntityRefDto;

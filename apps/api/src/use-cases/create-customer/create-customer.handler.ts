@@ -43,6 +43,18 @@ export class CreateCustomerHandler implements ICommandHandler<CreateCustomerComm
       throw unprocessable('referring_customer_not_found', 'referringCustomer names no customer of this program', 'referringCustomer');
     }
 
+    const command = {
+      type: 'CreateCustomer' as const,
+      programId,
+      customerId,
+      key,
+      email,
+      name: body.name,
+      partner: partner ? snapshotOf(partner) : null,
+      referringCustomerId: referring?.customerId ?? null,
+    };
+    // Decide once before claiming anything: a refused command must append nothing.
+    customerDecider.decide(command, customerDecider.initialState());
     const claims = await this.reservations.claimAll(
       programId,
       customerId,
@@ -57,16 +69,7 @@ export class CreateCustomerHandler implements ICommandHandler<CreateCustomerComm
       const result = await this.runner.handle(
         customerStream(programId, customerId),
         customerDecider,
-        {
-          type: 'CreateCustomer',
-          programId,
-          customerId,
-          key,
-          email,
-          name: body.name,
-          partner: partner ? snapshotOf(partner) : null,
-          referringCustomerId: referring?.customerId ?? null,
-        },
+        command,
         ctx,
         { retry: false },
       );

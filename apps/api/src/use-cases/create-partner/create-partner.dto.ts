@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsString, MaxLength } from 'class-validator';
+import { Optional } from '../../shared/http.js';
 import { PARTNER_STATUSES } from '../../../../../libs/domain/src/index.js';
 
 export class CreatePartnerDto {
@@ -14,30 +15,30 @@ export class CreatePartnerDto {
   name!: string;
 
   @ApiPropertyOptional({ description: 'Your own partner id; generated when absent', example: 'ada-01' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   id?: string;
 
   @ApiPropertyOptional({ description: 'Referral key; generated when absent', example: 'ADA10' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   key?: string;
 
   @ApiPropertyOptional({ description: 'Key of the partner who referred this one (multi-tier)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   referringPartnerKey?: string;
 
   @ApiPropertyOptional({ enum: PARTNER_STATUSES, default: 'ACTIVE' })
-  @IsOptional()
+  @Optional()
   @IsIn(PARTNER_STATUSES)
   status?: string;
 
   @ApiPropertyOptional({ description: 'firstName, lastName, company, address1, address2, city, state, zip, country, phone, paypalEmail, customFields[{name, value}]' })
-  @IsOptional()
+  @Optional()
   @IsObject()
   details?: Record<string, unknown>;
 }

@@ -43,6 +43,9 @@ export class CreatePartnerHandler implements ICommandHandler<CreatePartnerComman
       referringPartner = snapshotOf(referrer);
     }
 
+    const command = { type: 'CreatePartner' as const, programId, partnerId, key, email, name: body.name, status: body.status, details: body.details, referringPartner };
+    // Decide once before claiming anything: a refused command must append nothing.
+    partnerDecider.decide(command, partnerDecider.initialState());
     const claims = await this.reservations.claimAll(
       programId,
       partnerId,
@@ -57,7 +60,7 @@ export class CreatePartnerHandler implements ICommandHandler<CreatePartnerComman
       const result = await this.runner.handle(
         stream,
         partnerDecider,
-        { type: 'CreatePartner', programId, partnerId, key, email, name: body.name, status: body.status, details: body.details, referringPartner },
+        command,
         ctx,
         { retry: false },
       );

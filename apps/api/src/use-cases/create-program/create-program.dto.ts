@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { COMMISSION_TYPES } from '../../../../../libs/domain/src/index.js';
-import { IsAmount } from '../../shared/http.js';
+import { IsAmount, Optional } from '../../shared/http.js';
 
 export class CommissionDto {
   @ApiProperty({ enum: COMMISSION_TYPES })
@@ -42,7 +42,7 @@ export class CreateProgramDto {
   commission!: CommissionDto;
 
   @ApiPropertyOptional({ type: [TierDto] })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(9)
   @ValidateNested({ each: true })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsAmount } from '../../shared/http.js';
+import { IsString, MaxLength } from 'class-validator';
+import { IsAmount, Optional } from '../../shared/http.js';
 
 export class CreateTransactionDto {
   @ApiProperty({ description: "The customer's key", example: 'cust-42' })
@@ -13,37 +13,37 @@ export class CreateTransactionDto {
   amount!: string | number;
 
   @ApiPropertyOptional({ description: 'Your order id; makes retries safe. Generated when absent.', example: 'ORD-789' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   key?: string;
 
   @ApiPropertyOptional({ description: "Must equal the program's currency when sent" })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(3)
   currency?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   productId?: string;
 
   @ApiPropertyOptional({ example: 'monthly' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   productType?: string;
 
   @ApiPropertyOptional({ description: 'Attributes the sale to the partner owning this COUPON trigger' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   couponCode?: string;
 
   @ApiPropertyOptional({ description: 'Attributes the sale to this partner, before any other rule' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   partnerKey?: string;

@@ -34,7 +34,8 @@ export function requestHash(body: CreateTransactionDto, program: Program): strin
   const canonical = {
     customerKey: body.customerKey,
     amount,
-    currency: body.currency ?? null,
+    // Leaving the currency out means the program's: both spellings are the same request.
+    currency: body.currency ?? program.currency,
     productId: body.productId ?? null,
     productType: body.productType ?? null,
     couponCode: body.couponCode ?? null,

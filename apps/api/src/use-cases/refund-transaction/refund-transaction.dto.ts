@@ -1,10 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
-import { IsAmount } from '../../shared/http.js';
+import { IsAmount, Optional } from '../../shared/http.js';
 
 export class RefundTransactionDto {
   @ApiPropertyOptional({ description: 'Partial refund amount; omit to refund everything left', example: '50.00' })
-  @IsOptional()
+  @Optional()
   @IsAmount()
   amount?: string | number;
 }

@@ -1,21 +1,22 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsObject, IsString, MaxLength } from 'class-validator';
+import { Optional } from '../../shared/http.js';
 
 export class UpdatePartnerDetailsDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'Must stay unique within the program' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ description: 'Merged into the current details; a field set to null is cleared' })
-  @IsOptional()
+  @Optional()
   @IsObject()
   details?: Record<string, unknown>;
 }

@@ -27,13 +27,16 @@ export class UpdatePartnerDetailsHandler implements ICommandHandler<UpdatePartne
     if (!current) throw notFound('partner_not_found', `partner ${partnerId} not found`);
     const stream = partnerStream(programId, partnerId);
     const newEmail = body.email === undefined ? undefined : assertEmail(body.email, 'email');
+    const command = { type: 'UpdatePartnerDetails' as const, name: body.name, email: newEmail, details: body.details };
+    // Decide once on the current state before claiming the new email: a refusal appends nothing.
+    partnerDecider.decide(command, current);
     let claims: Claim[] = [];
     if (newEmail !== undefined && newEmail !== current.email) {
       claims = await this.reservations.claimAll(programId, partnerId, [{ kind: 'partner-email', value: newEmail, field: 'email' }], (o) => partnerStream(programId, o), ctx);
     }
     let result;
     try {
-      result = await this.runner.handle(stream, partnerDecider, { type: 'UpdatePartnerDetails', name: body.name, email: newEmail, details: body.details }, ctx);
+      result = await this.runner.handle(stream, partnerDecider, command, ctx);
     } catch (error) {
       await this.reservations.releaseAll(programId, partnerId, claims, ctx);
       throw error;
