@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { ReadStore, StoredDoc } from '../read-store.port.js';
+
+export interface ReadStoreFixture {
+  store: ReadStore;
+  cleanup(): Promise<void>;
+}
+
+/** The executable definition of the read store port: every adapter runs it unchanged. */
+export function readStoreContract(name: string, factory: () => Promise<ReadStoreFixture>): void {
+  describe(`read store contract: ${name}`, () => {
+    let fixture: ReadStoreFixture;
+    let store: ReadStore;
+    beforeAll(async () => {
+      fixture = await factory();
+      store = fixture.store;
+    });
+    afterAll(async () => fixture?.cleanup());
+
+    const ns = () => `t${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const doc = (id: string, pos: number, fields: Record<string, unknown> = {}): StoredDoc => ({ _id: id, pos, ...fields });
+
+    it('commits documents and the checkpoint together; reads them back', async () => {
+      const n = ns();
+      expect(await store.getCheckpoint(n, 'p')).toMatchObject({ position: null });
+      await store.commit(n, 'p', [{ collection: 'things', doc: doc('a', 3, { name: 'A', nested: { x: 1 } }) }], 3n);
+      expect(await store.get(n, 'things', 'a')).toEqual({ _id: 'a', pos: 3, name: 'A', nested: { x: 1 } });
+      expect(await store.get(n, 'things', 'missing')).toBeNull();
+      const cp = await store.getCheckpoint(n, 'p');
+      expect(cp.position).toBe(3n);
+      expect(cp.updatedAt).toBeInstanceOf(Date);
+      expect(await store.getCheckpoint(n, 'other')).toMatchObject({ position: null });
+    });
+
+    it('a document is replaced only by a later position: re-applying a batch changes nothing', async () => {
+      const n = ns();
+      await store.commit(n, 'p', [{ collection: 'c', doc: doc('a', 10, { v: 'new' }) }], 10n);
+      await store.commit(n, 'p', [{ collection: 'c', doc: doc('a', 7, { v: 'old' }) }, { collection: 'c', doc: doc('b', 7, { v: 'b' }) }], 7n);
+      expect(await store.get(n, 'c', 'a')).toMatchObject({ v: 'new', pos: 10 });
+      expect(await store.get(n, 'c', 'b')).toMatchObject({ v: 'b' });
+      await store.commit(n, 'p', [{ collection: 'c', doc: doc('a', 10, { v: 'same pos' }) }], 10n);
+      expect(await store.get(n, 'c', 'a')).toMatchObject({ v: 'new' });
+      await store.commit(n, 'p', [{ collection: 'c', doc: doc('a', 11, { v: 'newer' }) }], 11n);
+      expect(await store.get(n, 'c', 'a')).toMatchObject({ v: 'newer', pos: 11 });
+    });
+
+    it('getMany returns the existing documents by id', async () => {
+      const n = ns();
+      await store.commit(n, 'p', ['a', 'b', 'c'].map((id, i) => ({ collection: 'c', doc: doc(id, i + 1) })), 3n);
+      const got = await store.getMany(n, 'c', ['a', 'c', 'zz', 'a']);
+      expect([...got.keys()].sort()).toEqual(['a', 'c']);
+    });
+
+    describe('find', () => {
+      const n = ns();
+      beforeAll(async () => {
+        const rows = [
+          { id: 'p1', programId: 'x', status: 'ACTIVE', amount: 500, at: '2026-01-03T00:00:00.000Z', flag: true },
+          { id: 'p2', programId: 'x', status: 'PENDING', amount: 100, at: '2026-01-01T00:00:00.000Z', flag: false },
+          { id: 'p3', programId: 'x', status: 'ACTIVE', amount: 500, at: '2026-01-02T00:00:00.000Z', flag: true },
+          { id: 'p4', programId: 'y', status: 'ACTIVE', amount: 900, at: '2026-01-04T00:00:00.000Z', flag: true },
+          { id: 'p5', programId: 'x', status: 'ACTIVE', amount: 50, at: '2026-01-05T00:00:00.000Z', flag: true, nested: { k: 'v' } },
+        ];
+        await store.commit(n, 'p', rows.map(({ id, ...f }, i) => ({ collection: 'partners', doc: doc(id, i + 1, f) })), 5n);
+      });
+      const ids = (docs: StoredDoc[]) => docs.map((d) => d._id);
+
+      it('filters by equality (strings, booleans, dotted paths) and sorts with _id as tie-breaker', async () => {
+        expect(ids(await store.find(n, 'partners', { where: { programId: 'x', status: 'ACTIVE' }, orderBy: [{ field: 'amount', direction: 'desc' }], limit: 10 }))).toEqual(['p1', 'p3', 'p5']);
+        expect(ids(await store.find(n, 'partners', { where: { flag: false }, orderBy: [], limit: 10 }))).toEqual(['p2']);
+        expect(ids(await store.find(n, 'partners', { where: { 'nested.k': 'v' }, orderBy: [], limit: 10 }))).toEqual(['p5']);
+      });
+
+      it('filters by a half-open range', async () => {
+        const docs = await store.find(n, 'partners', {
+          range: { field: 'at', gte: '2026-01-02T00:00:00.000Z', lt: '2026-01-04T00:00:00.000Z' },
+          orderBy: [{ field: 'at', direction: 'asc' }],
+          limit: 10,
+        });
+        expect(ids(docs)).toEqual(['p3', 'p1']);
+      });
+
+      it('pages with a keyset cursor: no document twice, none missed, in both directions', async () => {
+        for (const direction of ['asc', 'desc'] as const) {
+          const seen: string[] = [];
+          let after: (string | number | boolean | null)[] | undefined;
+          for (;;) {
+            const page = await store.find(n, 'partners', { orderBy: [{ field: 'amount', direction }], after, limit: 2 });
+            if (page.length === 0) break;
+            seen.push(...ids(page));
+            const last = page[page.length - 1];
+            after = [last.amount as number, last._id];
+          }
+          const expected = direction === 'asc' ? ['p5', 'p2', 'p1', 'p3', 'p4'] : ['p4', 'p1', 'p3', 'p2', 'p5']; // ties on amount: _id ascending
+          expect(seen).toEqual(expected);
+        }
+      });
+
+      it('counts and iterates a whole collection in _id order', async () => {
+        expect(await store.count(n, 'partners')).toBe(5);
+        const all: string[] = [];
+        for await (const d of store.all(n, 'partners')) all.push(d._id);
+        expect(all).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+      });
+    });
+
+    it('namespaces are isolated; activate swaps; the active one cannot be dropped', async () => {
+      const a = ns();
+      const b = ns();
+      await store.commit(a, 'p', [{ collection: 'c', doc: doc('x', 1, { v: 'a' }) }], 1n);
+      await store.commit(b, 'p', [{ collection: 'c', doc: doc('x', 1, { v: 'b' }) }], 1n);
+      expect(await store.get(a, 'c', 'x')).toMatchObject({ v: 'a' });
+      expect(await store.get(b, 'c', 'x')).toMatchObject({ v: 'b' });
+      const previous = await store.activeNamespace();
+      await store.activate(b);
+      expect(await store.activeNamespace()).toBe(b);
+      await expect(store.dropNamespace(b)).rejects.toThrow();
+      await store.dropNamespace(a);
+      expect(await store.get(a, 'c', 'x')).toBeNull();
+      expect(await store.getCheckpoint(a, 'p')).toMatchObject({ position: null });
+      expect(await store.listNamespaces()).toContain(b);
+      await store.activate(previous);
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * The read store port: namespaced collections of JSON documents kept by projections, plus each
+ * projection's checkpoint. Documents carry `pos`, the global position of the last event folded into
+ * them, which is what makes re-applying a batch harmless (see `commit`).
+ *
+ * A namespace is one complete generation of read models: a rebuild fills a fresh namespace from
+ * position 0 while queries keep reading the active one, then `activate` swaps them in one step.
+ */
+
+export type Scalar = string | number | boolean | null;
+
+export interface StoredDoc {
+  /** Unique within its collection. */
+  _id: string;
+  /** Global position of the last event folded into this document. */
+  pos: number;
+  [field: string]: unknown;
+}
+
+export interface DocumentWrite {
+  collection: string;
+  /** The document after folding; `pos` must be the position of the last event folded into it. */
+  doc: StoredDoc;
+}
+
+export interface Checkpoint {
+  /** Position of the last event the projection has applied; null = none yet. */
+  position: bigint | null;
+  updatedAt: Date;
+}
+
+export type SortDirection = 'asc' | 'desc';
+
+export interface Query {
+  /** Equality on top-level or dotted fields. */
+  where?: Record<string, Scalar>;
+  /** Half-open range on one field (ISO strings and numbers compare as themselves). */
+  range?: { field: string; gte?: Scalar; lt?: Scalar };
+  /**
+   * Sort keys; `_id` is always appended as the last tie-breaker so the order is total. Sort fields
+   * must hold non-null values of one type: SQL and MongoDB order nulls and mixed types differently.
+   */
+  orderBy: { field: string; direction: SortDirection }[];
+  /** Keyset pagination: the sort-key values of the last document of the previous page. */
+  after?: Scalar[];
+  limit: number;
+}
+
+export interface ReadStore {
+  readonly kind: 'sqlite' | 'mongodb';
+
+  /** The namespace queries read; created on first use as `rm1`. */
+  activeNamespace(): Promise<string>;
+  /** Makes `namespace` the one queries read, in one step. */
+  activate(namespace: string): Promise<void>;
+  /** Removes a namespace's documents and checkpoints (never the active one). */
+  dropNamespace(namespace: string): Promise<void>;
+  listNamespaces(): Promise<string[]>;
+
+  getCheckpoint(namespace: string, projection: string): Promise<Checkpoint>;
+  /** Current documents by id, for folding a batch onto them. */
+  getMany(namespace: string, collection: string, ids: string[]): Promise<Map<string, StoredDoc>>;
+  /**
+   * Writes the folded documents of one batch and moves the projection's checkpoint to `position`.
+   * Effect is exactly once: a document whose stored `pos` is already ≥ its new `pos` is left alone,
+   * so a batch applied again after a crash changes nothing. SQLite does it all in one transaction;
+   * MongoDB guards each document by `pos` and writes the checkpoint last.
+   */
+  commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void>;
+
+  get(namespace: string, collection: string, id: string): Promise<StoredDoc | null>;
+  find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]>;
+  /** Number of documents, for a rebuild's document-by-document comparison and for stats. */
+  count(namespace: string, collection: string): Promise<number>;
+  /** Every document of a collection in `_id` order (comparisons, exports). */
+  all(namespace: string, collection: string): AsyncIterable<StoredDoc>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,193 @@
+import Database from 'better-sqlite3';
+import type { Checkpoint, DocumentWrite, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
+import { assertField, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS rm_docs (
+  ns         TEXT    NOT NULL,
+  collection TEXT    NOT NULL,
+  id         TEXT    NOT NULL,
+  pos        INTEGER NOT NULL,
+  doc        TEXT    NOT NULL,
+  PRIMARY KEY (ns, collection, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rm_checkpoints (
+  ns         TEXT    NOT NULL,
+  projection TEXT    NOT NULL,
+  position   INTEGER,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (ns, projection)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+/**
+ * Read models in the same SQLite file as the events (embedded default). A batch's documents and
+ * its checkpoint go in one transaction, so a crash leaves either all of the batch or none of it.
+ * Documents are JSON; queries reach into them with json_extract on validated field paths.
+ */
+export class SqliteReadStore implements ReadStore {
+  readonly kind = 'sqlite' as const;
+  private closed = false;
+
+  static open(filename: string): SqliteReadStore {
+    return new SqliteReadStore(new Database(filename), true);
+  }
+
+  static onDatabase(db: Database.Database): SqliteReadStore {
+    return new SqliteReadStore(db, false);
+  }
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly ownsDb: boolean,
+  ) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+  }
+
+  async activeNamespace(): Promise<string> {
+    const row = this.db.prepare("SELECT value FROM rm_meta WHERE key = 'active'").get() as { value: string } | undefined;
+    return row?.value ?? DEFAULT_NAMESPACE;
+  }
+
+  async activate(namespace: string): Promise<void> {
+    this.db.prepare("INSERT INTO rm_meta (key, value) VALUES ('active', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(namespace);
+  }
+
+  async dropNamespace(namespace: string): Promise<void> {
+    if (namespace === (await this.activeNamespace())) throw new Error(`refusing to drop the active namespace ${namespace}`);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM rm_docs WHERE ns = ?').run(namespace);
+      this.db.prepare('DELETE FROM rm_checkpoints WHERE ns = ?').run(namespace);
+    })();
+  }
+
+  async listNamespaces(): Promise<string[]> {
+    const rows = this.db
+      .prepare('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1')
+      .all() as { ns: string }[];
+    return rows.map((r) => r.ns);
+  }
+
+  async getCheckpoint(namespace: string, projection: string): Promise<Checkpoint> {
+    const row = this.db
+      .prepare('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?')
+      .safeIntegers(true)
+      .get(namespace, projection) as { position: bigint | null; updated_at: bigint } | undefined;
+    return row ? { position: row.position, updatedAt: new Date(Number(row.updated_at)) } : { position: null, updatedAt: new Date(0) };
+  }
+
+  async getMany(namespace: string, collection: string, ids: string[]): Promise<Map<string, StoredDoc>> {
+    const out = new Map<string, StoredDoc>();
+    const stmt = this.db.prepare('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?');
+    for (const id of new Set(ids)) {
+      const row = stmt.get(namespace, collection, id) as { doc: string } | undefined;
+      if (row) out.set(id, JSON.parse(row.doc));
+    }
+    return out;
+  }
+
+  async commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void> {
+    this.assertOpen();
+    const upsert = this.db.prepare(
+      `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc WHERE excluded.pos > rm_docs.pos`,
+    );
+    const checkpoint = this.db.prepare(
+      `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+    );
+    this.db.transaction(() => {
+      for (const { collection, doc } of writes) upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+      checkpoint.run(namespace, projection, position, Date.now());
+    }).immediate();
+  }
+
+  async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
+    const row = this.db.prepare('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
+      | { doc: string }
+      | undefined;
+    return row ? JSON.parse(row.doc) : null;
+  }
+
+  async find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]> {
+    const where = ['ns = ?', 'collection = ?'];
+    const params: unknown[] = [namespace, collection];
+    const expr = (field: string) => (field === '_id' ? 'id' : `json_extract(doc, '$.${assertField(field)}')`);
+    for (const [field, value] of Object.entries(query.where ?? {})) {
+      if (value === null) where.push(`${expr(field)} IS NULL`);
+      else {
+        where.push(`${expr(field)} = ?`);
+        params.push(bind(value));
+      }
+    }
+    if (query.range) {
+      if (query.range.gte !== undefined) {
+        where.push(`${expr(query.range.field)} >= ?`);
+        params.push(bind(query.range.gte));
+      }
+      if (query.range.lt !== undefined) {
+        where.push(`${expr(query.range.field)} < ?`);
+        params.push(bind(query.range.lt));
+      }
+    }
+    const keys = sortKeysOf(query);
+    if (query.after) {
+      // Keyset: (k1, k2, …) strictly after the cursor in the sort order, key by key.
+      const alternatives: string[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        const parts: string[] = [];
+        for (let j = 0; j < i; j++) {
+          parts.push(`${expr(keys[j].field)} = ?`);
+          params.push(bind(query.after[j] ?? null));
+        }
+        parts.push(`${expr(keys[i].field)} ${keys[i].direction === 'asc' ? '>' : '<'} ?`);
+        params.push(bind(query.after[i] ?? null));
+        alternatives.push(`(${parts.join(' AND ')})`);
+      }
+      where.push(`(${alternatives.join(' OR ')})`);
+    }
+    const order = keys.map((k) => `${expr(k.field)} ${k.direction === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
+    params.push(query.limit);
+    const rows = this.db.prepare(`SELECT doc FROM rm_docs WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`).all(...params) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc));
+  }
+
+  async count(namespace: string, collection: string): Promise<number> {
+    const row = this.db.prepare('SELECT COUNT(*) AS n FROM rm_docs WHERE ns = ? AND collection = ?').get(namespace, collection) as { n: number | bigint };
+    return Number(row.n);
+  }
+
+  async *all(namespace: string, collection: string): AsyncIterable<StoredDoc> {
+    let after = '';
+    for (;;) {
+      const rows = this.db
+        .prepare('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500')
+        .all(namespace, collection, after) as { id: string; doc: string }[];
+      if (rows.length === 0) return;
+      for (const row of rows) yield JSON.parse(row.doc);
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsDb) this.db.close();
+  }
+
+  private assertOpen() {
+    if (this.closed) throw new Error('read store is closed');
+  }
+}
+
+/** better-sqlite3 binds no booleans; JSON booleans read back through json_extract as 1/0. */
+function bind(value: Scalar): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
