@@ -1,11 +1,19 @@
-import { type DynamicModule, Module, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '../../../libs/event-store/src/event-store.port.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { Lookups } from './shared/lookups.js';
 import { Reservations } from './shared/reservations.js';
 import { StreamRunner } from './shared/stream-runner.js';
-import { API_OPTIONS, type ApiOptions, EVENT_STORE } from './shared/tokens.js';
+import { API_OPTIONS, type ApiOptions, EVENT_STORE, READ_SIDE } from './shared/tokens.js';
+import type { ReadSide } from '../../../libs/read-store/src/read-side.js';
+import { CommissionTotalsQueriesController } from './queries/commission-totals/commission-totals.queries.js';
+import { ConversionQueriesController } from './queries/conversions/conversions.queries.js';
+import { CustomerQueriesController } from './queries/customers/customers.queries.js';
+import { EventQueriesController } from './queries/events/events.queries.js';
+import { PartnerQueriesController } from './queries/partners/partners.queries.js';
+import { ProjectionQueriesController } from './queries/projections/projections.queries.js';
+import { ReadModels } from './queries/read-models.js';
 import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
 import { DecideConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
 import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
@@ -27,20 +35,15 @@ import { RefundTransactionHandler } from './use-cases/refund-transaction/refund-
 import { UpdatePartnerDetailsController } from './use-cases/update-partner-details/update-partner-details.controller.js';
 import { UpdatePartnerDetailsHandler } from './use-cases/update-partner-details/update-partner-details.handler.js';
 
-/** Closes the event store after the HTTP server has drained its in-flight requests. */
-@Injectable()
-class EventStoreLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async onApplicationShutdown() {
-    await this.store.close();
-  }
-}
-
 export interface ApiModuleOptions extends ApiOptions {
   eventStore: EventStore;
+  readSide: ReadSide;
 }
 
-/** The command side of the HTTP API: one controller and one handler per use case. */
+/**
+ * The HTTP API: commands (one controller and one handler per use case, through the CommandBus) and
+ * queries over the read models. The caller owns the stores' lifecycle.
+ */
 @Module({})
 export class ApiModule {
   static forRoot(options: ApiModuleOptions): DynamicModule {
@@ -58,11 +61,18 @@ export class ApiModule {
         DenyConversionController,
         RefundTransactionController,
         CreateConversionTriggerController,
+        PartnerQueriesController,
+        CustomerQueriesController,
+        ConversionQueriesController,
+        CommissionTotalsQueriesController,
+        EventQueriesController,
+        ProjectionQueriesController,
       ],
       providers: [
         { provide: EVENT_STORE, useValue: options.eventStore },
         { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
-        EventStoreLifecycle,
+        { provide: READ_SIDE, useValue: options.readSide },
+        ReadModels,
         StreamRunner,
         Lookups,
         Reservations,

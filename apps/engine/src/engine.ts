@@ -1,27 +1,82 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import { ApiModule } from '../../api/src/api.module.js';
 import { resolveAdminKey } from '../../api/src/auth/api-keys.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { EventStore } from '../../../libs/event-store/src/event-store.port.js';
 import { EventStoreDbEventStore } from '../../../libs/event-store/src/eventstoredb/eventstoredb-event-store.js';
 import { SqliteEventStore } from '../../../libs/event-store/src/sqlite/sqlite-event-store.js';
-import { createHttpApp, createLogger, PlatformModule } from '../../../libs/platform/src/index.js';
+import { MongoReadStore } from '../../../libs/read-store/src/mongodb/mongodb-read-store.js';
+import { ReadSide } from '../../../libs/read-store/src/read-side.js';
+import type { ReadStore } from '../../../libs/read-store/src/read-store.port.js';
+import { SqliteReadStore } from '../../../libs/read-store/src/sqlite/sqlite-read-store.js';
+import { createHttpApp, createLogger, METRICS_REGISTRY, PlatformModule } from '../../../libs/platform/src/index.js';
 
 export const DATABASE_FILE = 'partner-ledger.db';
+const RESOURCES = Symbol('RESOURCES');
+
+interface Resources {
+  events: EventStore;
+  readStore: ReadStore;
+  readSide: ReadSide;
+}
+
+/**
+ * Shuts down in dependency order once the HTTP server has drained: projections first (each saves
+ * its checkpoint after the batch in hand), then the stores they write to and read from.
+ */
+@Injectable()
+class ResourcesLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(RESOURCES) private readonly resources: Resources,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    const readSide = resources.readSide;
+    new Gauge({
+      name: 'projection_lag_events',
+      help: 'Events in the log not yet applied by each projection',
+      labelNames: ['projection'],
+      registers: [registry],
+      async collect() {
+        for (const lag of await readSide.lag()) this.set({ projection: lag.projection }, lag.eventsBehind);
+      },
+    });
+  }
+
+  async onApplicationShutdown() {
+    await this.resources.readSide.stop();
+    await this.resources.readStore.close();
+    await this.resources.events.close();
+  }
+}
 
 @Module({})
 class EngineModule {
-  static forRoot(store: EventStore, adminApiKey: string): DynamicModule {
+  static forRoot(resources: Resources, adminApiKey: string): DynamicModule {
+    const { events, readStore, readSide } = resources;
     return {
       module: EngineModule,
       imports: [
-        ApiModule.forRoot({ eventStore: store, adminApiKey }),
-        PlatformModule.forRoot({ indicators: [{ name: 'event-store', check: () => store.ping() }] }),
+        ApiModule.forRoot({ eventStore: events, readSide, adminApiKey }),
+        PlatformModule.forRoot({
+          indicators: [
+            { name: 'event-store', check: () => events.ping() },
+            { name: 'read-store', check: () => readStore.ping() },
+            {
+              name: 'projections',
+              check: async () => {
+                const failed = readSide.failures;
+                if (failed.length) throw new Error(failed.map((f) => `${f.projection}: ${f.error.message}`).join('; '));
+              },
+            },
+          ],
+        }),
       ],
+      providers: [{ provide: RESOURCES, useValue: resources }, ResourcesLifecycle],
     };
   }
 }
@@ -32,16 +87,24 @@ export function openEventStore(config: Pick<AppConfig, 'eventStoreUrl' | 'dataDi
   return SqliteEventStore.open(join(config.dataDir, DATABASE_FILE));
 }
 
+/** Read models in the same SQLite file as the events, unless MONGO_URL names a MongoDB. */
+export async function openReadStore(config: Pick<AppConfig, 'mongoUrl' | 'dataDir'>): Promise<ReadStore> {
+  if (config.mongoUrl) return MongoReadStore.connect(config.mongoUrl);
+  mkdirSync(config.dataDir, { recursive: true });
+  return SqliteReadStore.open(join(config.dataDir, DATABASE_FILE));
+}
+
 export interface RunningEngine {
   app: NestFastifyApplication;
   url: string;
   adminApiKey: string;
+  readSide: ReadSide;
   close(): Promise<void>;
 }
 
 /**
- * Every role in one process, on the embedded adapters unless the config names others. Later roles
- * (projector, publisher, delivery workers) join here as their modules land.
+ * Every role in one process, on the embedded adapters unless the config names others: the API and
+ * the projector today; the publisher and delivery workers join here as they land.
  */
 export async function startEngine(config: AppConfig, logger: Logger = createLogger({ level: config.logLevel as never, name: 'engine' })): Promise<RunningEngine> {
   const admin = resolveAdminKey(config.dataDir, config.adminApiKey);
@@ -49,8 +112,11 @@ export async function startEngine(config: AppConfig, logger: Logger = createLogg
     // Printed once, on the first start: the file in DATA_DIR is where to find it again.
     process.stdout.write(`\nAdmin API key (generated, saved in ${admin.file}):\n\n  ${admin.key}\n\n`);
   }
-  const store = openEventStore(config);
-  const app = await createHttpApp(EngineModule.forRoot(store, admin.key), {
+  const events = openEventStore(config);
+  const readStore = await openReadStore(config);
+  const readSide = new ReadSide(events, readStore, logger);
+  await readSide.start();
+  const app = await createHttpApp(EngineModule.forRoot({ events, readStore, readSide }, admin.key), {
     logger,
     title: 'partner-ledger',
     version: '0.1.0',
@@ -61,6 +127,6 @@ export async function startEngine(config: AppConfig, logger: Logger = createLogg
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  logger.info({ port, eventStore: store.kind, dataDir: config.dataDir }, 'partner-ledger engine listening');
-  return { app, url: `http://${host}:${port}`, adminApiKey: admin.key, close: () => app.close() };
+  logger.info({ port, eventStore: events.kind, readStore: readStore.kind, dataDir: config.dataDir }, 'partner-ledger engine listening');
+  return { app, url: `http://${host}:${port}`, adminApiKey: admin.key, readSide, close: () => app.close() };
 }

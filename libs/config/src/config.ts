@@ -10,6 +10,7 @@ export interface AppConfig {
   dataDir: string;
   adminApiKey: string | undefined;
   eventStoreUrl: string | undefined;
+  mongoUrl: string | undefined;
   bodyLimitBytes: number;
   logLevel: string;
 }
@@ -23,6 +24,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (eventStoreUrl && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb):\/\//.test(eventStoreUrl)) {
     throw new ConfigError(`EVENT_STORE_URL must be an esdb:// connection string, got ${eventStoreUrl}`);
   }
+  const mongoUrl = env.MONGO_URL?.trim() || undefined;
+  if (mongoUrl && !/^mongodb(\+srv)?:\/\//.test(mongoUrl)) throw new ConfigError(`MONGO_URL must be a mongodb:// connection string, got ${mongoUrl}`);
   const dataDir = env.DATA_DIR?.trim() || './data';
   const bodyLimitBytes = Number(env.BODY_LIMIT_BYTES ?? 1024 * 1024);
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1024) throw new ConfigError('BODY_LIMIT_BYTES must be an integer ≥ 1024');
@@ -34,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
     adminApiKey,
     eventStoreUrl,
+    mongoUrl,
     bodyLimitBytes,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };

@@ -117,6 +117,7 @@ function applyConversion(ref: DocRef, doc: Doc | null, e: RecordedEvent): Doc | 
       status: 'PENDING',
       commissions: (d.commissions as CommissionLine[]).map((l): ConversionLine => ({ ...l, reversedMinor: 0 })),
       createdAt: at,
+      seq: Number(e.position),
       updatedAt: at,
     };
   }

@@ -46,6 +46,7 @@ export const partnersProjection: Projection = {
         partnerId: d.partnerId,
         referringCustomerId: d.referringCustomerId,
         createdAt: at,
+        seq: Number(e.position),
       };
     }
     if (e.type === 'PartnerCreated' && ref.id === docId(d.programId, d.partnerId)) {
@@ -64,6 +65,8 @@ export const partnersProjection: Projection = {
         conversionCount: doc?.conversionCount ?? 0,
         lastConversionAt: doc?.lastConversionAt ?? null,
         createdAt: at,
+        // Creation order: unique and stable, unlike `createdAt` (two partners in one millisecond).
+        seq: Number(e.position),
         updatedAt: at,
       };
     }
