@@ -21,7 +21,7 @@ describe('queries', () => {
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };
-  let a: any, b: any, c1: any, t1: any, t2: any, t3: any;
+  let a: any, b: any, c1: any, t1: any, t2: any;
   let beforeSales: string;
 
   beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('queries', () => {
     await new Promise((r) => setTimeout(r, 20));
     t1 = await post('/transactions', { customerKey: 'c1', amount: '100.00', key: 'T1' }); // Bob 10.00, Ann 5.00
     t2 = await post('/transactions', { customerKey: 'c1', amount: '50.00', key: 'T2' }); // Bob 5.00, Ann 2.50
-    t3 = await post('/transactions', { customerKey: 'c2', amount: '20.00', key: 'T3' }); // Ann 2.00
+    await post("/transactions", { customerKey: "c2", amount: "20.00", key: "T3" }); // Ann 2.00
     await post(`/conversions/${t1.conversion.id}/approve`);
     await post(`/conversions/${t2.conversion.id}/deny`, { reason: 'test order' });
     await post('/transactions/T1/refund', { amount: '25.00' }); // reverses Bob 2.50, Ann 1.25
