@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { DATABASE_FILE } from '../../apps/engine/src/engine.js';
+import { fold, transactionDecider, type TransactionEvent } from '../../libs/domain/src/index.js';
+import type { RecordedEvent } from '../../libs/event-store/src/event-store.port.js';
+import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
+import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '../../libs/read-store/src/projections/index.js';
+import type { DocumentWrite, ReadStore, StoredDoc } from '../../libs/read-store/src/read-store.port.js';
+import { SqliteReadStore } from '../../libs/read-store/src/sqlite/sqlite-read-store.js';
+import { randomHistory, type History } from '../support/random-history.js';
+import { startTestEngine, type TestEngine } from './engine.fixture.js';
+
+type Buckets = Record<'pending' | 'approved' | 'denied' | 'reversed', { count: number; amount: number }>;
+const empty = (): Buckets => ({ pending: { count: 0, amount: 0 }, approved: { count: 0, amount: 0 }, denied: { count: 0, amount: 0 }, reversed: { count: 0, amount: 0 } });
+const COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS];
+
+/**
+ * Thousands of random commands through the real engine, then: the read models' totals equal a
+ * recomputation from the event log that shares no code with the projections (the domain's own
+ * `evolve` per transaction stream), to the cent; and projections that crash mid-batch and restart
+ * end with exactly the documents of the ones that never crashed.
+ */
+describe('conservation of commission, and projections that crash', () => {
+  let engine: TestEngine;
+  let history: History;
+  let events: SqliteEventStore;
+  let all: RecordedEvent[];
+  let live: string;
+
+  beforeAll(async () => {
+    engine = await startTestEngine();
+    history = await randomHistory(engine, { seed: 7, partners: 30, customers: 100, transactions: 1500, lifecycleOps: 1200 });
+    expect(history.commands).toBeGreaterThan(2500);
+    const res = await engine.call('GET', `/v1/programs/${history.programId}/partners?minPosition=${history.lastPosition}&limit=1`, undefined, history.programKey);
+    expect(res.status).toBe(200);
+    events = SqliteEventStore.open(join(engine.dataDir, DATABASE_FILE));
+    all = await events.readAll();
+    live = await engine.readSide.activeNamespace();
+  }, 180_000);
+  afterAll(async () => {
+    await events?.close();
+    await engine?.stop();
+  });
+
+  it('read-model totals equal an independent recomputation from the event log, to the cent', async () => {
+    const pid = history.programId;
+    const byStream = new Map<string, RecordedEvent[]>();
+    for (const e of all) if (e.streamName.startsWith(`transaction-${pid}.`)) (byStream.get(e.streamName) ?? byStream.set(e.streamName, []).get(e.streamName)!).push(e);
+    const expected = new Map<string, Buckets>();
+    const program = empty();
+    const add = (partnerId: string, bucket: keyof Buckets, amount: number, count = 1) => {
+      const b = expected.get(partnerId) ?? expected.set(partnerId, empty()).get(partnerId)!;
+      b[bucket].count += count;
+      b[bucket].amount += amount;
+      program[bucket].count += count;
+      program[bucket].amount += amount;
+    };
+    let conversions = 0;
+    for (const stream of byStream.values()) {
+      const state = fold(transactionDecider, stream.map((e) => ({ type: e.type, data: e.data }) as TransactionEvent));
+      if (!state.exists || !state.conversion) continue;
+      conversions++;
+      const c = state.conversion;
+      c.commissions.forEach((line, i) => add(line.partnerId, c.status.toLowerCase() as keyof Buckets, line.amountMinor - c.reversed[i]));
+      c.commissions.forEach((line, i) => add(line.partnerId, 'reversed', c.reversed[i], 0));
+      for (const e of stream) if (e.type === 'TransactionRefunded') for (const r of e.data.reversals) add(r.partnerId, 'reversed', 0, 1);
+    }
+    expect(conversions).toBeGreaterThan(500);
+
+    const actual = new Map<string, Buckets>();
+    let cursor: string | null = null;
+    let programTotals: unknown;
+    do {
+      const res = await engine.call('GET', `/v1/programs/${pid}/commission-totals?limit=7${cursor ? `&cursor=${cursor}` : ''}`, undefined, history.programKey);
+      expect(res.status).toBe(200);
+      programTotals = res.body.program;
+      for (const t of res.body.items) {
+        const buckets = empty();
+        for (const k of Object.keys(buckets) as (keyof Buckets)[]) buckets[k] = { count: t[k].count, amount: Math.round(Number(t[k].amount) * 100) };
+        expect(actual.has(t.partnerId)).toBe(false);
+        actual.set(t.partnerId, buckets);
+      }
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
+    const money = (minor: number) => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
+    expect(programTotals).toEqual({
+      currency: 'USD',
+      pending: { count: program.pending.count, amount: money(program.pending.amount) },
+      approved: { count: program.approved.count, amount: money(program.approved.amount) },
+      denied: { count: program.denied.count, amount: money(program.denied.amount) },
+      reversed: { count: program.reversed.count, amount: money(program.reversed.amount) },
+    });
+  });
+
+  async function runToEnd(store: ReadStore, ns: string) {
+    for (const projection of PROJECTIONS) {
+      const runner = new ProjectionRunner(events, store, projection, { namespace: ns, batchSize: 97 });
+      await runner.start();
+      expect(await runner.waitFor(all[all.length - 1].position, 60_000)).toBe(true);
+      await runner.stop();
+    }
+  }
+
+  async function documents(store: ReadStore, ns: string) {
+    const out: Record<string, StoredDoc[]> = {};
+    for (const c of COLLECTIONS) {
+      out[c] = [];
+      for await (const d of store.all(ns, c)) out[c].push(d);
+    }
+    return out;
+  }
+
+  it('a projection that crashes mid-batch and restarts counts nothing twice and misses nothing (SQLite: batch and checkpoint in one transaction)', async () => {
+    const store = SqliteReadStore.open(':memory:');
+    for (const projection of PROJECTIONS) {
+      // An event this projection folds, some way into the log, inside a batch.
+      const own = all.filter((e) => projection.eventTypes.includes(e.type));
+      const crashAt = own[Math.floor(own.length * 0.6)].position;
+      const crashing = new ProjectionRunner(events, store, projection, {
+        namespace: 'crash',
+        batchSize: 97,
+        beforeApply: (e) => {
+          if (e.position === crashAt) throw new Error('injected fault');
+        },
+      });
+      await crashing.start();
+      await expect(crashing.waitFor(all[all.length - 1].position, 1_000)).resolves.toBe(false);
+      expect(crashing.error?.message).toBe('injected fault');
+      await crashing.stop();
+      const checkpoint = (await store.getCheckpoint('crash', projection.name)).position!;
+      expect(checkpoint < crashAt).toBe(true);
+    }
+    await runToEnd(store, 'crash');
+    const expected = await documents(engine.readSide.store, live);
+    expect(await documents(store, 'crash')).toEqual(expected);
+    await store.close();
+  }, 120_000);
+
+  it('a crash between the documents and the checkpoint (MongoDB-style commit) is re-applied without double counting', async () => {
+    const inner = SqliteReadStore.open(':memory:');
+    let crashes = 0;
+    // Writes a batch's documents, then dies before its checkpoint: what a MongoDB commit can leave.
+    const torn: ReadStore = Object.create(inner, {
+      commit: {
+        value: async (ns: string, projection: string, writes: DocumentWrite[], position: bigint) => {
+          if (crashes < 3 && writes.length > 5) {
+            crashes++;
+            const previous = (await inner.getCheckpoint(ns, projection)).position;
+            await inner.commit(ns, projection, writes, previous ?? 0n);
+            throw new Error('crashed before the checkpoint');
+          }
+          return inner.commit(ns, projection, writes, position);
+        },
+      },
+    });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      for (const projection of PROJECTIONS) {
+        const runner = new ProjectionRunner(events, torn, projection, { namespace: 'torn', batchSize: 211 });
+        await runner.start();
+        await runner.waitFor(all[all.length - 1].position, 1_000);
+        await runner.stop();
+      }
+    }
+    expect(crashes).toBe(3);
+    expect(await documents(inner, 'torn')).toEqual(await documents(engine.readSide.store, live));
+    await inner.close();
+  }, 120_000);
+});
