@@ -12,7 +12,7 @@ describe('README walk-through, run verbatim with bash and curl', () => {
   });
   afterAll(async () => engine.stop());
 
-  it('creates program, partner, customer, a 149.99 sale with 15.00 commission, and approves it', async () => {
+  it('creates program, partner, customer, a 149.99 sale with 15.00 commission, approves it, reads the totals', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const block = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme)?.[1];
     expect(block).toBeDefined();
@@ -21,11 +21,14 @@ describe('README walk-through, run verbatim with bash and curl', () => {
       timeout: 20_000,
     });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
-    const [program, partner, customer, tx, approved] = lines;
+    const [program, partner, customer, tx, approved, totals] = lines;
     expect(program).toMatchObject({ name: 'Acme partners', currency: 'USD', apiKey: expect.stringMatching(/^plk_/) });
     expect(partner).toMatchObject({ key: 'PARTNER123', status: 'ACTIVE' });
     expect(customer).toMatchObject({ key: 'cust-1', partnerId: partner.id });
     expect(tx).toMatchObject({ key: 'ORD-789', amount: '149.99', conversion: { status: 'PENDING', commissions: [{ level: 1, amount: '15.00' }] } });
     expect(approved).toMatchObject({ status: 'APPROVED', commissions: [{ partnerId: partner.id, amount: '15.00' }] });
+    expect(totals.items).toEqual([
+      { partnerId: partner.id, currency: 'USD', pending: { count: 0, amount: '0.00' }, approved: { count: 1, amount: '15.00' }, denied: { count: 0, amount: '0.00' }, reversed: { count: 0, amount: '0.00' } },
+    ]);
   });
 });
