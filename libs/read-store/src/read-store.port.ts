@@ -68,6 +68,14 @@ export interface ReadStore {
    */
   commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void>;
 
+  /**
+   * Writes one document unconditionally (last write wins). For state that is not a projection of
+   * the log (webhook endpoint configuration, delivery logs), kept in a namespace no rebuild touches.
+   */
+  put(namespace: string, collection: string, doc: StoredDoc): Promise<void>;
+  /** Removes one document; true when it existed. */
+  delete(namespace: string, collection: string, id: string): Promise<boolean>;
+
   get(namespace: string, collection: string, id: string): Promise<StoredDoc | null>;
   find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]>;
   /** Number of documents, for a rebuild's document-by-document comparison and for stats. */

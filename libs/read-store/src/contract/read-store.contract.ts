@@ -45,6 +45,16 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       expect(await store.get(n, 'c', 'a')).toMatchObject({ v: 'newer', pos: 11 });
     });
 
+    it('put writes unconditionally and delete removes', async () => {
+      const n = ns();
+      await store.put(n, 'config', doc('e1', 5, { url: 'https://a.example' }));
+      await store.put(n, 'config', doc('e1', 1, { url: 'https://b.example' }));
+      expect(await store.get(n, 'config', 'e1')).toEqual({ _id: 'e1', pos: 1, url: 'https://b.example' });
+      expect(await store.delete(n, 'config', 'e1')).toBe(true);
+      expect(await store.delete(n, 'config', 'e1')).toBe(false);
+      expect(await store.get(n, 'config', 'e1')).toBeNull();
+    });
+
     it('getMany returns the existing documents by id', async () => {
       const n = ns();
       await store.commit(n, 'p', ['a', 'b', 'c'].map((id, i) => ({ collection: 'c', doc: doc(id, i + 1) })), 3n);

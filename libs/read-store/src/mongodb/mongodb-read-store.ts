@@ -104,6 +104,17 @@ export class MongoReadStore implements ReadStore {
     );
   }
 
+  async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
+    this.assertOpen();
+    const plain = JSON.parse(JSON.stringify(doc)) as StoredDoc;
+    await this.docs(namespace, collection).replaceOne({ _id: plain._id }, plain, { upsert: true });
+  }
+
+  async delete(namespace: string, collection: string, id: string): Promise<boolean> {
+    this.assertOpen();
+    return (await this.docs(namespace, collection).deleteOne({ _id: id })).deletedCount > 0;
+  }
+
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
     return (await this.docs(namespace, collection).findOne({ _id: id })) as StoredDoc | null;
   }

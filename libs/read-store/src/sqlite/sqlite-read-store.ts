@@ -105,6 +105,21 @@ export class SqliteReadStore implements ReadStore {
     }).immediate();
   }
 
+  async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
+    this.assertOpen();
+    this.db
+      .prepare(
+        `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc`,
+      )
+      .run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+  }
+
+  async delete(namespace: string, collection: string, id: string): Promise<boolean> {
+    this.assertOpen();
+    return this.db.prepare('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
+  }
+
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
     const row = this.db.prepare('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
       | { doc: string }
