@@ -14,6 +14,8 @@ import { EventQueriesController } from './queries/events/events.queries.js';
 import { PartnerQueriesController } from './queries/partners/partners.queries.js';
 import { ProjectionQueriesController } from './queries/projections/projections.queries.js';
 import { ReadModels } from './queries/read-models.js';
+import { EndpointRepository } from '../../../libs/webhooks/src/endpoints/endpoint-repository.js';
+import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
 import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
 import { DecideConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
 import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
@@ -38,6 +40,7 @@ import { UpdatePartnerDetailsHandler } from './use-cases/update-partner-details/
 export interface ApiModuleOptions extends ApiOptions {
   eventStore: EventStore;
   readSide: ReadSide;
+  webhooks: WebhookPolicy;
 }
 
 /**
@@ -67,12 +70,15 @@ export class ApiModule {
         CommissionTotalsQueriesController,
         EventQueriesController,
         ProjectionQueriesController,
+        WebhookEndpointsController,
       ],
       providers: [
         { provide: EVENT_STORE, useValue: options.eventStore },
         { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
         { provide: READ_SIDE, useValue: options.readSide },
         ReadModels,
+        { provide: WEBHOOK_POLICY, useValue: options.webhooks },
+        { provide: EndpointRepository, useFactory: () => new EndpointRepository(options.readSide.store) },
         StreamRunner,
         Lookups,
         Reservations,

@@ -15,6 +15,8 @@ import { ReadSide } from '../../../libs/read-store/src/read-side.js';
 import type { ReadStore } from '../../../libs/read-store/src/read-store.port.js';
 import { SqliteReadStore } from '../../../libs/read-store/src/sqlite/sqlite-read-store.js';
 import { createHttpApp, createLogger, METRICS_REGISTRY, PlatformModule } from '../../../libs/platform/src/index.js';
+import { parseAllowedCidrs } from '../../../libs/webhooks/src/ssrf.js';
+import type { WebhookPolicy } from '../../api/src/webhook-endpoints/webhook-endpoints.controller.js';
 
 export const DATABASE_FILE = 'partner-ledger.db';
 const RESOURCES = Symbol('RESOURCES');
@@ -56,12 +58,12 @@ class ResourcesLifecycle implements OnApplicationShutdown {
 
 @Module({})
 class EngineModule {
-  static forRoot(resources: Resources, adminApiKey: string): DynamicModule {
+  static forRoot(resources: Resources, adminApiKey: string, webhooks: WebhookPolicy): DynamicModule {
     const { events, readStore, readSide } = resources;
     return {
       module: EngineModule,
       imports: [
-        ApiModule.forRoot({ eventStore: events, readSide, adminApiKey }),
+        ApiModule.forRoot({ eventStore: events, readSide, adminApiKey, webhooks }),
         PlatformModule.forRoot({
           indicators: [
             { name: 'event-store', check: () => events.ping() },
@@ -116,7 +118,8 @@ export async function startEngine(config: AppConfig, logger: Logger = createLogg
   const readStore = await openReadStore(config);
   const readSide = new ReadSide(events, readStore, logger);
   await readSide.start();
-  const app = await createHttpApp(EngineModule.forRoot({ events, readStore, readSide }, admin.key), {
+  const webhooks = { allowed: parseAllowedCidrs(config.webhookAllowedCidrs ?? null) };
+  const app = await createHttpApp(EngineModule.forRoot({ events, readStore, readSide }, admin.key, webhooks), {
     logger,
     title: 'partner-ledger',
     version: '0.1.0',

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { parseAllowedCidrs } from '../../webhooks/src/ssrf.js';
 
 /**
  * Every knob, read once from the environment (names are a contract, see DESIGN.md). Unset adapter
@@ -11,11 +12,23 @@ export interface AppConfig {
   adminApiKey: string | undefined;
   eventStoreUrl: string | undefined;
   mongoUrl: string | undefined;
+  /** WEBHOOK_ALLOWED_CIDRS: ranges exempt from the private-network block, e.g. `127.0.0.0/8` for local tests. */
+  webhookAllowedCidrs: string | undefined;
   bodyLimitBytes: number;
   logLevel: string;
 }
 
 export class ConfigError extends Error {}
+
+function checkedCidrs(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    parseAllowedCidrs(value);
+  } catch (error) {
+    throw new ConfigError(`WEBHOOK_ALLOWED_CIDRS: ${(error as Error).message}`);
+  }
+  return value;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env.PORT ?? 3000);
@@ -38,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminApiKey,
     eventStoreUrl,
     mongoUrl,
+    webhookAllowedCidrs: checkedCidrs(env.WEBHOOK_ALLOWED_CIDRS?.trim() || undefined),
     bodyLimitBytes,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };

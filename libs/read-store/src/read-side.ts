@@ -11,6 +11,8 @@ import type { ReadStore } from './read-store.port.js';
 export class ReadSide {
   private runners: ProjectionRunner[] = [];
   private namespace: string | null = null;
+  private watch: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   constructor(
     readonly events: EventStore,
@@ -23,10 +25,17 @@ export class ReadSide {
     this.namespace = await this.store.activeNamespace();
     this.runners = this.projections.map((p) => new ProjectionRunner(this.events, this.store, p, { namespace: this.namespace!, logger: this.logger }));
     await Promise.all(this.runners.map((r) => r.start()));
+    // A rebuild from the CLI swaps namespaces from another process: notice it even when no query
+    // comes, so the runners leave the old namespace before it may be dropped.
+    this.watch ??= setInterval(() => void this.activeNamespace().catch((error) => this.logger?.warn({ err: error }, 'namespace check failed')), 2_000);
+    this.watch.unref();
   }
 
   /** Stops every runner after its batch in hand, so checkpoints are saved. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
     await Promise.all(this.runners.map((r) => r.stop()));
     this.runners = [];
   }
@@ -34,10 +43,11 @@ export class ReadSide {
   /** The namespace queries read; follows a rebuild's swap on the next call. */
   async activeNamespace(): Promise<string> {
     const active = await this.store.activeNamespace();
-    if (this.namespace !== null && active !== this.namespace) {
+    if (this.namespace !== null && active !== this.namespace && !this.stopping) {
       // A rebuild swapped namespaces under us: run the projections on the new one from its checkpoints.
       this.logger?.info({ from: this.namespace, to: active }, 'read models swapped; restarting projections');
-      await this.stop();
+      this.namespace = active;
+      await Promise.all(this.runners.map((r) => r.stop()));
       await this.start();
     }
     return active;

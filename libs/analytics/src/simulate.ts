@@ -1,0 +1,267 @@
+import {
+  type CommissionLine,
+  type CommissionPlan,
+  commissionFor,
+  maxLevel,
+  parseCommissionPlan,
+  type PartnerStatus,
+  proportion,
+} from '../../domain/src/index.js';
+import type { EventStore, RecordedEvent } from '../../event-store/src/event-store.port.js';
+import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold } from '../../read-store/src/projections/index.js';
+import { programPlan, programStreamPrefixes, scanAll } from './history.js';
+
+export interface Bucket {
+  count: number;
+  /** Minor units. */
+  amount: number;
+}
+export type BucketName = 'pending' | 'approved' | 'denied' | 'reversed';
+export const BUCKETS: readonly BucketName[] = ['pending', 'approved', 'denied', 'reversed'];
+/** Same meaning as the commission-totals read model: net commission per conversion status, plus reversals. */
+export type Totals = Record<BucketName, Bucket>;
+
+export const emptyTotals = (): Totals => ({
+  pending: { count: 0, amount: 0 },
+  approved: { count: 0, amount: 0 },
+  denied: { count: 0, amount: 0 },
+  reversed: { count: 0, amount: 0 },
+});
+
+export interface PartnerComparison {
+  partnerId: string;
+  currency: string;
+  /** Folded from the real events by the conversions projection: the totals today. */
+  actual: Totals;
+  /** The same history priced under the alternative plan. */
+  simulated: Totals;
+  /** simulated − actual, per bucket. */
+  difference: Totals;
+}
+
+export interface SimulationResult {
+  programId: string;
+  currency: string;
+  plan: CommissionPlan;
+  /** Sorted by partner id, then currency; partners with commission in either world. */
+  partners: PartnerComparison[];
+  /** Sum over partners, per currency. */
+  total: Omit<PartnerComparison, 'partnerId'>[];
+  conversions: number;
+  /** Position of the last event replayed (null for an empty history). */
+  position: bigint | null;
+}
+
+export interface SimulateInput {
+  programId: string;
+  /** The program's currency: the plan is validated in it. */
+  currency: string;
+  /** An alternative plan, as a program has it: `{commission: {type, amount}, tiers?: [{level, amount}]}`. */
+  plan: unknown;
+}
+
+interface PartnerAtTime {
+  status: PartnerStatus;
+  referringPartnerId: string | null;
+}
+
+interface SimConversion {
+  partnerId: string;
+  currency: string;
+  amountMinor: number;
+  status: 'PENDING' | 'APPROVED' | 'DENIED';
+  lines: CommissionLine[];
+  /** Cumulative reversal per line. */
+  reversed: number[];
+}
+
+/**
+ * What-if replay: the program's history priced under another commission plan.
+ *
+ * Every conversion that really happened is kept (who it is attributed to, when it was approved,
+ * denied, refunded and by how much: those are facts of the history); only its commission lines are
+ * recomputed, with the rules of the transaction decider (`decideCreate`): level 1 is the attributed
+ * partner, level N ≥ 2 the (N−1)-th referrer up its chain as the chain was when the sale was
+ * recorded (partners' referrers and statuses are tracked through the replay), a referrer who was not
+ * ACTIVE then forfeits its level (the chain is not compressed), a cycle or an unknown referrer ends
+ * the chain. Approvals and denials move the net lines; refunds take back each line's cumulative
+ * share `proportion(line, refundedTotal, amount)` (rounded half away from zero) minus what was
+ * already taken back, nothing from a denied conversion — the same arithmetic as the decider, so
+ * replaying under the program's own plan reproduces today's totals to the minor unit.
+ *
+ * `events`: the program's partner and transaction events in `$all` order (other events are
+ * ignored). "Today" is folded from the same events by the read side's conversions projection.
+ */
+export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: SimulateInput): Promise<SimulationResult> {
+  const plan = parseCommissionPlan(input.plan as Parameters<typeof parseCommissionPlan>[0], input.currency);
+  const top = maxLevel(plan);
+  const { programId } = input;
+
+  const partners = new Map<string, PartnerAtTime>();
+  const conversions = new Map<string, SimConversion>();
+  const simulated = new Map<string, Totals>();
+  const actual = new InMemoryFold([conversionsProjection], (ref) => ref.collection === COMMISSION_TOTALS);
+  let position: bigint | null = null;
+  let conversionCount = 0;
+
+  const totalsOf = (partnerId: string, currency: string) => {
+    const key = `${partnerId}\u0000${currency}`;
+    let totals = simulated.get(key);
+    if (!totals) simulated.set(key, (totals = emptyTotals()));
+    return totals;
+  };
+
+  /** The referrers above `partnerId` as they are now, nearest first, at most `depth`. */
+  const chainAbove = (partnerId: string, depth: number) => {
+    const chain: ({ partnerId: string } & PartnerAtTime)[] = [];
+    const seen = new Set([partnerId]);
+    let next = partners.get(partnerId)?.referringPartnerId ?? null;
+    while (next && chain.length < depth && !seen.has(next)) {
+      seen.add(next);
+      const upline = partners.get(next);
+      if (!upline) break;
+      chain.push({ partnerId: next, ...upline });
+      next = upline.referringPartnerId;
+    }
+    return chain;
+  };
+
+  for await (const event of events) {
+    const d = event.data;
+    if (d?.programId !== programId) continue;
+    position = event.position;
+    actual.apply(event);
+    switch (event.type) {
+      case 'PartnerCreated':
+        partners.set(d.partnerId, { status: d.status, referringPartnerId: d.referringPartnerId ?? null });
+        break;
+      case 'PartnerStatusChanged': {
+        const partner = partners.get(d.partnerId);
+        if (partner) partner.status = d.to;
+        break;
+      }
+      case 'ConversionCreated': {
+        conversionCount += 1;
+        // The attributed partner was ACTIVE (no conversion is created otherwise): it takes level 1.
+        const chain = chainAbove(d.partnerId, top - 1);
+        const lines: CommissionLine[] = [];
+        for (let level = 1; level <= top; level++) {
+          const hasRate = level === 1 || plan.tiers.some((t) => t.level === level);
+          if (!hasRate) continue;
+          const partner = level === 1 ? { partnerId: d.partnerId as string, status: 'ACTIVE' as PartnerStatus } : chain[level - 2];
+          if (!partner || partner.status !== 'ACTIVE') continue;
+          lines.push({ partnerId: partner.partnerId, level, amountMinor: commissionFor(plan, level, d.amountMinor, d.currency) });
+        }
+        conversions.set(d.conversionId, {
+          partnerId: d.partnerId,
+          currency: d.currency,
+          amountMinor: d.amountMinor,
+          status: 'PENDING',
+          lines,
+          reversed: lines.map(() => 0),
+        });
+        for (const line of lines) {
+          const t = totalsOf(line.partnerId, d.currency);
+          t.pending.count += 1;
+          t.pending.amount += line.amountMinor;
+        }
+        break;
+      }
+      case 'ConversionApproved':
+      case 'ConversionDenied': {
+        const conversion = conversions.get(d.conversionId);
+        if (!conversion || conversion.status !== 'PENDING') break;
+        const to: BucketName = event.type === 'ConversionApproved' ? 'approved' : 'denied';
+        conversion.status = event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED';
+        conversion.lines.forEach((line, i) => {
+          const net = line.amountMinor - conversion.reversed[i];
+          const t = totalsOf(line.partnerId, conversion.currency);
+          t.pending.count -= 1;
+          t.pending.amount -= net;
+          t[to].count += 1;
+          t[to].amount += net;
+        });
+        break;
+      }
+      case 'TransactionRefunded': {
+        const conversion = d.conversionId ? conversions.get(d.conversionId) : undefined;
+        // A denied conversion owes nothing, so a refund takes nothing back.
+        if (!conversion || conversion.status === 'DENIED') break;
+        const from: BucketName = conversion.status === 'APPROVED' ? 'approved' : 'pending';
+        conversion.lines.forEach((line, i) => {
+          const reversal = proportion(line.amountMinor, d.refundedTotalMinor, conversion.amountMinor) - conversion.reversed[i];
+          if (reversal <= 0) return;
+          conversion.reversed[i] += reversal;
+          const t = totalsOf(line.partnerId, conversion.currency);
+          t[from].amount -= reversal;
+          t.reversed.count += 1;
+          t.reversed.amount += reversal;
+        });
+        break;
+      }
+    }
+  }
+
+  const today = new Map<string, Totals>();
+  for (const doc of actual.docs.values()) {
+    const { partnerId, currency, pending, approved, denied, reversed } = doc as unknown as { partnerId: string; currency: string } & Totals;
+    today.set(`${partnerId}\u0000${currency}`, structuredClone({ pending, approved, denied, reversed }));
+  }
+  const keys = [...new Set([...today.keys(), ...simulated.keys()])].sort();
+  const rows: PartnerComparison[] = keys.map((key) => {
+    const [partnerId, currency] = key.split('\u0000');
+    const a = today.get(key) ?? emptyTotals();
+    const s = simulated.get(key) ?? emptyTotals();
+    return { partnerId, currency, actual: a, simulated: s, difference: subtract(s, a) };
+  });
+  const byCurrency = new Map<string, Omit<PartnerComparison, 'partnerId'>>();
+  for (const row of rows) {
+    let sum = byCurrency.get(row.currency);
+    if (!sum) byCurrency.set(row.currency, (sum = { currency: row.currency, actual: emptyTotals(), simulated: emptyTotals(), difference: emptyTotals() }));
+    for (const side of ['actual', 'simulated', 'difference'] as const) {
+      for (const b of BUCKETS) {
+        sum[side][b].count += row[side][b].count;
+        sum[side][b].amount += row[side][b].amount;
+      }
+    }
+  }
+  return {
+    programId,
+    currency: input.currency,
+    plan,
+    partners: rows,
+    total: [...byCurrency.values()].sort((x, y) => x.currency.localeCompare(y.currency)),
+    conversions: conversionCount,
+    position,
+  };
+}
+
+export function subtract(x: Totals, y: Totals): Totals {
+  const out = emptyTotals();
+  for (const b of BUCKETS) out[b] = { count: x[b].count - y[b].count, amount: x[b].amount - y[b].amount };
+  return out;
+}
+
+/** True when every bucket of every partner is the same in both worlds. */
+export function isZeroDifference(result: SimulationResult): boolean {
+  return result.partners.every((row) => BUCKETS.every((b) => row.difference[b].count === 0 && row.difference[b].amount === 0));
+}
+
+export class ProgramNotFoundError extends Error {}
+
+/**
+ * Simulates a program's whole history from the event store: reads the program (currency, current
+ * plan) from its stream, then replays its partner and transaction streams in `$all` order.
+ */
+export async function simulateProgram(
+  events: EventStore,
+  programId: string,
+  plan: unknown,
+  options: { onProgress?: (done: number, total: number) => void; pageSize?: number } = {},
+): Promise<SimulationResult & { currentPlan: CommissionPlan }> {
+  const program = await programPlan(events, programId);
+  if (!program) throw new ProgramNotFoundError(`program ${programId} not found`);
+  const history = scanAll(events, { filter: { streamPrefixes: programStreamPrefixes(programId) }, onProgress: options.onProgress, pageSize: options.pageSize });
+  const result = await simulatePlan(history, { programId, currency: program.currency, plan });
+  return { ...result, currentPlan: program.plan };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { DomainError } from '../../domain/src/errors.js';
+import { TOPICS, expandTopics, parseTopics, subscribesTo, topicOf } from './topics.js';
+
+describe('topics', () => {
+  it('maps each published domain event to its contract topic', () => {
+    expect(topicOf('ConversionCreated')).toBe('NEW_CONVERSION');
+    expect(topicOf('ConversionApproved')).toBe('APPROVED_CONVERSION');
+    expect(topicOf('ConversionDenied')).toBe('DENIED_CONVERSION');
+    expect(topicOf('PartnerCreated')).toBe('NEW_AFFILIATE');
+    expect(topicOf('PartnerStatusChanged')).toBe('AFFILIATE_STATUS_CHANGE');
+    expect(topicOf('PartnerDetailsUpdated')).toBe('AFFILIATE_DETAILS_CHANGE');
+    expect(topicOf('ConversionTriggerCreated')).toBe('NEW_CONVERSION_TRIGGER');
+    expect(TOPICS).toHaveLength(7);
+  });
+
+  it('publishes nothing for the other events', () => {
+    for (const type of ['ProgramCreated', 'CustomerCreated', 'TransactionRecorded', 'TransactionRefunded', 'ValueReserved', 'toString', '__proto__']) {
+      expect(topicOf(type)).toBeNull();
+    }
+  });
+
+  it('parses ["ALL"] and lists of topics into canonical order without duplicates', () => {
+    expect(parseTopics(['ALL'])).toEqual(['ALL']);
+    expect(parseTopics(['NEW_AFFILIATE', 'ALL'])).toEqual(['ALL']);
+    expect(parseTopics(['NEW_AFFILIATE', 'NEW_CONVERSION', 'NEW_AFFILIATE'])).toEqual(['NEW_CONVERSION', 'NEW_AFFILIATE']);
+    expect(expandTopics(['ALL'])).toEqual([...TOPICS]);
+    expect(subscribesTo(['ALL'], 'DENIED_CONVERSION')).toBe(true);
+    expect(subscribesTo(['NEW_CONVERSION'], 'DENIED_CONVERSION')).toBe(false);
+    expect(subscribesTo(['NEW_CONVERSION'], 'NEW_CONVERSION')).toBe(true);
+  });
+
+  it('refuses empty lists, non-lists and unknown topics, naming the field', () => {
+    for (const bad of [[], 'ALL', null, undefined, {}]) {
+      expect(() => parseTopics(bad)).toThrow(DomainError);
+    }
+    try {
+      parseTopics(['NEW_CONVERSION', 'new_affiliate']);
+      throw new Error('should have thrown');
+    } catch (err) {
+      expect(err).toMatchObject({ kind: 'validation', code: 'unknown_topic', field: 'topics.1' });
+      expect((err as Error).message).toContain('NEW_AFFILIATE');
+    }
+  });
+});
