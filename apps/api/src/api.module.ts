@@ -16,6 +16,9 @@ import { ProjectionQueriesController } from './queries/projections/projections.q
 import { ReadModels } from './queries/read-models.js';
 import { EndpointRepository } from '../../../libs/webhooks/src/endpoints/endpoint-repository.js';
 import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
+import { BUS, DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
+import { DeliveryLog } from '../../../libs/webhooks/src/delivery/delivery-log.js';
+import type { Bus } from '../../../libs/bus/src/bus.port.js';
 import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
 import { DecideConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
 import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
@@ -41,6 +44,7 @@ export interface ApiModuleOptions extends ApiOptions {
   eventStore: EventStore;
   readSide: ReadSide;
   webhooks: WebhookPolicy;
+  bus: Bus;
 }
 
 /**
@@ -71,6 +75,7 @@ export class ApiModule {
         EventQueriesController,
         ProjectionQueriesController,
         WebhookEndpointsController,
+        DeliveriesController,
       ],
       providers: [
         { provide: EVENT_STORE, useValue: options.eventStore },
@@ -79,6 +84,8 @@ export class ApiModule {
         ReadModels,
         { provide: WEBHOOK_POLICY, useValue: options.webhooks },
         { provide: EndpointRepository, useFactory: () => new EndpointRepository(options.readSide.store) },
+        { provide: DeliveryLog, useFactory: () => new DeliveryLog(options.readSide.store) },
+        { provide: BUS, useValue: options.bus },
         StreamRunner,
         Lookups,
         Reservations,

@@ -15,7 +15,12 @@ import { ReadSide } from '../../../libs/read-store/src/read-side.js';
 import type { ReadStore } from '../../../libs/read-store/src/read-store.port.js';
 import { SqliteReadStore } from '../../../libs/read-store/src/sqlite/sqlite-read-store.js';
 import { createHttpApp, createLogger, METRICS_REGISTRY, PlatformModule } from '../../../libs/platform/src/index.js';
-import { parseAllowedCidrs } from '../../../libs/webhooks/src/ssrf.js';
+import { guardedDispatcher, parseAllowedCidrs } from '../../../libs/webhooks/src/ssrf.js';
+import type { Bus } from '../../../libs/bus/src/bus.port.js';
+import { parseRetrySchedule } from '../../../libs/bus/src/retry-schedule.js';
+import { SqliteBus } from '../../../libs/bus/src/sqlite/sqlite-bus.js';
+import { DeliveryWorker } from '../../../libs/webhooks/src/delivery/delivery-worker.js';
+import { WebhookPublisher } from '../../../libs/webhooks/src/delivery/publisher.js';
 import type { WebhookPolicy } from '../../api/src/webhook-endpoints/webhook-endpoints.controller.js';
 
 export const DATABASE_FILE = 'partner-ledger.db';
@@ -25,11 +30,14 @@ interface Resources {
   events: EventStore;
   readStore: ReadStore;
   readSide: ReadSide;
+  bus: Bus;
+  publisher: WebhookPublisher;
+  worker: DeliveryWorker;
 }
 
 /**
- * Shuts down in dependency order once the HTTP server has drained: projections first (each saves
- * its checkpoint after the batch in hand), then the stores they write to and read from.
+ * Shuts down in dependency order once the HTTP server has drained: projections, publisher and
+ * delivery worker first (each saves its checkpoint or outcomes), then the bus and the stores.
  */
 @Injectable()
 class ResourcesLifecycle implements OnApplicationShutdown {
@@ -50,24 +58,35 @@ class ResourcesLifecycle implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown() {
-    await this.resources.readSide.stop();
-    await this.resources.readStore.close();
-    await this.resources.events.close();
+    const { publisher, worker, readSide, bus, readStore, events } = this.resources;
+    // Producers and consumers first (each finishes its batch or attempts in hand and records it),
+    // then what they write to.
+    await Promise.all([publisher.stop(), worker.stop(), readSide.stop()]);
+    await bus.close();
+    await readStore.close();
+    await events.close();
   }
 }
 
 @Module({})
 class EngineModule {
   static forRoot(resources: Resources, adminApiKey: string, webhooks: WebhookPolicy): DynamicModule {
-    const { events, readStore, readSide } = resources;
+    const { events, readStore, readSide, bus, publisher } = resources;
     return {
       module: EngineModule,
       imports: [
-        ApiModule.forRoot({ eventStore: events, readSide, adminApiKey, webhooks }),
+        ApiModule.forRoot({ eventStore: events, readSide, adminApiKey, webhooks, bus }),
         PlatformModule.forRoot({
           indicators: [
             { name: 'event-store', check: () => events.ping() },
             { name: 'read-store', check: () => readStore.ping() },
+            { name: 'bus', check: () => bus.ping() },
+            {
+              name: 'webhook-publisher',
+              check: async () => {
+                if (publisher.error) throw publisher.error;
+              },
+            },
             {
               name: 'projections',
               check: async () => {
@@ -96,11 +115,23 @@ export async function openReadStore(config: Pick<AppConfig, 'mongoUrl' | 'dataDi
   return SqliteReadStore.open(join(config.dataDir, DATABASE_FILE));
 }
 
+/** The webhook bus: RabbitMQ when AMQP_URL is set, else a queue table in the SQLite file. */
+export async function openBus(config: Pick<AppConfig, 'amqpUrl' | 'dataDir' | 'webhookRetrySchedule'>, logger?: Logger): Promise<Bus> {
+  const retrySchedule = parseRetrySchedule(config.webhookRetrySchedule);
+  if (config.amqpUrl) {
+    const { RabbitMqBus } = await import('../../../libs/bus/src/rabbitmq/rabbitmq-bus.js');
+    return RabbitMqBus.connect(config.amqpUrl, { retrySchedule, logger });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  return SqliteBus.open(join(config.dataDir, DATABASE_FILE), { retrySchedule });
+}
+
 export interface RunningEngine {
   app: NestFastifyApplication;
   url: string;
   adminApiKey: string;
   readSide: ReadSide;
+  publisher: WebhookPublisher;
   close(): Promise<void>;
 }
 
@@ -119,7 +150,12 @@ export async function startEngine(config: AppConfig, logger: Logger = createLogg
   const readSide = new ReadSide(events, readStore, logger);
   await readSide.start();
   const webhooks = { allowed: parseAllowedCidrs(config.webhookAllowedCidrs ?? null) };
-  const app = await createHttpApp(EngineModule.forRoot({ events, readStore, readSide }, admin.key, webhooks), {
+  const bus = await openBus(config, logger);
+  const publisher = new WebhookPublisher(events, bus, readStore, { logger });
+  const worker = new DeliveryWorker(bus, readStore, { dispatcher: guardedDispatcher({ allowed: webhooks.allowed }), logger });
+  await publisher.start();
+  await worker.start();
+  const app = await createHttpApp(EngineModule.forRoot({ events, readStore, readSide, bus, publisher, worker }, admin.key, webhooks), {
     logger,
     title: 'partner-ledger',
     version: '0.1.0',
@@ -130,6 +166,6 @@ export async function startEngine(config: AppConfig, logger: Logger = createLogg
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  logger.info({ port, eventStore: events.kind, readStore: readStore.kind, dataDir: config.dataDir }, 'partner-ledger engine listening');
-  return { app, url: `http://${host}:${port}`, adminApiKey: admin.key, readSide, close: () => app.close() };
+  logger.info({ port, eventStore: events.kind, readStore: readStore.kind, bus: bus.kind, dataDir: config.dataDir }, 'partner-ledger engine listening');
+  return { app, url: `http://${host}:${port}`, adminApiKey: admin.key, readSide, publisher, close: () => app.close() };
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseAllowedCidrs } from '../../webhooks/src/ssrf.js';
+import { parseRetrySchedule } from '../../bus/src/retry-schedule.js';
 
 /**
  * Every knob, read once from the environment (names are a contract, see DESIGN.md). Unset adapter
@@ -14,11 +15,29 @@ export interface AppConfig {
   mongoUrl: string | undefined;
   /** WEBHOOK_ALLOWED_CIDRS: ranges exempt from the private-network block, e.g. `127.0.0.0/8` for local tests. */
   webhookAllowedCidrs: string | undefined;
+  /** AMQP_URL: RabbitMQ for the webhook bus; unset → a queue table in the SQLite file. */
+  amqpUrl: string | undefined;
+  /** WEBHOOK_RETRY_SCHEDULE, e.g. `0,5s,5m,30m`; unset → the default ladder. */
+  webhookRetrySchedule: string | undefined;
   bodyLimitBytes: number;
   logLevel: string;
 }
 
 export class ConfigError extends Error {}
+
+function checked(raw: string | undefined, name: string, ok: (value: string) => boolean, expected: string): string | undefined {
+  const value = raw?.trim() || undefined;
+  if (value === undefined) return undefined;
+  let valid = false;
+  let why = '';
+  try {
+    valid = ok(value);
+  } catch (error) {
+    why = `: ${(error as Error).message}`;
+  }
+  if (!valid) throw new ConfigError(`${name} must be ${expected}, got ${value}${why}`);
+  return value;
+}
 
 function checkedCidrs(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -52,6 +71,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStoreUrl,
     mongoUrl,
     webhookAllowedCidrs: checkedCidrs(env.WEBHOOK_ALLOWED_CIDRS?.trim() || undefined),
+    amqpUrl: checked(env.AMQP_URL, 'AMQP_URL', (v) => /^amqps?:\/\//.test(v), 'an amqp:// URL'),
+    webhookRetrySchedule: checked(env.WEBHOOK_RETRY_SCHEDULE, 'WEBHOOK_RETRY_SCHEDULE', (v) => {
+      parseRetrySchedule(v);
+      return true;
+    }, 'a list like 0,5s,5m,30m'),
     bodyLimitBytes,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };

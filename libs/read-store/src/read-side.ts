@@ -22,6 +22,7 @@ export class ReadSide {
   ) {}
 
   async start(): Promise<void> {
+    this.stopping = false;
     this.namespace = await this.store.activeNamespace();
     this.runners = this.projections.map((p) => new ProjectionRunner(this.events, this.store, p, { namespace: this.namespace!, logger: this.logger }));
     await Promise.all(this.runners.map((r) => r.start()));

@@ -1,9 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import type { RecordedEvent } from '../../event-store/src/event-store.port.js';
 import {
-  type JsonType,
-  NULLABLE_AS,
   PublisherView,
   SAMPLE_OF_TOPIC,
   TYPE_DEVIATIONS,
@@ -11,9 +8,8 @@ import {
   splitName,
 } from './publisher-view.js';
 import { TOPICS, type Topic } from './topics.js';
+import { SAMPLES, shapeProblems } from './testing/sample-shape.js';
 
-const sample = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/refersion-${name}.sample.json`, import.meta.url), 'utf8'));
-const SAMPLES = { conversion: sample('conversion'), affiliate: sample('affiliate'), 'conversion-trigger': sample('conversion-trigger') };
 
 // ---- a tiny event log -----------------------------------------------------------------------------
 
@@ -125,35 +121,10 @@ const last = <T>(list: T[]) => list[list.length - 1];
 
 // ---- the samples' key sets and types --------------------------------------------------------------
 
-function jsonType(value: unknown): JsonType {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value as JsonType;
-}
-
 /** Every mismatch between the sample's keys/types and ours (empty = conforming). */
-function compare(topic: Topic, sampleValue: unknown, ours: unknown, full: boolean, path = ''): string[] {
-  const problems: string[] = [];
-  const deviation = path ? TYPE_DEVIATIONS[topic][path] : undefined;
-  const expected: readonly JsonType[] = deviation ? deviation.ours : jsonType(sampleValue) === 'null' ? NULLABLE_AS : [jsonType(sampleValue)];
-  if (deviation) expect(deviation.sample).toBe(jsonType(sampleValue)); // a deviation must describe the sample truthfully
-  if (!expected.includes(jsonType(ours))) problems.push(`${path || '(root)'}: sample ${jsonType(sampleValue)}, ours ${jsonType(ours)}`);
-  if (jsonType(sampleValue) === 'object' && jsonType(ours) === 'object') {
-    const s = sampleValue as Record<string, unknown>;
-    const o = ours as Record<string, unknown>;
-    for (const key of Object.keys(s)) {
-      const sub = path ? `${path}.${key}` : key;
-      if (!(key in o)) problems.push(`${sub}: missing`);
-      else problems.push(...compare(topic, s[key], o[key], full, sub));
-    }
-    for (const key of Object.keys(o)) if (!(key in s)) problems.push(`${path ? `${path}.` : ''}${key}: not in the sample`);
-  }
-  if (jsonType(sampleValue) === 'array' && jsonType(ours) === 'array') {
-    const [first] = sampleValue as unknown[];
-    if (full) expect((ours as unknown[]).length).toBeGreaterThan(0); // the full scenario exercises the elements
-    for (const element of ours as unknown[]) problems.push(...compare(topic, first, element, full, path));
-  }
-  return problems;
+function compare(topic: Topic, sampleValue: unknown, ours: unknown, full: boolean): string[] {
+  // The full scenario exercises array elements: an empty array would check nothing.
+  return shapeProblems(topic, sampleValue, ours, '', full ? (array) => expect(array.length).toBeGreaterThan(0) : undefined);
 }
 
 function scenario(topic: Topic, full: boolean): WebhookPayload {

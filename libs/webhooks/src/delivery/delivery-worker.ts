@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import { request, type Dispatcher } from 'undici';
+import type { Bus, Consumer, Delivery, Outcome } from '../../../bus/src/bus.port.js';
+import type { ReadStore } from '../../../read-store/src/read-store.port.js';
+import { activeSecrets, CONFIG_NAMESPACE, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
+import { parseRetryAfter } from '../retry-after.js';
+import { signHeaders, webhookIdFor } from '../signing.js';
+import type { Topic } from '../topics.js';
+import { type Attempt, DeliveryLog } from './delivery-log.js';
+
+export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
+const RESPONSE_KEPT = 1024;
+
+export interface DeliveryWorkerOptions {
+  /** The guarded, keep-alive dispatcher (see ssrf.ts). */
+  dispatcher: Dispatcher;
+  concurrency?: number;
+  /** Whole-attempt timeout (headers and body). */
+  timeoutMs?: number;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Bus → signed POST. One attempt per delivery: a 2xx acks; 410 disables the endpoint and
+ * dead-letters; anything else retries on the bus's schedule (honouring Retry-After) until it is
+ * exhausted. An endpoint failing for five days is disabled. Endpoints are isolated by design: each
+ * (event, endpoint) is its own message with its own retries, and an attempt is bounded by the
+ * timeout, so a dead endpoint costs at most its own in-flight slots.
+ */
+export class DeliveryWorker {
+  private consumer: Consumer | null = null;
+  private readonly log: DeliveryLog;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: ReadStore,
+    private readonly options: DeliveryWorkerOptions,
+  ) {
+    this.log = new DeliveryLog(store);
+  }
+
+  start(): Promise<void> {
+    this.consumer ??= this.bus.consume((d) => this.deliver(d), { concurrency: this.options.concurrency ?? 16 });
+    return this.consumer.ready;
+  }
+
+  /** Finishes the attempts in flight and records their outcomes. */
+  async stop(): Promise<void> {
+    await this.consumer?.close();
+    this.consumer = null;
+  }
+
+  async deliver(delivery: Delivery): Promise<Outcome> {
+    const now = this.options.now ?? (() => new Date());
+    const doc = await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, delivery.endpointId);
+    if (!doc) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to
+    const endpoint = doc as unknown as WebhookEndpoint;
+    const webhookId = webhookIdFor(delivery.messageId, delivery.endpointId);
+    const base = {
+      id: DeliveryLog.idOf(endpoint.id, webhookId),
+      programId: endpoint.programId,
+      endpointId: endpoint.id,
+      eventId: delivery.messageId,
+      webhookId,
+      topic: delivery.topic,
+      body: delivery.body,
+    };
+    if (!endpoint.enabled) {
+      return { kind: 'dead', reason: `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}` };
+    }
+
+    const started = now();
+    const headers = signHeaders({ secrets: activeSecrets(endpoint, started), webhookId, timestamp: started, body: delivery.body, topic: delivery.topic as Topic });
+    const attempt: Attempt = { at: started.toISOString(), attempt: delivery.attempt, status: null, latencyMs: 0, response: '', error: null };
+    let retryAfterMs: number | null = null;
+    const t0 = performance.now();
+    try {
+      const timeout = this.options.timeoutMs ?? 10_000;
+      const res = await request(endpoint.url, {
+        method: 'POST',
+        dispatcher: this.options.dispatcher,
+        headers: { 'content-type': 'application/json', 'user-agent': 'partner-ledger-webhooks/0.1', ...headers },
+        body: delivery.body,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: AbortSignal.timeout(timeout),
+      });
+      attempt.status = res.statusCode;
+      attempt.response = await firstBytes(res.body, RESPONSE_KEPT);
+      retryAfterMs = parseRetryAfter(headerOf(res.headers['retry-after']));
+    } catch (error) {
+      attempt.error = `${(error as { code?: string }).code ?? 'error'}: ${(error as Error).message}`.slice(0, RESPONSE_KEPT);
+    }
+    attempt.latencyMs = Math.round(performance.now() - t0);
+
+    const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+    if (ok) {
+      await this.log.record(base, attempt, 'delivered');
+      if (endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince: null });
+      return { kind: 'ack' };
+    }
+    if (attempt.status === 410) {
+      await this.log.record(base, attempt, 'dead');
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'the endpoint answered 410 Gone', updatedAt: now().toISOString() });
+      return { kind: 'dead', reason: '410 Gone: endpoint disabled' };
+    }
+    const failingSince = endpoint.failingSince ?? started.toISOString();
+    if (started.getTime() - Date.parse(failingSince) >= AUTO_DISABLE_AFTER_MS) {
+      await this.log.record(base, attempt, 'dead');
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'failing for 5 days', failingSince, updatedAt: now().toISOString() });
+      return { kind: 'dead', reason: 'endpoint failing for 5 days: disabled' };
+    }
+    if (!endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince });
+    await this.log.record(base, attempt, 'pending');
+    const reason = attempt.status !== null ? `HTTP ${attempt.status}` : attempt.error ?? 'no response';
+    return { kind: 'retry', reason, ...(retryAfterMs !== null ? { notBeforeMs: retryAfterMs } : {}) };
+  }
+
+  private async saveEndpoint(endpoint: WebhookEndpoint) {
+    // Re-read so a concurrent PATCH (e.g. a new URL) is not overwritten by this attempt's view.
+    const latest = (await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, endpoint.id)) as unknown as WebhookEndpoint | null;
+    if (!latest) return;
+    const { enabled, disabledReason, failingSince } = endpoint;
+    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, { ...(latest as unknown as Record<string, unknown>), _id: endpoint.id, pos: 0, enabled: latest.enabled && enabled, disabledReason: enabled ? latest.disabledReason : disabledReason, failingSince });
+  }
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function firstBytes(body: AsyncIterable<Buffer> & { destroy?: () => void }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < max) chunks.push(chunk);
+    size += chunk.length;
+    // Keep reading (discarding) so the socket returns to the keep-alive pool.
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
