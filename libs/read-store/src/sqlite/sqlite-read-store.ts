@@ -43,6 +43,10 @@ export class SqliteReadStore implements ReadStore {
     private readonly ownsDb: boolean,
   ) {
     db.pragma('journal_mode = WAL');
+    // Read models can be rebuilt from the log and delivery logs are advisory, so this connection
+    // skips the per-commit fsync (WAL + NORMAL still survives a process crash); the event store's
+    // connection to the same file keeps FULL.
+    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
   }

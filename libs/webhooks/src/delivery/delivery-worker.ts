@@ -9,12 +9,26 @@ import type { Topic } from '../topics.js';
 import { type Attempt, DeliveryLog } from './delivery-log.js';
 
 export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
+const MAX_WAITING_PER_ENDPOINT = 64;
+
+interface Lane {
+  active: number[];
+  waiting: (() => void)[];
+  strugglingUntil: number;
+}
 const RESPONSE_KEPT = 1024;
 
 export interface DeliveryWorkerOptions {
   /** The guarded, keep-alive dispatcher (see ssrf.ts). */
   dispatcher: Dispatcher;
   concurrency?: number;
+  /**
+   * Attempts one healthy endpoint may have in flight in this worker (default 16); a struggling one
+   * gets 2. Deliveries past the limit wait in that endpoint's own lane (at most 64), so a slow or
+   * hanging endpoint cannot take the slots the others need; `concurrency` (the bus prefetch) should
+   * be well above it.
+   */
+  perEndpointConcurrency?: number;
   /** Whole-attempt timeout (headers and body). */
   timeoutMs?: number;
   logger?: Logger;
@@ -31,6 +45,8 @@ export interface DeliveryWorkerOptions {
 export class DeliveryWorker {
   private consumer: Consumer | null = null;
   private readonly log: DeliveryLog;
+  /** Per endpoint: attempts in flight (start times), deliveries waiting for a slot, health. */
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(
     private readonly bus: Bus,
@@ -41,7 +57,7 @@ export class DeliveryWorker {
   }
 
   start(): Promise<void> {
-    this.consumer ??= this.bus.consume((d) => this.deliver(d), { concurrency: this.options.concurrency ?? 16 });
+    this.consumer ??= this.bus.consume((d) => this.deliver(d), { concurrency: this.options.concurrency ?? 128 });
     return this.consumer.ready;
   }
 
@@ -52,6 +68,35 @@ export class DeliveryWorker {
   }
 
   async deliver(delivery: Delivery): Promise<Outcome> {
+    const id = delivery.endpointId;
+    const lane = this.lanes.get(id) ?? this.lanes.set(id, { active: [], waiting: [], strugglingUntil: 0 }).get(id)!;
+    if (lane.active.length >= this.limitOf(lane)) {
+      // Isolation: the endpoint already uses its share. Wait in its own lane, never in another's;
+      // a lane that is full gives the delivery back to the bus for a later step.
+      if (lane.waiting.length >= MAX_WAITING_PER_ENDPOINT) return { kind: 'retry', reason: 'endpoint saturated: too many deliveries waiting' };
+      await new Promise<void>((resolve) => lane.waiting.push(resolve));
+    }
+    const started = Date.now();
+    lane.active.push(started);
+    try {
+      const outcome = await this.attempt(delivery);
+      lane.strugglingUntil = outcome.kind === 'ack' ? 0 : Date.now() + 30_000;
+      return outcome;
+    } finally {
+      lane.active.splice(lane.active.indexOf(started), 1);
+      while (lane.waiting.length && lane.active.length < this.limitOf(lane)) lane.waiting.shift()!();
+      if (!lane.active.length && !lane.waiting.length) this.lanes.delete(id);
+    }
+  }
+
+  /** A struggling endpoint (failed lately, or an attempt in flight for over 2 s) gets 2 slots. */
+  private limitOf(lane: Lane): number {
+    const now = Date.now();
+    const struggling = lane.strugglingUntil > now || lane.active.some((s) => now - s > 2_000);
+    return struggling ? 2 : (this.options.perEndpointConcurrency ?? 16);
+  }
+
+  private async attempt(delivery: Delivery): Promise<Outcome> {
     const now = this.options.now ?? (() => new Date());
     const doc = await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, delivery.endpointId);
     if (!doc) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to

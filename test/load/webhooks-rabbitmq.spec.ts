@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RabbitMqBus } from '../../libs/bus/src/rabbitmq/rabbitmq-bus.js';
+import { DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker } from '../../libs/bus/src/testing/rabbitmq.js';
+import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
+import { SqliteReadStore } from '../../libs/read-store/src/sqlite/sqlite-read-store.js';
+import { DeliveryWorker } from '../../libs/webhooks/src/delivery/delivery-worker.js';
+import { WebhookPublisher } from '../../libs/webhooks/src/delivery/publisher.js';
+import { EndpointRepository, type WebhookEndpoint } from '../../libs/webhooks/src/endpoints/endpoint-repository.js';
+import { newWebhookSecret } from '../../libs/webhooks/src/signing.js';
+import { guardedDispatcher, parseAllowedCidrs } from '../../libs/webhooks/src/ssrf.js';
+
+const AMQP_URL = process.env.AMQP_URL ?? DEFAULT_TEST_AMQP_URL;
+// Twelve quick retries: at 30 % failures the chance that one message fails all thirteen tries is 0.3^13.
+const SCHEDULE = [50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1000];
+
+interface Sink {
+  ids: Map<string, number>;
+  /** First arrival per affiliate code (K<i>), for the latency from its append. */
+  arrivals: Map<string, number>;
+  url: string;
+  close(): Promise<unknown>;
+}
+
+/** A loopback receiver: `fail()` true answers 500; `hang` accepts and never answers (a dead endpoint). */
+async function sink(options: { fail?: () => boolean; hang?: boolean } = {}): Promise<Sink> {
+  const ids = new Map<string, number>();
+  const arrivals = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    if (options.hang) return;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (options.fail?.()) return void res.writeHead(500).end();
+      const id = String(req.headers['webhook-id']);
+      ids.set(id, (ids.get(id) ?? 0) + 1);
+      const code = JSON.parse(Buffer.concat(chunks).toString('utf8')).code as string;
+      if (!arrivals.has(code)) arrivals.set(code, Date.now());
+      res.writeHead(200).end();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    ids,
+    arrivals,
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs: number) {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
+
+/**
+ * The webhook pipeline at volume on the real broker: events appended to the store, the publisher
+ * puts one message per (event, endpoint) on RabbitMQ, two delivery workers POST them to loopback
+ * receivers. Nothing here leaves 127.0.0.1.
+ */
+describe('webhooks at volume on RabbitMQ', () => {
+  let dir: string;
+  let brokerDown: string | null;
+  beforeAll(async () => {
+    brokerDown = await probeBroker(AMQP_URL);
+    if (brokerDown && process.env.CI) throw new Error(`RabbitMQ is required in CI and unreachable at ${AMQP_URL}: ${brokerDown}`);
+    if (brokerDown) console.warn(`webhooks-at-volume suite skipped: RabbitMQ unreachable at ${AMQP_URL} (${brokerDown})`);
+    dir = mkdtempSync(join(tmpdir(), 'pl-load-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function pipeline(name: string, endpoints: { url: string }[], events: number, pace?: { perTick: number; tickMs: number }, schedule = SCHEDULE) {
+    const prefix = `pltest.${name}.${randomUUID().slice(0, 8)}`;
+    const file = join(dir, `${name}.db`);
+    const store = SqliteEventStore.open(file);
+    const readStore = SqliteReadStore.open(file);
+    const repo = new EndpointRepository(readStore);
+    const now = new Date().toISOString();
+    for (const [i, e] of endpoints.entries()) {
+      const endpoint: WebhookEndpoint = { id: `whe_${name}${i}`, programId: 'prg_load', url: e.url, topics: ['NEW_AFFILIATE'], description: null, enabled: true, disabledReason: null, secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }], failingSince: null, createdAt: now, updatedAt: now };
+      await repo.save(endpoint);
+    }
+    const buses = await Promise.all([0, 1, 2].map(() => RabbitMqBus.connect(AMQP_URL, { prefix, retrySchedule: schedule })));
+    const publisher = new WebhookPublisher(store, buses[0], readStore, { batchSize: 500 });
+    const dispatcher = guardedDispatcher({ allowed: parseAllowedCidrs('127.0.0.0/8'), connections: 64, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const workers = [buses[1], buses[2]].map((bus) => new DeliveryWorker(bus, readStore, { dispatcher, concurrency: 128, timeoutMs: 10_000 }));
+    await Promise.all(workers.map((w) => w.start()));
+    await store.appendToStream('program-prg_load', [{ type: 'ProgramCreated', data: { programId: 'prg_load', name: 'Load', currency: 'USD', apiKeyHash: 'x', commission: { type: 'PERCENT_OF_SALE', amount: '10' }, tiers: [] } }]);
+    await publisher.start();
+    const appended = new Map<string, number>();
+    const step = pace?.perTick ?? 250;
+    for (let i = 0; i < events; i += step) {
+      for (let j = i; j < Math.min(i + step, events); j++) {
+        const data = { programId: 'prg_load', partnerId: `p${j}`, key: `K${j}`, email: `p${j}@example.com`, name: `Partner ${j}`, status: 'ACTIVE', referringPartnerId: null, details: {} };
+        await store.appendToStream(`partner-prg_load.p${j}`, [{ type: 'PartnerCreated', data }]);
+        appended.set(`K${j}`, Date.now());
+      }
+      if (pace) await new Promise((r) => setTimeout(r, pace.tickMs));
+    }
+    return {
+      appended,
+      async close() {
+        await publisher.stop();
+        await Promise.all(workers.map((w) => w.stop()));
+        await Promise.all(buses.map((b) => b.close()));
+        await dispatcher.close();
+        await dropTopology(AMQP_URL, prefix, schedule).catch(() => undefined);
+        await readStore.close();
+        await store.close();
+      },
+    };
+  }
+
+  it('10,000 events to two endpoints: every event arrives at each, no webhook-id twice', async () => {
+    if (brokerDown) return;
+    const a = await sink();
+    const b = await sink();
+    const run = await pipeline('clean', [{ url: a.url }, { url: b.url }], 10_000);
+    try {
+      await until('20,000 deliveries', () => a.ids.size === 10_000 && b.ids.size === 10_000, 240_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a.ids.size).toBe(10_000);
+      expect(b.ids.size).toBe(10_000);
+      const twice = [...a.ids.values(), ...b.ids.values()].filter((n) => n > 1).length;
+      expect({ twice }).toEqual({ twice: 0 });
+    } finally {
+      await run.close();
+      await a.close();
+      await b.close();
+    }
+  }, 300_000);
+
+  it('a receiver failing 30% of requests at random gets every event in the end; the healthy one gets each once', async () => {
+    if (brokerDown) return;
+    const flaky = await sink({ fail: () => Math.random() < 0.3 });
+    const healthy = await sink();
+    const run = await pipeline('flaky', [{ url: flaky.url }, { url: healthy.url }], 2_000);
+    try {
+      await until('every event at both', () => flaky.ids.size === 2_000 && healthy.ids.size === 2_000, 120_000).catch((e: Error) => {
+        throw new Error(`${e.message}: flaky ${flaky.ids.size}, healthy ${healthy.ids.size}`);
+      });
+      expect([...healthy.ids.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      await run.close();
+      await flaky.close();
+      await healthy.close();
+    }
+  }, 180_000);
+
+  it('a dead endpoint (accepts, never answers) leaves the healthy endpoint within twice its baseline p99 latency', async () => {
+    if (brokerDown) return;
+    const pace = { perTick: 20, tickMs: 50 }; // 400 events/s, 1,200 events
+    // The production ladder's first steps: a dead endpoint's deliveries wait seconds between tries
+    // instead of churning through quick test retries.
+    const ladder = [5_000, 300_000];
+    const latency = (target: Sink, appended: Map<string, number>) => p99([...target.arrivals].map(([code, at]) => at - appended.get(code)!));
+
+    const alone = await sink();
+    const baselineRun = await pipeline('baseline', [{ url: alone.url }], 1_200, pace, ladder);
+    let baseline: number;
+    try {
+      await until('baseline deliveries', () => alone.arrivals.size === 1_200, 60_000);
+      baseline = latency(alone, baselineRun.appended);
+    } finally {
+      await baselineRun.close();
+      await alone.close();
+    }
+
+    const healthy = await sink();
+    const dead = await sink({ hang: true });
+    const deadRun = await pipeline('dead', [{ url: healthy.url }, { url: dead.url }], 1_200, pace, ladder);
+    try {
+      await until('healthy deliveries', () => healthy.arrivals.size === 1_200, 60_000);
+      const withDead = latency(healthy, deadRun.appended);
+      console.info(`healthy endpoint p99: ${baseline} ms alone, ${withDead} ms beside a dead endpoint (ratio ${(withDead / Math.max(1, baseline)).toFixed(2)})`);
+      // A 10 ms floor keeps a few-millisecond baseline from turning scheduler noise into a failure.
+      expect(withDead).toBeLessThanOrEqual(2 * Math.max(baseline, 10));
+    } finally {
+      await deadRun.close();
+      await healthy.close();
+      await dead.close();
+    }
+  }, 180_000);
+});
