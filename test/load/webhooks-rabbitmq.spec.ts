@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RabbitMqBus } from '../../libs/bus/src/rabbitmq/rabbitmq-bus.js';
-import { DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker } from '../../libs/bus/src/testing/rabbitmq.js';
+import { closeConnectionsNamed, DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker, probeRabbitmqctl } from '../../libs/bus/src/testing/rabbitmq.js';
 import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
 import { SqliteReadStore } from '../../libs/read-store/src/sqlite/sqlite-read-store.js';
 import { DeliveryWorker } from '../../libs/webhooks/src/delivery/delivery-worker.js';
@@ -82,7 +82,14 @@ describe('webhooks at volume on RabbitMQ', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function pipeline(name: string, endpoints: { url: string }[], events: number, pace?: { perTick: number; tickMs: number }, schedule = SCHEDULE) {
+  async function pipeline(
+    name: string,
+    endpoints: { url: string }[],
+    events: number,
+    pace?: { perTick: number; tickMs: number },
+    schedule = SCHEDULE,
+    onTick?: (appended: number, prefix: string) => Promise<void>,
+  ) {
     const prefix = `pltest.${name}.${randomUUID().slice(0, 8)}`;
     const file = join(dir, `${name}.db`);
     const store = SqliteEventStore.open(file);
@@ -109,6 +116,7 @@ describe('webhooks at volume on RabbitMQ', () => {
         appended.set(`K${j}`, Date.now());
       }
       if (pace) await new Promise((r) => setTimeout(r, pace.tickMs));
+      await onTick?.(Math.min(i + step, events), prefix);
     }
     return {
       appended,
@@ -157,6 +165,35 @@ describe('webhooks at volume on RabbitMQ', () => {
       await run.close();
       await flaky.close();
       await healthy.close();
+    }
+  }, 180_000);
+
+  it('connections closed by the broker under load: work resumes, nothing is lost', async () => {
+    if (brokerDown) return;
+    const noCli = await probeRabbitmqctl();
+    if (noCli) {
+      if (process.env.CI) throw new Error(`rabbitmqctl is required in CI: ${noCli}`);
+      console.warn(`connection-loss test skipped: ${noCli}`);
+      return;
+    }
+    const a = await sink();
+    const b = await sink();
+    let closed = 0;
+    // Every connection of this pipeline (publisher's and both workers'), closed broker-side twice
+    // while events are still being appended and delivered. Only this test's connections: the
+    // broker is shared with the other suites, so not close_all_connections.
+    const run = await pipeline('cut', [{ url: a.url }, { url: b.url }], 2_000, { perTick: 100, tickMs: 20 }, SCHEDULE, async (appended, prefix) => {
+      if (appended === 600 || appended === 1_400) closed += await closeConnectionsNamed(prefix, 'partner-ledger test: connection loss under load');
+    });
+    try {
+      await until('every event at both', () => a.ids.size === 2_000 && b.ids.size === 2_000, 120_000).catch((e: Error) => {
+        throw new Error(`${e.message}: ${a.ids.size} and ${b.ids.size} of 2,000`);
+      });
+      expect(closed).toBeGreaterThanOrEqual(6);
+    } finally {
+      await run.close();
+      await a.close();
+      await b.close();
     }
   }, 180_000);
 

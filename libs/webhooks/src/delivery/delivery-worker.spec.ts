@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { Bus, Delivery } from '../../../bus/src/bus.port.js';
+import { SqliteReadStore } from '../../../read-store/src/sqlite/sqlite-read-store.js';
+import { EndpointRepository, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
+import { newWebhookSecret, webhookIdFor } from '../signing.js';
+import { guardedDispatcher, parseAllowedCidrs } from '../ssrf.js';
+import { DeliveryLog } from './delivery-log.js';
+import { AUTO_DISABLE_AFTER_MS, DeliveryWorker } from './delivery-worker.js';
+
+/** `deliver` decides one attempt; the bus is not involved, so it is not needed here. */
+const noBus = {} as Bus;
+
+describe('DeliveryWorker.deliver against a loopback receiver', () => {
+  let server: Server;
+  let url: string;
+  let respond: (res: import('node:http').ServerResponse) => void = (res) => res.writeHead(200).end('ok');
+  const store = SqliteReadStore.open(':memory:');
+  const endpoints = new EndpointRepository(store);
+  const dispatcher = guardedDispatcher({ allowed: parseAllowedCidrs('127.0.0.0/8') });
+  const log = new DeliveryLog(store);
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => respond(res));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await dispatcher.close();
+    await store.close();
+  });
+
+  async function endpoint(overrides: Partial<WebhookEndpoint> = {}): Promise<WebhookEndpoint> {
+    const now = new Date().toISOString();
+    const e: WebhookEndpoint = { id: `whe_${Math.random().toString(36).slice(2)}`, programId: 'prg', url, topics: ['ALL'], description: null, enabled: true, disabledReason: null, secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }], failingSince: null, createdAt: now, updatedAt: now, ...overrides };
+    await endpoints.save(e);
+    return e;
+  }
+  const delivery = (endpointId: string, attempt = 1): Delivery => ({ messageId: 'evt-1', endpointId, topic: 'NEW_AFFILIATE', body: '{"id":"p1"}', attempt, firstEnqueuedAt: new Date(), redelivered: false });
+
+  it('honours Retry-After and logs the attempt with status, latency and the first KiB of the answer', async () => {
+    const e = await endpoint();
+    respond = (res) => res.writeHead(503, { 'retry-after': '7' }).end('x'.repeat(5000));
+    const outcome = await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(e.id));
+    expect(outcome).toEqual({ kind: 'retry', reason: 'HTTP 503', notBeforeMs: 7000 });
+    const record = await log.get(DeliveryLog.idOf(e.id, webhookIdFor('evt-1', e.id)));
+    expect(record).toMatchObject({ status: 'pending', attempts: [{ attempt: 1, status: 503, error: null }] });
+    expect(record!.attempts[0].response).toHaveLength(1024);
+    expect((await endpoints.get('prg', e.id))!.failingSince).not.toBeNull();
+  });
+
+  it('times out a hanging endpoint within the timeout and logs why', async () => {
+    const e = await endpoint();
+    respond = () => undefined; // never answers
+    const started = Date.now();
+    const outcome = await new DeliveryWorker(noBus, store, { dispatcher, timeoutMs: 300 }).deliver(delivery(e.id));
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(outcome.kind).toBe('retry');
+    const record = await log.get(DeliveryLog.idOf(e.id, webhookIdFor('evt-1', e.id)));
+    expect(record!.attempts[0]).toMatchObject({ status: null, error: expect.stringMatching(/abort|timeout/i) });
+  });
+
+  it('disables an endpoint that has been failing for five days, and a success clears the failing streak', async () => {
+    const failingFor = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const old = await endpoint({ failingSince: failingFor(AUTO_DISABLE_AFTER_MS + 1_000) });
+    respond = (res) => res.writeHead(500).end();
+    const outcome = await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(old.id));
+    expect(outcome).toEqual({ kind: 'dead', reason: 'endpoint failing for 5 days: disabled' });
+    expect(await endpoints.get('prg', old.id)).toMatchObject({ enabled: false, disabledReason: 'failing for 5 days' });
+
+    const recovering = await endpoint({ failingSince: failingFor(AUTO_DISABLE_AFTER_MS - 60_000) });
+    respond = (res) => res.writeHead(204).end();
+    expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(recovering.id))).toEqual({ kind: 'ack' });
+    expect(await endpoints.get('prg', recovering.id)).toMatchObject({ enabled: true, failingSince: null });
+  });
+
+  it('dead-letters deliveries for a disabled endpoint without sending, and acks those of a deleted one', async () => {
+    const disabled = await endpoint({ enabled: false, disabledReason: 'disabled by request' });
+    let hits = 0;
+    respond = (res) => {
+      hits++;
+      res.writeHead(200).end();
+    };
+    expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(disabled.id))).toEqual({ kind: 'dead', reason: 'endpoint disabled: disabled by request' });
+    expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery('whe_gone'))).toEqual({ kind: 'ack' });
+    expect(hits).toBe(0);
+  });
+
+  it('refuses at connect time an address outside WEBHOOK_ALLOWED_CIDRS, sending nothing', async () => {
+    const e = await endpoint();
+    let hits = 0;
+    respond = (res) => {
+      hits++;
+      res.writeHead(200).end();
+    };
+    const strict = guardedDispatcher({ allowed: parseAllowedCidrs('') });
+    const outcome = await new DeliveryWorker(noBus, store, { dispatcher: strict }).deliver(delivery(e.id));
+    await strict.close();
+    expect(outcome.kind).toBe('retry');
+    const record = await log.get(DeliveryLog.idOf(e.id, webhookIdFor('evt-1', e.id)));
+    expect(record!.attempts.at(-1)!.error).toMatch(/ssrf_blocked/);
+    expect(hits).toBe(0);
+  });
+});
