@@ -52,7 +52,9 @@ const logger = createLogger({ level: config.logLevel as never, name: 'delivery-w
   await worker.start();
   const app = await createHttpApp(WorkerModule.forRoot({ worker, bus, store }), { logger, title: 'partner-ledger delivery worker' });
   await app.listen(config.port, config.host);
-  logger.info({ port: config.port, bus: bus.kind, readStore: store.kind }, 'delivery worker running');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, bus: bus.kind, readStore: store.kind }, 'delivery worker running');
 })().catch((error) => {
   logger.fatal({ err: error }, 'delivery worker failed to start');
   process.exit(1);
