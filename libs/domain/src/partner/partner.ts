@@ -87,19 +87,7 @@ export interface ChangePartnerStatus {
 }
 export type PartnerCommand = CreatePartner | UpdatePartnerDetails | ChangePartnerStatus;
 
-export type PartnerState =
-  | { exists: false }
-  | {
-      exists: true;
-      programId: string;
-      partnerId: string;
-      key: string;
-      email: string;
-      name: string;
-      status: PartnerStatus;
-      referringPartnerId: string | null;
-      details: PartnerDetails;
-    };
+export type PartnerState = { exists: false } | ({ exists: true } & PartnerCreated['data']);
 
 export const partnerStream = (programId: string, partnerId: string) => `partner-${programId}.${partnerId}`;
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventStore, EventSubscription, RecordedEvent } from '../../../event-store/src/event-store.port.js';
 import type { DocumentWrite, ReadStore, StoredDoc } from '../read-store.port.js';
+import { batchesOf } from '../../../event-store/src/batches.js';
 import type { Doc, Projection } from './projection.js';
 
 export interface RunnerOptions {
@@ -102,27 +103,7 @@ export class ProjectionRunner {
   }
 
   private async run(subscription: EventSubscription): Promise<void> {
-    const batchSize = this.options.batchSize ?? 500;
-    const iterator = subscription[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
-    for (;;) {
-      const first = await (pending ?? iterator.next());
-      pending = null;
-      if (first.done) return;
-      const batch = [first.value];
-      // Take what is already there without waiting: a microtask race tells "ready" from "would block".
-      while (batch.length < batchSize) {
-        const next = iterator.next();
-        const ready = await Promise.race([next, new Promise<null>((r) => setImmediate(() => r(null)))]);
-        if (ready === null) {
-          pending = next;
-          break;
-        }
-        if (ready.done) break;
-        batch.push(ready.value);
-      }
-      await this.applyBatch(batch);
-    }
+    for await (const batch of batchesOf(subscription, this.options.batchSize ?? 500)) await this.applyBatch(batch);
   }
 
   /** Folds a batch per document and commits it with the checkpoint; public for rebuilds and tests. */

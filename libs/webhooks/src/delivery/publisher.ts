@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus, OutgoingMessage } from '../../../bus/src/bus.port.js';
-import type { EventStore, EventSubscription, RecordedEvent } from '../../../event-store/src/event-store.port.js';
+import type { EventStore, EventSubscription } from '../../../event-store/src/event-store.port.js';
+import { batchesOf } from '../../../event-store/src/batches.js';
 import type { ReadStore } from '../../../read-store/src/read-store.port.js';
 import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
 import { PublisherView } from '../publisher-view.js';
@@ -57,24 +58,7 @@ export class WebhookPublisher {
   private async run(subscription: EventSubscription): Promise<void> {
     const view = new PublisherView();
     const endpoints = new EndpointRepository(this.store);
-    const batchSize = this.options.batchSize ?? 200;
-    const iterator = subscription[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
-    for (;;) {
-      const first = await (pending ?? iterator.next());
-      pending = null;
-      if (first.done) return;
-      const batch = [first.value];
-      while (batch.length < batchSize) {
-        const next = iterator.next();
-        const ready = await Promise.race([next, new Promise<null>((r) => setImmediate(() => r(null)))]);
-        if (ready === null) {
-          pending = next;
-          break;
-        }
-        if (ready.done) break;
-        batch.push(ready.value);
-      }
+    for await (const batch of batchesOf(subscription, this.options.batchSize ?? 200)) {
       const messages: OutgoingMessage[] = [];
       for (const event of batch) {
         view.apply(event);
