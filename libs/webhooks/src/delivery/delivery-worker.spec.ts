@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
+import { Webhook } from 'standardwebhooks';
 import type { Bus, Delivery } from '../../../bus/src/bus.port.js';
 import { SqliteReadStore } from '../../../read-store/src/sqlite/sqlite-read-store.js';
 import { EndpointRepository, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
@@ -89,6 +90,30 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
     expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(disabled.id))).toEqual({ kind: 'dead', reason: 'endpoint disabled: disabled by request' });
     expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery('whe_gone'))).toEqual({ kind: 'ack' });
     expect(hits).toBe(0);
+  });
+
+  it('signs with both secrets during a rotation overlap, and only the new one after it', async () => {
+    const fresh = newWebhookSecret();
+    const old = newWebhookSecret();
+    const headersSeen: Record<string, string>[] = [];
+    let body = '';
+    respond = (res) => res.writeHead(200).end();
+    server.once('request', (req) => {
+      headersSeen.push(Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])));
+    });
+    const inOverlap = await endpoint({ secrets: [{ secret: fresh, createdAt: new Date().toISOString(), expiresAt: null }, { secret: old, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: new Date(Date.now() + 60_000).toISOString() }] });
+    const d = delivery(inOverlap.id);
+    body = d.body;
+    expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(d)).toEqual({ kind: 'ack' });
+    for (const secret of [fresh, old]) expect(() => new Webhook(secret).verify(body, headersSeen[0])).not.toThrow();
+
+    server.once('request', (req) => {
+      headersSeen.push(Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])));
+    });
+    const after = await endpoint({ secrets: [{ secret: fresh, createdAt: new Date().toISOString(), expiresAt: null }, { secret: old, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: new Date(Date.now() - 1_000).toISOString() }] });
+    expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(after.id))).toEqual({ kind: 'ack' });
+    expect(() => new Webhook(fresh).verify(body, headersSeen[1])).not.toThrow();
+    expect(() => new Webhook(old).verify(body, headersSeen[1])).toThrow();
   });
 
   it('refuses at connect time an address outside WEBHOOK_ALLOWED_CIDRS, sending nothing', async () => {
