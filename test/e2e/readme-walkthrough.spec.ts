@@ -21,6 +21,7 @@ describe('README walk-through, run verbatim with bash and curl', () => {
       timeout: 20_000,
     });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(6);
     const [program, partner, customer, tx, approved, totals] = lines;
     expect(program).toMatchObject({ name: 'Acme partners', currency: 'USD', apiKey: expect.stringMatching(/^plk_/) });
     expect(partner).toMatchObject({ key: 'PARTNER123', status: 'ACTIVE' });
@@ -30,5 +31,24 @@ describe('README walk-through, run verbatim with bash and curl', () => {
     expect(totals.items).toEqual([
       { partnerId: partner.id, currency: 'USD', pending: { count: 0, amount: '0.00' }, approved: { count: 1, amount: '15.00' }, denied: { count: 0, amount: '0.00' }, reversed: { count: 0, amount: '0.00' } },
     ]);
+  });
+
+  it('continues with the incoming-webhook block: sample, mapping, a live order with its commission, a re-send that creates nothing', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const blockOf = (name: string) => new RegExp(`<!-- ${name}:start -->\\s*\`\`\`bash\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(readme)?.[1];
+    const [walkthrough, incoming] = [blockOf('walkthrough'), blockOf('incoming-walkthrough')];
+    expect(incoming).toBeDefined();
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${walkthrough}\n${incoming}`], {
+      env: { ...process.env, API: `${engine.url}/v1`, ADMIN: ADMIN_KEY },
+      timeout: 20_000,
+    });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [hook, paths, mapping, live, again] = lines.slice(6);
+    const partner = lines[1];
+    expect(hook).toMatchObject({ id: expect.stringMatching(/^iwh_/), testUrl: expect.stringContaining('/v1/incoming/iwt_'), productionUrl: expect.stringContaining('/v1/incoming/iwp_') });
+    expect(paths).toEqual(['event', 'customer.email', 'customer.name', 'order.id', 'order.amount', 'order.product', 'referral_code']);
+    expect(mapping).toMatchObject({ action: 'create_transaction', mapping: { amount: 'order.amount' }, warnings: [] });
+    expect(live).toMatchObject({ outcome: 'created', customer: { created: true }, transaction: { key: 'ORD-790', amount: '149.99', conversion: { partnerId: partner.id, commissions: [{ amount: '15.00' }] } } });
+    expect(again).toEqual({ outcome: 'existing', customer: live.customer.id });
   });
 });

@@ -39,12 +39,23 @@ import { RefundTransactionController } from './use-cases/refund-transaction/refu
 import { RefundTransactionHandler } from './use-cases/refund-transaction/refund-transaction.handler.js';
 import { UpdatePartnerDetailsController } from './use-cases/update-partner-details/update-partner-details.controller.js';
 import { UpdatePartnerDetailsHandler } from './use-cases/update-partner-details/update-partner-details.handler.js';
+import { IncomingWebhookRepository } from '../../../libs/webhooks/src/incoming/incoming-webhook-repository.js';
+import { IncomingWebhooksController } from './incoming-webhooks/incoming-webhooks.controller.js';
+import {
+  DEFAULT_INCOMING_RATE_PER_SECOND,
+  INCOMING_OPTIONS,
+  type IncomingWebhookOptions,
+  IncomingWebhookService,
+} from './incoming-webhooks/incoming-webhook.service.js';
+import { ReceiveIncomingWebhookController } from './incoming-webhooks/receive.controller.js';
 
 export interface ApiModuleOptions extends ApiOptions {
   eventStore: EventStore;
   readSide: ReadSide;
   webhooks: WebhookPolicy;
   bus: Bus;
+  /** Rate limit and public URL of incoming webhooks; defaults when absent. */
+  incoming?: Partial<IncomingWebhookOptions>;
 }
 
 /**
@@ -76,6 +87,8 @@ export class ApiModule {
         ProjectionQueriesController,
         WebhookEndpointsController,
         DeliveriesController,
+        IncomingWebhooksController,
+        ReceiveIncomingWebhookController,
       ],
       providers: [
         { provide: EVENT_STORE, useValue: options.eventStore },
@@ -86,6 +99,15 @@ export class ApiModule {
         { provide: EndpointRepository, useFactory: () => new EndpointRepository(options.readSide.store) },
         { provide: DeliveryLog, useFactory: () => new DeliveryLog(options.readSide.store) },
         { provide: BUS, useValue: options.bus },
+        { provide: IncomingWebhookRepository, useFactory: () => new IncomingWebhookRepository(options.readSide.store) },
+        {
+          provide: INCOMING_OPTIONS,
+          useValue: {
+            ratePerSecond: options.incoming?.ratePerSecond ?? DEFAULT_INCOMING_RATE_PER_SECOND,
+            publicUrl: options.incoming?.publicUrl,
+          } satisfies IncomingWebhookOptions,
+        },
+        IncomingWebhookService,
         StreamRunner,
         Lookups,
         Reservations,

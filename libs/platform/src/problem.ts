@@ -16,6 +16,8 @@ export interface Problem {
 export interface ProblemFieldError {
   field: string;
   reason: string;
+  /** Incoming webhooks: the path in the sender's JSON the field was taken from. */
+  path?: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
