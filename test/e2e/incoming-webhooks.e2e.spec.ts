@@ -370,4 +370,18 @@ describe('incoming webhooks: management', () => {
     // The production URL has its own budget.
     expectProblem(await send(hook.productionUrl, { n: 1 }), 422, 'mapping_not_configured');
   });
+
+  it('counts requests by URL and outcome in /metrics, and documents its routes in /docs-json', async () => {
+    const metrics = await engine.call('GET', '/metrics', undefined, null);
+    expect(String(metrics.body)).toMatch(/incoming_webhook_requests_total\{url="production",outcome="created"\} [1-9]/);
+    expect(String(metrics.body)).toMatch(/incoming_webhook_requests_total\{url="test",outcome="rate_limited"\} [1-9]/);
+    const docs = await engine.call('GET', '/docs-json', undefined, null);
+    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining([
+      '/v1/incoming/{token}',
+      '/v1/programs/{pid}/incoming-webhooks',
+      '/v1/programs/{pid}/incoming-webhooks/{id}/mapping',
+      '/v1/programs/{pid}/incoming-webhooks/{id}/requests',
+      '/v1/programs/{pid}/incoming-webhooks/{id}/rotate-tokens',
+    ]));
+  });
 });
