@@ -1,6 +1,7 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
+import { startEventStoreDbDouble } from '../../../../test/support/eventstoredb-double/index.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import type { RecordedEvent } from '../event-store.port.js';
 import {
@@ -25,12 +26,22 @@ if (url && /^esdb(\+discover)?:\/\//.test(url)) {
     return { store, cleanup: () => store.close() };
   });
 } else {
-  console.warn(
-    `EventStoreDB contract suite skipped: EVENT_STORE_URL is ${url ? `not an esdb:// URL (${url})` : 'not set'} ` +
-      '(no EventStoreDB server on this machine; run with EVENT_STORE_URL=esdb://localhost:2113?tls=false)',
-  );
-  describe.skip('event store contract: eventstoredb (needs EVENT_STORE_URL)', () => {
-    it('runs against a real server only', () => undefined);
+  if (url) console.warn(`EVENT_STORE_URL is not an esdb:// URL (${url}); running against the protocol test double instead`);
+  // No server on this machine: the same suite, through the real client over real sockets, against
+  // the in-memory gRPC protocol double (test/support/eventstoredb-double, see its README).
+  eventStoreContract('eventstoredb (protocol test double)', async () => {
+    const double = await startEventStoreDbDouble();
+    const store = EventStoreDbEventStore.connect(double.url);
+    return {
+      store,
+      cleanup: async () => {
+        try {
+          await store.close();
+        } finally {
+          await double.close();
+        }
+      },
+    };
   });
 }
 
