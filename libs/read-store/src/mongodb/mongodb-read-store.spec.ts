@@ -1,6 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerError, type BulkWriteResult, type WriteError } from 'mongodb';
+import { startMongoDbDouble, type MongoDbDouble } from '../../../../test/support/mongodb-double/index.js';
 import { readStoreContract, type ReadStoreFixture } from '../contract/read-store.contract.js';
 import { alreadyAppliedIndexes, dbNameFromUrl, foldWrites, guardedUpserts, MongoReadStore, toMongoFind } from './mongodb-read-store.js';
 
@@ -26,11 +27,13 @@ async function fixture(url: string): Promise<ReadStoreFixture> {
 if (MONGO_URL) {
   readStoreContract('mongodb', () => fixture(MONGO_URL));
 } else {
-  console.warn(
-    'MongoDB read-store contract skipped: MONGO_URL is not set (no MongoDB server on this machine; run with MONGO_URL=mongodb://localhost:27017/?replicaSet=rs0)',
-  );
-  describe.skip('read store contract: mongodb (MONGO_URL not set)', () => {
-    readStoreContract('mongodb', () => fixture('mongodb://localhost:27017'));
+  // No mongod on this machine: the same contract runs against the real adapter and driver, over
+  // TCP, talking to the wire-protocol test double (test/support/mongodb-double/README.md).
+  let double: MongoDbDouble | undefined;
+  afterAll(async () => double?.close());
+  readStoreContract('mongodb (wire-protocol TEST DOUBLE, not a real MongoDB; set MONGO_URL for one)', async () => {
+    double ??= await startMongoDbDouble();
+    return fixture(double.url);
   });
 }
 
