@@ -41,14 +41,18 @@ export const DEFAULT_PLAN = {
 
 /**
  * One program on a running test engine, and `run(n)` to send it n random commands: partners (some
- * referred by others, some PENDING), customers, sales, approvals, denials, partial and full refunds,
- * status changes and detail updates. Deterministic for a seed (ids aside).
+ * referred by others, some PENDING), coupon triggers, customers, sales (some with a coupon), approvals,
+ * denials, partial and full refunds, status changes and detail updates. Refusals (approving a denied
+ * conversion, refunding a refunded sale…) are part of the mix and counted, never errors.
+ * Deterministic for a seed (ids aside). The only random history of the tests: one generator, so
+ * every suite exercises the same mix.
  */
 export class RandomHistory {
   readonly stats: HistoryStats = { commands: 0, statuses: {}, byAction: {} };
   readonly partners: PartnerRef[] = [];
   readonly customers: string[] = [];
   readonly transactions: TxRef[] = [];
+  readonly coupons: string[] = [];
   private readonly rnd: () => number;
   private n = 0;
 
@@ -107,12 +111,22 @@ export class RandomHistory {
     return key;
   }
 
+  /** A COUPON trigger for a random partner; sales then name some coupons (and some unknown ones). */
+  async coupon(partner?: PartnerRef): Promise<void> {
+    const p = partner ?? this.pick(this.partners);
+    if (!p) return;
+    const code = `SAVE${this.n++}`;
+    const res = await this.post('coupon', '/conversion-triggers', { partnerId: p.id, type: 'COUPON', trigger: code });
+    if (res.status === 201) this.coupons.push(code);
+  }
+
   async sale(customerKey?: string, amount?: string): Promise<TxRef | null> {
     const customer = customerKey ?? this.pick(this.customers);
     if (!customer) return null;
     const i = this.n++;
     const value = amount ?? `${1 + Math.floor(this.rnd() * 499)}.${String(Math.floor(this.rnd() * 100)).padStart(2, '0')}`;
-    const res = await this.post('sale', '/transactions', { customerKey: customer, amount: value, key: `T${i}` });
+    const coupon = amount === undefined && this.coupons.length > 0 && this.rnd() < 0.15 ? { couponCode: this.rnd() < 0.8 ? this.pick(this.coupons)!.toLowerCase() : 'NO-SUCH-COUPON' } : {};
+    const res = await this.post('sale', '/transactions', { customerKey: customer, amount: value, key: `T${i}`, ...coupon });
     if (res.status !== 201) return null;
     const tx = { key: res.body.key, conversionId: res.body.conversion?.id ?? null, amountMinor: parseAmount(res.body.amount, res.body.currency), refundedMinor: 0 };
     this.transactions.push(tx);
@@ -158,6 +172,7 @@ export class RandomHistory {
     for (let i = 0; i < count; i++) {
       const r = this.rnd();
       if (this.partners.length < 4 || r < 0.1) await this.partner();
+      else if (r < 0.12) await this.coupon();
       else if (this.customers.length < 4 || r < 0.22) await this.customer();
       else if (r < 0.5) await this.sale();
       else if (r < 0.62) await this.approve();
