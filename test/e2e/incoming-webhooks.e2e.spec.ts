@@ -384,4 +384,18 @@ describe('incoming webhooks: management', () => {
       '/v1/programs/{pid}/incoming-webhooks/{id}/rotate-tokens',
     ]));
   });
+
+  it('takes its rate and its public URL from INCOMING_WEBHOOK_RATE_LIMIT and PUBLIC_URL', async () => {
+    const configured = await startTestEngine({ env: { INCOMING_WEBHOOK_RATE_LIMIT: '2', PUBLIC_URL: 'https://ledger.example.com/' } });
+    try {
+      const { id, key } = await createProgram(configured);
+      const hook = await configured.call('POST', `/v1/programs/${id}/incoming-webhooks`, { name: 'x' }, key);
+      expect(hook.body.testUrl).toMatch(/^https:\/\/ledger\.example\.com\/v1\/incoming\/iwt_/);
+      const path = new URL(hook.body.testUrl).pathname;
+      const answers = await Promise.all([1, 2, 3].map(() => configured.call('POST', path, { n: 1 }, null)));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 429]);
+    } finally {
+      await configured.stop();
+    }
+  });
 });

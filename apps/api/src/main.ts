@@ -1,23 +1,9 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../../../libs/config/src/config.js';
-import { createLogger } from '../../../libs/platform/src/index.js';
-import { startEngine } from '../../engine/src/engine.js';
+import { runRoles } from '../../engine/src/run.js';
 
 /**
- * The API role on its own, for the distributed setup (EVENT_STORE_URL set). Today the engine
- * holds only this role, so both entry points run the same composition; they part ways as the
- * projector, publisher and delivery workers arrive.
+ * The API role alone: commands and queries. Queries read the models a separate projector process
+ * keeps (`npm run start:projector`) and wait for its checkpoints when given `minPosition`; webhooks
+ * go out through a separate publisher. Run as many API processes as the load needs.
  */
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`partner-ledger api: ${error.message}\n`);
-  process.exit(2);
-}
-const logger = createLogger({ level: config.logLevel as never, name: 'api' });
-startEngine(config, logger).catch((error) => {
-  logger.fatal({ err: error }, 'api failed to start');
-  process.exit(1);
-});
+runRoles('api', { roles: ['api'], readyMessage: 'partner-ledger api listening', title: 'partner-ledger api' });

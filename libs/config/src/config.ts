@@ -19,8 +19,18 @@ export interface AppConfig {
   amqpUrl: string | undefined;
   /** WEBHOOK_RETRY_SCHEDULE, e.g. `0,5s,5m,30m`; unset → the default ladder. */
   webhookRetrySchedule: string | undefined;
+  /** AMQP_PREFIX: name prefix of the RabbitMQ exchanges and queues (default `pl.webhooks`). */
+  amqpPrefix: string | undefined;
+  /** LEASE_TTL: how long a single-active projector or publisher may miss renewals before a standby takes over. */
+  leaseTtlMs: number;
+  /** LEASE_RENEW_INTERVAL: how often the holder renews and a standby looks; at most a third of LEASE_TTL. */
+  leaseRenewIntervalMs: number;
   bodyLimitBytes: number;
   logLevel: string;
+  /** INCOMING_WEBHOOK_RATE_LIMIT: requests per second per incoming-webhook URL (default 50). */
+  incomingWebhookRateLimit: number;
+  /** PUBLIC_URL: base of the incoming-webhook URLs handed out; unset → taken from each request's Host. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -39,6 +49,13 @@ function checked(raw: string | undefined, name: string, ok: (value: string) => b
   return value;
 }
 
+function leaseTimes(env: NodeJS.ProcessEnv): Pick<AppConfig, 'leaseTtlMs' | 'leaseRenewIntervalMs'> {
+  const leaseTtlMs = duration(env.LEASE_TTL, 'LEASE_TTL', 10_000);
+  const leaseRenewIntervalMs = duration(env.LEASE_RENEW_INTERVAL, 'LEASE_RENEW_INTERVAL', Math.min(2_000, Math.floor(leaseTtlMs / 3)));
+  if (leaseRenewIntervalMs * 3 > leaseTtlMs) throw new ConfigError(`LEASE_RENEW_INTERVAL (${leaseRenewIntervalMs} ms) must be at most a third of LEASE_TTL (${leaseTtlMs} ms)`);
+  return { leaseTtlMs, leaseRenewIntervalMs };
+}
+
 function checkedCidrs(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {
@@ -47,6 +64,28 @@ function checkedCidrs(value: string | undefined): string | undefined {
     throw new ConfigError(`WEBHOOK_ALLOWED_CIDRS: ${(error as Error).message}`);
   }
   return value;
+}
+
+function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
+  const value = raw?.trim();
+  if (!value) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** One duration (`10s`, `1500ms`), in ms, > 0. */
+function duration(raw: string | undefined, name: string, fallback: number): number {
+  const value = raw?.trim();
+  if (!value) return fallback;
+  let ms: number[] = [];
+  try {
+    ms = parseRetrySchedule(value, name);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (ms.length !== 1 || !(ms[0] > 0)) throw new ConfigError(`${name} must be one duration above zero, e.g. 10s, got ${value}`);
+  return ms[0];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -78,5 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }, 'a list like 0,5s,5m,30m'),
     bodyLimitBytes,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    amqpPrefix: checked(env.AMQP_PREFIX, 'AMQP_PREFIX', (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v), 'letters, digits, dots, dashes or underscores'),
+    ...leaseTimes(env),
+    incomingWebhookRateLimit: positiveInteger(env.INCOMING_WEBHOOK_RATE_LIMIT, 'INCOMING_WEBHOOK_RATE_LIMIT', 50),
+    publicUrl: checked(env.PUBLIC_URL, 'PUBLIC_URL', (v) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v), 'an http(s) URL without query, e.g. https://ledger.example.com')?.replace(/\/+$/, ''),
   };
 }

@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded setup', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', eventStoreUrl: undefined, mongoUrl: undefined, amqpUrl: undefined, bodyLimitBytes: 1024 * 1024, incomingWebhookRateLimit: 50, publicUrl: undefined });
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('reads the incoming-webhook knobs', () => {
+    expect(loadConfig({ INCOMING_WEBHOOK_RATE_LIMIT: '5', PUBLIC_URL: 'https://ledger.example.com/' })).toMatchObject({ incomingWebhookRateLimit: 5, publicUrl: 'https://ledger.example.com' });
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['EVENT_STORE_URL', 'http://x'],
+    ['MONGO_URL', 'postgres://x'],
+    ['AMQP_URL', 'http://x'],
+    ['BODY_LIMIT_BYTES', '10'],
+    ['ADMIN_API_KEY', 'short'],
+    ['WEBHOOK_RETRY_SCHEDULE', 'soon'],
+    ['WEBHOOK_ALLOWED_CIDRS', 'not-a-cidr'],
+    ['INCOMING_WEBHOOK_RATE_LIMIT', '0'],
+    ['INCOMING_WEBHOOK_RATE_LIMIT', '2.5'],
+    ['PUBLIC_URL', 'ftp://x'],
+    ['PUBLIC_URL', 'https://x/?q=1'],
+  ])('refuses %s=%s naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});

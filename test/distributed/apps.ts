@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+export type AppName = 'api' | 'projector' | 'publisher' | 'delivery-worker';
+
+/** The line each app logs once it listens (see the apps' main.ts). */
+const READY: Record<AppName, string> = {
+  api: 'partner-ledger api listening',
+  projector: 'projector running',
+  publisher: 'publisher running',
+  'delivery-worker': 'delivery worker running',
+};
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** One built app (`dist/apps/<app>/src/main.js`) as its own process, its JSON log kept. */
+export class AppProcess {
+  private out = '';
+  private waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  port = 0;
+
+  private constructor(
+    readonly label: string,
+    readonly app: AppName,
+    readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const take = (chunk: Buffer) => {
+      this.out += chunk.toString();
+      if (this.waiters.length === 0) return;
+      for (const line of this.lines()) {
+        for (const w of [...this.waiters]) {
+          if (w.test(line)) {
+            this.waiters = this.waiters.filter((x) => x !== w);
+            w.resolve(line);
+          }
+        }
+      }
+    };
+    child.stdout!.on('data', take);
+    child.stderr!.on('data', take);
+  }
+
+  static async start(app: AppName, label: string, env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+    const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${app}/src/main.js`], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new AppProcess(label, app, child);
+    const early = proc.exited.then(({ code, signal }) => {
+      throw new Error(`${label} exited before it was ready (${code ?? signal}):\n${proc.output()}`);
+    });
+    const ready = await Promise.race([proc.waitForLog((l) => l.msg === READY[app], timeoutMs), early]);
+    proc.port = Number(ready.port);
+    return proc;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  output(): string {
+    return this.out;
+  }
+
+  lines(): LogLine[] {
+    const parsed: LogLine[] = [];
+    for (const text of this.out.split('\n')) {
+      if (!text.startsWith('{')) continue;
+      try {
+        parsed.push(JSON.parse(text));
+      } catch {
+        /* a line still being written */
+      }
+    }
+    return parsed;
+  }
+
+  /** The first log line (past or future) that passes `test`. */
+  waitForLog(test: (l: LogLine) => boolean, timeoutMs: number): Promise<LogLine> {
+    const seen = this.lines().find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`${this.label}: no matching log line within ${timeoutMs} ms:\n${this.output().slice(-4_000)}`));
+      }, timeoutMs);
+      const done = (line: LogLine) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      this.waiters.push({ test, resolve: done });
+    });
+  }
+
+  /** `lease_held{lease=…}` from /metrics: 1 while this instance holds the lease. */
+  async leaseHeld(lease: string): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const match = new RegExp(`^lease_held\\{lease="${lease}"\\} (\\d+)$`, 'm').exec(text);
+    if (!match) throw new Error(`${this.label}: no lease_held for ${lease} in /metrics`);
+    return Number(match[1]);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+}
