@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) W
  */
 export class SqliteReadStore implements ReadStore {
   readonly kind = 'sqlite' as const;
+  /**
+   * Prepared once per SQL text. Preparing on every call was a fifth of a delivery worker's CPU
+   * (two reads and a write of the delivery log per webhook); the texts are few, find()'s vary in
+   * shape only.
+   */
+  private readonly prepared = new Map<string, Database.Statement>();
   private closed = false;
 
   static open(filename: string): SqliteReadStore {
@@ -52,32 +58,30 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async activeNamespace(): Promise<string> {
-    const row = this.db.prepare("SELECT value FROM rm_meta WHERE key = 'active'").get() as { value: string } | undefined;
+    const row = this.statement("SELECT value FROM rm_meta WHERE key = 'active'").get() as { value: string } | undefined;
     return row?.value ?? DEFAULT_NAMESPACE;
   }
 
   async activate(namespace: string): Promise<void> {
-    this.db.prepare("INSERT INTO rm_meta (key, value) VALUES ('active', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(namespace);
+    this.statement("INSERT INTO rm_meta (key, value) VALUES ('active', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(namespace);
   }
 
   async dropNamespace(namespace: string): Promise<void> {
     if (namespace === (await this.activeNamespace())) throw new Error(`refusing to drop the active namespace ${namespace}`);
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM rm_docs WHERE ns = ?').run(namespace);
-      this.db.prepare('DELETE FROM rm_checkpoints WHERE ns = ?').run(namespace);
+      this.statement('DELETE FROM rm_docs WHERE ns = ?').run(namespace);
+      this.statement('DELETE FROM rm_checkpoints WHERE ns = ?').run(namespace);
     })();
   }
 
   async listNamespaces(): Promise<string[]> {
-    const rows = this.db
-      .prepare('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1')
+    const rows = this.statement('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1')
       .all() as { ns: string }[];
     return rows.map((r) => r.ns);
   }
 
   async getCheckpoint(namespace: string, projection: string): Promise<Checkpoint> {
-    const row = this.db
-      .prepare('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?')
+    const row = this.statement('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?')
       .safeIntegers(true)
       .get(namespace, projection) as { position: bigint | null; updated_at: bigint } | undefined;
     return row ? { position: row.position, updatedAt: new Date(Number(row.updated_at)) } : { position: null, updatedAt: new Date(0) };
@@ -85,7 +89,7 @@ export class SqliteReadStore implements ReadStore {
 
   async getMany(namespace: string, collection: string, ids: string[]): Promise<Map<string, StoredDoc>> {
     const out = new Map<string, StoredDoc>();
-    const stmt = this.db.prepare('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?');
+    const stmt = this.statement('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?');
     for (const id of new Set(ids)) {
       const row = stmt.get(namespace, collection, id) as { doc: string } | undefined;
       if (row) out.set(id, JSON.parse(row.doc));
@@ -95,11 +99,11 @@ export class SqliteReadStore implements ReadStore {
 
   async commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void> {
     this.assertOpen();
-    const upsert = this.db.prepare(
+    const upsert = this.statement(
       `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc WHERE excluded.pos > rm_docs.pos`,
     );
-    const checkpoint = this.db.prepare(
+    const checkpoint = this.statement(
       `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
     );
@@ -111,8 +115,7 @@ export class SqliteReadStore implements ReadStore {
 
   async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
     this.assertOpen();
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc`,
       )
@@ -121,11 +124,11 @@ export class SqliteReadStore implements ReadStore {
 
   async delete(namespace: string, collection: string, id: string): Promise<boolean> {
     this.assertOpen();
-    return this.db.prepare('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
+    return this.statement('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
   }
 
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
-    const row = this.db.prepare('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
+    const row = this.statement('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
       | { doc: string }
       | undefined;
     return row ? JSON.parse(row.doc) : null;
@@ -170,20 +173,19 @@ export class SqliteReadStore implements ReadStore {
     }
     const order = keys.map((k) => `${expr(k.field)} ${k.direction === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
     params.push(query.limit);
-    const rows = this.db.prepare(`SELECT doc FROM rm_docs WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`).all(...params) as { doc: string }[];
+    const rows = this.statement(`SELECT doc FROM rm_docs WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`).all(...params) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc));
   }
 
   async count(namespace: string, collection: string): Promise<number> {
-    const row = this.db.prepare('SELECT COUNT(*) AS n FROM rm_docs WHERE ns = ? AND collection = ?').get(namespace, collection) as { n: number | bigint };
+    const row = this.statement('SELECT COUNT(*) AS n FROM rm_docs WHERE ns = ? AND collection = ?').get(namespace, collection) as { n: number | bigint };
     return Number(row.n);
   }
 
   async *all(namespace: string, collection: string): AsyncIterable<StoredDoc> {
     let after = '';
     for (;;) {
-      const rows = this.db
-        .prepare('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500')
+      const rows = this.statement('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500')
         .all(namespace, collection, after) as { id: string; doc: string }[];
       if (rows.length === 0) return;
       for (const row of rows) yield JSON.parse(row.doc);
@@ -192,7 +194,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.statement('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -203,6 +205,16 @@ export class SqliteReadStore implements ReadStore {
 
   private assertOpen() {
     if (this.closed) throw new Error('read store is closed');
+  }
+
+  private statement(sql: string): Database.Statement {
+    let stmt = this.prepared.get(sql);
+    if (!stmt) {
+      if (this.prepared.size >= 256) this.prepared.clear();
+      stmt = this.db.prepare(sql);
+      this.prepared.set(sql, stmt);
+    }
+    return stmt;
   }
 }
 

@@ -1,0 +1,68 @@
+import type { ChildHandler } from '../lib/child.js';
+import { conversionBody } from '../lib/bodies.js';
+
+export interface WorkerParams {
+  file: string;
+  amqpUrl: string;
+  prefix: string;
+  schedule: number[];
+}
+
+export interface RawParams {
+  urls: string[];
+  messages: number;
+  /** In flight at once: what the worker allows (per-endpoint limit × endpoints). */
+  inFlight: number;
+  connections: number;
+}
+
+export const handlers: Record<string, ChildHandler> = {
+  /**
+   * One delivery worker process on RabbitMQ, configured as the engine configures its own (default
+   * prefetch and per-endpoint limits, the guarded keep-alive dispatcher): per message it reads the
+   * endpoint, signs twice, POSTs, logs the attempt in the read store and acks.
+   */
+  async 'delivery.worker'(p: WorkerParams, ctl) {
+    const [{ RabbitMqBus }, { SqliteReadStore }, { DeliveryWorker }, { guardedDispatcher, parseAllowedCidrs }] = await Promise.all([
+      import('../../libs/bus/src/rabbitmq/rabbitmq-bus.js'),
+      import('../../libs/read-store/src/sqlite/sqlite-read-store.js'),
+      import('../../libs/webhooks/src/delivery/delivery-worker.js'),
+      import('../../libs/webhooks/src/ssrf.js'),
+    ]);
+    const bus = await RabbitMqBus.connect(p.amqpUrl, { prefix: p.prefix, retrySchedule: p.schedule });
+    const store = SqliteReadStore.open(p.file);
+    const dispatcher = guardedDispatcher({ allowed: parseAllowedCidrs('127.0.0.0/8') });
+    const worker = new DeliveryWorker(bus, store, { dispatcher });
+    ctl.send({ type: 'ready' });
+    await ctl.next('go');
+    await worker.start();
+    await ctl.next('stop');
+    await worker.stop();
+    await bus.close();
+    await dispatcher.close();
+    await store.close();
+    return {};
+  },
+
+  /** The ceiling: the same bodies POSTed with undici on a keep-alive pool of the same size. */
+  async 'delivery.raw'(p: RawParams, ctl) {
+    const { Agent, request } = await import('undici');
+    const agent = new Agent({ connections: p.connections, keepAliveTimeout: 4_000 });
+    const bodies = Array.from({ length: p.messages }, (_, i) => conversionBody(i));
+    ctl.send({ type: 'ready' });
+    await ctl.next('go');
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: p.inFlight }, async () => {
+        while (next < p.messages) {
+          const i = next++;
+          const res = await request(p.urls[i % p.urls.length], { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: bodies[i] });
+          await res.body.dump();
+        }
+      }),
+    );
+    await ctl.next('stop');
+    await agent.close();
+    return {};
+  },
+};

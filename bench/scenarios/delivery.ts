@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { conversionBody } from '../lib/bodies.js';
+import { Child } from '../lib/child.js';
+import { startReceiver } from '../lib/receiver.js';
+import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
+import { until } from '../lib/stats.js';
+import type { RawParams, WorkerParams } from './delivery.child.js';
+
+const SCENARIO = '5 webhook delivery';
+const ENDPOINTS = 4;
+/** The worker's defaults: 16 attempts in flight per healthy endpoint; undici's pool per origin. */
+const PER_ENDPOINT = 16;
+const CONNECTIONS = 8;
+
+/**
+ * Delivery throughput of one worker process on RabbitMQ to loopback keep-alive receivers (four
+ * endpoints, one origin each), against raw undici POSTs of the same bodies. The queue is filled
+ * first; the first tenth of the messages warms up (JIT, connections) and the clock runs from the
+ * arrival of the last warm-up message to the arrival of the last one.
+ */
+export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
+  const total = ctx.quick ? 6_000 : 55_000;
+  const warm = Math.round(total / 11);
+  const measured = total - warm;
+  const rows: Row[] = [];
+  const results: Record<string, { rate: number; rss: number }> = {};
+  const receivers = await Promise.all(Array.from({ length: ENDPOINTS }, () => startReceiver()));
+  const count = () => receivers.reduce((n, r) => n + r.count(), 0);
+  const schedule = [60_000];
+  const prefix = `${ctx.busPrefix}.delivery`;
+  try {
+    const [{ RabbitMqBus }, { SqliteReadStore }, { EndpointRepository }, { newWebhookSecret }] = await Promise.all([
+      import('../../libs/bus/src/rabbitmq/rabbitmq-bus.js'),
+      import('../../libs/read-store/src/sqlite/sqlite-read-store.js'),
+      import('../../libs/webhooks/src/endpoints/endpoint-repository.js'),
+      import('../../libs/webhooks/src/signing.js'),
+    ]);
+    const file = join(ctx.tmp, 'delivery.db');
+    const store = SqliteReadStore.open(file);
+    const now = new Date().toISOString();
+    for (let e = 0; e < ENDPOINTS; e++) {
+      await new EndpointRepository(store).save({
+        id: `whe_bench${e}`,
+        programId: 'prg_0123456789abcdef0123',
+        url: receivers[e].url,
+        topics: ['NEW_CONVERSION'],
+        description: null,
+        enabled: true,
+        disabledReason: null,
+        secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
+        failingSince: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    await store.close();
+
+    const variants = [
+      ['delivery.raw', 'raw undici POSTs (ceiling)'],
+      ['delivery.worker', 'partner-ledger delivery worker, RabbitMQ'],
+    ] as const;
+    for (const [name, label] of variants) {
+      ctx.log(`${SCENARIO}: ${label}, ${total.toLocaleString('en-US')} webhooks`);
+      const before = count();
+      if (name === 'delivery.worker') {
+        const bus = await RabbitMqBus.connect(ctx.amqpUrl, { prefix, retrySchedule: schedule });
+        for (let i = 0; i < total; i += 1000) {
+          await bus.publish(
+            Array.from({ length: Math.min(1000, total - i) }, (_, k) => ({
+              messageId: randomUUID(),
+              topic: 'NEW_CONVERSION',
+              endpointId: `whe_bench${(i + k) % ENDPOINTS}`,
+              body: conversionBody(i + k),
+              headers: { 'x-event-position': String(i + k + 1) },
+            })),
+          );
+        }
+        await bus.close();
+      }
+      const params: WorkerParams | RawParams =
+        name === 'delivery.worker'
+          ? { file, amqpUrl: ctx.amqpUrl, prefix, schedule }
+          : { urls: receivers.map((r) => r.url), messages: total, inFlight: ENDPOINTS * PER_ENDPOINT, connections: CONNECTIONS };
+      const child = Child.start(name, params, { profileDir: ctx.profileRoot ? join(ctx.profileRoot, name) : undefined });
+      try {
+        await child.next('ready', 60_000);
+        child.send({ type: 'go' });
+        await until('warm-up deliveries', () => count() - before >= warm, 120_000, 1);
+        const t0 = performance.now();
+        await until('every delivery', () => count() - before >= total, 600_000, 1);
+        const seconds = (performance.now() - t0) / 1000;
+        child.send({ type: 'stop' });
+        const { peakRssMb } = await child.done(60_000);
+        results[name] = { rate: measured / seconds, rss: peakRssMb };
+      } catch (error) {
+        child.kill();
+        rows.push(row({ scenario: SCENARIO, variant: label, error: (error as Error).message }));
+      }
+    }
+    for (const [name, label] of variants) {
+      const r = results[name];
+      if (!r) continue;
+      const raw = results['delivery.raw'];
+      rows.push(
+        row({
+          scenario: SCENARIO,
+          variant: label,
+          baseline: name === 'delivery.raw',
+          throughput: r.rate,
+          unit: 'webhooks/s',
+          peakRssMb: r.rss,
+          ratios: name === 'delivery.worker' && raw ? [{ vs: 'raw undici', value: r.rate / raw.rate, of: 'throughput' }] : [],
+          notes: [
+            `${total.toLocaleString('en-US')} POSTs to ${ENDPOINTS} endpoints (${warm.toLocaleString('en-US')} warm-up), ${PER_ENDPOINT} in flight per endpoint, ${CONNECTIONS} keep-alive connections per origin`,
+          ],
+        }),
+      );
+    }
+  } finally {
+    await Promise.all(receivers.map((r) => r.close()));
+  }
+  const worker = results['delivery.worker'];
+  const raw = results['delivery.raw'];
+  const targets: Target[] = [
+    {
+      scenario: SCENARIO,
+      name: 'one worker on RabbitMQ',
+      goal: '≥ 5,000 webhooks/s',
+      measured: worker ? `${Math.round(worker.rate).toLocaleString('en-US')}/s${raw ? ` (${(worker.rate / raw.rate).toFixed(2)}× raw)` : ''}` : 'n/a',
+      pass: worker ? worker.rate >= 5_000 : null,
+    },
+  ];
+  return { rows, targets };
+}

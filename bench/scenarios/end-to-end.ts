@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { Child } from '../lib/child.js';
+import { call, openLoop } from '../lib/load.js';
+import { startReceiver } from '../lib/receiver.js';
+import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
+import { seedProgram, transactionBody } from '../lib/setup.js';
+import { percentile, summary, until } from '../lib/stats.js';
+
+const SCENARIO = '4 end to end';
+const ADMIN_KEY = 'bench-admin-key-0123456789';
+const RATE = 500;
+
+/**
+ * Command accepted → webhook received: CreateTransaction at a fixed 500/s (open loop), each
+ * attributed to an ACTIVE partner, so each makes a ConversionCreated and a NEW_CONVERSION POST to
+ * a loopback receiver. Latency runs from when the command was due to be sent to when its webhook
+ * arrived (so it includes the command's own latency); the baseline is that command latency alone.
+ */
+export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
+  const seconds = ctx.quick ? 5 : 20;
+  // How long to wait for the last webhooks once the load stops.
+  const graceMs = ctx.quick ? 10_000 : 30_000;
+  const rows: Row[] = [];
+  const targets: Target[] = [];
+  const variants = [
+    ['embedded', 'embedded (SQLite queue)', {}],
+    ['rabbitmq', 'RabbitMQ bus', { AMQP_URL: ctx.amqpUrl }],
+  ] as const;
+  for (const [id, label, env] of variants) {
+    ctx.log(`${SCENARIO}: ${label}, ${RATE}/s for ${seconds} s`);
+    const receiver = await startReceiver({ orderIds: true });
+    const child = Child.start('engine.run', { dataDir: join(ctx.tmp, `e2e-${id}`), adminKey: ADMIN_KEY, env: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', ...env } }, {
+      profileDir: ctx.profileRoot ? join(ctx.profileRoot, `e2e-${id}`) : undefined,
+    });
+    try {
+      const { url } = (await child.next('ready', 60_000)) as unknown as { url: string };
+      const program = await seedProgram(url, ADMIN_KEY, 100);
+      const endpoint = await call(url, 'POST', `/v1/programs/${program.id}/webhook-endpoints`, { url: receiver.url, topics: ['NEW_CONVERSION'] }, program.key);
+      if (endpoint.status !== 201) throw new Error(`webhook endpoint: ${endpoint.status} ${JSON.stringify(endpoint.body)}`);
+      const path = `/v1/programs/${program.id}/transactions`;
+      const headers = { authorization: `Bearer ${program.key}` };
+      // Warm-up at a tenth of the rate, every webhook received before measuring.
+      const warm = await openLoop({ origin: url, rate: RATE / 10, durationMs: 2_000, make: (i) => ({ path, headers, body: transactionBody(program, i, 'W') }) });
+      await until('warm-up webhooks', () => receiver.arrivals.size >= warm.ok, 30_000);
+      const load = await openLoop({ origin: url, rate: RATE, durationMs: seconds * 1000, make: (i) => ({ path, headers, body: transactionBody(program, i, 'E') }), expect: (s) => s === 201 });
+      const keys = Array.from({ length: load.sent }, (_, i) => `E-${i}`);
+      let missing = 0;
+      try {
+        await until('every webhook', () => keys.every((k) => receiver.arrivals.has(k)), graceMs, 20);
+      } catch {
+        missing = keys.filter((k) => !receiver.arrivals.has(k)).length;
+      }
+      // A webhook still missing counts with the time waited so far: its latency is at least that.
+      const gaveUp = performance.now();
+      const e2e: number[] = [];
+      let lastArrival = 0;
+      keys.forEach((k, i) => {
+        const at = receiver.arrivals.get(k);
+        e2e.push((at ?? gaveUp) - load.scheduled[i]);
+        if (at !== undefined) lastArrival = Math.max(lastArrival, at);
+      });
+      child.send({ type: 'stop' });
+      const { peakRssMb } = await child.done(60_000);
+      const notes = [`${load.ok} of ${load.sent} commands answered 201, ${load.sent - missing} webhooks received`];
+      if (missing) notes.push(`${missing} webhooks had not arrived ${graceMs / 1000} s after the load stopped: counted with the time waited, so p50/p99 are lower bounds`);
+      const s = summary(e2e);
+      const late = e2e.filter((ms) => ms > 1_000).length;
+      if (late) notes.push(`${late} webhooks (${((100 * late) / e2e.length).toFixed(1)} %) took over 1 s; p95 ${fmtMs(percentile(e2e, 95))}, p99.9 ${fmtMs(percentile(e2e, 99.9))}`);
+      if (id === 'embedded') {
+        // Why a webhook is late, from the SQLite queue the engine left behind.
+        const { default: Database } = await import('better-sqlite3');
+        const db = new Database(join(ctx.tmp, `e2e-${id}`, 'partner-ledger.db'), { readonly: true });
+        const waiting = db.prepare("SELECT COUNT(*) AS n, SUM(last_error LIKE 'endpoint saturated%') AS saturated FROM bus_messages WHERE state = 'ready'").get() as { n: number; saturated: number | null };
+        db.close();
+        if (waiting.n) notes.push(`left in the queue: ${waiting.n} deliveries, ${waiting.saturated ?? 0} of them handed back by a full endpoint lane ("endpoint saturated") to wait for a retry step`);
+      }
+      if (load.failed) notes.push(`${load.failed} commands failed, first: ${load.firstError}`);
+      rows.push(
+        row({ scenario: SCENARIO, variant: `${label}: command answered`, baseline: true, throughput: load.rate, unit: 'commands/s', p50Ms: load.p50, p99Ms: load.p99, peakRssMb }),
+        row({
+          scenario: SCENARIO,
+          variant: `${label}: webhook received`,
+          throughput: (load.sent - missing) / ((lastArrival - load.scheduled[0]) / 1000),
+          unit: 'webhooks/s',
+          p50Ms: s.p50,
+          p99Ms: s.p99,
+          peakRssMb,
+          ratios: s.p99 !== null && load.p99 ? [{ vs: 'command alone', value: s.p99 / load.p99, of: 'p99' }] : [],
+          notes,
+        }),
+      );
+      targets.push({
+        scenario: SCENARIO,
+        name: `${label}: p99 at ${RATE}/s`,
+        goal: '≤ 200 ms',
+        measured: s.p99 !== null ? `${missing ? '≥ ' : ''}${fmtMs(s.p99)} (command alone ${fmtMs(load.p99)})` : 'n/a',
+        pass: s.p99 !== null ? s.p99 <= 200 && missing === 0 && load.failed === 0 : null,
+      });
+    } catch (error) {
+      child.kill();
+      rows.push(row({ scenario: SCENARIO, variant: label, error: (error as Error).message }));
+    } finally {
+      await receiver.close();
+    }
+  }
+  return { rows, targets };
+}
