@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { StatementCache } from './statement-cache.js';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
@@ -43,8 +44,7 @@ export class SqliteEventStore implements EventStore {
   private readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly statements;
-  /** Prepared once per SQL text: preparing on every read was a tenth of the engine's CPU under load. */
-  private readonly prepared = new Map<string, Database.Statement>();
+  private readonly prepared: StatementCache;
   private readonly appendTx;
   private readonly snapshotTx;
   private closed = false;
@@ -64,6 +64,7 @@ export class SqliteEventStore implements EventStore {
     private readonly options: SqliteEventStoreOptions,
     private readonly ownsDb: boolean,
   ) {
+    this.prepared = new StatementCache(db);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable against process crashes in WAL mode; FULL adds an fsync per commit for
     // power loss. We choose FULL: an acknowledged command must survive the machine going down.
@@ -138,11 +139,11 @@ export class SqliteEventStore implements EventStore {
     let rows: EventRow[];
     if (backwards) {
       const upTo = from === 'end' ? Number.MAX_SAFE_INTEGER : from === 'start' ? 0n : from;
-      rows = this.statement('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?').all(streamName, upTo, limit) as EventRow[];
+      rows = this.prepared.get('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?').all(streamName, upTo, limit) as EventRow[];
     } else {
       if (from === 'end') return [];
       const start = from === 'start' ? 0n : from;
-      rows = this.statement('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?').all(streamName, start, limit) as EventRow[];
+      rows = this.prepared.get('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?').all(streamName, start, limit) as EventRow[];
     }
     return rows.map(toRecorded);
   }
@@ -177,20 +178,9 @@ export class SqliteEventStore implements EventStore {
       `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` +
       `ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
     params.push(limit);
-    return (this.statement(sql).all(...params) as EventRow[]).map(toRecorded);
+    return (this.prepared.get(sql).all(...params) as EventRow[]).map(toRecorded);
   }
 
-  /** The prepared statement for this SQL text; the texts are few (filters vary in arity only). */
-  private statement(sql: string): Database.Statement {
-    let stmt = this.prepared.get(sql);
-    if (!stmt) {
-      // A caller with ever-new filter shapes must not grow the cache without bound.
-      if (this.prepared.size >= 256) this.prepared.clear();
-      stmt = this.db.prepare(sql);
-      this.prepared.set(sql, stmt);
-    }
-    return stmt;
-  }
 
   lastPositionSync(): bigint {
     return this.statements.lastPosition.get()?.position ?? 0n;
@@ -211,7 +201,7 @@ export class SqliteEventStore implements EventStore {
 
   async ping(): Promise<void> {
     this.assertOpen();
-    this.statement('SELECT 1').get();
+    this.prepared.get('SELECT 1').get();
   }
 
   async close(): Promise<void> {

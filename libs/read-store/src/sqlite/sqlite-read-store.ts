@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { StatementCache } from '../../../event-store/src/sqlite/statement-cache.js';
 import type { Checkpoint, DocumentWrite, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 
@@ -28,12 +29,7 @@ CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) W
  */
 export class SqliteReadStore implements ReadStore {
   readonly kind = 'sqlite' as const;
-  /**
-   * Prepared once per SQL text. Preparing on every call was a fifth of a delivery worker's CPU
-   * (two reads and a write of the delivery log per webhook); the texts are few, find()'s vary in
-   * shape only.
-   */
-  private readonly prepared = new Map<string, Database.Statement>();
+  private readonly prepared: StatementCache;
   private closed = false;
 
   static open(filename: string): SqliteReadStore {
@@ -48,6 +44,7 @@ export class SqliteReadStore implements ReadStore {
     private readonly db: Database.Database,
     private readonly ownsDb: boolean,
   ) {
+    this.prepared = new StatementCache(db);
     db.pragma('journal_mode = WAL');
     // Read models can be rebuilt from the log and delivery logs are advisory, so this connection
     // skips the per-commit fsync (WAL + NORMAL still survives a process crash); the event store's
@@ -58,30 +55,30 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async activeNamespace(): Promise<string> {
-    const row = this.statement("SELECT value FROM rm_meta WHERE key = 'active'").get() as { value: string } | undefined;
+    const row = this.prepared.get("SELECT value FROM rm_meta WHERE key = 'active'").get() as { value: string } | undefined;
     return row?.value ?? DEFAULT_NAMESPACE;
   }
 
   async activate(namespace: string): Promise<void> {
-    this.statement("INSERT INTO rm_meta (key, value) VALUES ('active', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(namespace);
+    this.prepared.get("INSERT INTO rm_meta (key, value) VALUES ('active', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(namespace);
   }
 
   async dropNamespace(namespace: string): Promise<void> {
     if (namespace === (await this.activeNamespace())) throw new Error(`refusing to drop the active namespace ${namespace}`);
     this.db.transaction(() => {
-      this.statement('DELETE FROM rm_docs WHERE ns = ?').run(namespace);
-      this.statement('DELETE FROM rm_checkpoints WHERE ns = ?').run(namespace);
+      this.prepared.get('DELETE FROM rm_docs WHERE ns = ?').run(namespace);
+      this.prepared.get('DELETE FROM rm_checkpoints WHERE ns = ?').run(namespace);
     })();
   }
 
   async listNamespaces(): Promise<string[]> {
-    const rows = this.statement('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1')
+    const rows = this.prepared.get('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1')
       .all() as { ns: string }[];
     return rows.map((r) => r.ns);
   }
 
   async getCheckpoint(namespace: string, projection: string): Promise<Checkpoint> {
-    const row = this.statement('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?')
+    const row = this.prepared.get('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?')
       .safeIntegers(true)
       .get(namespace, projection) as { position: bigint | null; updated_at: bigint } | undefined;
     return row ? { position: row.position, updatedAt: new Date(Number(row.updated_at)) } : { position: null, updatedAt: new Date(0) };
@@ -89,7 +86,7 @@ export class SqliteReadStore implements ReadStore {
 
   async getMany(namespace: string, collection: string, ids: string[]): Promise<Map<string, StoredDoc>> {
     const out = new Map<string, StoredDoc>();
-    const stmt = this.statement('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?');
+    const stmt = this.prepared.get('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?');
     for (const id of new Set(ids)) {
       const row = stmt.get(namespace, collection, id) as { doc: string } | undefined;
       if (row) out.set(id, JSON.parse(row.doc));
@@ -99,11 +96,11 @@ export class SqliteReadStore implements ReadStore {
 
   async commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void> {
     this.assertOpen();
-    const upsert = this.statement(
+    const upsert = this.prepared.get(
       `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc WHERE excluded.pos > rm_docs.pos`,
     );
-    const checkpoint = this.statement(
+    const checkpoint = this.prepared.get(
       `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
     );
@@ -115,7 +112,7 @@ export class SqliteReadStore implements ReadStore {
 
   async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
     this.assertOpen();
-    this.statement(
+    this.prepared.get(
         `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc`,
       )
@@ -124,11 +121,11 @@ export class SqliteReadStore implements ReadStore {
 
   async delete(namespace: string, collection: string, id: string): Promise<boolean> {
     this.assertOpen();
-    return this.statement('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
+    return this.prepared.get('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
   }
 
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
-    const row = this.statement('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
+    const row = this.prepared.get('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
       | { doc: string }
       | undefined;
     return row ? JSON.parse(row.doc) : null;
@@ -173,19 +170,19 @@ export class SqliteReadStore implements ReadStore {
     }
     const order = keys.map((k) => `${expr(k.field)} ${k.direction === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
     params.push(query.limit);
-    const rows = this.statement(`SELECT doc FROM rm_docs WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`).all(...params) as { doc: string }[];
+    const rows = this.prepared.get(`SELECT doc FROM rm_docs WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`).all(...params) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc));
   }
 
   async count(namespace: string, collection: string): Promise<number> {
-    const row = this.statement('SELECT COUNT(*) AS n FROM rm_docs WHERE ns = ? AND collection = ?').get(namespace, collection) as { n: number | bigint };
+    const row = this.prepared.get('SELECT COUNT(*) AS n FROM rm_docs WHERE ns = ? AND collection = ?').get(namespace, collection) as { n: number | bigint };
     return Number(row.n);
   }
 
   async *all(namespace: string, collection: string): AsyncIterable<StoredDoc> {
     let after = '';
     for (;;) {
-      const rows = this.statement('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500')
+      const rows = this.prepared.get('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500')
         .all(namespace, collection, after) as { id: string; doc: string }[];
       if (rows.length === 0) return;
       for (const row of rows) yield JSON.parse(row.doc);
@@ -194,7 +191,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async ping(): Promise<void> {
-    this.statement('SELECT 1').get();
+    this.prepared.get('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -207,15 +204,6 @@ export class SqliteReadStore implements ReadStore {
     if (this.closed) throw new Error('read store is closed');
   }
 
-  private statement(sql: string): Database.Statement {
-    let stmt = this.prepared.get(sql);
-    if (!stmt) {
-      if (this.prepared.size >= 256) this.prepared.clear();
-      stmt = this.db.prepare(sql);
-      this.prepared.set(sql, stmt);
-    }
-    return stmt;
-  }
 }
 
 /** better-sqlite3 binds no booleans; JSON booleans read back through json_extract as 1/0. */
