@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { genCorrelationId, registerCorrelationHeader } from './correlation.js';
+import { closeConnectionsAfterResponseWhileClosing } from './drain.js';
 import { PinoNestLogger } from './logger.js';
 import { METRICS_REGISTRY, registerHttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
@@ -54,6 +55,7 @@ export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppO
   });
   const fastify = adapter.getInstance();
   registerCorrelationHeader(fastify);
+  closeConnectionsAfterResponseWhileClosing(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new PinoNestLogger(opts.logger),

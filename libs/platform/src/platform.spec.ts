@@ -233,6 +233,22 @@ describe('several apps in one process', () => {
   });
 });
 
+describe('closing with a request in flight', () => {
+  it('answers it, then ends its keep-alive socket, so close() does not wait for the client to hang up', async () => {
+    const t = await startTestApp();
+    const response = fetch(`${t.url}/things/slow/300`); // keep-alive, as every fetch
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    const closed = t.app.close().then(() => Date.now() - started);
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ waited: 300 });
+    expect(res.headers.get('connection')).toBe('close');
+    // Without it the socket stays open for the advertised keep-alive (72 s) and close() with it.
+    expect(await closed).toBeLessThan(5_000);
+  }, 15_000);
+});
+
 describe('createHttpApp', () => {
   it('says so when the root module lacks PlatformModule', async () => {
     @Module({})

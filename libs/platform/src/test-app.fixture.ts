@@ -53,6 +53,13 @@ class ThingsController {
     throw new Error('connection to postgres://admin:hunter2@db failed');
   }
 
+  /** Answers after `ms` milliseconds: a request still in flight when the app closes. */
+  @Get('slow/:ms')
+  async slow(@Param('ms') ms: string) {
+    await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+    return { waited: Number(ms) };
+  }
+
   @Get(':id')
   get(@Param('id') id: string) {
     return { id };
