@@ -34,10 +34,26 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
+/** An append waiting for the next group commit. */
+interface QueuedAppend {
+  streamName: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The embedded event store: one SQLite file (WAL), shared with the read store and the queue.
  * better-sqlite3 is synchronous, so an append is atomic with respect to this process without locks;
  * BEGIN IMMEDIATE makes it so against other processes on the same file too.
+ *
+ * Group commit: with synchronous=FULL every commit costs an fsync, the largest single cost of a
+ * command. Appends requested while the event loop is busy are queued and written at the next turn
+ * in ONE transaction, each in its own savepoint with its own expected-revision check, in call order;
+ * each is answered only after that commit, so an acknowledged append is as durable as before. A
+ * read waits for the appends queued before it, so a caller still reads every append it was told
+ * about and every append requested before its read.
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
@@ -47,6 +63,10 @@ export class SqliteEventStore implements EventStore {
   private readonly prepared: StatementCache;
   private readonly appendTx;
   private readonly snapshotTx;
+  private readonly groupTx;
+  private queue: QueuedAppend[] = [];
+  /** Resolves once the scheduled group commit has run; null when none is scheduled. */
+  private committed: Promise<void> | null = null;
   private closed = false;
 
   static open(filename: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
@@ -84,6 +104,16 @@ export class SqliteEventStore implements EventStore {
     // Built once: db.transaction() makes a new wrapper (with its four variants) on every call.
     this.appendTx = db.transaction((streamName: string, events: NewEvent[], expected: ExpectedRevision) => this.appendRows(streamName, events, expected));
     this.snapshotTx = db.transaction((fn: () => unknown) => fn());
+    // Inside it, appendTx runs as a savepoint: a refused append rolls back alone.
+    this.groupTx = db.transaction((batch: QueuedAppend[]) =>
+      batch.map((a): AppendResult | { refused: unknown } => {
+        try {
+          return this.appendTx(a.streamName, a.events, a.expected);
+        } catch (error) {
+          return { refused: error };
+        }
+      }),
+    );
   }
 
   async appendToStream(
@@ -92,13 +122,50 @@ export class SqliteEventStore implements EventStore {
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
     this.assertOpen();
-    const result = this.appendSync(streamName, events, options.expectedRevision ?? 'any');
-    if (events.length > 0) this.appended.emit('append', result.position);
-    return result;
+    const expected = options.expectedRevision ?? 'any';
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamName, events, expected, resolve, reject });
+      void this.scheduleCommit();
+    });
   }
 
-  private appendSync(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
-    return this.appendTx.immediate(streamName, events, expected);
+  private scheduleCommit(): Promise<void> {
+    this.committed ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.committed = null;
+        this.commitQueued();
+        resolve();
+      }),
+    );
+    return this.committed;
+  }
+
+  /** Writes every queued append in one transaction, then answers each; never throws. */
+  private commitQueued(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let results: (AppendResult | { refused: unknown })[];
+    try {
+      results = this.groupTx.immediate(batch);
+    } catch (error) {
+      // BEGIN or COMMIT failed (busy beyond busy_timeout, disk full…): nothing of the group was written.
+      for (const a of batch) a.reject(error);
+      return;
+    }
+    let last = -1n;
+    batch.forEach((a, i) => {
+      const result = results[i];
+      if ('refused' in result) return a.reject(result.refused);
+      if (a.events.length > 0 && result.position > last) last = result.position;
+      a.resolve(result);
+    });
+    if (last >= 0n) this.appended.emit('append', last);
+  }
+
+  /** Reads wait for the appends requested before them (read-your-writes within the process). */
+  private async settled(): Promise<void> {
+    if (this.queue.length > 0) await this.scheduleCommit();
   }
 
   private appendRows(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
@@ -133,6 +200,7 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
+    await this.settled();
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? 'end' : 'start');
     const limit = limitOf(options.maxCount);
@@ -150,6 +218,7 @@ export class SqliteEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
+    await this.settled();
     return this.readAllSync(options);
   }
 
@@ -207,6 +276,8 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Appends accepted before close are written (and answered) before the file is closed.
+    this.commitQueued();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     if (this.ownsDb) this.db.close();
   }
