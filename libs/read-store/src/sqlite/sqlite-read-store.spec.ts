@@ -1,7 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readStoreContract } from '../contract/read-store.contract.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
 
 readStoreContract('sqlite :memory:', async () => {
   const store = SqliteReadStore.open(':memory:');
   return { store, cleanup: () => store.close() };
+});
+
+describe('sqlite read store: puts in one turn are written together', () => {
+  it('a read, a delete or a close sees every put requested before it, awaited or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-rs-'));
+    const file = join(dir, 'rm.db');
+    try {
+      const store = SqliteReadStore.open(file);
+      const doc = { _id: 'a', pos: 0, n: 1 };
+      const first = store.put('ns', 'c', doc);
+      doc.n = 2; // serialized when put was called: this changes nothing stored
+      expect(await store.get('ns', 'c', 'a')).toEqual({ _id: 'a', pos: 0, n: 1 });
+      await first;
+      const many = Array.from({ length: 20 }, (_, i) => store.put('ns', 'c', { _id: `d${i}`, pos: 0, i }));
+      expect(await store.count('ns', 'c')).toBe(21);
+      void store.put('ns', 'c', { _id: 'gone', pos: 0 });
+      expect(await store.delete('ns', 'c', 'gone')).toBe(true);
+      const last = store.put('ns', 'c', { _id: 'late', pos: 0 });
+      await store.close();
+      await Promise.all([...many, last]);
+      const reopened = SqliteReadStore.open(file);
+      expect(await reopened.get('ns', 'c', 'late')).toEqual({ _id: 'late', pos: 0 });
+      expect(await reopened.count('ns', 'c')).toBe(22);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite read store: files from before the rowid layout', () => {
+  it('moves every document of a WITHOUT ROWID rm_docs into the rowid table on open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-rs-'));
+    const file = join(dir, 'old.db');
+    try {
+      const old = new Database(file);
+      old.exec(`CREATE TABLE rm_docs (ns TEXT NOT NULL, collection TEXT NOT NULL, id TEXT NOT NULL, pos INTEGER NOT NULL, doc TEXT NOT NULL,
+                  PRIMARY KEY (ns, collection, id)) WITHOUT ROWID`);
+      const insert = old.prepare('INSERT INTO rm_docs VALUES (?, ?, ?, ?, ?)');
+      for (let i = 0; i < 50; i++) insert.run('rm1', 'c', `d${i}`, i, JSON.stringify({ _id: `d${i}`, pos: i, big: 'x'.repeat(3000) }));
+      old.close();
+
+      const store = SqliteReadStore.open(file);
+      expect(await store.count('rm1', 'c')).toBe(50);
+      expect(await store.get('rm1', 'c', 'd7')).toMatchObject({ _id: 'd7', pos: 7 });
+      await store.commit('rm1', 'p', [{ collection: 'c', doc: { _id: 'd7', pos: 100, v: 'new' } }], 100n);
+      expect(await store.get('rm1', 'c', 'd7')).toEqual({ _id: 'd7', pos: 100, v: 'new' });
+      await store.close();
+
+      const check = new Database(file, { readonly: true });
+      const sql = (check.prepare("SELECT sql FROM sqlite_master WHERE name = 'rm_docs'").get() as { sql: string }).sql;
+      const leftovers = check.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'rm_docs_without_rowid'").get() as { n: number };
+      check.close();
+      expect(sql).not.toMatch(/WITHOUT ROWID/i);
+      expect(leftovers.n).toBe(0);
+      // A second open finds nothing to migrate.
+      const again = SqliteReadStore.open(file);
+      expect(await again.count('rm1', 'c')).toBe(50);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

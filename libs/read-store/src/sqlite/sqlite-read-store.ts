@@ -3,15 +3,22 @@ import { StatementCache } from '../../../event-store/src/sqlite/statement-cache.
 import type { Checkpoint, DocumentWrite, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 
+/**
+ * Documents live in a rowid table with a unique index on their key. They were first a WITHOUT
+ * ROWID table keyed by it, but SQLite keeps at most ≈ 1 KB of a row in such a table's pages and
+ * spills the rest to overflow pages, and our documents (delivery logs, conversions) are often
+ * larger: every write and read then touched two or more pages. A rowid table keeps up to ≈ 4 KB
+ * in the leaf page.
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_docs (
   ns         TEXT    NOT NULL,
   collection TEXT    NOT NULL,
   id         TEXT    NOT NULL,
   pos        INTEGER NOT NULL,
-  doc        TEXT    NOT NULL,
-  PRIMARY KEY (ns, collection, id)
-) WITHOUT ROWID;
+  doc        TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS rm_docs_key ON rm_docs (ns, collection, id);
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
   ns         TEXT    NOT NULL,
   projection TEXT    NOT NULL,
@@ -22,6 +29,16 @@ CREATE TABLE IF NOT EXISTS rm_checkpoints (
 CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+interface QueuedPut {
+  namespace: string;
+  collection: string;
+  id: string;
+  pos: number | bigint;
+  json: string;
+  done: () => void;
+  fail: (error: unknown) => void;
+}
+
 /**
  * Read models in the same SQLite file as the events (embedded default). A batch's documents and
  * its checkpoint go in one transaction, so a crash leaves either all of the batch or none of it.
@@ -30,6 +47,11 @@ CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) W
 export class SqliteReadStore implements ReadStore {
   readonly kind = 'sqlite' as const;
   private readonly prepared: StatementCache;
+  private readonly putAll;
+  /** Puts not yet written (see `put`). */
+  private puts: QueuedPut[] = [];
+  /** `ns \0 collection \0 id` of the queued puts: a point read of another document need not wait. */
+  private readonly queuedKeys = new Set<string>();
   private closed = false;
 
   static open(filename: string): SqliteReadStore {
@@ -51,19 +73,49 @@ export class SqliteReadStore implements ReadStore {
     // connection to the same file keeps FULL.
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    migrateWithoutRowidDocs(db);
     db.exec(SCHEMA);
+    this.putAll = db.transaction((puts: QueuedPut[]) => {
+      const upsert = this.prepared.get(
+        `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc`,
+      );
+      for (const p of puts) upsert.run(p.namespace, p.collection, p.id, p.pos, p.json);
+    });
+  }
+
+  /**
+   * Writes the queued puts in one transaction and answers them. Every other method calls it first
+   * (point reads and deletes only when a queued put is for their document), synchronously, so
+   * whatever a caller reads or writes next sees the puts requested before it.
+   */
+  private writePuts(): void {
+    const batch = this.puts;
+    if (batch.length === 0) return;
+    this.puts = [];
+    this.queuedKeys.clear();
+    try {
+      this.putAll.immediate(batch);
+    } catch (error) {
+      for (const p of batch) p.fail(error);
+      return;
+    }
+    for (const p of batch) p.done();
   }
 
   async activeNamespace(): Promise<string> {
+    this.writePuts();
     const row = this.prepared.get("SELECT value FROM rm_meta WHERE key = 'active'").get() as { value: string } | undefined;
     return row?.value ?? DEFAULT_NAMESPACE;
   }
 
   async activate(namespace: string): Promise<void> {
+    this.writePuts();
     this.prepared.get("INSERT INTO rm_meta (key, value) VALUES ('active', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(namespace);
   }
 
   async dropNamespace(namespace: string): Promise<void> {
+    this.writePuts();
     if (namespace === (await this.activeNamespace())) throw new Error(`refusing to drop the active namespace ${namespace}`);
     this.db.transaction(() => {
       this.prepared.get('DELETE FROM rm_docs WHERE ns = ?').run(namespace);
@@ -72,12 +124,14 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async listNamespaces(): Promise<string[]> {
+    this.writePuts();
     const rows = this.prepared.get('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1')
       .all() as { ns: string }[];
     return rows.map((r) => r.ns);
   }
 
   async getCheckpoint(namespace: string, projection: string): Promise<Checkpoint> {
+    this.writePuts();
     const row = this.prepared.get('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?')
       .safeIntegers(true)
       .get(namespace, projection) as { position: bigint | null; updated_at: bigint } | undefined;
@@ -85,6 +139,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async getMany(namespace: string, collection: string, ids: string[]): Promise<Map<string, StoredDoc>> {
+    if (ids.some((id) => this.queuedKeys.has(keyOf(namespace, collection, id)))) this.writePuts();
     const out = new Map<string, StoredDoc>();
     const stmt = this.prepared.get('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?');
     for (const id of new Set(ids)) {
@@ -95,6 +150,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void> {
+    this.writePuts();
     this.assertOpen();
     const upsert = this.prepared.get(
       `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
@@ -110,21 +166,28 @@ export class SqliteReadStore implements ReadStore {
     }).immediate();
   }
 
-  async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
+  /**
+   * Group commit: the puts requested in one turn of the event loop (the delivery worker logs every
+   * attempt) are written together at the next turn, one commit instead of one each; each resolves
+   * once written. The document is serialized now, so a caller changing it afterwards changes nothing.
+   */
+  put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
     this.assertOpen();
-    this.prepared.get(
-        `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc`,
-      )
-      .run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+    const json = JSON.stringify(doc);
+    return new Promise((done, fail) => {
+      if (this.puts.push({ namespace, collection, id: doc._id, pos: doc.pos, json, done, fail }) === 1) setImmediate(() => this.writePuts());
+      this.queuedKeys.add(keyOf(namespace, collection, doc._id));
+    });
   }
 
   async delete(namespace: string, collection: string, id: string): Promise<boolean> {
+    if (this.queuedKeys.has(keyOf(namespace, collection, id))) this.writePuts();
     this.assertOpen();
     return this.prepared.get('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
   }
 
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
+    if (this.queuedKeys.has(keyOf(namespace, collection, id))) this.writePuts();
     const row = this.prepared.get('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
       | { doc: string }
       | undefined;
@@ -132,6 +195,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]> {
+    this.writePuts();
     const where = ['ns = ?', 'collection = ?'];
     const params: unknown[] = [namespace, collection];
     const expr = (field: string) => (field === '_id' ? 'id' : `json_extract(doc, '$.${assertField(field)}')`);
@@ -175,6 +239,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async count(namespace: string, collection: string): Promise<number> {
+    this.writePuts();
     const row = this.prepared.get('SELECT COUNT(*) AS n FROM rm_docs WHERE ns = ? AND collection = ?').get(namespace, collection) as { n: number | bigint };
     return Number(row.n);
   }
@@ -182,6 +247,7 @@ export class SqliteReadStore implements ReadStore {
   async *all(namespace: string, collection: string): AsyncIterable<StoredDoc> {
     let after = '';
     for (;;) {
+      this.writePuts();
       const rows = this.prepared.get('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500')
         .all(namespace, collection, after) as { id: string; doc: string }[];
       if (rows.length === 0) return;
@@ -191,11 +257,13 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async ping(): Promise<void> {
+    this.writePuts();
     this.prepared.get('SELECT 1').get();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.writePuts();
     this.closed = true;
     if (this.ownsDb) this.db.close();
   }
@@ -204,6 +272,25 @@ export class SqliteReadStore implements ReadStore {
     if (this.closed) throw new Error('read store is closed');
   }
 
+}
+
+/** Files written before the layout change: copy rm_docs into the rowid layout, in one transaction. */
+function migrateWithoutRowidDocs(db: Database.Database): void {
+  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'rm_docs'").get() as { sql: string } | undefined;
+  if (!table || !/WITHOUT\s+ROWID/i.test(table.sql)) return;
+  db.transaction(() => {
+    // Another process may have migrated it between the check and this write lock.
+    const again = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'rm_docs'").get() as { sql: string };
+    if (!/WITHOUT\s+ROWID/i.test(again.sql)) return;
+    db.exec(`ALTER TABLE rm_docs RENAME TO rm_docs_without_rowid;
+      ${SCHEMA}
+      INSERT INTO rm_docs (ns, collection, id, pos, doc) SELECT ns, collection, id, pos, doc FROM rm_docs_without_rowid;
+      DROP TABLE rm_docs_without_rowid;`);
+  }).immediate();
+}
+
+function keyOf(namespace: string, collection: string, id: string): string {
+  return `${namespace}\u0000${collection}\u0000${id}`;
 }
 
 /** better-sqlite3 binds no booleans; JSON booleans read back through json_extract as 1/0. */
