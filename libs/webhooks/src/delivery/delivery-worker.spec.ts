@@ -7,7 +7,7 @@ import { EndpointRepository, type WebhookEndpoint } from '../endpoints/endpoint-
 import { newWebhookSecret, webhookIdFor } from '../signing.js';
 import { guardedDispatcher, parseAllowedCidrs } from '../ssrf.js';
 import { DeliveryLog } from './delivery-log.js';
-import { AUTO_DISABLE_AFTER_MS, DeliveryWorker } from './delivery-worker.js';
+import { AUTO_DISABLE_AFTER_MS, DeliveryWorker, MAX_WAITING_PER_ENDPOINT } from './delivery-worker.js';
 
 /** `deliver` decides one attempt; the bus is not involved, so it is not needed here. */
 const noBus = {} as Bus;
@@ -114,6 +114,99 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
     expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(after.id))).toEqual({ kind: 'ack' });
     expect(() => new Webhook(fresh).verify(body, headersSeen[1])).not.toThrow();
     expect(() => new Webhook(old).verify(body, headersSeen[1])).toThrow();
+  });
+
+  /** Holds the receiver's answers until `release`, which answers them (and every later request) 200. */
+  function busyReceiver() {
+    const held: import('node:http').ServerResponse[] = [];
+    let hits = 0;
+    respond = (res) => {
+      hits++;
+      held.push(res);
+    };
+    return {
+      held,
+      hits: () => hits,
+      async until(n: number) {
+        for (let i = 0; i < 200 && held.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(held).toHaveLength(n);
+      },
+      release() {
+        respond = (res) => {
+          hits++;
+          res.writeHead(200).end();
+        };
+        for (const res of held.splice(0)) res.writeHead(200).end();
+      },
+    };
+  }
+
+  it('a busy healthy endpoint: deliveries past its slots wait in its lane however many, none goes back to the bus', async () => {
+    const e = await endpoint();
+    const worker = new DeliveryWorker(noBus, store, { dispatcher, perEndpointConcurrency: 1, timeoutMs: 10_000 });
+    const at = (n: number): Delivery => ({ ...delivery(e.id), messageId: `evt-busy-${n}` });
+    const receiver = busyReceiver();
+    const queued = Array.from({ length: 1 + MAX_WAITING_PER_ENDPOINT + 20 }, (_, n) => worker.deliver(at(n)));
+    try {
+      await receiver.until(1);
+      receiver.release();
+      const outcomes = await Promise.all(queued);
+      expect(outcomes.filter((o) => o.kind !== 'ack')).toEqual([]);
+      expect(receiver.hits()).toBe(queued.length);
+    } finally {
+      receiver.release();
+      await Promise.allSettled(queued);
+    }
+  });
+
+  it('a struggling (just failed) endpoint: past 64 waiting, a delivery goes back to the bus for its next retry step, untried', async () => {
+    const e = await endpoint();
+    const worker = new DeliveryWorker(noBus, store, { dispatcher, timeoutMs: 10_000 });
+    const at = (n: number): Delivery => ({ ...delivery(e.id), messageId: `evt-fail-${n}` });
+    const receiver = busyReceiver();
+    const queued = [worker.deliver(at(0))]; // keeps the lane (and its health) alive
+    try {
+      await receiver.until(1);
+      respond = (res) => res.writeHead(500).end();
+      expect((await worker.deliver(at(1))).kind).toBe('retry'); // failed: 2 slots for 30 s
+      respond = (res) => receiver.held.push(res);
+      queued.push(...Array.from({ length: 1 + MAX_WAITING_PER_ENDPOINT }, (_, n) => worker.deliver(at(n + 2))));
+      await receiver.until(2);
+      const overflow = at(999);
+      expect(await worker.deliver(overflow)).toEqual({ kind: 'retry', reason: `endpoint saturated: 2 in flight, ${MAX_WAITING_PER_ENDPOINT} waiting (endpoint failing or slow)` });
+      expect(await log.get(DeliveryLog.idOf(e.id, webhookIdFor(overflow.messageId, e.id)))).toBeNull();
+      receiver.release();
+      expect((await Promise.all(queued)).every((o) => o.kind === 'ack')).toBe(true);
+    } finally {
+      receiver.release();
+      await Promise.allSettled(queued);
+    }
+  });
+
+  it('a lane that turns struggling (an attempt hangs) gives back what waits past 64, so it frees their bus slots', async () => {
+    const e = await endpoint();
+    const worker = new DeliveryWorker(noBus, store, { dispatcher, perEndpointConcurrency: 1, slowAttemptMs: 200, timeoutMs: 10_000 });
+    const at = (n: number): Delivery => ({ ...delivery(e.id), messageId: `evt-hang-${n}` });
+    const receiver = busyReceiver();
+    const extra = 30;
+    const queued = Array.from({ length: 1 + MAX_WAITING_PER_ENDPOINT + extra }, (_, n) => worker.deliver(at(n)));
+    try {
+      await receiver.until(1);
+      worker.sweep(); // healthy still: nothing given back
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the attempt in flight is now slow
+      worker.sweep();
+      receiver.release();
+      const outcomes = await Promise.all(queued);
+      const givenBack = outcomes.filter((o) => o.kind === 'retry');
+      expect(givenBack).toHaveLength(extra);
+      expect(givenBack[0]).toMatchObject({ reason: expect.stringContaining('endpoint saturated') });
+      // The ones given back were the newest, never tried; the rest were delivered.
+      expect(receiver.hits()).toBe(1 + MAX_WAITING_PER_ENDPOINT);
+      expect(outcomes.slice(0, 1 + MAX_WAITING_PER_ENDPOINT).every((o) => o.kind === 'ack')).toBe(true);
+    } finally {
+      receiver.release();
+      await Promise.allSettled(queued);
+    }
   });
 
   it('refuses at connect time an address outside WEBHOOK_ALLOWED_CIDRS, sending nothing', async () => {

@@ -9,11 +9,15 @@ import type { Topic } from '../topics.js';
 import { type Attempt, DeliveryLog } from './delivery-log.js';
 
 export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
-const MAX_WAITING_PER_ENDPOINT = 64;
+/** Deliveries a struggling endpoint's lane holds waiting for a slot; past it they go back to the bus (see `deliver`). */
+export const MAX_WAITING_PER_ENDPOINT = 64;
+/** How often lanes that turned struggling give back what they hold past MAX_WAITING_PER_ENDPOINT. */
+const SWEEP_INTERVAL_MS = 250;
 
 interface Lane {
   active: number[];
-  waiting: (() => void)[];
+  /** Each is called with true (a slot is free: go) or false (give the delivery back to the bus). */
+  waiting: ((go: boolean) => void)[];
   strugglingUntil: number;
 }
 const RESPONSE_KEPT = 1024;
@@ -24,11 +28,15 @@ export interface DeliveryWorkerOptions {
   concurrency?: number;
   /**
    * Attempts one healthy endpoint may have in flight in this worker (default 16); a struggling one
-   * gets 2. Deliveries past the limit wait in that endpoint's own lane (at most 64), so a slow or
-   * hanging endpoint cannot take the slots the others need; `concurrency` (the bus prefetch) should
-   * be well above it.
+   * (failed in the last 30 s, or an attempt in flight for over `slowAttemptMs`) gets 2. Deliveries
+   * past the limit wait in that endpoint's own lane. A struggling lane holds at most 64 waiting;
+   * the rest go back to the bus for their next retry step, so a slow or hanging endpoint cannot take
+   * the bus slots (`concurrency`) the others need. A healthy lane is never cut short: a busy
+   * endpoint's deliveries are late by their wait in the lane, not by a retry step.
    */
   perEndpointConcurrency?: number;
+  /** An attempt in flight this long makes its endpoint struggling. Default 2,000 ms. */
+  slowAttemptMs?: number;
   /** Whole-attempt timeout (headers and body). */
   timeoutMs?: number;
   logger?: Logger;
@@ -40,13 +48,15 @@ export interface DeliveryWorkerOptions {
  * dead-letters; anything else retries on the bus's schedule (honouring Retry-After) until it is
  * exhausted. An endpoint failing for five days is disabled. Endpoints are isolated by design: each
  * (event, endpoint) is its own message with its own retries, and an attempt is bounded by the
- * timeout, so a dead endpoint costs at most its own in-flight slots.
+ * timeout, so a dead endpoint costs at most its own in-flight slots and its waiting lane; the rest
+ * of its deliveries go back to the bus for their next retry step.
  */
 export class DeliveryWorker {
   private consumer: Consumer | null = null;
   private readonly log: DeliveryLog;
   /** Per endpoint: attempts in flight (start times), deliveries waiting for a slot, health. */
   private readonly lanes = new Map<string, Lane>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -58,6 +68,7 @@ export class DeliveryWorker {
 
   start(): Promise<void> {
     this.consumer ??= this.bus.consume((d) => this.deliver(d), { concurrency: this.options.concurrency ?? 128 });
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
     return this.consumer.ready;
   }
 
@@ -65,16 +76,35 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     await this.consumer?.close();
     this.consumer = null;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /**
+   * A lane that turned struggling while deliveries waited in it (its endpoint started hanging):
+   * give back what it holds past the cap, so they free their bus slots for the other endpoints.
+   */
+  sweep(): void {
+    for (const lane of this.lanes.values()) {
+      if (lane.waiting.length > MAX_WAITING_PER_ENDPOINT && this.isStruggling(lane)) {
+        for (const giveBack of lane.waiting.splice(MAX_WAITING_PER_ENDPOINT)) giveBack(false);
+      }
+    }
   }
 
   async deliver(delivery: Delivery): Promise<Outcome> {
     const id = delivery.endpointId;
     const lane = this.lanes.get(id) ?? this.lanes.set(id, { active: [], waiting: [], strugglingUntil: 0 }).get(id)!;
     if (lane.active.length >= this.limitOf(lane)) {
-      // Isolation: the endpoint already uses its share. Wait in its own lane, never in another's;
-      // a lane that is full gives the delivery back to the bus for a later step.
-      if (lane.waiting.length >= MAX_WAITING_PER_ENDPOINT) return { kind: 'retry', reason: 'endpoint saturated: too many deliveries waiting' };
-      await new Promise<void>((resolve) => lane.waiting.push(resolve));
+      // Isolation: the endpoint already uses its share. Wait in its own lane, never in another's.
+      // A struggling endpoint's lane is capped and the rest go back to the bus for their next retry
+      // step, so it cannot hold the bus slots the others need; `sweep` applies the cap to a lane
+      // that turns struggling later. A healthy lane is not capped: its deliveries only wait for the
+      // attempts ahead of them, which a busy endpoint answers (bouncing them would cost a 5 s step).
+      const saturated = () => ({ kind: 'retry' as const, reason: `endpoint saturated: ${lane.active.length} in flight, ${lane.waiting.length} waiting (endpoint failing or slow)` });
+      if (lane.waiting.length >= MAX_WAITING_PER_ENDPOINT && this.isStruggling(lane)) return saturated();
+      const go = await new Promise<boolean>((resolve) => lane.waiting.push(resolve));
+      if (!go) return saturated();
     }
     const started = Date.now();
     lane.active.push(started);
@@ -84,16 +114,20 @@ export class DeliveryWorker {
       return outcome;
     } finally {
       lane.active.splice(lane.active.indexOf(started), 1);
-      while (lane.waiting.length && lane.active.length < this.limitOf(lane)) lane.waiting.shift()!();
+      while (lane.waiting.length && lane.active.length < this.limitOf(lane)) lane.waiting.shift()!(true);
       if (!lane.active.length && !lane.waiting.length) this.lanes.delete(id);
     }
   }
 
   /** A struggling endpoint (failed lately, or an attempt in flight for over 2 s) gets 2 slots. */
   private limitOf(lane: Lane): number {
+    return this.isStruggling(lane) ? 2 : (this.options.perEndpointConcurrency ?? 16);
+  }
+
+  private isStruggling(lane: Lane): boolean {
     const now = Date.now();
-    const struggling = lane.strugglingUntil > now || lane.active.some((s) => now - s > 2_000);
-    return struggling ? 2 : (this.options.perEndpointConcurrency ?? 16);
+    const slow = this.options.slowAttemptMs ?? 2_000;
+    return lane.strugglingUntil > now || lane.active.some((s) => now - s > slow);
   }
 
   private async attempt(delivery: Delivery): Promise<Outcome> {
