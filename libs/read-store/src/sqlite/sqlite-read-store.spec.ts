@@ -29,6 +29,7 @@ describe('sqlite read store: puts in one turn are written together', () => {
       const last = store.put('ns', 'c', { _id: 'late', pos: 0 });
       await store.close();
       await Promise.all([...many, last]);
+      await expect(store.put('ns', 'c', { _id: 'after', pos: 0 })).rejects.toThrow('read store is closed');
       const reopened = SqliteReadStore.open(file);
       expect(await reopened.get('ns', 'c', 'late')).toEqual({ _id: 'late', pos: 0 });
       expect(await reopened.count('ns', 'c')).toBe(22);

@@ -172,7 +172,7 @@ export class SqliteReadStore implements ReadStore {
    * once written. The document is serialized now, so a caller changing it afterwards changes nothing.
    */
   put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
-    this.assertOpen();
+    if (this.closed) return Promise.reject(new Error('read store is closed'));
     const json = JSON.stringify(doc);
     return new Promise((done, fail) => {
       if (this.puts.push({ namespace, collection, id: doc._id, pos: doc.pos, json, done, fail }) === 1) setImmediate(() => this.writePuts());
