@@ -15,6 +15,21 @@ export interface Append {
 }
 
 /**
+ * Runs `append` on each item, one at a time, in order: the wall time of the whole run and the
+ * latency of each call. Every variant of scenarios 1 and 6 measures with it.
+ */
+export async function timeEach<T>(work: readonly T[], append: (item: T) => unknown): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  for (const item of work) {
+    const s = performance.now();
+    await append(item);
+    latencies.push(performance.now() - s);
+  }
+  return { seconds: (performance.now() - t0) / 1000, latencies };
+}
+
+/**
  * The same appends in every process of a run: `streams` transaction streams of `events/streams`
  * events each, cut into command-sized batches of 1–3 events (a CreateTransaction appends 2), taken
  * in rounds across the streams in a shuffled order so consecutive appends hit different streams.
@@ -79,6 +94,9 @@ function sampleEvent(programId: string, stream: number, revision: number, rnd: (
   };
 }
 
+/** The port's expected revision before an append: no stream yet, or the last revision. */
+export const expectedRevisionOf = (a: Append) => (a.before === 0 ? ('no_stream' as const) : BigInt(a.before - 1));
+
 /** What the API's metadataOf() writes. */
 const metadataFor = (correlationId: string) => ({ correlationId, causationId: correlationId, source: 'api' as const, schemaVersion: 1 });
 
@@ -91,14 +109,7 @@ export const handlers: Record<string, ChildHandler> = {
   async 'append.ours'(p: Params): Promise<AppendResult> {
     const work = appendWorkload(p.events, p.streams);
     const store = SqliteEventStore.open(p.file);
-    const latencies: number[] = [];
-    const t0 = performance.now();
-    for (const a of work) {
-      const s = performance.now();
-      await store.appendToStream(a.stream, a.events, { expectedRevision: a.before === 0 ? 'no_stream' : BigInt(a.before - 1) });
-      latencies.push(performance.now() - s);
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    const { seconds, latencies } = await timeEach(work, (a) => store.appendToStream(a.stream, a.events, { expectedRevision: expectedRevisionOf(a) }));
     const settings = pragmas(store.db);
     await store.close();
     return { events: count(work), appends: work.length, seconds, latencies, failures: 0, ...settings };
@@ -119,14 +130,7 @@ export const handlers: Record<string, ChildHandler> = {
       const now = Date.now();
       a.events.forEach((e, k) => insert.run(e.id, a.stream, a.before + k, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), now));
     });
-    const latencies: number[] = [];
-    const t0 = performance.now();
-    for (const a of work) {
-      const s = performance.now();
-      write.immediate(a);
-      latencies.push(performance.now() - s);
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    const { seconds, latencies } = await timeEach(work, (a) => write.immediate(a));
     const settings = pragmas(db);
     db.close();
     return { events: count(work), appends: work.length, seconds, latencies, failures: 0, ...settings };
@@ -143,7 +147,6 @@ export const handlers: Record<string, ChildHandler> = {
     const { default: sqlite3 } = await import('sqlite3');
     const work = appendWorkload(p.events, p.streams);
     const store = getSQLiteEventStore({ fileName: p.file });
-    const latencies: number[] = [];
     let failures = 0;
     let firstFailure: string | undefined;
     // Emmett opens a connection per call and runs `PRAGMA journal_mode = WAL` on it without a
@@ -155,14 +158,11 @@ export const handlers: Record<string, ChildHandler> = {
       if (error.code !== 'SQLITE_BUSY') throw error;
       pragmaErrors++;
     });
-    const t0 = performance.now();
-    for (const a of work) {
-      const s = performance.now();
+    const { seconds, latencies } = await timeEach(work, async (a) => {
       const events = a.events.map((e) => ({ type: e.type, data: e.data as Record<string, unknown>, metadata: e.metadata as Record<string, unknown> }));
       for (let attempt = 1; ; attempt++) {
         try {
-          await store.appendToStream(a.stream, events, { expectedStreamVersion: BigInt(a.before) });
-          break;
+          return await store.appendToStream(a.stream, events, { expectedStreamVersion: BigInt(a.before) });
         } catch (error) {
           // 0.38.5 now and then answers SQLITE_BUSY on COMMIT ("SQL statements in progress") on a
           // connection of its own; retried once and counted, so the comparison stays like for like.
@@ -171,9 +171,7 @@ export const handlers: Record<string, ChildHandler> = {
           if (attempt >= 2) throw error;
         }
       }
-      latencies.push(performance.now() - s);
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    });
     const settings = await new Promise<{ synchronous: string; journal: string }>((resolve, reject) => {
       const db = new sqlite3.Database(p.file);
       db.get('PRAGMA synchronous', (e1, a: { synchronous: number }) => {
@@ -192,5 +190,5 @@ export const handlers: Record<string, ChildHandler> = {
   },
 };
 
-const count = (work: Append[]) => work.reduce((n, a) => n + a.events.length, 0);
+export const count = (work: Append[]) => work.reduce((n, a) => n + a.events.length, 0);
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { summary } from '../lib/stats.js';
+import { profileDirOf, runVariants } from '../lib/variants.js';
 
 const SCENARIO = '1 append (embedded)';
 const SYNC_NAMES: Record<string, string> = { '0': 'OFF', '1': 'NORMAL', '2': 'FULL', '3': 'EXTRA' };
@@ -26,26 +27,16 @@ export interface AppendResult {
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const events = ctx.quick ? 6_000 : 100_000;
   const streams = ctx.quick ? 600 : 10_000;
-  const results: Record<string, { r: AppendResult; rss: number }> = {};
   const rows: Row[] = [];
   const variants = [
     ['append.raw', 'raw better-sqlite3 (ceiling)'],
     ['append.ours', 'partner-ledger SqliteEventStore'],
     ['append.emmett', 'Emmett 0.38.5 SQLite'],
   ] as const;
-  for (const [name, label] of variants) {
+  const results = await runVariants<AppendResult>(SCENARIO, variants, rows, (name, label) => {
     ctx.log(`${SCENARIO}: ${label}, ${events} events in ${streams} streams`);
-    const child = Child.start<AppendResult>(name, { file: join(ctx.tmp, `${name}.db`), events, streams } satisfies AppendParams, {
-      profileDir: ctx.profileRoot ? join(ctx.profileRoot, name) : undefined,
-    });
-    try {
-      const { result, peakRssMb } = await child.done();
-      results[name] = { r: result, rss: peakRssMb };
-    } catch (error) {
-      child.kill();
-      rows.push(row({ scenario: SCENARIO, variant: label, error: (error as Error).message }));
-    }
-  }
+    return Child.start<AppendResult>(name, { file: join(ctx.tmp, `${name}.db`), events, streams } satisfies AppendParams, { profileDir: profileDirOf(ctx, name) });
+  });
   const rate = (name: string) => (results[name] ? results[name].r.events / results[name].r.seconds : null);
   for (const [name, label] of variants) {
     const res = results[name];

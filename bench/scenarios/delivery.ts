@@ -4,6 +4,7 @@ import { conversionBody } from '../lib/bodies.js';
 import { Child } from '../lib/child.js';
 import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
+import { profileDirOf } from '../lib/variants.js';
 import { until } from '../lib/stats.js';
 import type { RawParams, WorkerParams } from './delivery.child.js';
 
@@ -82,7 +83,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         name === 'delivery.worker'
           ? { file, amqpUrl: ctx.amqpUrl, prefix, schedule }
           : { urls: receivers.map((r) => r.url), messages: total, inFlight: ENDPOINTS * PER_ENDPOINT, connections: CONNECTIONS };
-      const child = Child.start(name, params, { profileDir: ctx.profileRoot ? join(ctx.profileRoot, name) : undefined });
+      const child = Child.start(name, params, { profileDir: profileDirOf(ctx, name) });
       try {
         await child.next('ready', 60_000);
         child.send({ type: 'go' });

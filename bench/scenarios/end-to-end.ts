@@ -3,6 +3,7 @@ import { Child } from '../lib/child.js';
 import { call, openLoop } from '../lib/load.js';
 import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
+import { profileDirOf } from '../lib/variants.js';
 import { seedProgram, transactionBody } from '../lib/setup.js';
 import { percentile, summary, until } from '../lib/stats.js';
 
@@ -30,7 +31,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
     ctx.log(`${SCENARIO}: ${label}, ${RATE}/s for ${seconds} s`);
     const receiver = await startReceiver({ orderIds: true });
     const child = Child.start('engine.run', { dataDir: join(ctx.tmp, `e2e-${id}`), adminKey: ADMIN_KEY, env: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', ...env } }, {
-      profileDir: ctx.profileRoot ? join(ctx.profileRoot, `e2e-${id}`) : undefined,
+      profileDir: profileDirOf(ctx, `e2e-${id}`),
     });
     try {
       const { url } = (await child.next('ready', 60_000)) as unknown as { url: string };

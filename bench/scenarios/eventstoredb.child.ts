@@ -1,5 +1,5 @@
 import type { ChildHandler } from '../lib/child.js';
-import { appendWorkload } from './append.child.js';
+import { appendWorkload, count, expectedRevisionOf, timeEach } from './append.child.js';
 
 export interface EsdbParams {
   url: string;
@@ -22,16 +22,9 @@ export const handlers: Record<string, ChildHandler> = {
     const { EventStoreDbEventStore } = await import('../../libs/event-store/src/eventstoredb/eventstoredb-event-store.js');
     const work = appendWorkload(p.events, p.streams, 7, p.programId);
     const store = EventStoreDbEventStore.connect(p.url);
-    const latencies: number[] = [];
-    const t0 = performance.now();
-    for (const a of work) {
-      const s = performance.now();
-      await store.appendToStream(a.stream, a.events, { expectedRevision: a.before === 0 ? 'no_stream' : BigInt(a.before - 1) });
-      latencies.push(performance.now() - s);
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    const { seconds, latencies } = await timeEach(work, (a) => store.appendToStream(a.stream, a.events, { expectedRevision: expectedRevisionOf(a) }));
     await store.close();
-    return { events: work.reduce((n, a) => n + a.events.length, 0), appends: work.length, seconds, latencies };
+    return { events: count(work), appends: work.length, seconds, latencies };
   },
 
   /** The official client (@eventstore/db-client) alone: the same events, the same expected revisions. */
@@ -39,19 +32,14 @@ export const handlers: Record<string, ChildHandler> = {
     const { default: esdb } = await import('@eventstore/db-client');
     const work = appendWorkload(p.events, p.streams, 7, p.programId);
     const client = esdb.EventStoreDBClient.connectionString(p.url);
-    const latencies: number[] = [];
-    const t0 = performance.now();
-    for (const a of work) {
-      const s = performance.now();
-      await client.appendToStream(
+    const { seconds, latencies } = await timeEach(work, (a) =>
+      client.appendToStream(
         a.stream,
         a.events.map((e) => esdb.jsonEvent({ id: e.id, type: e.type, data: e.data as never, metadata: e.metadata as never })),
         { expectedRevision: a.before === 0 ? esdb.NO_STREAM : BigInt(a.before - 1) },
-      );
-      latencies.push(performance.now() - s);
-    }
-    const seconds = (performance.now() - t0) / 1000;
+      ),
+    );
     await client.dispose();
-    return { events: work.reduce((n, a) => n + a.events.length, 0), appends: work.length, seconds, latencies };
+    return { events: count(work), appends: work.length, seconds, latencies };
   },
 };

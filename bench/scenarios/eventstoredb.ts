@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { type BenchContext, row, type Row, type ScenarioOutput } from '../lib/report.js';
 import { summary } from '../lib/stats.js';
+import { profileDirOf, runVariants } from '../lib/variants.js';
 import type { EsdbParams, EsdbResult } from './eventstoredb.child.js';
 
 const SCENARIO = '6 append (EventStoreDB)';
@@ -22,25 +22,15 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
     programId: `prg_${randomBytes(10).toString('hex')}`,
   };
   const rows: Row[] = [];
-  const results: Record<string, { r: EsdbResult; rss: number }> = {};
   const variants = [
     ['esdb.raw', '@eventstore/db-client alone'],
     ['esdb.ours', 'partner-ledger EventStoreDbEventStore'],
   ] as const;
-  for (const [name, label] of variants) {
+  const results = await runVariants<EsdbResult>(SCENARIO, variants, rows, (name, label) => {
     ctx.log(`${SCENARIO}: ${label}, ${params.events} events in ${params.streams} streams`);
     // The same program id would make the second variant's first appends fail their no_stream checks.
-    const child = Child.start<EsdbResult>(name, { ...params, programId: `${params.programId}${name === 'esdb.raw' ? 'r' : 'o'}` }, {
-      profileDir: ctx.profileRoot ? join(ctx.profileRoot, name) : undefined,
-    });
-    try {
-      const { result, peakRssMb } = await child.done();
-      results[name] = { r: result, rss: peakRssMb };
-    } catch (error) {
-      child.kill();
-      rows.push(row({ scenario: SCENARIO, variant: label, error: (error as Error).message }));
-    }
-  }
+    return Child.start<EsdbResult>(name, { ...params, programId: `${params.programId}${name === 'esdb.raw' ? 'r' : 'o'}` }, { profileDir: profileDirOf(ctx, name) });
+  });
   const rate = (name: string) => (results[name] ? results[name].r.events / results[name].r.seconds : null);
   for (const [name, label] of variants) {
     const res = results[name];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { openLoop } from '../lib/load.js';
 import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
+import { profileDirOf } from '../lib/variants.js';
 import { type Program, seedProgram, transactionBody } from '../lib/setup.js';
 
 const SCENARIO = '2 HTTP ingest';
@@ -35,7 +36,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
     ctx.log(`${SCENARIO}: ${label}`);
     const params =
       name === 'engine.run' ? { dataDir: join(ctx.tmp, 'ingest-engine'), adminKey: ADMIN_KEY } : { file: join(ctx.tmp, 'ingest-bare.db') };
-    const child = Child.start(name, params, { profileDir: ctx.profileRoot ? join(ctx.profileRoot, `ingest-${name}`) : undefined });
+    const child = Child.start(name, params, { profileDir: profileDirOf(ctx, `ingest-${name}`) });
     try {
       const { url } = (await child.next('ready', 60_000)) as unknown as { url: string };
       const program: Program =

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
+import { profileDirOf, runVariants } from '../lib/variants.js';
 import type { PrepareParams, PrepareResult, RebuildRunResult } from './rebuild.child.js';
 
 const SCENARIO = '3 projection rebuild';
 
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const wanted = ctx.quick ? 100_000 : 1_000_000;
-  const profileDir = (name: string) => (ctx.profileRoot ? join(ctx.profileRoot, name) : undefined);
   ctx.log(`${SCENARIO}: preparing a log of ${wanted.toLocaleString('en-US')} events`);
   const prepare = Child.start<PrepareResult>(
     'rebuild.prepare',
@@ -15,23 +15,15 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   );
   const { result: log } = await prepare.done();
   const rows: Row[] = [];
-  const measured: Record<string, { r: RebuildRunResult; rss: number }> = {};
   // The in-memory fold reads only, so it goes first on the untouched file.
   const variants = [
     ['rebuild.memory', 'same fold in memory (no store)'],
     ['rebuild.ours', 'partner-ledger rebuild into SQLite read models'],
   ] as const;
-  for (const [name, label] of variants) {
+  const measured = await runVariants<RebuildRunResult>(SCENARIO, variants, rows, (name, label) => {
     ctx.log(`${SCENARIO}: ${label}`);
-    const child = Child.start<RebuildRunResult>(name, { file: log.file }, { profileDir: profileDir(name) });
-    try {
-      const { result, peakRssMb } = await child.done();
-      measured[name] = { r: result, rss: peakRssMb };
-    } catch (error) {
-      child.kill();
-      rows.push(row({ scenario: SCENARIO, variant: label, error: (error as Error).message }));
-    }
-  }
+    return Child.start<RebuildRunResult>(name, { file: log.file }, { profileDir: profileDirOf(ctx, name) });
+  });
   const rate = (name: string) => (measured[name] ? measured[name].r.events / measured[name].r.seconds : null);
   const origin = `${log.events.toLocaleString('en-US')} events (a ${log.seedEvents}-event history from ${log.seedCommands} random commands, ${log.copies + 1} programs)`;
   for (const [name, label] of variants) {

@@ -5,15 +5,8 @@ import type { LeaseRecord, LeaseStore } from './lease.port.js';
 /** Outside every `<ns>.<collection>` name, so no namespace listing or drop ever sees it. */
 export const LEASES_COLLECTION = '_leases';
 
-interface LeaseDoc {
-  _id: string;
-  holder: string;
-  token: number;
-  version: number;
-  ttlMs: number;
-  renewedAt: Date;
-  released: boolean;
-}
+/** A lease as stored: the record, keyed by its name. */
+type LeaseDoc = Omit<LeaseRecord, 'name'> & { _id: string };
 
 const toRecord = (doc: LeaseDoc | null): LeaseRecord | null =>
   doc ? { name: doc._id, holder: doc.holder, token: Number(doc.token), version: Number(doc.version), ttlMs: Number(doc.ttlMs), renewedAt: new Date(doc.renewedAt), released: doc.released === true } : null;
