@@ -16,11 +16,11 @@ export const handlers: Record<string, ChildHandler> = {
    */
   async 'engine.run'(p: EngineParams, ctl) {
     const [{ loadConfig }, { startEngine }, { pino }] = await Promise.all([
-      import('../../libs/config/src/config.js'),
-      import('../../apps/engine/src/engine.js'),
+      import('@partner-ledger/config'),
+      import('@partner-ledger/roles'),
       import('pino'),
     ]);
-    const { createLogger } = await import('../../libs/platform/src/index.js');
+    const { createLogger } = await import('@partner-ledger/platform');
     mkdirSync(p.dataDir, { recursive: true });
     const level = (process.env.BENCH_LOG_LEVEL ?? 'info') as 'info';
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: p.dataDir, ADMIN_API_KEY: p.adminKey, LOG_LEVEL: level, ...p.env });

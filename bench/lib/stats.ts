@@ -15,7 +15,7 @@ export function summary(samples: readonly number[]): { p50: number | null; p99: 
 }
 
 // The domain tests' PRNG: workloads are the same in every process of a run.
-export { seeded } from '../../libs/domain/src/testing/random.js';
+export { seeded } from '@partner-ledger/testing';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import type { NewEvent } from '../../libs/event-store/src/event-store.port.js';
-import { EVENT_STORE_SCHEMA } from '../../libs/event-store/src/sqlite/schema.js';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
+import type { NewEvent } from '@partner-ledger/event-store';
+import { EVENT_STORE_SCHEMA } from '@partner-ledger/event-store';
+import { SqliteEventStore } from '@partner-ledger/event-store';
 import type { ChildHandler } from '../lib/child.js';
 import { seeded } from '../lib/stats.js';
 import type { AppendParams as Params, AppendResult } from './append.js';

@@ -24,10 +24,10 @@ export const handlers: Record<string, ChildHandler> = {
    */
   async 'delivery.worker'(p: WorkerParams, ctl) {
     const [{ RabbitMqBus }, { SqliteReadStore }, { DeliveryWorker }, { guardedDispatcher, parseAllowedCidrs }] = await Promise.all([
-      import('../../libs/bus/src/rabbitmq/rabbitmq-bus.js'),
-      import('../../libs/read-store/src/sqlite/sqlite-read-store.js'),
-      import('../../libs/webhooks/src/delivery/delivery-worker.js'),
-      import('../../libs/webhooks/src/ssrf.js'),
+      import('@partner-ledger/bus'),
+      import('@partner-ledger/read-store'),
+      import('@partner-ledger/webhook-runtime'),
+      import('@partner-ledger/webhook-runtime'),
     ]);
     const bus = await RabbitMqBus.connect(p.amqpUrl, { prefix: p.prefix, retrySchedule: p.schedule });
     const store = SqliteReadStore.open(p.file);

@@ -32,10 +32,10 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const prefix = `${ctx.busPrefix}.delivery`;
   try {
     const [{ RabbitMqBus }, { SqliteReadStore }, { EndpointRepository }, { newWebhookSecret }] = await Promise.all([
-      import('../../libs/bus/src/rabbitmq/rabbitmq-bus.js'),
-      import('../../libs/read-store/src/sqlite/sqlite-read-store.js'),
-      import('../../libs/webhooks/src/endpoints/endpoint-repository.js'),
-      import('../../libs/webhooks/src/signing.js'),
+      import('@partner-ledger/bus'),
+      import('@partner-ledger/read-store'),
+      import('@partner-ledger/webhook-runtime'),
+      import('@partner-ledger/webhooks'),
     ]);
     const file = join(ctx.tmp, 'delivery.db');
     const store = SqliteReadStore.open(file);

@@ -19,7 +19,7 @@ export interface EsdbResult {
 export const handlers: Record<string, ChildHandler> = {
   /** partner-ledger's EventStoreDbEventStore, one append per command-sized batch, expected revisions. */
   async 'esdb.ours'(p: EsdbParams): Promise<EsdbResult> {
-    const { EventStoreDbEventStore } = await import('../../libs/event-store/src/eventstoredb/eventstoredb-event-store.js');
+    const { EventStoreDbEventStore } = await import('@partner-ledger/event-store');
     const work = appendWorkload(p.events, p.streams, 7, p.programId);
     const store = EventStoreDbEventStore.connect(p.url);
     const { seconds, latencies } = await timeEach(work, (a) => store.appendToStream(a.stream, a.events, { expectedRevision: expectedRevisionOf(a) }));

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { ChildHandler } from '../lib/child.js';
-import { EVENT_STORE_SCHEMA } from '../../libs/event-store/src/sqlite/schema.js';
+import { EVENT_STORE_SCHEMA } from '@partner-ledger/event-store';
 
 export interface BareParams {
   file: string;

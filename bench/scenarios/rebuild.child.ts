@@ -36,10 +36,10 @@ export const handlers: Record<string, ChildHandler> = {
    */
   async 'rebuild.prepare'(p: PrepareParams): Promise<PrepareResult> {
     const [{ loadConfig }, { startEngine, DATABASE_FILE }, { createLogger }, { RandomHistory }] = await Promise.all([
-      import('../../libs/config/src/config.js'),
-      import('../../apps/engine/src/engine.js'),
-      import('../../libs/platform/src/index.js'),
-      import('../../libs/analytics/src/testing/random-history.js'),
+      import('@partner-ledger/config'),
+      import('@partner-ledger/roles'),
+      import('@partner-ledger/platform'),
+      import('@partner-ledger/testing'),
     ]);
     const engine = await startEngine(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: p.dataDir, ADMIN_API_KEY: p.adminKey, LOG_LEVEL: 'silent' }), createLogger({ level: 'silent' }));
     const call = async (method: string, path: string, body?: unknown, key: string | null = p.adminKey) => {
@@ -90,9 +90,9 @@ export const handlers: Record<string, ChildHandler> = {
   /** The engine's rebuild (`rebuildReadModels`, what the CLI runs): fresh namespace, replay, swap. */
   async 'rebuild.ours'(p: { file: string }): Promise<RebuildRunResult> {
     const [{ SqliteEventStore }, { SqliteReadStore }, { rebuildReadModels, READ_MODEL_COLLECTIONS }] = await Promise.all([
-      import('../../libs/event-store/src/sqlite/sqlite-event-store.js'),
-      import('../../libs/read-store/src/sqlite/sqlite-read-store.js'),
-      import('../../libs/read-store/src/rebuild.js'),
+      import('@partner-ledger/event-store'),
+      import('@partner-ledger/read-store'),
+      import('@partner-ledger/projections'),
     ]);
     // Two connections to the one file, as the engine and the CLI open them.
     const events = SqliteEventStore.open(p.file);
@@ -114,8 +114,8 @@ export const handlers: Record<string, ChildHandler> = {
    */
   async 'rebuild.memory'(p: { file: string }): Promise<RebuildRunResult> {
     const [{ SqliteEventStore }, { InMemoryFold, PROJECTIONS }] = await Promise.all([
-      import('../../libs/event-store/src/sqlite/sqlite-event-store.js'),
-      import('../../libs/read-store/src/projections/index.js'),
+      import('@partner-ledger/event-store'),
+      import('@partner-ledger/projections'),
     ]);
     const events = SqliteEventStore.open(p.file);
     const pass = async (apply: (e: Parameters<InstanceType<typeof InMemoryFold>['apply']>[0]) => void) => {

@@ -1,10 +1,10 @@
-import { fold, transactionDecider, type TransactionEvent } from '../../libs/domain/src/index.js';
-import type { EventStore, RecordedEvent } from '../../libs/event-store/src/event-store.port.js';
-import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '../../libs/read-store/src/projections/index.js';
-import type { ReadStore, StoredDoc } from '../../libs/read-store/src/read-store.port.js';
-import { SqliteReadStore } from '../../libs/read-store/src/sqlite/sqlite-read-store.js';
-import { webhookIdFor } from '../../libs/webhooks/src/signing.js';
-import { PublisherView } from '../../libs/webhooks/src/publisher-view.js';
+import { fold, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
+import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
+import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '@partner-ledger/projections';
+import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import { SqliteReadStore } from '@partner-ledger/read-store';
+import { webhookIdFor } from '@partner-ledger/webhooks';
+import { PublisherView } from '@partner-ledger/webhooks';
 
 export const COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS];
 

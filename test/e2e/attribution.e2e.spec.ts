@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestEngine, type TestEngine } from './engine.fixture.js';
-import { email, expectStatus, newProgram, type ProgramClient, uniq, withEventDelta } from './http-helpers.js';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { email, expectStatus, newProgram, type ProgramClient, uniq, withEventDelta } from '@partner-ledger/testing';
 
 /** Who a sale is attributed to, through HTTP: partnerKey > coupon > customer link > EMAIL > SKU. */
 describe('attribution over HTTP', () => {

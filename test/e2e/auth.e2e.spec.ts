@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ADMIN_KEY, startTestEngine, type TestEngine } from './engine.fixture.js';
-import { email, expectProblem, expectRefused, expectStatus, newProgram, type ProgramClient, uniq, UNKNOWN_PID } from './http-helpers.js';
+import { ADMIN_KEY, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { email, expectProblem, expectRefused, expectStatus, newProgram, type ProgramClient, uniq, UNKNOWN_PID } from '@partner-ledger/testing';
 
 /** Bearer keys on every command route: 401, 403, and 404 only for callers allowed to see. */
 describe('auth over HTTP', () => {

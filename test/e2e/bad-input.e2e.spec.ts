@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ADMIN_KEY, startTestEngine, type TestEngine } from './engine.fixture.js';
-import { email, expectNoNewEvents, expectProblem, expectRefused, newProgram, type ProgramClient, uniq } from './http-helpers.js';
+import { ADMIN_KEY, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { email, expectNoNewEvents, expectProblem, expectRefused, newProgram, type ProgramClient, uniq } from '@partner-ledger/testing';
 
 /**
  * Hostile and careless bodies on every route that takes one: each is a 4xx problem naming the

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestEngine, type TestEngine } from './engine.fixture.js';
-import { expectRefused, newProgram, type ProgramClient, uniq } from './http-helpers.js';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { expectRefused, newProgram, type ProgramClient, uniq } from '@partner-ledger/testing';
 
 /** Commission plans through HTTP: multi-tier, FLAT_RATE, currencies with 0 and 3 minor digits. */
 describe('commission plans over HTTP', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProgram, startTestEngine, type TestEngine } from './engine.fixture.js';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
-import { DATABASE_FILE } from '../../apps/engine/src/engine.js';
+import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { SqliteEventStore } from '@partner-ledger/event-store';
+import { DATABASE_FILE } from '@partner-ledger/roles';
 import { join } from 'node:path';
 
 /** Optimistic concurrency over real HTTP: parallel commands on one stream or one customer. */

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { DATABASE_FILE } from '../../apps/engine/src/engine.js';
-import { fold, transactionDecider, type TransactionEvent } from '../../libs/domain/src/index.js';
-import type { RecordedEvent } from '../../libs/event-store/src/event-store.port.js';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
-import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '../../libs/read-store/src/projections/index.js';
-import type { DocumentWrite, ReadStore, StoredDoc } from '../../libs/read-store/src/read-store.port.js';
-import { SqliteReadStore } from '../../libs/read-store/src/sqlite/sqlite-read-store.js';
-import { head, RandomHistory } from '../../libs/analytics/src/testing/random-history.js';
-import { startTestEngine, type TestEngine } from './engine.fixture.js';
+import { DATABASE_FILE } from '@partner-ledger/roles';
+import { fold, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
+import type { RecordedEvent } from '@partner-ledger/event-store';
+import { SqliteEventStore } from '@partner-ledger/event-store';
+import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '@partner-ledger/projections';
+import type { DocumentWrite, ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import { SqliteReadStore } from '@partner-ledger/read-store';
+import { head, RandomHistory } from '@partner-ledger/testing';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
 type Buckets = Record<'pending' | 'approved' | 'denied' | 'reversed', { count: number; amount: number }>;
 const empty = (): Buckets => ({ pending: { count: 0, amount: 0 }, approved: { count: 0, amount: 0 }, denied: { count: 0, amount: 0 }, reversed: { count: 0, amount: 0 } });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestEngine, type TestEngine } from './engine.fixture.js';
-import { expectNoNewEvents, expectRefused, expectStatus, newProgram, POSITION, type ProgramClient, UNKNOWN_PID, withEventDelta } from './http-helpers.js';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { expectNoNewEvents, expectRefused, expectStatus, newProgram, POSITION, type ProgramClient, UNKNOWN_PID, withEventDelta } from '@partner-ledger/testing';
 
 /** POST /programs/:pid/conversions/:id/approve · POST /programs/:pid/conversions/:id/deny */
 describe('conversions over HTTP', () => {

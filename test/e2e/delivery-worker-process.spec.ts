@@ -5,10 +5,10 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SqliteBus } from '../../libs/bus/src/sqlite/sqlite-bus.js';
-import { SqliteReadStore } from '../../libs/read-store/src/sqlite/sqlite-read-store.js';
-import { EndpointRepository } from '../../libs/webhooks/src/endpoints/endpoint-repository.js';
-import { newWebhookSecret } from '../../libs/webhooks/src/signing.js';
+import { SqliteBus } from '@partner-ledger/bus';
+import { SqliteReadStore } from '@partner-ledger/read-store';
+import { EndpointRepository } from '@partner-ledger/webhook-runtime';
+import { newWebhookSecret } from '@partner-ledger/webhooks';
 
 const root = new URL('../../', import.meta.url).pathname;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProgram, startTestEngine, type TestEngine } from './engine.fixture.js';
-import { email, expectNoNewEvents, expectProblem, expectStatus, ProgramClient, type Res, uniq, withEventDelta } from './http-helpers.js';
+import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { email, expectNoNewEvents, expectProblem, expectStatus, ProgramClient, type Res, uniq, withEventDelta } from '@partner-ledger/testing';
 
 // The Partnero seed's "Example: Complete Flow", verbatim (000_91e2a59e42312a6d.txt).
 const SEED_ORDER = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ADMIN_KEY, startTestEngine, type TestEngine } from './engine.fixture.js';
+import { ADMIN_KEY, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 import {
   email,
   expectNoNewEvents,
@@ -11,7 +11,7 @@ import {
   uniq,
   UNKNOWN_PID,
   withEventDelta,
-} from './http-helpers.js';
+} from '@partner-ledger/testing';
 
 /**
  * POST /programs/:pid/partners · PATCH /programs/:pid/partners/:partnerId ·

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ADMIN_KEY, startTestEngine, type TestEngine } from './engine.fixture.js';
-import { expectRefused, expectStatus, newProgram, POSITION, withEventDelta } from './http-helpers.js';
+import { ADMIN_KEY, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { expectRefused, expectStatus, newProgram, POSITION, withEventDelta } from '@partner-ledger/testing';
 
 /** POST /v1/programs (admin only). */
 describe('programs over HTTP', () => {

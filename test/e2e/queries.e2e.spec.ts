@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProgram, startTestEngine, type TestEngine } from './engine.fixture.js';
-import { expectProblem } from './http-helpers.js';
+import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { expectProblem } from '@partner-ledger/testing';
 
 /** The read side over real HTTP: projections kept live by the engine, queries with read-your-writes. */
 describe('queries', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { ADMIN_KEY, startTestEngine, type TestEngine } from './engine.fixture.js';
+import { ADMIN_KEY, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
 /** Runs the README's walk-through block, verbatim, against a live engine: the front door stays true. */
 describe('README walk-through, run verbatim with bash and curl', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestEngine, type TestEngine } from './engine.fixture.js';
-import { expectRefused, expectStatus, newProgram, POSITION, type ProgramClient, UNKNOWN_PID, withEventDelta } from './http-helpers.js';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { expectRefused, expectStatus, newProgram, POSITION, type ProgramClient, UNKNOWN_PID, withEventDelta } from '@partner-ledger/testing';
 
 /** POST /programs/:pid/transactions/:key/refund */
 describe('refunds over HTTP', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
-import { createProgram, startTestEngine } from './engine.fixture.js';
+import { createProgram, startTestEngine } from '@partner-ledger/testing';
 
 describe('restart on the same DATA_DIR', () => {
   it('keeps programs, keys, uniqueness and transactions', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
+import { SqliteEventStore } from '@partner-ledger/event-store';
 
 const root = new URL('../../', import.meta.url).pathname;
 const ADMIN = 'shutdown-admin-key-0123456789';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestEngine, type TestEngine } from './engine.fixture.js';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
 import {
   expectNoNewEvents,
   expectRefused,
@@ -10,7 +10,7 @@ import {
   uniq,
   UNKNOWN_PID,
   withEventDelta,
-} from './http-helpers.js';
+} from '@partner-ledger/testing';
 
 /** POST /programs/:pid/transactions */
 describe('transactions over HTTP', () => {

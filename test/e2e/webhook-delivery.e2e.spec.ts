@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { sampleFor, shapeProblems } from '../../libs/webhooks/src/testing/sample-shape.js';
-import { TOPICS, type Topic } from '../../libs/webhooks/src/topics.js';
-import { createProgram, startTestEngine, type TestEngine } from './engine.fixture.js';
+import { sampleFor, shapeProblems } from '@partner-ledger/testing';
+import { TOPICS, type Topic } from '@partner-ledger/webhooks';
+import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
 interface Received {
   path: string;

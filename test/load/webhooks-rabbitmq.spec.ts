@@ -4,15 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RabbitMqBus } from '../../libs/bus/src/rabbitmq/rabbitmq-bus.js';
-import { closeConnectionsNamed, DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker, probeRabbitmqctl } from '../../libs/bus/src/testing/rabbitmq.js';
-import { SqliteEventStore } from '../../libs/event-store/src/sqlite/sqlite-event-store.js';
-import { SqliteReadStore } from '../../libs/read-store/src/sqlite/sqlite-read-store.js';
-import { DeliveryWorker } from '../../libs/webhooks/src/delivery/delivery-worker.js';
-import { WebhookPublisher } from '../../libs/webhooks/src/delivery/publisher.js';
-import { EndpointRepository, type WebhookEndpoint } from '../../libs/webhooks/src/endpoints/endpoint-repository.js';
-import { newWebhookSecret } from '../../libs/webhooks/src/signing.js';
-import { guardedDispatcher, parseAllowedCidrs } from '../../libs/webhooks/src/ssrf.js';
+import { RabbitMqBus } from '@partner-ledger/bus';
+import { closeConnectionsNamed, DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker, probeRabbitmqctl } from '@partner-ledger/testing';
+import { SqliteEventStore } from '@partner-ledger/event-store';
+import { SqliteReadStore } from '@partner-ledger/read-store';
+import { DeliveryWorker } from '@partner-ledger/webhook-runtime';
+import { WebhookPublisher } from '@partner-ledger/webhook-runtime';
+import { EndpointRepository, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { newWebhookSecret } from '@partner-ledger/webhooks';
+import { guardedDispatcher, parseAllowedCidrs } from '@partner-ledger/webhook-runtime';
 
 const AMQP_URL = process.env.AMQP_URL ?? DEFAULT_TEST_AMQP_URL;
 // Twelve quick retries: at 30 % failures the chance that one message fails all thirteen tries is 0.3^13.

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runRoles } from '../../engine/src/run.js';
+import { runRoles } from '@partner-ledger/roles';
 
 /**
  * The API role alone: commands and queries. Queries read the models a separate projector process

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { DATABASE_FILE as ENGINE_DATABASE_FILE } from '../../engine/src/engine.js';
-import { startTestEngine, type TestEngine } from '../../../test/e2e/engine.fixture.js';
-import { parseCsv } from '../../../libs/analytics/src/export-events.js';
-import { partnerReport } from '../../../libs/analytics/src/partner-report.js';
-import { caughtUp, DEFAULT_PLAN, openDataDir, RandomHistory } from '../../../libs/analytics/src/testing/random-history.js';
+import { DATABASE_FILE as ENGINE_DATABASE_FILE } from '@partner-ledger/roles';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { parseCsv } from '@partner-ledger/analytics';
+import { partnerReport } from '@partner-ledger/analytics';
+import { caughtUp, DEFAULT_PLAN, openDataDir, RandomHistory } from '@partner-ledger/testing';
 import { DATABASE_FILE } from './stores.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');

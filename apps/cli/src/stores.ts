@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventStore } from '../../../libs/event-store/src/event-store.port.js';
-import { SqliteEventStore } from '../../../libs/event-store/src/sqlite/sqlite-event-store.js';
-import type { ReadStore } from '../../../libs/read-store/src/read-store.port.js';
-import { SqliteReadStore } from '../../../libs/read-store/src/sqlite/sqlite-read-store.js';
+import type { EventStore } from '@partner-ledger/event-store';
+import { SqliteEventStore } from '@partner-ledger/event-store';
+import type { ReadStore } from '@partner-ledger/read-store';
+import { SqliteReadStore } from '@partner-ledger/read-store';
 import { UsageError } from './errors.js';
 
 /** The engine's file in DATA_DIR (apps/engine's DATABASE_FILE; a test keeps the two equal). */
@@ -40,7 +40,7 @@ export async function openStores(options: GlobalOptions): Promise<Stores> {
     return db;
   };
   const events: EventStore = options.eventStoreUrl
-    ? (await import('../../../libs/event-store/src/eventstoredb/eventstoredb-event-store.js')).EventStoreDbEventStore.connect(options.eventStoreUrl)
+    ? (await import('@partner-ledger/event-store')).EventStoreDbEventStore.connect(options.eventStoreUrl)
     : SqliteEventStore.onDatabase(sqlite());
   let readStore: ReadStore | null = null;
   return {
@@ -48,7 +48,7 @@ export async function openStores(options: GlobalOptions): Promise<Stores> {
     async readStore() {
       if (!readStore) {
         readStore = options.mongoUrl
-          ? await (await import('../../../libs/read-store/src/mongodb/mongodb-read-store.js')).MongoReadStore.connect(options.mongoUrl)
+          ? await (await import('@partner-ledger/read-store')).MongoReadStore.connect(options.mongoUrl)
           : SqliteReadStore.onDatabase(sqlite());
       }
       return readStore;

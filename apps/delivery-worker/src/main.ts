@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runRoles } from '../../engine/src/run.js';
+import { runRoles } from '@partner-ledger/roles';
 
 /**
  * A delivery worker on its own: bus → signed POSTs. Run as many as needed; they compete for the

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../../../libs/config/src/config.js';
-import { createLogger } from '../../../libs/platform/src/index.js';
-import { startEngine } from './engine.js';
+import { ConfigError, loadConfig } from '@partner-ledger/config';
+import { createLogger } from '@partner-ledger/platform';
+import { startEngine } from '@partner-ledger/roles';
 
 let config;
 try {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runRoles } from '../../engine/src/run.js';
+import { runRoles } from '@partner-ledger/roles';
 
 /**
  * The projections alone: the log → read models, from each projection's checkpoint. Single-active:

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runRoles } from '../../engine/src/run.js';
+import { runRoles } from '@partner-ledger/roles';
 
 /**
  * The webhook publisher alone: the log → one bus message per (event, subscribed endpoint).

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RecordedEvent } from '../../event-store/src/event-store.port.js';
-import { SqliteEventStore } from '../../event-store/src/sqlite/sqlite-event-store.js';
+import type { RecordedEvent } from '@partner-ledger/event-store';
+import { SqliteEventStore } from '@partner-ledger/event-store';
 import { CSV_COLUMNS, csvField, type ExportFilter, type ExportFormat, exportEvents, parseCsv } from './export-events.js';
 import { scanAll } from './history.js';
 

@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '../../event-store/src/event-store.port.js';
+import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { scanAll } from './history.js';
 
 export type ExportFormat = 'ndjson' | 'csv';

@@ -1,5 +1,5 @@
-import { type CommissionPlan, programStream } from '../../domain/src/index.js';
-import type { AllFilter, EventStore, RecordedEvent } from '../../event-store/src/event-store.port.js';
+import { type CommissionPlan, programStream } from '@partner-ledger/domain';
+import type { AllFilter, EventStore, RecordedEvent } from '@partner-ledger/event-store';
 
 export interface ScanOptions {
   filter?: AllFilter;

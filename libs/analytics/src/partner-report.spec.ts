@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestEngine, type TestEngine } from '../../../test/e2e/engine.fixture.js';
-import { partnerAsOf } from '../../read-store/src/as-of.js';
-import { COMMISSION_TOTALS, docId, PARTNERS } from '../../read-store/src/projections/index.js';
-import type { StoredDoc } from '../../read-store/src/read-store.port.js';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { partnerAsOf } from '@partner-ledger/projections';
+import { COMMISSION_TOTALS, docId, PARTNERS } from '@partner-ledger/projections';
+import type { StoredDoc } from '@partner-ledger/read-store';
 import { partnerReport } from './partner-report.js';
-import { caughtUp, openDataDir, RandomHistory } from './testing/random-history.js';
+import { caughtUp, openDataDir, RandomHistory } from '@partner-ledger/testing';
 
 const withoutPos = (doc: StoredDoc | null) => {
   if (!doc) return null;

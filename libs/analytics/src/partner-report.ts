@@ -1,8 +1,8 @@
-import { formatAmount } from '../../domain/src/index.js';
-import type { EventStore } from '../../event-store/src/event-store.port.js';
-import { partnerAsOf } from '../../read-store/src/as-of.js';
-import { COMMISSION_TOTALS, docId, PARTNERS, PROJECTIONS } from '../../read-store/src/projections/index.js';
-import type { ReadStore } from '../../read-store/src/read-store.port.js';
+import { formatAmount } from '@partner-ledger/domain';
+import type { EventStore } from '@partner-ledger/event-store';
+import { partnerAsOf } from '@partner-ledger/projections';
+import { COMMISSION_TOTALS, docId, PARTNERS, PROJECTIONS } from '@partner-ledger/projections';
+import type { ReadStore } from '@partner-ledger/read-store';
 import { BUCKETS } from './simulate.js';
 
 export interface PartnerReport {

@@ -1,4 +1,4 @@
-import { type CommissionPlan, formatAmount } from '../../domain/src/index.js';
+import { type CommissionPlan, formatAmount } from '@partner-ledger/domain';
 import { BUCKETS, type SimulationResult, type Totals } from './simulate.js';
 
 /** "10% + level 2 5%" / "5.00 USD flat + level 2 1.00". */

@@ -10,13 +10,13 @@ import {
   programStream,
   transactionDecider,
   transactionStream,
-} from '../../domain/src/index.js';
-import type { RecordedEvent } from '../../event-store/src/event-store.port.js';
-import { startTestEngine, type TestEngine } from '../../../test/e2e/engine.fixture.js';
-import { COMMISSION_TOTALS } from '../../read-store/src/projections/index.js';
+} from '@partner-ledger/domain';
+import type { RecordedEvent } from '@partner-ledger/event-store';
+import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { COMMISSION_TOTALS } from '@partner-ledger/projections';
 import { BUCKETS, isZeroDifference, simulatePlan, simulateProgram, type Totals } from './simulate.js';
 import { simulationJson, simulationTable } from './simulate-report.js';
-import { caughtUp, DEFAULT_PLAN, openDataDir, RandomHistory } from './testing/random-history.js';
+import { caughtUp, DEFAULT_PLAN, openDataDir, RandomHistory } from '@partner-ledger/testing';
 
 /** A tiny in-memory write side: the real deciders, events numbered in `$all` order. */
 class Log {

@@ -6,9 +6,9 @@ import {
   parseCommissionPlan,
   type PartnerStatus,
   proportion,
-} from '../../domain/src/index.js';
-import type { EventStore, RecordedEvent } from '../../event-store/src/event-store.port.js';
-import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold } from '../../read-store/src/projections/index.js';
+} from '@partner-ledger/domain';
+import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
+import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold } from '@partner-ledger/projections';
 import { programPlan, programStreamPrefixes, scanAll } from './history.js';
 
 export interface Bucket {

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { parseAllowedCidrs } from '../../webhooks/src/ssrf.js';
-import { parseRetrySchedule } from '../../bus/src/retry-schedule.js';
+import { parseAllowedCidrs } from '@partner-ledger/webhook-runtime';
+import { parseRetrySchedule } from '@partner-ledger/bus';
 
 /**
  * Every knob, read once from the environment (names are a contract, see DESIGN.md). Unset adapter

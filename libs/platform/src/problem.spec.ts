@@ -1,7 +1,7 @@
 import { BadRequestException, HttpException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { describe, expect, it } from '@jest/globals';
 import type { ValidationError } from 'class-validator';
-import { DomainError, invalid, notFound, unprocessable } from '../../domain/src/errors.js';
+import { DomainError, invalid, notFound, unprocessable } from '@partner-ledger/domain';
 import { codeForStatus, INTERNAL_ERROR_DETAIL, ProblemException, toProblem } from './problem.js';
 import { flattenValidationErrors } from './validation.js';
 

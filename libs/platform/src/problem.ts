@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { DomainError, type DomainErrorKind } from '../../domain/src/errors.js';
+import { DomainError, type DomainErrorKind } from '@partner-ledger/domain';
 
 /** RFC 9457 problem details, plus the stable `code` clients switch on. */
 export interface Problem {

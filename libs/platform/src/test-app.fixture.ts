@@ -5,7 +5,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import type { Logger } from 'pino';
-import { conflict } from '../../domain/src/errors.js';
+import { conflict } from '@partner-ledger/domain';
 import { createHttpApp } from './bootstrap.js';
 import { CorrelationId } from './correlation.js';
 import type { HealthIndicator } from './health.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RecordedEvent } from '../../event-store/src/event-store.port.js';
+import type { RecordedEvent } from '@partner-ledger/event-store';
 import {
   PublisherView,
   SAMPLE_OF_TOPIC,
@@ -8,7 +8,7 @@ import {
   splitName,
 } from './publisher-view.js';
 import { TOPICS, type Topic } from './topics.js';
-import { SAMPLES, shapeProblems } from './testing/sample-shape.js';
+import { SAMPLES, shapeProblems } from '@partner-ledger/testing';
 
 
 // ---- a tiny event log -----------------------------------------------------------------------------

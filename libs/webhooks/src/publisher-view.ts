@@ -1,10 +1,11 @@
-import type { EventMetadata, RecordedEvent } from '../../event-store/src/event-store.port.js';
-import type { CommissionLine, CommissionType } from '../../domain/src/program/commission-plan.js';
-import type { ConversionStatus } from '../../domain/src/transaction/transaction.js';
-import type { PartnerDetails, PartnerStatus } from '../../domain/src/partner/partner.js';
-import type { TriggerType } from '../../domain/src/conversion-trigger/conversion-trigger.js';
-import { formatAmount } from '../../domain/src/money/money.js';
+import type { EventMetadata, RecordedEvent } from '@partner-ledger/event-store';
+import type { CommissionLine, CommissionType } from '@partner-ledger/domain';
+import type { ConversionStatus } from '@partner-ledger/domain';
+import type { PartnerDetails, PartnerStatus } from '@partner-ledger/domain';
+import type { TriggerType } from '@partner-ledger/domain';
+import { formatAmount } from '@partner-ledger/domain';
 import { type Topic, topicOf } from './topics.js';
+import type { JsonType } from './incoming/json-paths.js';
 
 /*
  * The publisher's own ordered view of the event stream, and the Refersion-shaped bodies built from
@@ -15,7 +16,6 @@ import { type Topic, topicOf } from './topics.js';
  * order and with the same JSON types, except where TYPE_DEVIATIONS says otherwise.
  */
 
-export type JsonType = 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
 
 export interface TypeDeviation {
   /** The type in Refersion's sample. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DomainError } from '../../domain/src/errors.js';
+import { DomainError } from '@partner-ledger/domain';
 import { TOPICS, expandTopics, parseTopics, subscribesTo, topicOf } from './topics.js';
 
 describe('topics', () => {

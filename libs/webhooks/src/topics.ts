@@ -1,4 +1,4 @@
-import { invalid } from '../../domain/src/errors.js';
+import { invalid } from '@partner-ledger/domain';
 
 /**
  * Outgoing webhook topics (**contract**: each is the value of the `Refersion-Topic` header) and the

@@ -12,7 +12,7 @@ import {
   listQueues,
   probeBroker,
   probeRabbitmqctl,
-} from '../testing/rabbitmq.js';
+} from '@partner-ledger/testing';
 import { RabbitMqBus, type RabbitMqBusOptions } from './rabbitmq-bus.js';
 import { PARK_TTLS, delayTtls, parkTtl, topologyNames } from './topology.js';
 

@@ -52,6 +52,7 @@ export async function buildBusForChildProcesses(): Promise<ChildWorkers> {
   const out = mkdtempSync(join(tmpdir(), 'pl-bus-workers-'));
   const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
   delete swcrc.$schema;
+  swcrc.jsc.baseUrl = root;
   for (const file of sources(srcDir)) {
     const { code } = await transformFile(file, { ...swcrc, sourceMaps: false, swcrc: false, filename: file });
     const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');

@@ -3,7 +3,7 @@ import { DomainError } from '../errors.js';
 import { assertCurrency, minorDigits } from './currency.js';
 import { divideRoundHalfUp, formatAmount, MAX_MINOR, parseAmount } from './money.js';
 import { parsePercent, percentOf, proportion } from './rate.js';
-import { seeded } from '../testing/random.js';
+import { seeded } from '@partner-ledger/testing';
 
 function refusal(fn: () => unknown): DomainError {
   try {

@@ -3,7 +3,7 @@ import { formatAmount } from '../money/money.js';
 import type { PartnerSnapshot, PartnerStatus } from '../partner/partner.js';
 import type { CommissionLine } from '../program/commission-plan.js';
 import { DeciderSpecification } from '../testing/decider-specification.js';
-import { seeded } from '../testing/random.js';
+import { seeded } from '@partner-ledger/testing';
 import { type Attribution, conversionIdFor } from './attribution.js';
 import {
   type CommissionTrace,

@@ -1,7 +1,7 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
-import { startEventStoreDbDouble } from '../../../../test/support/eventstoredb-double/index.js';
+import { startEventStoreDbDouble } from '@partner-ledger/testing';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import type { RecordedEvent } from '../event-store.port.js';
 import {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerError, type BulkWriteResult, type WriteError } from 'mongodb';
-import { startMongoDbDouble, type MongoDbDouble } from '../../../../test/support/mongodb-double/index.js';
+import { startMongoDbDouble, type MongoDbDouble } from '@partner-ledger/testing';
 import { readStoreContract, type ReadStoreFixture } from '../contract/read-store.contract.js';
 import { alreadyAppliedIndexes, dbNameFromUrl, foldWrites, guardedUpserts, MongoReadStore, toMongoFind } from './mongodb-read-store.js';
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { StatementCache } from '../../../event-store/src/sqlite/statement-cache.js';
+import { StatementCache } from '@partner-ledger/event-store';
 import type { Checkpoint, DocumentWrite, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 

@@ -1,0 +1,129 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { EventStore } from '@partner-ledger/event-store';
+import { AuthGuard } from './auth/auth.guard.js';
+import { Lookups } from './shared/lookups.js';
+import { Reservations } from './shared/reservations.js';
+import { StreamRunner } from './shared/stream-runner.js';
+import { API_OPTIONS, type ApiOptions, EVENT_STORE, READ_SIDE } from './shared/tokens.js';
+import type { ReadSide } from '@partner-ledger/projections';
+import { CommissionTotalsQueriesController } from './queries/commission-totals/commission-totals.queries.js';
+import { ConversionQueriesController } from './queries/conversions/conversions.queries.js';
+import { CustomerQueriesController } from './queries/customers/customers.queries.js';
+import { EventQueriesController } from './queries/events/events.queries.js';
+import { PartnerQueriesController } from './queries/partners/partners.queries.js';
+import { ProjectionQueriesController } from './queries/projections/projections.queries.js';
+import { ReadModels } from './queries/read-models.js';
+import { EndpointRepository } from '@partner-ledger/webhook-runtime';
+import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
+import { BUS, DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
+import { DeliveryLog } from '@partner-ledger/webhook-runtime';
+import type { Bus } from '@partner-ledger/bus';
+import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
+import { DecideConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
+import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
+import { ChangePartnerStatusHandler } from './use-cases/change-partner-status/change-partner-status.handler.js';
+import { CreateConversionTriggerController } from './use-cases/create-conversion-trigger/create-conversion-trigger.controller.js';
+import { CreateConversionTriggerHandler } from './use-cases/create-conversion-trigger/create-conversion-trigger.handler.js';
+import { CreateCustomerController } from './use-cases/create-customer/create-customer.controller.js';
+import { CreateCustomerHandler } from './use-cases/create-customer/create-customer.handler.js';
+import { CreatePartnerController } from './use-cases/create-partner/create-partner.controller.js';
+import { CreatePartnerHandler } from './use-cases/create-partner/create-partner.handler.js';
+import { CreateProgramController } from './use-cases/create-program/create-program.controller.js';
+import { CreateProgramHandler } from './use-cases/create-program/create-program.handler.js';
+import { Attributor } from './use-cases/create-transaction/attribute.js';
+import { CreateTransactionController } from './use-cases/create-transaction/create-transaction.controller.js';
+import { CreateTransactionHandler } from './use-cases/create-transaction/create-transaction.handler.js';
+import { DenyConversionController } from './use-cases/deny-conversion/deny-conversion.controller.js';
+import { RefundTransactionController } from './use-cases/refund-transaction/refund-transaction.controller.js';
+import { RefundTransactionHandler } from './use-cases/refund-transaction/refund-transaction.handler.js';
+import { UpdatePartnerDetailsController } from './use-cases/update-partner-details/update-partner-details.controller.js';
+import { UpdatePartnerDetailsHandler } from './use-cases/update-partner-details/update-partner-details.handler.js';
+import { IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
+import { IncomingWebhooksController } from './incoming-webhooks/incoming-webhooks.controller.js';
+import {
+  DEFAULT_INCOMING_RATE_PER_SECOND,
+  INCOMING_OPTIONS,
+  type IncomingWebhookOptions,
+  IncomingWebhookService,
+} from './incoming-webhooks/incoming-webhook.service.js';
+import { ReceiveIncomingWebhookController } from './incoming-webhooks/receive.controller.js';
+
+export interface ApiModuleOptions extends ApiOptions {
+  eventStore: EventStore;
+  readSide: ReadSide;
+  webhooks: WebhookPolicy;
+  bus: Bus;
+  /** Rate limit and public URL of incoming webhooks; defaults when absent. */
+  incoming?: Partial<IncomingWebhookOptions>;
+}
+
+/**
+ * The HTTP API: commands (one controller and one handler per use case, through the CommandBus) and
+ * queries over the read models. The caller owns the stores' lifecycle.
+ */
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiModuleOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [
+        CreateProgramController,
+        CreatePartnerController,
+        UpdatePartnerDetailsController,
+        ChangePartnerStatusController,
+        CreateCustomerController,
+        CreateTransactionController,
+        ApproveConversionController,
+        DenyConversionController,
+        RefundTransactionController,
+        CreateConversionTriggerController,
+        PartnerQueriesController,
+        CustomerQueriesController,
+        ConversionQueriesController,
+        CommissionTotalsQueriesController,
+        EventQueriesController,
+        ProjectionQueriesController,
+        WebhookEndpointsController,
+        DeliveriesController,
+        IncomingWebhooksController,
+        ReceiveIncomingWebhookController,
+      ],
+      providers: [
+        { provide: EVENT_STORE, useValue: options.eventStore },
+        { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
+        { provide: READ_SIDE, useValue: options.readSide },
+        ReadModels,
+        { provide: WEBHOOK_POLICY, useValue: options.webhooks },
+        { provide: EndpointRepository, useFactory: () => new EndpointRepository(options.readSide.store) },
+        { provide: DeliveryLog, useFactory: () => new DeliveryLog(options.readSide.store) },
+        { provide: BUS, useValue: options.bus },
+        { provide: IncomingWebhookRepository, useFactory: () => new IncomingWebhookRepository(options.readSide.store) },
+        {
+          provide: INCOMING_OPTIONS,
+          useValue: {
+            ratePerSecond: options.incoming?.ratePerSecond ?? DEFAULT_INCOMING_RATE_PER_SECOND,
+            publicUrl: options.incoming?.publicUrl,
+          } satisfies IncomingWebhookOptions,
+        },
+        IncomingWebhookService,
+        StreamRunner,
+        Lookups,
+        Reservations,
+        Attributor,
+        AuthGuard,
+        CreateProgramHandler,
+        CreatePartnerHandler,
+        UpdatePartnerDetailsHandler,
+        ChangePartnerStatusHandler,
+        CreateCustomerHandler,
+        CreateTransactionHandler,
+        DecideConversionHandler,
+        RefundTransactionHandler,
+        CreateConversionTriggerHandler,
+      ],
+      exports: [EVENT_STORE],
+    };
+  }
+}

@@ -1,0 +1,178 @@
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { notFound } from '@partner-ledger/domain';
+import { ProblemException } from '@partner-ledger/platform';
+import { ACTION_TARGETS, type IncomingAction } from '@partner-ledger/webhooks';
+import { type IncomingWebhook, IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
+import { mappingIssues } from '@partner-ledger/webhooks';
+import { newIncomingWebhookId, newUrlSecret, tokenFor } from '@partner-ledger/webhooks';
+import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
+import { ApiController } from '../shared/http.js';
+import { Lookups } from '../shared/lookups.js';
+import { CreateIncomingWebhookDto, RotateTokensDto, SaveMappingDto, UpdateIncomingWebhookDto } from './incoming-webhook.dto.js';
+import { IncomingWebhookService, pathsOf } from './incoming-webhook.service.js';
+
+/**
+ * Partnero-style incoming webhooks: an outside app posts its own JSON to a test URL (kept as a
+ * sample), a mapping binds the action's target fields to paths in it, and the production URL turns
+ * each payload into partners, customers or transactions.
+ */
+@ApiController('incoming-webhooks')
+export class IncomingWebhooksController {
+  constructor(
+    private readonly webhooks: IncomingWebhookRepository,
+    private readonly service: IncomingWebhookService,
+    private readonly lookups: Lookups,
+  ) {}
+
+  @Post('programs/:pid/incoming-webhooks')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create an incoming webhook; answers its test URL and production URL (the tokens in them are the credentials)' })
+  async create(@Param('pid') pid: string, @Body() body: CreateIncomingWebhookDto, @Req() request: FastifyRequest) {
+    await this.lookups.requireProgram(pid);
+    const now = new Date().toISOString();
+    const webhook: IncomingWebhook = {
+      id: newIncomingWebhookId(),
+      programId: pid,
+      name: body.name,
+      testSecret: newUrlSecret(),
+      productionSecret: newUrlSecret(),
+      mapping: null,
+      samples: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.webhooks.save(webhook);
+    return this.view(webhook, request);
+  }
+
+  @Get('programs/:pid/incoming-webhooks')
+  @ApiOperation({ summary: "The program's incoming webhooks, oldest first" })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  async list(@Param('pid') pid: string, @Req() request: FastifyRequest, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
+    await this.lookups.requireProgram(pid);
+    const n = parseLimit(limit);
+    const found = await this.webhooks.page(pid, decodeCursor(cursor), n + 1);
+    const items = found.slice(0, n);
+    const last = items.at(-1);
+    return { items: items.map((w) => this.view(w, request)), nextCursor: found.length > n && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  @Get('programs/:pid/incoming-webhooks/:id')
+  @ApiOperation({ summary: 'One incoming webhook: its URLs, the latest sample, every path in the kept samples (with type and example), and the mapping' })
+  async get(@Param('pid') pid: string, @Param('id') id: string, @Req() request: FastifyRequest) {
+    const webhook = await this.require(pid, id);
+    const { paths, truncated } = pathsOf(webhook);
+    return {
+      ...this.view(webhook, request),
+      sample: webhook.samples[0]?.body ?? null,
+      samples: webhook.samples.map((s) => ({ receivedAt: s.receivedAt })),
+      paths,
+      pathsTruncated: truncated,
+      targets: this.targets(webhook.mapping?.action as IncomingAction | undefined),
+    };
+  }
+
+  @Patch('programs/:pid/incoming-webhooks/:id')
+  @ApiOperation({ summary: 'Rename an incoming webhook' })
+  async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateIncomingWebhookDto, @Req() request: FastifyRequest) {
+    const webhook = await this.require(pid, id);
+    const next = { ...webhook, name: body.name ?? webhook.name, updatedAt: new Date().toISOString() };
+    await this.webhooks.save(next);
+    return this.view(next, request);
+  }
+
+  @Delete('programs/:pid/incoming-webhooks/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an incoming webhook and its request log; its URLs answer 404 from now on' })
+  async delete(@Param('pid') pid: string, @Param('id') id: string) {
+    await this.require(pid, id);
+    await this.webhooks.delete(pid, id);
+  }
+
+  @Put('programs/:pid/incoming-webhooks/:id/mapping')
+  @ApiOperation({
+    summary: 'Choose the action and bind its target fields to paths of the samples',
+    description:
+      'Targets (* = required). create_partner: email*, name*, partnerId, partnerKey, referringPartnerKey. ' +
+      'create_customer: email*, name*, customerKey, partnerKey, partnerId, partnerEmail, referringCustomerKey, referringCustomerEmail, referringCustomerId. ' +
+      'create_transaction: amount*, customerKey or customerEmail*, customerName, transactionKey, productId, productType, partnerKey. ' +
+      '422 `invalid_mapping` lists every unknown target, unbound required target and path absent from the samples.',
+  })
+  async saveMapping(@Param('pid') pid: string, @Param('id') id: string, @Body() body: SaveMappingDto, @Req() request: FastifyRequest) {
+    const webhook = await this.require(pid, id);
+    const action = body.action as IncomingAction;
+    if (webhook.samples.length === 0) {
+      throw new ProblemException(422, 'no_sample', 'send a sample payload to the test URL first: a mapping binds paths of a sample');
+    }
+    const issues = mappingIssues(action, body.fields, webhook.samples.map((s) => s.body));
+    if (issues.length > 0) {
+      throw new ProblemException(422, 'invalid_mapping', issues.map((i) => `${i.field}: ${i.reason}`).join('; '), issues.map((i) => ({ ...i, field: `fields.${i.field}` })));
+    }
+    // Re-read: a sample may have arrived since, and saving the stale copy would drop it.
+    const current = (await this.webhooks.get(pid, id)) ?? webhook;
+    const next: IncomingWebhook = { ...current, mapping: { action, fields: { ...body.fields } }, updatedAt: new Date().toISOString() };
+    await this.webhooks.save(next);
+    const warnings = action === 'create_transaction' && body.fields.transactionKey === undefined
+      ? ['transactionKey is not bound: every POST to the production URL records a new transaction, so a re-sent payload is counted twice']
+      : [];
+    return { ...this.view(next, request), warnings };
+  }
+
+  @Post('programs/:pid/incoming-webhooks/:id/rotate-tokens')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'New token for the test URL, the production URL, or both; the old URLs answer 404 at once' })
+  async rotate(@Param('pid') pid: string, @Param('id') id: string, @Body() body: RotateTokensDto = {}, @Req() request: FastifyRequest) {
+    const webhook = await this.require(pid, id);
+    const which = body?.url ?? 'both';
+    const next: IncomingWebhook = {
+      ...webhook,
+      testSecret: which === 'production' ? webhook.testSecret : newUrlSecret(),
+      productionSecret: which === 'test' ? webhook.productionSecret : newUrlSecret(),
+      updatedAt: new Date().toISOString(),
+    };
+    await this.webhooks.save(next);
+    return this.view(next, request);
+  }
+
+  @Get('programs/:pid/incoming-webhooks/:id/requests')
+  @ApiOperation({ summary: 'Request log, newest first: time, URL, outcome, status, created or found ids, or the error (last 1,000 kept)' })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  async requests(@Param('pid') pid: string, @Param('id') id: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
+    await this.require(pid, id);
+    const n = parseLimit(limit);
+    const found = await this.webhooks.requests(id, decodeCursor(cursor), n + 1);
+    const items = found.slice(0, n);
+    const last = items.at(-1);
+    return { items, nextCursor: found.length > n && last ? encodeCursor([last.at, last.id]) : null };
+  }
+
+  private targets(action: IncomingAction | undefined) {
+    const actions = action ? [action] : (Object.keys(ACTION_TARGETS) as IncomingAction[]);
+    return Object.fromEntries(actions.map((a) => [a, ACTION_TARGETS[a].map(({ name, required, description }) => ({ name, required, description }))]));
+  }
+
+  private view(webhook: IncomingWebhook, request: FastifyRequest) {
+    const base = this.service.options.publicUrl ?? `${request.protocol}://${request.host}`;
+    return {
+      id: webhook.id,
+      name: webhook.name,
+      testUrl: `${base}/v1/incoming/${tokenFor('test', webhook.id, webhook.testSecret)}`,
+      productionUrl: `${base}/v1/incoming/${tokenFor('production', webhook.id, webhook.productionSecret)}`,
+      action: webhook.mapping?.action ?? null,
+      mapping: webhook.mapping?.fields ?? null,
+      createdAt: webhook.createdAt,
+      updatedAt: webhook.updatedAt,
+    };
+  }
+
+  private async require(pid: string, id: string): Promise<IncomingWebhook> {
+    await this.lookups.requireProgram(pid);
+    const webhook = await this.webhooks.get(pid, id);
+    if (!webhook) throw notFound('incoming_webhook_not_found', `incoming webhook ${id} not found`);
+    return webhook;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './api.module.js';
+export * from './auth/api-keys.js';
+export * from './webhook-endpoints/webhook-endpoints.controller.js';

@@ -1,0 +1,53 @@
+import { Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { invalid } from '@partner-ledger/domain';
+import { CONVERSIONS } from '@partner-ledger/projections';
+import type { Scalar } from '@partner-ledger/read-store';
+import { ApiController } from '../../shared/http.js';
+import { Lookups } from '../../shared/lookups.js';
+import { parseLimit, parseTime, ReadModels, views } from '../read-models.js';
+
+const STATUSES = ['PENDING', 'APPROVED', 'DENIED'];
+
+@ApiController('conversions')
+export class ConversionQueriesController {
+  constructor(
+    private readonly read: ReadModels,
+    private readonly lookups: Lookups,
+  ) {}
+
+  @Get('programs/:pid/conversions')
+  @ApiOperation({ summary: 'List conversions, newest first; filter by partner, status, transaction key and creation time [from, to)' })
+  @ApiQuery({ name: 'partnerId', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiQuery({ name: 'transactionKey', required: false })
+  @ApiQuery({ name: 'from', required: false, description: 'created at or after (ISO 8601)' })
+  @ApiQuery({ name: 'to', required: false, description: 'created before (ISO 8601)' })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'minPosition', required: false })
+  async list(
+    @Param('pid') pid: string,
+    @Query('partnerId') partnerId?: string,
+    @Query('status') status?: string,
+    @Query('transactionKey') transactionKey?: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+    @Query('cursor') cursor?: string,
+    @Query('limit') limit?: string,
+    @Query('minPosition') minPosition?: string,
+  ) {
+    await this.lookups.requireProgram(pid);
+    if (status !== undefined && !STATUSES.includes(status)) throw invalid('invalid_status', `status must be one of ${STATUSES.join(', ')}`, 'status');
+    const where: Record<string, Scalar> = { programId: pid };
+    if (partnerId !== undefined) where.partnerId = partnerId;
+    if (status !== undefined) where.status = status;
+    if (transactionKey !== undefined) where.transactionKey = transactionKey;
+    const gte = parseTime(from, 'from');
+    const lt = parseTime(to, 'to');
+    const range = gte !== undefined || lt !== undefined ? { field: 'createdAt', gte, lt } : undefined;
+    const n = parseLimit(limit);
+    const ns = await this.read.consistent(minPosition);
+    return this.read.page(ns, CONVERSIONS, { where, range, orderBy: [{ field: 'seq', direction: 'desc' }] }, cursor, n, views.conversion);
+  }
+}

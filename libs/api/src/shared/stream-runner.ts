@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { conflict, type Decider, type DomainEvent } from '@partner-ledger/domain';
+import {
+  type EventStore,
+  type ExpectedRevision,
+  type RecordedEvent,
+  WrongExpectedRevisionError,
+} from '@partner-ledger/event-store';
+import { type CommandContext, metadataOf } from './command-context.js';
+import { EVENT_STORE } from './tokens.js';
+
+export interface Loaded<S> {
+  state: S;
+  /** Revision of the stream's last event, or 'no_stream'. */
+  revision: ExpectedRevision;
+  /** Global position of the stream's last event (0 when empty). */
+  position: bigint;
+}
+
+export interface Handled<S, E> extends Loaded<S> {
+  /** Events this command appended; empty when the decision was a no-op (idempotent replay). */
+  events: E[];
+}
+
+/**
+ * Read → decide → append with the expected revision. When another writer got in between, the
+ * command is decided again on the fresh state once: deciders are pure, so a second decision is as
+ * safe as the first; a second conflict means sustained contention and is returned as 409.
+ */
+@Injectable()
+export class StreamRunner {
+  constructor(@Inject(EVENT_STORE) readonly store: EventStore) {}
+
+  async load<C, E extends DomainEvent, S>(streamName: string, decider: Decider<C, E, S>): Promise<Loaded<S>> {
+    const events = await this.store.readStream(streamName);
+    return this.foldRecorded(decider, events);
+  }
+
+  foldRecorded<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, events: RecordedEvent[]): Loaded<S> {
+    let state = decider.initialState();
+    for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as E);
+    const last = events.at(-1);
+    return { state, revision: last ? last.revision : 'no_stream', position: last?.position ?? 0n };
+  }
+
+  async exists(streamName: string): Promise<boolean> {
+    return (await this.store.readStream(streamName, { maxCount: 1 })).length > 0;
+  }
+
+  async handle<C, E extends DomainEvent, S>(
+    streamName: string,
+    decider: Decider<C, E, S>,
+    command: C | ((state: S) => C | Promise<C>),
+    ctx: CommandContext,
+    options: { retry?: boolean } = {},
+  ): Promise<Handled<S, E>> {
+    const attempts = options.retry === false ? 1 : 2;
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(streamName, decider);
+      const cmd = typeof command === 'function' ? await (command as (s: S) => C | Promise<C>)(loaded.state) : command;
+      const events = decider.decide(cmd, loaded.state);
+      if (events.length === 0) return { ...loaded, events };
+      try {
+        const result = await this.store.appendToStream(
+          streamName,
+          events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
+          { expectedRevision: loaded.revision },
+        );
+        const state = events.reduce(decider.evolve, loaded.state);
+        return { state, events, revision: result.nextExpectedRevision, position: result.position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (attempt >= attempts) {
+          throw conflict('concurrent_modification', `${streamName} was changed by another request; retry`);
+        }
+      }
+    }
+  }
+}

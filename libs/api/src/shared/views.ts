@@ -1,0 +1,78 @@
+import {
+  type CommissionLine,
+  formatAmount,
+  netCommissions,
+  type TransactionState,
+} from '@partner-ledger/domain';
+import type { Customer, Partner, Program } from './lookups.js';
+
+/** Response shapes of DESIGN.md: amounts as decimal strings, positions as strings. */
+export const commissionView = (lines: CommissionLine[], currency: string) =>
+  lines.map((l) => ({ partnerId: l.partnerId, level: l.level, amount: formatAmount(l.amountMinor, currency) }));
+
+export const programView = (p: Program) => ({
+  id: p.programId,
+  name: p.name,
+  currency: p.currency,
+  commission: p.commission,
+  tiers: p.tiers,
+});
+
+export const partnerView = (p: Partner) => ({
+  id: p.partnerId,
+  key: p.key,
+  email: p.email,
+  name: p.name,
+  status: p.status,
+  referringPartnerId: p.referringPartnerId,
+  details: p.details,
+});
+
+export const customerView = (c: Customer) => ({
+  id: c.customerId,
+  key: c.key,
+  email: c.email,
+  name: c.name,
+  partnerId: c.partnerId,
+  referringCustomerId: c.referringCustomerId,
+});
+
+type ExistingTransaction = Extract<TransactionState, { exists: true }>;
+
+export function conversionView(t: ExistingTransaction) {
+  const c = t.conversion;
+  if (!c) return null;
+  const currency = t.recorded.currency;
+  return {
+    id: c.conversionId,
+    status: c.status,
+    transactionKey: t.recorded.transactionKey,
+    partnerId: c.partnerId,
+    amount: formatAmount(t.recorded.amountMinor, currency),
+    currency,
+    commissions: commissionView(netCommissions(c), currency),
+  };
+}
+
+export function transactionView(t: ExistingTransaction) {
+  const r = t.recorded;
+  const conversion = conversionView(t);
+  return {
+    key: r.transactionKey,
+    amount: formatAmount(r.amountMinor, r.currency),
+    refunded: formatAmount(t.refundedMinor, r.currency),
+    currency: r.currency,
+    customerId: r.customerId,
+    productId: r.productId,
+    productType: r.productType,
+    couponCode: r.couponCode,
+    attribution: r.attribution,
+    unattributedReason: r.unattributedReason,
+    conversion: conversion && {
+      id: conversion.id,
+      status: conversion.status,
+      partnerId: conversion.partnerId,
+      commissions: conversion.commissions,
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type Attribution,
+  maxLevel,
+  normalizeTrigger,
+  type PartnerSnapshot,
+  unprocessable,
+} from '@partner-ledger/domain';
+import { type Customer, Lookups, type Partner, type Program, snapshotOf } from '../../shared/lookups.js';
+
+/**
+ * Resolves ATTRIBUTION_ORDER lazily: each source costs stream reads, and the first that names a
+ * partner ends the search.
+ */
+@Injectable()
+export class Attributor {
+  constructor(private readonly lookups: Lookups) {}
+
+  async attribute(
+    program: Program,
+    customer: Customer,
+    input: { partnerKey?: string; couponCode?: string; productId?: string },
+  ): Promise<{ attribution: Attribution | null; chain: PartnerSnapshot[] }> {
+    const pid = program.programId;
+    let found: { source: Attribution['source']; partner: Partner; triggerId?: string } | null = null;
+
+    if (input.partnerKey !== undefined) {
+      const partner = await this.lookups.partnerBy(pid, { key: input.partnerKey });
+      if (!partner) throw unprocessable('partner_not_found', 'partnerKey names no partner of this program', 'partnerKey');
+      found = { source: 'partner_key', partner };
+    }
+    if (!found && input.couponCode) found = await this.byTrigger(pid, 'COUPON', input.couponCode, 'coupon');
+    if (!found && customer.partnerId) {
+      const partner = await this.lookups.partner(pid, customer.partnerId);
+      if (partner) found = { source: 'customer', partner };
+    }
+    if (!found) found = await this.byTrigger(pid, 'EMAIL', customer.email, 'email_trigger');
+    if (!found && input.productId) found = await this.byTrigger(pid, 'SKU', input.productId, 'sku_trigger');
+    if (!found) return { attribution: null, chain: [] };
+
+    return {
+      attribution: { source: found.source, partner: snapshotOf(found.partner), triggerId: found.triggerId },
+      chain: await this.chainAbove(pid, found.partner, maxLevel(program) - 1),
+    };
+  }
+
+  /** The referrers above `partner`, nearest first, at most `depth` of them; a cycle ends the walk. */
+  private async chainAbove(pid: string, partner: Partner, depth: number): Promise<PartnerSnapshot[]> {
+    const chain: PartnerSnapshot[] = [];
+    const seen = new Set([partner.partnerId]);
+    let next = partner.referringPartnerId;
+    while (next && chain.length < depth && !seen.has(next)) {
+      seen.add(next);
+      const upline = await this.lookups.partner(pid, next);
+      if (!upline) break;
+      chain.push(snapshotOf(upline));
+      next = upline.referringPartnerId;
+    }
+    return chain;
+  }
+
+  private async byTrigger(pid: string, type: 'COUPON' | 'EMAIL' | 'SKU', value: string, source: Attribution['source']) {
+    let normalized: string;
+    try {
+      normalized = normalizeTrigger(type, value);
+    } catch {
+      return null; // a value that could never be a trigger matches none
+    }
+    const trigger = await this.lookups.trigger(pid, type, normalized);
+    if (!trigger) return null;
+    const partner = await this.lookups.partner(pid, trigger.partnerId);
+    return partner ? { source, partner, triggerId: trigger.triggerId } : null;
+  }
+}

@@ -1,0 +1,86 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { createHash } from 'node:crypto';
+import {
+  assertKey,
+  parseAmount,
+  transactionDecider,
+  transactionStream,
+  unprocessable,
+} from '@partner-ledger/domain';
+import type { CommandContext } from '../../shared/command-context.js';
+import { position } from '../../shared/http.js';
+import { newId } from '../../shared/ids.js';
+import { Lookups, type Program } from '../../shared/lookups.js';
+import { StreamRunner } from '../../shared/stream-runner.js';
+import { transactionView } from '../../shared/views.js';
+import { Attributor } from './attribute.js';
+import type { CreateTransactionDto } from './create-transaction.dto.js';
+
+export class CreateTransactionCommand {
+  constructor(readonly programId: string, readonly body: CreateTransactionDto, readonly ctx: CommandContext) {}
+}
+
+/**
+ * Two requests with one key are the same transaction when their bodies mean the same thing:
+ * "149.99" and 149.99 hash alike, field order does not matter.
+ */
+export function requestHash(body: CreateTransactionDto, program: Program): string {
+  let amount: string;
+  try {
+    amount = String(parseAmount(body.amount, program.currency));
+  } catch {
+    amount = `raw:${String(body.amount)}`;
+  }
+  const canonical = {
+    customerKey: body.customerKey,
+    amount,
+    // Leaving the currency out means the program's: both spellings are the same request.
+    currency: body.currency ?? program.currency,
+    productId: body.productId ?? null,
+    productType: body.productType ?? null,
+    couponCode: body.couponCode ?? null,
+    partnerKey: body.partnerKey ?? null,
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
+}
+
+@CommandHandler(CreateTransactionCommand)
+export class CreateTransactionHandler implements ICommandHandler<CreateTransactionCommand> {
+  constructor(
+    private readonly runner: StreamRunner,
+    private readonly lookups: Lookups,
+    private readonly attributor: Attributor,
+  ) {}
+
+  async execute({ programId, body, ctx }: CreateTransactionCommand) {
+    const program = await this.lookups.requireProgram(programId);
+    const transactionKey = body.key === undefined ? newId('txn') : assertKey(body.key, 'key');
+    const hash = requestHash(body, program);
+
+    const result = await this.runner.handle(
+      transactionStream(programId, transactionKey),
+      transactionDecider,
+      async (state) => {
+        const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program };
+        // A replay is decided on the stored request hash alone: no look-up can change its answer.
+        if (state.exists) return { ...base, customerId: state.recorded.customerId, attribution: null, chain: [] };
+        const customer = await this.lookups.customerBy(programId, { key: body.customerKey });
+        if (!customer) throw unprocessable('customer_not_found', 'customerKey names no customer of this program', 'customerKey');
+        const { attribution, chain } = await this.attributor.attribute(program, customer, body);
+        return {
+          ...base,
+          currency: body.currency,
+          productId: body.productId,
+          productType: body.productType,
+          couponCode: body.couponCode,
+          customerId: customer.customerId,
+          attribution,
+          chain,
+        };
+      },
+      ctx,
+    );
+    if (!result.state.exists) throw new Error('transaction not recorded');
+    return { replayed: result.events.length === 0, body: { ...transactionView(result.state), position: position(result.position) } };
+  }
+}

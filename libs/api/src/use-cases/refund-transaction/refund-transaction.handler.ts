@@ -1,0 +1,46 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { formatAmount, notFound, type TransactionEvent, transactionDecider, transactionStream } from '@partner-ledger/domain';
+import type { CommandContext } from '../../shared/command-context.js';
+import { position } from '../../shared/http.js';
+import { newId } from '../../shared/ids.js';
+import { Lookups } from '../../shared/lookups.js';
+import { StreamRunner } from '../../shared/stream-runner.js';
+import { commissionView, transactionView } from '../../shared/views.js';
+import type { RefundTransactionDto } from './refund-transaction.dto.js';
+
+export class RefundTransactionCommand {
+  constructor(readonly programId: string, readonly transactionKey: string, readonly body: RefundTransactionDto, readonly ctx: CommandContext) {}
+}
+
+function refundOf(events: TransactionEvent[]) {
+  const refund = events.find((e) => e.type === 'TransactionRefunded');
+  if (refund?.type !== 'TransactionRefunded') return null;
+  return { refundId: refund.data.refundId, amount: formatAmount(refund.data.amountMinor, refund.data.currency), reversals: refund.data.reversals };
+}
+
+@CommandHandler(RefundTransactionCommand)
+export class RefundTransactionHandler implements ICommandHandler<RefundTransactionCommand> {
+  constructor(
+    private readonly runner: StreamRunner,
+    private readonly lookups: Lookups,
+  ) {}
+
+  async execute({ programId, transactionKey, body, ctx }: RefundTransactionCommand) {
+    await this.lookups.requireProgram(programId);
+    const refundId = newId('ref');
+    const result = await this.runner.handle(
+      transactionStream(programId, transactionKey),
+      transactionDecider,
+      { type: 'RefundTransaction', refundId, amount: body.amount },
+      ctx,
+    );
+    const refunded = refundOf(result.events);
+    if (!result.state.exists || !refunded) throw notFound('transaction_not_found', `transaction ${transactionKey} not found`);
+    const currency = result.state.recorded.currency;
+    return {
+      ...transactionView(result.state),
+      refund: { id: refunded.refundId, amount: refunded.amount, reversals: commissionView(refunded.reversals, currency) },
+      position: position(result.position),
+    };
+  }
+}

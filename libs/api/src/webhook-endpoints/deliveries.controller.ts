@@ -1,0 +1,113 @@
+import { Body, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { invalid, notFound } from '@partner-ledger/domain';
+import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
+import type { EventStore } from '@partner-ledger/event-store';
+import { DeliveryLog } from '@partner-ledger/webhook-runtime';
+import { EndpointRepository } from '@partner-ledger/webhook-runtime';
+import { PublisherView } from '@partner-ledger/webhooks';
+import { parseTopics, subscribesTo, type TopicSelection } from '@partner-ledger/webhooks';
+import { decodeCursor, encodeCursor, parseLimit, parseTime } from '../queries/read-models.js';
+import { ApiController } from '../shared/http.js';
+import { Lookups } from '../shared/lookups.js';
+import { EVENT_STORE } from '../shared/tokens.js';
+import { ReplayDto } from './webhook-endpoint.dto.js';
+
+export const BUS = Symbol('BUS');
+
+/** What was sent to an endpoint, and sending it again: resend one, replay history, send a test. */
+@ApiController('webhook-endpoints')
+export class DeliveriesController {
+  constructor(
+    private readonly endpoints: EndpointRepository,
+    private readonly deliveries: DeliveryLog,
+    private readonly lookups: Lookups,
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+  ) {}
+
+  @Get('programs/:pid/webhook-endpoints/:id/deliveries')
+  @ApiOperation({ summary: 'Deliveries to this endpoint, newest first, each with its attempts (status, latency, first 1 KiB of the response)' })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  async list(@Param('pid') pid: string, @Param('id') id: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
+    await this.endpoint(pid, id);
+    const n = parseLimit(limit);
+    const found = await this.deliveries.page(id, decodeCursor(cursor), n + 1);
+    const items = found.slice(0, n);
+    const last = items.at(-1);
+    return {
+      items: items.map(({ body: _body, programId: _p, ...d }) => d),
+      nextCursor: found.length > n && last ? encodeCursor([last.createdAt, `${last.endpointId}.${last.webhookId}`]) : null,
+    };
+  }
+
+  @Post('programs/:pid/deliveries/:deliveryId/resend')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send one delivery again (same webhook-id and body), whether it succeeded or was dead-lettered' })
+  async resend(@Param('pid') pid: string, @Param('deliveryId') deliveryId: string) {
+    await this.lookups.requireProgram(pid);
+    const delivery = await this.deliveries.get(deliveryId);
+    if (!delivery || delivery.programId !== pid) throw notFound('delivery_not_found', `delivery ${deliveryId} not found`);
+    const key = { messageId: delivery.eventId, endpointId: delivery.endpointId };
+    const requeued = await this.bus.requeueDeadLetter(key);
+    if (requeued === 0) await this.bus.publish([{ ...key, topic: delivery.topic, body: delivery.body }]);
+    return { id: deliveryId, webhookId: delivery.webhookId, queued: true };
+  }
+
+  @Post('programs/:pid/webhook-endpoints/:id/replay')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Backfill: send this endpoint every past event of its topics created in [from, to), in the payloads they had then" })
+  async replay(@Param('pid') pid: string, @Param('id') id: string, @Body() body: ReplayDto = {}) {
+    const endpoint = await this.endpoint(pid, id);
+    const from = parseTime(body?.from, 'from');
+    const to = parseTime(body?.to, 'to');
+    if (from && to && from >= to) throw invalid('invalid_range', 'from must be before to', 'from');
+    const selection: TopicSelection = body?.topics ? parseTopics(body.topics) : (endpoint.topics as unknown as TopicSelection);
+    // The payloads must be those of their time: fold the whole log in order, as the publisher does.
+    const view = new PublisherView();
+    let queued = 0;
+    let batch: OutgoingMessage[] = [];
+    let position: bigint | 'start' = 'start';
+    for (;;) {
+      const page = await this.events.readAll({ fromPosition: position, maxCount: 1000 });
+      for (const event of page) {
+        view.apply(event);
+        if ((event.data as { programId?: string }).programId !== pid) continue;
+        const created = event.created.toISOString();
+        if ((from && created < from) || (to && created >= to)) continue;
+        const payload = view.payloadFor(event);
+        if (!payload || !subscribesTo(selection, payload.topic) || !subscribesTo(endpoint.topics as unknown as TopicSelection, payload.topic)) continue;
+        batch.push({ messageId: event.id, topic: payload.topic, endpointId: endpoint.id, body: JSON.stringify(payload.body) });
+        if (batch.length >= 500) {
+          await this.bus.publish(batch);
+          queued += batch.length;
+          batch = [];
+        }
+      }
+      if (page.length < 1000) break;
+      position = page[page.length - 1].position + 1n;
+    }
+    if (batch.length) await this.bus.publish(batch);
+    return { queued: queued + batch.length };
+  }
+
+  @Post('programs/:pid/webhook-endpoints/:id/test')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a signed test delivery (`"test": true`) to check the URL and the signature' })
+  async test(@Param('pid') pid: string, @Param('id') id: string) {
+    const endpoint = await this.endpoint(pid, id);
+    const topic = endpoint.topics[0] === 'ALL' ? 'NEW_AFFILIATE' : endpoint.topics[0];
+    const messageId = `test_${randomUUID()}`;
+    await this.bus.publish([{ messageId, topic, endpointId: endpoint.id, body: JSON.stringify({ test: true, topic, created: new Date().toISOString(), message: 'partner-ledger test delivery' }) }]);
+    return { queued: true, eventId: messageId, topic };
+  }
+
+  private async endpoint(pid: string, id: string) {
+    await this.lookups.requireProgram(pid);
+    const endpoint = await this.endpoints.get(pid, id);
+    if (!endpoint) throw notFound('webhook_endpoint_not_found', `webhook endpoint ${id} not found`);
+    return endpoint;
+  }
+}

@@ -1,0 +1,138 @@
+import { Body, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { randomBytes } from 'node:crypto';
+import { notFound } from '@partner-ledger/domain';
+import { EndpointRepository, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { newWebhookSecret } from '@partner-ledger/webhooks';
+import { type AllowedCidrs, checkUrlAtSave, type Resolver } from '@partner-ledger/webhook-runtime';
+import { parseTopics } from '@partner-ledger/webhooks';
+import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
+import { ApiController } from '../shared/http.js';
+import { Lookups } from '../shared/lookups.js';
+import { CreateWebhookEndpointDto, RotateSecretDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto.js';
+
+export const WEBHOOK_POLICY = Symbol('WEBHOOK_POLICY');
+export interface WebhookPolicy {
+  allowed: AllowedCidrs;
+  /** Injected by tests so no real DNS is asked. */
+  resolve?: Resolver;
+}
+
+const view = (e: WebhookEndpoint) => ({
+  id: e.id,
+  url: e.url,
+  topics: e.topics,
+  enabled: e.enabled,
+  description: e.description,
+  disabledReason: e.disabledReason,
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+});
+
+/** Subscriptions of outside URLs to topics. The secret is shown on creation and rotation only. */
+@ApiController('webhook-endpoints')
+export class WebhookEndpointsController {
+  constructor(
+    private readonly endpoints: EndpointRepository,
+    private readonly lookups: Lookups,
+    @Inject(WEBHOOK_POLICY) private readonly policy: WebhookPolicy,
+  ) {}
+
+  @Post('programs/:pid/webhook-endpoints')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Subscribe a URL to topics; answers the signing secret (whsec_…) once' })
+  async create(@Param('pid') pid: string, @Body() body: CreateWebhookEndpointDto) {
+    await this.lookups.requireProgram(pid);
+    const topics = [...parseTopics(body.topics)];
+    const { url } = await checkUrlAtSave(body.url, this.policy);
+    const now = new Date().toISOString();
+    const secret = newWebhookSecret();
+    const endpoint: WebhookEndpoint = {
+      id: `whe_${randomBytes(10).toString('hex')}`,
+      programId: pid,
+      url: url.href,
+      topics,
+      description: body.description ?? null,
+      enabled: true,
+      disabledReason: null,
+      secrets: [{ secret, createdAt: now, expiresAt: null }],
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.endpoints.save(endpoint);
+    return { ...view(endpoint), secret };
+  }
+
+  @Get('programs/:pid/webhook-endpoints')
+  @ApiOperation({ summary: "The program's endpoints, oldest first" })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  async list(@Param('pid') pid: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
+    await this.lookups.requireProgram(pid);
+    const n = parseLimit(limit);
+    const found = await this.endpoints.page(pid, decodeCursor(cursor), n + 1);
+    const items = found.slice(0, n);
+    const last = items.at(-1);
+    return { items: items.map(view), nextCursor: found.length > n && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  @Get('programs/:pid/webhook-endpoints/:id')
+  @ApiOperation({ summary: 'One endpoint' })
+  async get(@Param('pid') pid: string, @Param('id') id: string) {
+    return view(await this.require(pid, id));
+  }
+
+  @Patch('programs/:pid/webhook-endpoints/:id')
+  @ApiOperation({ summary: 'Change the URL, topics, description, or enable/disable' })
+  async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateWebhookEndpointDto) {
+    const endpoint = await this.require(pid, id);
+    const next: WebhookEndpoint = { ...endpoint, updatedAt: new Date().toISOString() };
+    if (body.topics !== undefined) next.topics = [...parseTopics(body.topics)];
+    if (body.url !== undefined) next.url = (await checkUrlAtSave(body.url, this.policy)).url.href;
+    if (body.description !== undefined) next.description = body.description;
+    if (body.enabled !== undefined) {
+      next.enabled = body.enabled;
+      next.disabledReason = body.enabled ? null : 'disabled by request';
+      if (body.enabled) next.failingSince = null;
+    }
+    await this.endpoints.save(next);
+    return view(next);
+  }
+
+  @Delete('programs/:pid/webhook-endpoints/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove an endpoint; nothing more is sent to it' })
+  async delete(@Param('pid') pid: string, @Param('id') id: string) {
+    await this.require(pid, id);
+    await this.endpoints.delete(pid, id);
+  }
+
+  @Post('programs/:pid/webhook-endpoints/:id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'New signing secret; the old one keeps signing beside it for the overlap window' })
+  async rotate(@Param('pid') pid: string, @Param('id') id: string, @Body() body: RotateSecretDto = {}) {
+    const endpoint = await this.require(pid, id);
+    const now = new Date();
+    const overlapMs = (body?.overlapSeconds ?? 86_400) * 1000;
+    const expiresAt = new Date(now.getTime() + overlapMs).toISOString();
+    const secret = newWebhookSecret();
+    const kept = endpoint.secrets
+      .filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime())
+      .map((s) => ({ ...s, expiresAt: s.expiresAt === null || Date.parse(s.expiresAt) > Date.parse(expiresAt) ? expiresAt : s.expiresAt }));
+    const next: WebhookEndpoint = {
+      ...endpoint,
+      secrets: [{ secret, createdAt: now.toISOString(), expiresAt: null }, ...(overlapMs > 0 ? kept : [])],
+      updatedAt: now.toISOString(),
+    };
+    await this.endpoints.save(next);
+    return { ...view(next), secret, previousSecretsExpireAt: overlapMs > 0 && kept.length ? expiresAt : null };
+  }
+
+  private async require(pid: string, id: string): Promise<WebhookEndpoint> {
+    await this.lookups.requireProgram(pid);
+    const endpoint = await this.endpoints.get(pid, id);
+    if (!endpoint) throw notFound('webhook_endpoint_not_found', `webhook endpoint ${id} not found`);
+    return endpoint;
+  }
+}

@@ -1,0 +1,26 @@
+import type { RecordedEvent } from '@partner-ledger/event-store';
+
+/** A read-model document as a projection sees it: the runner owns `_id` and `pos`. */
+export type Doc = Record<string, unknown> & { _id: string };
+
+export interface DocRef {
+  collection: string;
+  id: string;
+}
+
+/**
+ * A projection folds events into documents, one document at a time: `touches` names the documents
+ * an event changes, `apply` computes one of them. Both are pure, which lets the runner load every
+ * touched document of a batch at once, fold in memory, and write each document once.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Event types this projection reads; the runner filters `$all` by them. */
+  readonly eventTypes: readonly string[];
+  touches(event: RecordedEvent): DocRef[];
+  /** The document after `event`; `doc` is null when it does not exist yet. Return null to leave it absent. */
+  apply(ref: DocRef, doc: Doc | null, event: RecordedEvent): Doc | null;
+}
+
+/** Read-model ids are scoped by program, so one store serves every program. */
+export const docId = (...parts: string[]) => parts.join(':');

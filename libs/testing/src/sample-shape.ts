@@ -1,0 +1,44 @@
+// Test support (not built): compares a webhook body with the Refersion seed sample of its topic.
+import { readFileSync } from 'node:fs';
+import { type JsonType, NULLABLE_AS, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS } from '@partner-ledger/webhooks';
+import type { Topic } from '@partner-ledger/webhooks';
+
+const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../webhooks/src/fixtures/refersion-${name}.sample.json`, import.meta.url), 'utf8'));
+export const SAMPLES = { conversion: sample('conversion'), affiliate: sample('affiliate'), 'conversion-trigger': sample('conversion-trigger') };
+
+export const sampleFor = (topic: Topic) => SAMPLES[SAMPLE_OF_TOPIC[topic]];
+
+export function jsonType(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value as JsonType;
+}
+
+/**
+ * Every mismatch between the sample's keys and types and ours (empty = conforming): a key missing,
+ * a key the sample lacks, or a type other than the sample's (or than a listed TYPE_DEVIATION).
+ * `onArray` sees each of our arrays, for callers that require them non-empty.
+ */
+export function shapeProblems(topic: Topic, sampleValue: unknown, ours: unknown, path = '', onArray?: (ours: unknown[]) => void): string[] {
+  const problems: string[] = [];
+  const deviation = path ? TYPE_DEVIATIONS[topic][path] : undefined;
+  const expected: readonly JsonType[] = deviation ? deviation.ours : jsonType(sampleValue) === 'null' ? NULLABLE_AS : [jsonType(sampleValue)];
+  if (deviation && deviation.sample !== jsonType(sampleValue)) problems.push(`${path}: deviation says the sample is ${deviation.sample}, it is ${jsonType(sampleValue)}`);
+  if (!expected.includes(jsonType(ours))) problems.push(`${path || '(root)'}: sample ${jsonType(sampleValue)}, ours ${jsonType(ours)}`);
+  if (jsonType(sampleValue) === 'object' && jsonType(ours) === 'object') {
+    const s = sampleValue as Record<string, unknown>;
+    const o = ours as Record<string, unknown>;
+    for (const key of Object.keys(s)) {
+      const sub = path ? `${path}.${key}` : key;
+      if (!(key in o)) problems.push(`${sub}: missing`);
+      else problems.push(...shapeProblems(topic, s[key], o[key], sub, onArray));
+    }
+    for (const key of Object.keys(o)) if (!(key in s)) problems.push(`${path ? `${path}.` : ''}${key}: not in the sample`);
+  }
+  if (jsonType(sampleValue) === 'array' && jsonType(ours) === 'array') {
+    const [first] = sampleValue as unknown[];
+    onArray?.(ours as unknown[]);
+    for (const element of ours as unknown[]) problems.push(...shapeProblems(topic, first, element, path, onArray));
+  }
+  return problems;
+}

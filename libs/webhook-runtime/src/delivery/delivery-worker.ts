@@ -1,0 +1,221 @@
+import type { Logger } from 'pino';
+import { request, type Dispatcher } from 'undici';
+import type { Bus, Consumer, Delivery, Outcome } from '@partner-ledger/bus';
+import type { ReadStore } from '@partner-ledger/read-store';
+import { activeSecrets, CONFIG_NAMESPACE, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
+import { parseRetryAfter } from '@partner-ledger/webhooks';
+import { signHeaders, webhookIdFor } from '@partner-ledger/webhooks';
+import type { Topic } from '@partner-ledger/webhooks';
+import { type Attempt, DeliveryLog } from './delivery-log.js';
+
+export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
+/** Deliveries a struggling endpoint's lane holds waiting for a slot; past it they go back to the bus (see `deliver`). */
+export const MAX_WAITING_PER_ENDPOINT = 64;
+/** How often lanes that turned struggling give back what they hold past MAX_WAITING_PER_ENDPOINT. */
+const SWEEP_INTERVAL_MS = 250;
+
+interface Lane {
+  active: number[];
+  /** Each is called with true (a slot is free: go) or false (give the delivery back to the bus). */
+  waiting: ((go: boolean) => void)[];
+  strugglingUntil: number;
+}
+const RESPONSE_KEPT = 1024;
+
+export interface DeliveryWorkerOptions {
+  /** The guarded, keep-alive dispatcher (see ssrf.ts). */
+  dispatcher: Dispatcher;
+  concurrency?: number;
+  /**
+   * Attempts one healthy endpoint may have in flight in this worker (default 16); a struggling one
+   * (failed in the last 30 s, or an attempt in flight for over `slowAttemptMs`) gets 2. Deliveries
+   * past the limit wait in that endpoint's own lane. A struggling lane holds at most 64 waiting;
+   * the rest go back to the bus for their next retry step, so a slow or hanging endpoint cannot take
+   * the bus slots (`concurrency`) the others need. A healthy lane is never cut short: a busy
+   * endpoint's deliveries are late by their wait in the lane, not by a retry step.
+   */
+  perEndpointConcurrency?: number;
+  /** An attempt in flight this long makes its endpoint struggling. Default 2,000 ms. */
+  slowAttemptMs?: number;
+  /** Whole-attempt timeout (headers and body). */
+  timeoutMs?: number;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Bus → signed POST. One attempt per delivery: a 2xx acks; 410 disables the endpoint and
+ * dead-letters; anything else retries on the bus's schedule (honouring Retry-After) until it is
+ * exhausted. An endpoint failing for five days is disabled. Endpoints are isolated by design: each
+ * (event, endpoint) is its own message with its own retries, and an attempt is bounded by the
+ * timeout, so a dead endpoint costs at most its own in-flight slots and its waiting lane; the rest
+ * of its deliveries go back to the bus for their next retry step.
+ */
+export class DeliveryWorker {
+  private consumer: Consumer | null = null;
+  private readonly log: DeliveryLog;
+  /** Per endpoint: attempts in flight (start times), deliveries waiting for a slot, health. */
+  private readonly lanes = new Map<string, Lane>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: ReadStore,
+    private readonly options: DeliveryWorkerOptions,
+  ) {
+    this.log = new DeliveryLog(store);
+  }
+
+  start(): Promise<void> {
+    this.consumer ??= this.bus.consume((d) => this.deliver(d), { concurrency: this.options.concurrency ?? 128 });
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
+    return this.consumer.ready;
+  }
+
+  /** Finishes the attempts in flight and records their outcomes. */
+  async stop(): Promise<void> {
+    await this.consumer?.close();
+    this.consumer = null;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /**
+   * A lane that turned struggling while deliveries waited in it (its endpoint started hanging):
+   * give back what it holds past the cap, so they free their bus slots for the other endpoints.
+   */
+  sweep(): void {
+    for (const lane of this.lanes.values()) {
+      if (lane.waiting.length > MAX_WAITING_PER_ENDPOINT && this.isStruggling(lane)) {
+        for (const giveBack of lane.waiting.splice(MAX_WAITING_PER_ENDPOINT)) giveBack(false);
+      }
+    }
+  }
+
+  async deliver(delivery: Delivery): Promise<Outcome> {
+    const id = delivery.endpointId;
+    const lane = this.lanes.get(id) ?? this.lanes.set(id, { active: [], waiting: [], strugglingUntil: 0 }).get(id)!;
+    if (lane.active.length >= this.limitOf(lane)) {
+      // Isolation: the endpoint already uses its share. Wait in its own lane, never in another's.
+      // A struggling endpoint's lane is capped and the rest go back to the bus for their next retry
+      // step, so it cannot hold the bus slots the others need; `sweep` applies the cap to a lane
+      // that turns struggling later. A healthy lane is not capped: its deliveries only wait for the
+      // attempts ahead of them, which a busy endpoint answers (bouncing them would cost a 5 s step).
+      const saturated = () => ({ kind: 'retry' as const, reason: `endpoint saturated: ${lane.active.length} in flight, ${lane.waiting.length} waiting (endpoint failing or slow)` });
+      if (lane.waiting.length >= MAX_WAITING_PER_ENDPOINT && this.isStruggling(lane)) return saturated();
+      const go = await new Promise<boolean>((resolve) => lane.waiting.push(resolve));
+      if (!go) return saturated();
+    }
+    const started = Date.now();
+    lane.active.push(started);
+    try {
+      const outcome = await this.attempt(delivery);
+      lane.strugglingUntil = outcome.kind === 'ack' ? 0 : Date.now() + 30_000;
+      return outcome;
+    } finally {
+      lane.active.splice(lane.active.indexOf(started), 1);
+      while (lane.waiting.length && lane.active.length < this.limitOf(lane)) lane.waiting.shift()!(true);
+      if (!lane.active.length && !lane.waiting.length) this.lanes.delete(id);
+    }
+  }
+
+  /** A struggling endpoint (failed lately, or an attempt in flight for over 2 s) gets 2 slots. */
+  private limitOf(lane: Lane): number {
+    return this.isStruggling(lane) ? 2 : (this.options.perEndpointConcurrency ?? 16);
+  }
+
+  private isStruggling(lane: Lane): boolean {
+    const now = Date.now();
+    const slow = this.options.slowAttemptMs ?? 2_000;
+    return lane.strugglingUntil > now || lane.active.some((s) => now - s > slow);
+  }
+
+  private async attempt(delivery: Delivery): Promise<Outcome> {
+    const now = this.options.now ?? (() => new Date());
+    const doc = await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, delivery.endpointId);
+    if (!doc) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to
+    const endpoint = doc as unknown as WebhookEndpoint;
+    const webhookId = webhookIdFor(delivery.messageId, delivery.endpointId);
+    const base = {
+      id: DeliveryLog.idOf(endpoint.id, webhookId),
+      programId: endpoint.programId,
+      endpointId: endpoint.id,
+      eventId: delivery.messageId,
+      webhookId,
+      topic: delivery.topic,
+      body: delivery.body,
+    };
+    if (!endpoint.enabled) {
+      return { kind: 'dead', reason: `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}` };
+    }
+
+    const started = now();
+    const headers = signHeaders({ secrets: activeSecrets(endpoint, started), webhookId, timestamp: started, body: delivery.body, topic: delivery.topic as Topic });
+    const attempt: Attempt = { at: started.toISOString(), attempt: delivery.attempt, status: null, latencyMs: 0, response: '', error: null };
+    let retryAfterMs: number | null = null;
+    const t0 = performance.now();
+    try {
+      const timeout = this.options.timeoutMs ?? 10_000;
+      const res = await request(endpoint.url, {
+        method: 'POST',
+        dispatcher: this.options.dispatcher,
+        headers: { 'content-type': 'application/json', 'user-agent': 'partner-ledger-webhooks/0.1', ...headers },
+        body: delivery.body,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: AbortSignal.timeout(timeout),
+      });
+      attempt.status = res.statusCode;
+      attempt.response = await firstBytes(res.body, RESPONSE_KEPT);
+      retryAfterMs = parseRetryAfter(headerOf(res.headers['retry-after']));
+    } catch (error) {
+      attempt.error = `${(error as { code?: string }).code ?? 'error'}: ${(error as Error).message}`.slice(0, RESPONSE_KEPT);
+    }
+    attempt.latencyMs = Math.round(performance.now() - t0);
+
+    const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+    if (ok) {
+      await this.log.record(base, attempt, 'delivered');
+      if (endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince: null });
+      return { kind: 'ack' };
+    }
+    if (attempt.status === 410) {
+      await this.log.record(base, attempt, 'dead');
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'the endpoint answered 410 Gone', updatedAt: now().toISOString() });
+      return { kind: 'dead', reason: '410 Gone: endpoint disabled' };
+    }
+    const failingSince = endpoint.failingSince ?? started.toISOString();
+    if (started.getTime() - Date.parse(failingSince) >= AUTO_DISABLE_AFTER_MS) {
+      await this.log.record(base, attempt, 'dead');
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'failing for 5 days', failingSince, updatedAt: now().toISOString() });
+      return { kind: 'dead', reason: 'endpoint failing for 5 days: disabled' };
+    }
+    if (!endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince });
+    await this.log.record(base, attempt, 'pending');
+    const reason = attempt.status !== null ? `HTTP ${attempt.status}` : attempt.error ?? 'no response';
+    return { kind: 'retry', reason, ...(retryAfterMs !== null ? { notBeforeMs: retryAfterMs } : {}) };
+  }
+
+  private async saveEndpoint(endpoint: WebhookEndpoint) {
+    // Re-read so a concurrent PATCH (e.g. a new URL) is not overwritten by this attempt's view.
+    const latest = (await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, endpoint.id)) as unknown as WebhookEndpoint | null;
+    if (!latest) return;
+    const { enabled, disabledReason, failingSince } = endpoint;
+    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, { ...(latest as unknown as Record<string, unknown>), _id: endpoint.id, pos: 0, enabled: latest.enabled && enabled, disabledReason: enabled ? latest.disabledReason : disabledReason, failingSince });
+  }
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function firstBytes(body: AsyncIterable<Buffer> & { destroy?: () => void }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < max) chunks.push(chunk);
+    size += chunk.length;
+    // Keep reading (discarding) so the socket returns to the keep-alive pool.
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}

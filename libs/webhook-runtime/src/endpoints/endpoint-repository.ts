@@ -1,0 +1,68 @@
+import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
+
+/** Configuration lives outside the rebuildable read-model namespaces: a rebuild never touches it. */
+export const CONFIG_NAMESPACE = 'config';
+export const ENDPOINTS = 'webhook_endpoints';
+
+export interface EndpointSecret {
+  secret: string;
+  createdAt: string;
+  /** Set on the old secret at rotation: it keeps signing until then, so receivers can switch over. */
+  expiresAt: string | null;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  programId: string;
+  url: string;
+  /** Topic names, or ['ALL']. */
+  topics: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  /** Newest first. */
+  secrets: EndpointSecret[];
+  /** Start of the current run of failed deliveries (auto-disable after 5 days). */
+  failingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toDoc = (e: WebhookEndpoint): StoredDoc => ({ _id: e.id, pos: 0, ...e });
+const fromDoc = ({ _id: _ignored, pos: _pos, ...rest }: StoredDoc) => rest as unknown as WebhookEndpoint;
+
+/** Endpoints in the read store's config namespace (SQLite file or MongoDB, like the read models). */
+export class EndpointRepository {
+  constructor(private readonly store: ReadStore) {}
+
+  async get(programId: string, id: string): Promise<WebhookEndpoint | null> {
+    const doc = await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, id);
+    const endpoint = doc ? fromDoc(doc) : null;
+    return endpoint && endpoint.programId === programId ? endpoint : null;
+  }
+
+  async save(endpoint: WebhookEndpoint): Promise<void> {
+    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, toDoc(endpoint));
+  }
+
+  async delete(programId: string, id: string): Promise<boolean> {
+    if (!(await this.get(programId, id))) return false;
+    return this.store.delete(CONFIG_NAMESPACE, ENDPOINTS, id);
+  }
+
+  async page(programId: string, after: (string | number | boolean | null)[] | undefined, limit: number): Promise<WebhookEndpoint[]> {
+    const docs = await this.store.find(CONFIG_NAMESPACE, ENDPOINTS, { where: { programId }, orderBy: [{ field: 'createdAt', direction: 'asc' }], after, limit });
+    return docs.map(fromDoc);
+  }
+
+  /** Every enabled endpoint of a program subscribed to `topic`. */
+  async subscribers(programId: string, topic: string): Promise<WebhookEndpoint[]> {
+    const docs = await this.store.find(CONFIG_NAMESPACE, ENDPOINTS, { where: { programId, enabled: true }, orderBy: [], limit: 10_000 });
+    return docs.map(fromDoc).filter((e) => e.topics.includes('ALL') || e.topics.includes(topic));
+  }
+}
+
+/** Secrets that still sign at `now`: the current one and any rotated one inside its overlap window. */
+export function activeSecrets(endpoint: WebhookEndpoint, now = new Date()): string[] {
+  return endpoint.secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime()).map((s) => s.secret);
+}
