@@ -74,7 +74,7 @@ const acquired = (l: LogLine) => l.msg === 'lease acquired';
 /**
  * Distributed mode end to end: the api, projector, publisher and two delivery workers as separate
  * processes (the built dist, as `npm run start:<app>` runs them) on EventStoreDB and MongoDB (the
- * protocol test doubles in test/support, over real sockets) and the real RabbitMQ. The scenario of
+ * protocol test doubles in libs/testing, over real sockets) and the real RabbitMQ. The scenario of
  * the embedded end-to-end tests (program → partners → customers → sales → approve/deny/refund →
  * read models → signed webhooks at a local receiver), while the projector and the publisher are
  * SIGKILLed mid-run and standbys take over through their leases, then handed over cleanly with

@@ -295,13 +295,13 @@ describe('bad input over HTTP', () => {
   });
 
   describe('refusals decided after reservations', () => {
-    // BUG (see partners.e2e.spec.ts): these are 400s as they should be, but the key/email
-    // reservations taken before the decider refused are appended, then released.
+    // The decider runs once before any key or email is reserved (see partners.e2e.spec.ts), so a
+    // refusal it decides leaves no ValueReserved/ValueReleased pair behind.
     it('POST /customers with a blank name is a 400 invalid_name', async () => {
       const res = await program.post('/customers', { email: email(), name: '   ' });
       expectProblem(res, 400, 'invalid_name', 'name');
     });
-    it('BUG: POST /customers with a blank name appends nothing', async () => {
+    it('POST /customers with a blank name appends nothing (decided before the reservations)', async () => {
       await expectRefused(engine, () => program.post('/customers', { email: email(), name: '   ' }), 400, 'invalid_name', 'name');
     });
     it('POST /partners with details.foo is a 400 unknown_field naming details.foo (appends: see partners.e2e.spec.ts)', async () => {
@@ -318,38 +318,38 @@ describe('bad input over HTTP', () => {
       await expectRefused(engine, () => program.post('/conversions/cv_%2F%2F/approve'), 404, 'conversion_not_found');
     });
 
-    // BUG (libs/platform/src/bootstrap.ts: the FastifyAdapter keeps Fastify's default
-    // maxParamLength of 100, while keys and client ids may be 128 characters and a conversion id is
-    // "cv_" + base64url(transaction key), up to 174 characters): a transaction whose key has 75 or
-    // more characters is accepted, but its conversion can never be approved or denied (414).
-    it('BUG: the conversion of a transaction with an 80-character key can be approved', async () => {
+    // Keys and client ids may be 128 characters and a conversion id is "cv_" + base64url(transaction
+    // key), up to 174 characters; Fastify's default maxParamLength is 100, so libs/platform/src/bootstrap.ts
+    // raises it. Without that, a transaction with a key of 75 characters or more is accepted, but its
+    // conversion can never be approved or denied (414).
+    it('the conversion of a transaction with an 80-character key can be approved', async () => {
       const t = await program.transaction({ customerKey: customer.key, amount: '10', key: 'K'.repeat(80) });
       const res = await program.post(`/conversions/${t.conversion.id}/approve`);
       expect({ status: res.status, code: res.body?.code }).toEqual({ status: 200, code: undefined });
     });
-    it('BUG: a transaction with a 128-character key (accepted by POST /transactions) can be refunded', async () => {
+    it('a transaction with a 128-character key (accepted by POST /transactions) can be refunded', async () => {
       const t = await program.transaction({ customerKey: customer.key, amount: '10', key: 'R'.repeat(128) });
       const res = await program.post(`/transactions/${t.key}/refund`, { amount: '1' });
       expect(res.status).toBe(200);
     });
-    it('BUG: a partner created with a 128-character id can be updated and have its status changed', async () => {
+    it('a partner created with a 128-character id can be updated and have its status changed', async () => {
       const p = await program.partner({ id: 'p'.repeat(128) });
       expect((await program.patch(`/partners/${p.id}`, { name: 'Renamed' })).status).toBe(200);
       expect((await program.post(`/partners/${p.id}/status`, { status: 'DISABLED' })).status).toBe(200);
     });
 
-    // BUG (libs/platform: router-level Fastify errors bypass the ProblemFilter): an over-long
-    // path parameter (414 FST_ERR_MAX_PARAM_LENGTH) and a bad percent-encoding (400
-    // FST_ERR_BAD_URL) are answered in Fastify's own JSON shape, `application/json`, with
-    // `code: "FST_…"`, not as problem+json with a stable snake_case code.
-    it('BUG: an over-long path parameter is answered as problem+json', async () => {
+    // Router-level Fastify errors never reach Nest's ProblemFilter: libs/platform/src/bootstrap.ts
+    // answers them through `frameworkErrors`, so an over-long path parameter (414
+    // FST_ERR_MAX_PARAM_LENGTH) and a bad percent-encoding (400 FST_ERR_BAD_URL) are problem+json
+    // with a stable snake_case code, not Fastify's own JSON with `code: "FST_…"`.
+    it('an over-long path parameter is answered as problem+json', async () => {
       const res = await program.patch(`/partners/${'a'.repeat(500)}`, { name: 'x' });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       expect(res.body.code).toMatch(/^[a-z_]+$/);
     });
-    it('BUG: a malformed percent-encoding in the path is answered as problem+json', async () => {
+    it('a malformed percent-encoding in the path is answered as problem+json', async () => {
       const res = await program.post('/transactions/%E0%A4%A/refund', {});
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toBe('application/problem+json');

@@ -108,9 +108,9 @@ describe('customers over HTTP', () => {
       expect(res.body.errors).toEqual([{ field: 'email', reason: expect.any(String) }]);
     });
 
-    // BUG (apps/api/src/shared/reservations.ts, create-customer.handler.ts): the key is reserved
-    // before the email claim fails and is then released: the refused command appends 2 events.
-    it('BUG: a 409 customer_email_taken appends nothing', async () => {
+    // Reservations.claimAll (libs/api/src/shared/reservations.ts) decides every claim before it
+    // appends any, so a taken email is refused before the key is reserved: nothing is appended.
+    it('a 409 customer_email_taken appends nothing (no key reserved and released)', async () => {
       const taken = await program.customer();
       await expectRefused(engine, () => program.post('/customers', { ...valid(), email: taken.email }), 409, 'customer_email_taken', 'email');
     });
@@ -133,26 +133,27 @@ describe('customers over HTTP', () => {
       return res;
     };
 
-    // BUG (apps/api/src/use-cases/create-customer/create-customer.handler.ts, singleRef): the DTO's
-    // @IsOptional() lets `null` through, and singleRef reads `ref[k]` on it: TypeError → 500.
-    it('BUG: partner: null → not a 500', async () => {
+    // The DTOs use `Optional()` (libs/api/src/shared/http.ts), which refuses null where
+    // class-validator's @IsOptional() would let it through to singleRef
+    // (libs/api/src/use-cases/create-customer/create-customer.handler.ts) and a TypeError → 500.
+    it('partner: null → not a 500', async () => {
       await expectClientAnswer({ partner: null });
     });
-    it('BUG: referringCustomer: null → not a 500', async () => {
+    it('referringCustomer: null → not a 500', async () => {
       await expectClientAnswer({ referringCustomer: null });
     });
-    // BUG (apps/api/src/shared/lookups.ts, partnerBy/customerBy): `by.email !== undefined` is true
-    // for null, then `by.email.trim()` throws: 500.
-    it('BUG: partner: {email: null} → not a 500', async () => {
+    // Lookups.partnerBy/customerBy (libs/api/src/shared/lookups.ts) test `by.email !== undefined`,
+    // which a null would pass before `by.email.trim()` throws (500): the null must be refused first.
+    it('partner: {email: null} → not a 500', async () => {
       await expectClientAnswer({ partner: { email: null } });
     });
-    it('BUG: referringCustomer: {email: null} → not a 500', async () => {
+    it('referringCustomer: {email: null} → not a 500', async () => {
       await expectClientAnswer({ referringCustomer: { email: null } });
     });
-    // BUG (apps/api/src/shared/lookups.ts + libs/domain/src/reservation/reservation.ts uniqueStream):
-    // a null key is interpolated into the reservation stream name as the text "null", so it finds
-    // the partner whose key is the string "null".
-    it('BUG: partner: {key: null} does not link the partner whose key is the string "null"', async () => {
+    // A null key that reached Lookups (libs/api/src/shared/lookups.ts) would be interpolated into
+    // the reservation stream name (libs/domain/src/reservation/reservation.ts uniqueStream) as the
+    // text "null", and so find the partner whose key is the string "null".
+    it('partner: {key: null} does not link the partner whose key is the string "null"', async () => {
       const literal = await program.partner({ key: 'null' });
       const res = await expectClientAnswer({ partner: { key: null } });
       expect(res.body.partnerId ?? null).not.toBe(literal.id);
@@ -184,9 +185,9 @@ describe('customers over HTTP', () => {
       const res = await program.post('/customers', { ...valid(), partner: { id: denied.id } });
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 422, code: 'partner_denied' });
     });
-    // BUG, same cause: partner_denied is decided after the key and email reservations were
-    // appended; the refusal appends 2 ValueReserved + 2 ValueReleased.
-    it('BUG: a 422 partner_denied appends nothing', async () => {
+    // The handler decides once before claiming the key and email, so partner_denied is refused
+    // without appending ValueReserved/ValueReleased pairs.
+    it('a 422 partner_denied appends nothing (decided before the reservations)', async () => {
       const denied = await program.partner({ status: 'PENDING' });
       await program.status(denied.id, 'DENIED');
       await expectRefused(engine, () => program.post('/customers', { ...valid(), partner: { id: denied.id } }), 422, 'partner_denied', 'partner');

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 import { email, expectNoNewEvents, expectProblem, expectStatus, ProgramClient, type Res, uniq, withEventDelta } from '@partner-ledger/testing';
 
-// The Partnero seed's "Example: Complete Flow", verbatim (000_91e2a59e42312a6d.txt).
+// Partnero's "Example: Complete Flow" for incoming webhooks, verbatim: an order, and the mapping of its
+// paths to create_transaction (the README's walk-through runs the same flow).
 const SEED_ORDER = {
   event: 'order_completed',
   customer: { email: 'jane@example.com', name: 'Jane Smith' },
@@ -17,7 +18,7 @@ const SEED_MAPPING = {
   productId: 'order.product',
   partnerKey: 'referral_code',
 };
-// The seed's first example ("Send test data").
+// Partnero's first example ("Send test data"): a flat payload.
 const SEED_FIRST = { user_email: 'john@example.com', user_name: 'John Doe', order_id: '12345', total: 99.99 };
 
 let engine: TestEngine;
@@ -53,7 +54,7 @@ async function mapped(p: ProgramClient, sample: unknown, action: string, fields:
   return hook;
 }
 
-describe('incoming webhooks: the seed’s complete flow', () => {
+describe('incoming webhooks: Partnero’s complete flow', () => {
   it('test URL lists the paths and creates nothing; the saved mapping turns the production payload into Jane Smith, her partner link and ORD-789 with its commission; a re-send creates nothing', async () => {
     const p = await program();
     const partner = await p.partner({ key: 'PARTNER123', name: 'Partner 123' });
@@ -83,7 +84,7 @@ describe('incoming webhooks: the seed’s complete flow', () => {
     expect(shown.body.sample).toEqual(SEED_ORDER);
     expect(shown.body.paths.map((x: { path: string }) => x.path)).toEqual(Object.keys(listed));
 
-    // 2. The seed's mapping.
+    // 2. The example's mapping.
     const saved = await engine.call('PUT', p.path(`/incoming-webhooks/${hook.id}/mapping`), { action: 'create_transaction', fields: SEED_MAPPING }, p.key);
     expectStatus(saved, 200);
     expect(saved.body).toMatchObject({ action: 'create_transaction', mapping: SEED_MAPPING, warnings: [] });
@@ -167,7 +168,7 @@ describe('incoming webhooks: concurrent re-sends', () => {
   });
 });
 
-describe('incoming webhooks: the seed’s first example mapped to each action', () => {
+describe('incoming webhooks: Partnero’s first example mapped to each action', () => {
   it('create_partner: John Doe becomes a partner; a re-send answers the same partner', async () => {
     const p = await program();
     const hook = await mapped(p, SEED_FIRST, 'create_partner', { email: 'user_email', name: 'user_name', partnerId: 'order_id' });

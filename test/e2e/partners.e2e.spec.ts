@@ -112,27 +112,26 @@ describe('partners over HTTP', () => {
       expectStatus(later, 201);
     });
 
-    // BUG (apps/api/src/shared/reservations.ts + create-partner.handler.ts): the key is reserved
-    // (ValueReserved appended) before the email claim fails, then released (ValueReleased
-    // appended): a refused command appends 2 events. DESIGN.md: "nothing is appended when a
-    // command is refused".
-    it('BUG: a 409 partner_email_taken appends nothing', async () => {
+    // A refused command appends nothing: Reservations.claimAll (libs/api/src/shared/reservations.ts)
+    // decides every claim before appending any, so the key is never reserved (ValueReserved) and
+    // then released (ValueReleased) around a taken email.
+    it('a 409 partner_email_taken appends nothing (no key reserved and released)', async () => {
       const taken = await program.partner();
       await expectRefused(engine, () => program.post('/partners', { email: taken.email, name: 'Copy' }), 409, 'partner_email_taken', 'email');
     });
 
-    // BUG, same cause: name and details are checked by the decider after both reservations were
-    // appended; the refusal appends 2 ValueReserved + 2 ValueReleased.
-    it('BUG: a 400 from the decider (blank name) appends nothing', async () => {
+    // The handler decides once before claiming anything, so what the decider checks (name,
+    // details) is refused before a ValueReserved is appended.
+    it('a 400 from the decider (blank name) appends nothing', async () => {
       await expectRefused(engine, () => program.post('/partners', { email: email(), name: '   ' }), 400, 'invalid_name', 'name');
     });
-    it('BUG: a 400 for an unknown details field appends nothing', async () => {
+    it('a 400 for an unknown details field appends nothing', async () => {
       await expectRefused(engine, () => program.post('/partners', { email: email(), name: 'x', details: { foo: 1 } }), 400, 'unknown_field', 'details.foo');
     });
 
-    // BUG (apps/api/src/shared/lookups.ts partnerBy): `referringPartnerKey: null` passes the DTO
-    // and is looked up as the key "null": the new partner is linked under the partner keyed "null".
-    it('BUG: referringPartnerKey: null does not link the partner keyed "null"', async () => {
+    // `referringPartnerKey: null` is refused by the DTO's `Optional()`; were it looked up by
+    // Lookups.partnerBy (libs/api/src/shared/lookups.ts) it would find the partner keyed "null".
+    it('referringPartnerKey: null does not link the partner keyed "null"', async () => {
       const literal = await program.partner({ key: 'null' });
       const res = await program.post('/partners', { email: email(), name: 'x', referringPartnerKey: null });
       expect(res.status).toBeLessThan(500);
@@ -230,9 +229,9 @@ describe('partners over HTTP', () => {
       await expectRefused(engine, () => program.patch(`/partners/${foreign.id}`, { name: 'x' }), 404, 'partner_not_found');
     });
 
-    // BUG: the new email is reserved before the decider validates the rest (a blank name); the
-    // refusal appends ValueReserved + ValueReleased.
-    it('BUG: a PATCH refused after its email claim appends nothing', async () => {
+    // The decider validates the whole change (a blank name) before the new email is claimed, so
+    // the refusal appends no ValueReserved + ValueReleased.
+    it('a PATCH with a new email and a blank name appends nothing', async () => {
       const partner = await program.partner();
       await expectRefused(engine, () => program.patch(`/partners/${partner.id}`, { email: email(), name: '  ' }), 400, 'invalid_name', 'name');
     });

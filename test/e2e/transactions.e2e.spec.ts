@@ -151,11 +151,11 @@ describe('transactions over HTTP', () => {
     });
   });
 
-  // BUG (apps/api/src/use-cases/create-transaction/attribute.ts + apps/api/src/shared/lookups.ts):
-  // `partnerKey: null` passes the DTO (@IsOptional) and `input.partnerKey !== undefined`, and the
-  // null is interpolated into the reservation stream name as "null": the sale is attributed to the
-  // partner whose key is the string "null", which earns a commission it was never given.
-  it('BUG: partnerKey: null does not attribute the sale to the partner keyed "null"', async () => {
+  // `partnerKey: null` must not reach attribution (libs/api/src/use-cases/create-transaction/attribute.ts,
+  // libs/api/src/shared/lookups.ts): a null there would be interpolated into the reservation stream
+  // name as "null", attributing the sale to the partner whose key is the string "null", which would
+  // earn a commission it was never given. The DTO's `Optional()` refuses it.
+  it('partnerKey: null does not attribute the sale to the partner keyed "null"', async () => {
     const literal = await program.partner({ key: 'null' });
     const res = await program.post('/transactions', { customerKey: loner.key, amount: '10', partnerKey: null });
     expect(res.status).toBeLessThan(500);

@@ -43,7 +43,7 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
 /**
  * Every topic end to end: the command, the publisher, the bus (SQLite queue), a delivery worker,
  * and a POST to a real local receiver, verified with the standardwebhooks package and by
- * recomputing Refersion-Signature, and checked against the seed's sample for that topic.
+ * recomputing Refersion-Signature, and checked against the Refersion sample for that topic (libs/webhooks/src/fixtures).
  */
 describe('outgoing webhooks, one per topic', () => {
   let engine: TestEngine;
@@ -80,7 +80,7 @@ describe('outgoing webhooks, one per topic', () => {
     await sink.close();
   });
 
-  it.each(TOPICS)('%s: signed both ways, shaped like the seed sample', (topic: Topic) => {
+  it.each(TOPICS)('%s: signed both ways, shaped like its Refersion sample', (topic: Topic) => {
     const request = sink.got.find((r) => r.headers['refersion-topic'] === topic)!;
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
     expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();

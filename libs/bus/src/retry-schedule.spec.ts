@@ -12,7 +12,7 @@ import {
 } from './retry-schedule.js';
 
 describe('parseRetrySchedule', () => {
-  it('defaults to DESIGN.md: immediately (the first attempt), then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h', () => {
+  it('defaults to ten attempts: immediately (the first attempt), then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h', () => {
     expect(DEFAULT_RETRY_SCHEDULE.map(formatDuration)).toEqual(['5s', '5m', '30m', '2h', '5h', '10h', '14h', '20h', '1d']);
     for (const unset of [undefined, '', '   ']) expect(parseRetrySchedule(unset)).toEqual([...DEFAULT_RETRY_SCHEDULE]);
   });

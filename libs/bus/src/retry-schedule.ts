@@ -4,8 +4,9 @@
  * A schedule lists the waits before each RETRY. The first attempt is always immediate (it happens
  * when the message is published) and is not listed: `5s,5m,30m` means four attempts, at 0, +5 s,
  * +5 min and +30 min, each wait counted from the failure of the attempt before it. A `0` step is an
- * immediate retry. The default is DESIGN.md's "immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
- * 14 h, 20 h, 24 h": ten attempts.
+ * immediate retry. The default (`WEBHOOK_RETRY_SCHEDULE`, see the README's
+ * configuration table) is "immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h": ten
+ * attempts, about three days of retries before a message is dead-lettered.
  */
 
 const SECOND = 1000;

@@ -3,7 +3,8 @@ import { parseAllowedCidrs } from '@partner-ledger/webhook-runtime';
 import { parseRetrySchedule } from '@partner-ledger/bus';
 
 /**
- * Every knob, read once from the environment (names are a contract, see DESIGN.md). Unset adapter
+ * Every knob, read once from the environment (the names are a contract: the README's configuration table and
+ * config/partner-ledger.env.example list them; renaming one breaks deployments). Unset adapter
  * URLs select the embedded SQLite adapters.
  */
 export interface AppConfig {

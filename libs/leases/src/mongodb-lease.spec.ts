@@ -8,7 +8,7 @@ const MONGO_URL = process.env.MONGO_URL?.trim() || undefined;
 
 /**
  * The lease contract on MongoDB: on the server MONGO_URL names (a fresh database, dropped
- * afterwards), else on the wire-protocol test double (test/support/mongodb-double), through the
+ * afterwards), else on the wire-protocol test double (libs/testing/src/mongodb-double), through the
  * official driver over real sockets either way. Two clients, as two processes would have.
  */
 leaseStoreContract(MONGO_URL ? 'mongodb' : 'mongodb (protocol test double)', async () => {

@@ -1,4 +1,4 @@
-// Test support (not built): compares a webhook body with the Refersion seed sample of its topic.
+// Test support (not built): compares a webhook body with the Refersion sample of its topic (libs/webhooks/src/fixtures).
 import { readFileSync } from 'node:fs';
 import { type JsonType, NULLABLE_AS, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS } from '@partner-ledger/webhooks';
 import type { Topic } from '@partner-ledger/webhooks';

@@ -145,9 +145,9 @@ function scenario(topic: Topic, full: boolean): WebhookPayload {
   return payload!;
 }
 
-describe('payloads follow the seed samples', () => {
+describe('payloads follow the Refersion samples in src/fixtures', () => {
   for (const topic of TOPICS) {
-    it(`${topic}: every key of the seed's sample is present with the right type (deviations listed)`, () => {
+    it(`${topic}: every key of the Refersion sample is present with the right type (deviations listed)`, () => {
       const expected = SAMPLES[SAMPLE_OF_TOPIC[topic]];
       for (const full of [true, false]) {
         const { body } = scenario(topic, full);

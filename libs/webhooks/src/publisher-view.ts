@@ -42,7 +42,7 @@ const TRIGGER_DEVIATIONS: Readonly<Record<string, TypeDeviation>> = { id: STRING
 
 /**
  * Keys (dot paths; an array's elements share the array's path) whose JSON type differs from the
- * seed's sample for that topic. A key the sample shows as `null` only says it is nullable: ours is
+ * Refersion sample for that topic (`src/fixtures/`). A key the sample shows as `null` only says it is nullable: ours is
  * then `null` or a string (see NULLABLE_AS).
  */
 export const TYPE_DEVIATIONS: Readonly<Record<Topic, Readonly<Record<string, TypeDeviation>>>> = {
@@ -57,7 +57,7 @@ export const TYPE_DEVIATIONS: Readonly<Record<Topic, Readonly<Record<string, Typ
 /** Types a key may carry where the sample shows `null`. */
 export const NULLABLE_AS: readonly JsonType[] = ['null', 'string'];
 
-/** Which seed sample each topic's body follows. */
+/** Which Refersion sample (`src/fixtures/`) each topic's body follows. */
 export const SAMPLE_OF_TOPIC: Readonly<Record<Topic, 'conversion' | 'affiliate' | 'conversion-trigger'>> = {
   NEW_CONVERSION: 'conversion',
   APPROVED_CONVERSION: 'conversion',

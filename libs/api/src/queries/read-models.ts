@@ -86,7 +86,7 @@ function fieldOf(doc: StoredDoc, path: string): Scalar {
   return path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc) as Scalar;
 }
 
-/** Read-model documents → the response shapes of DESIGN.md. */
+/** Read-model documents → the response shapes of docs/http-api.md. */
 export const views = {
   partner: (d: StoredDoc) => ({
     id: d.partnerId,

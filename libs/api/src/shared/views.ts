@@ -6,7 +6,7 @@ import {
 } from '@partner-ledger/domain';
 import type { Customer, Partner, Program } from './lookups.js';
 
-/** Response shapes of DESIGN.md: amounts as decimal strings, positions as strings. */
+/** Response shapes of docs/http-api.md: amounts as decimal strings, positions as strings. */
 export const commissionView = (lines: CommissionLine[], currency: string) =>
   lines.map((l) => ({ partnerId: l.partnerId, level: l.level, amount: formatAmount(l.amountMinor, currency) }));
 

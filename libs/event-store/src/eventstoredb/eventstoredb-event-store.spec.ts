@@ -28,7 +28,7 @@ if (url && /^esdb(\+discover)?:\/\//.test(url)) {
 } else {
   if (url) console.warn(`EVENT_STORE_URL is not an esdb:// URL (${url}); running against the protocol test double instead`);
   // No server on this machine: the same suite, through the real client over real sockets, against
-  // the in-memory gRPC protocol double (test/support/eventstoredb-double, see its README).
+  // the in-memory gRPC protocol double (libs/testing/src/eventstoredb-double, see its README).
   eventStoreContract('eventstoredb (protocol test double)', async () => {
     const double = await startEventStoreDbDouble();
     const store = EventStoreDbEventStore.connect(double.url);

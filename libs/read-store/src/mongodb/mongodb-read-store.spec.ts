@@ -28,7 +28,7 @@ if (MONGO_URL) {
   readStoreContract('mongodb', () => fixture(MONGO_URL));
 } else {
   // No mongod on this machine: the same contract runs against the real adapter and driver, over
-  // TCP, talking to the wire-protocol test double (test/support/mongodb-double/README.md).
+  // TCP, talking to the wire-protocol test double (libs/testing/src/mongodb-double/README.md).
   let double: MongoDbDouble | undefined;
   afterAll(async () => double?.close());
   readStoreContract('mongodb (wire-protocol TEST DOUBLE, not a real MongoDB; set MONGO_URL for one)', async () => {

@@ -1,6 +1,7 @@
 /**
- * What an incoming webhook can do, and the fields each action takes (a DESIGN.md contract, from the
- * Partnero seed: its "Email address", "Partner key"… become `email`, `partnerKey`…).
+ * What an incoming webhook can do, and the fields each action takes (a contract, listed in
+ * docs/http-api.md; named after Partnero's incoming-webhook fields: its "Email address",
+ * "Partner key"… become `email`, `partnerKey`…).
  */
 
 export const INCOMING_ACTIONS = ['create_partner', 'create_customer', 'create_transaction'] as const;

@@ -5,7 +5,7 @@ import { extract, mappingIssues } from './mapping.js';
 const SAMPLE = { customer: { email: 'jane@example.com', name: 'Jane Smith' }, order: { id: 'ORD-789', amount: 149.99, lines: [{ sku: 'P' }] }, code: 'PARTNER123' };
 
 describe('incoming mapping', () => {
-  it('the targets and required flags are the contract of DESIGN.md', () => {
+  it('each action has the documented targets, required ones starred (the contract of docs/http-api.md)', () => {
     const summary = Object.fromEntries(INCOMING_ACTIONS.map((a) => [a, ACTION_TARGETS[a].map((t) => (t.required ? `${t.name}*` : t.name))]));
     expect(summary).toEqual({
       create_partner: ['email*', 'name*', 'partnerId', 'partnerKey', 'referringPartnerKey'],
