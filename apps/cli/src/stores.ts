@@ -7,7 +7,7 @@ import type { ReadStore } from '@partner-ledger/read-store';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { UsageError } from './errors.js';
 
-/** The engine's file in DATA_DIR (apps/engine's DATABASE_FILE; a test keeps the two equal). */
+/** The engine's file in DATA_DIR (DATABASE_FILE of libs/roles; a test keeps the two equal). */
 export const DATABASE_FILE = 'partner-ledger.db';
 
 export interface GlobalOptions {

@@ -42,7 +42,7 @@ function walk(v: unknown, comps: string[], i: number, out: PathValues): void {
   if (isPlainObject(v) && Object.prototype.hasOwnProperty.call(v, comps[i])) walk(v[comps[i]], comps, i + 1, out);
 }
 
-/** The value of a path without array fan-out (`undefined` when absent): for `_id` and upsert seeds. */
+/** The value of a path without array fan-out (`undefined` when absent): for `_id` and the document an upsert starts from. */
 export function getPath(doc: Doc, path: string): unknown {
   let v: unknown = doc;
   for (const comp of path.split('.')) {
