@@ -20,7 +20,7 @@ import { BUS, DeliveriesController } from './webhook-endpoints/deliveries.contro
 import { DeliveryLog } from '@partner-ledger/webhook-runtime';
 import type { Bus } from '@partner-ledger/bus';
 import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
-import { DecideConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
+import { ApproveConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
 import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
 import { ChangePartnerStatusHandler } from './use-cases/change-partner-status/change-partner-status.handler.js';
 import { CreateConversionTriggerController } from './use-cases/create-conversion-trigger/create-conversion-trigger.controller.js';
@@ -35,6 +35,7 @@ import { Attributor } from './use-cases/create-transaction/attribute.js';
 import { CreateTransactionController } from './use-cases/create-transaction/create-transaction.controller.js';
 import { CreateTransactionHandler } from './use-cases/create-transaction/create-transaction.handler.js';
 import { DenyConversionController } from './use-cases/deny-conversion/deny-conversion.controller.js';
+import { DenyConversionHandler } from './use-cases/deny-conversion/deny-conversion.handler.js';
 import { RefundTransactionController } from './use-cases/refund-transaction/refund-transaction.controller.js';
 import { RefundTransactionHandler } from './use-cases/refund-transaction/refund-transaction.handler.js';
 import { UpdatePartnerDetailsController } from './use-cases/update-partner-details/update-partner-details.controller.js';
@@ -119,7 +120,8 @@ export class ApiModule {
         ChangePartnerStatusHandler,
         CreateCustomerHandler,
         CreateTransactionHandler,
-        DecideConversionHandler,
+        ApproveConversionHandler,
+        DenyConversionHandler,
         RefundTransactionHandler,
         CreateConversionTriggerHandler,
       ],

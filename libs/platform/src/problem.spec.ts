@@ -2,7 +2,7 @@ import { BadRequestException, HttpException, NotFoundException, UnauthorizedExce
 import { describe, expect, it } from '@jest/globals';
 import type { ValidationError } from 'class-validator';
 import { DomainError, invalid, notFound, unprocessable } from '@partner-ledger/domain';
-import { codeForStatus, INTERNAL_ERROR_DETAIL, ProblemException, toProblem } from './problem.js';
+import { codeForStatus, INTERNAL_ERROR_DETAIL, toProblem } from './problem.js';
 import { flattenValidationErrors } from './validation.js';
 
 const ctx = { url: '/v1/things?x=1', method: 'GET' };
@@ -29,7 +29,7 @@ describe('toProblem', () => {
       detail: 'revoked',
     });
     expect(toProblem(new BadRequestException(['a is bad', 'b is bad']), ctx).problem.detail).toBe('a is bad; b is bad');
-    expect(toProblem(new ProblemException(400, 'validation_failed', 'bad', [{ field: 'f', reason: 'r' }]), ctx).problem).toMatchObject({
+    expect(toProblem(new DomainError('validation', 'validation_failed', 'bad', undefined, [{ field: 'f', reason: 'r' }]), ctx).problem).toMatchObject({
       code: 'validation_failed',
       errors: [{ field: 'f', reason: 'r' }],
     });

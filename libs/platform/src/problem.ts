@@ -26,27 +26,23 @@ export const PROBLEM_TYPE_BASE = 'https://partner-ledger.dev/problems/';
 export const problemType = (code: string): string => PROBLEM_TYPE_BASE + code;
 
 /**
- * An HTTP error whose problem is fully decided where it is thrown (validation, auth guards…), so
- * the filter writes it as it is instead of guessing a code from the status.
+ * The one place a refusal's kind becomes an HTTP status. Every refusal is a DomainError (from the
+ * domain, the application, the auth guard or the incoming-webhook runner); the framework's own
+ * errors (body parsing, unknown routes) are mapped below by status or Fastify code.
  */
-export class ProblemException extends HttpException {
-  constructor(
-    status: number,
-    readonly code: string,
-    detail: string,
-    readonly errors?: ProblemFieldError[],
-  ) {
-    super({ code, message: detail, errors }, status);
-  }
-}
-
-const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+export const STATUS_BY_KIND: Readonly<Record<DomainErrorKind, number>> = {
   validation: 400,
+  unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
   unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
 };
+
+export const statusOfKind = (kind: DomainErrorKind): number => STATUS_BY_KIND[kind] ?? 400;
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
@@ -54,6 +50,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   403: 'forbidden',
   404: 'not_found',
   409: 'conflict',
+  412: 'precondition_failed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'unprocessable',
@@ -106,8 +103,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): ProblemDecision 
   });
 
   if (error instanceof DomainError) {
-    const status = STATUS_BY_KIND[error.kind] ?? 400;
-    return make(status, error.code, error.message, error.field ? [{ field: error.field, reason: error.message }] : undefined);
+    return make(statusOfKind(error.kind), error.code, error.message, error.fieldErrors);
   }
 
   if (error instanceof HttpException) {

@@ -1,5 +1,6 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError, type ValidationPipeOptions } from '@nestjs/common';
-import { ProblemException, type ProblemFieldError } from './problem.js';
+import { DomainError } from '@partner-ledger/domain';
+import type { ProblemFieldError } from './problem.js';
 
 export const VALIDATION_FAILED = 'validation_failed';
 
@@ -21,13 +22,13 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
   return out;
 }
 
-export function validationProblem(errors: readonly ValidationError[]): ProblemException {
+export function validationProblem(errors: readonly ValidationError[]): DomainError {
   const fields = flattenValidationErrors(errors);
   const detail =
     fields.length === 0
       ? 'The request is invalid.'
       : `Invalid request: ${fields.map(f => `${f.field} (${f.reason})`).join(', ')}`;
-  return new ProblemException(400, VALIDATION_FAILED, detail, fields);
+  return new DomainError('validation', VALIDATION_FAILED, detail, undefined, fields);
 }
 
 /**
@@ -57,7 +58,7 @@ class BodyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata) {
     const dto = metadata.type === 'body' && typeof metadata.metatype === 'function' && !PRIMITIVES.includes(metadata.metatype);
     if (dto && value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-      throw new ProblemException(400, VALIDATION_FAILED, 'The request body must be a JSON object.', [{ field: 'body', reason: 'must be a JSON object' }]);
+      throw new DomainError('validation', VALIDATION_FAILED, 'The request body must be a JSON object.', undefined, [{ field: 'body', reason: 'must be a JSON object' }]);
     }
     return super.transform(value, metadata);
   }

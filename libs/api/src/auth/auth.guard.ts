@@ -1,6 +1,7 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { forbidden, unauthenticated } from '@partner-ledger/domain';
 import { Lookups } from '../shared/lookups.js';
 import { API_OPTIONS, type ApiOptions } from '../shared/tokens.js';
 import { hashKey, programIdOfKey, sameSecret } from './api-keys.js';
@@ -34,22 +35,22 @@ export class AuthGuard implements CanActivate {
     request.principal = principal;
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [context.getHandler(), context.getClass()]);
     if (principal.role === 'admin') return true;
-    if (adminOnly) throw new ForbiddenException({ code: 'admin_key_required', message: 'this route needs the admin key' });
+    if (adminOnly) throw forbidden('admin_key_required', 'this route needs the admin key');
     const pid = (request.params as Record<string, string> | undefined)?.pid;
     if (pid !== undefined && pid !== principal.programId) {
-      throw new ForbiddenException({ code: 'forbidden_program', message: "this key does not reach that program" });
+      throw forbidden('forbidden_program', 'this key does not reach that program');
     }
     return true;
   }
 
   private async authenticate(header: string | undefined): Promise<Principal> {
     const key = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-    if (!key) throw new UnauthorizedException({ code: 'missing_api_key', message: 'send Authorization: Bearer <api key>' });
+    if (!key) throw unauthenticated('missing_api_key', 'send Authorization: Bearer <api key>');
     if (sameSecret(key, this.options.adminApiKey)) return { role: 'admin' };
     const programId = programIdOfKey(key);
     const program = programId ? await this.lookups.program(programId) : null;
     if (!program || !sameSecret(hashKey(key), program.apiKeyHash)) {
-      throw new UnauthorizedException({ code: 'invalid_api_key', message: 'the API key is not valid' });
+      throw unauthenticated('invalid_api_key', 'the API key is not valid');
     }
     return { role: 'program', programId: program.programId };
   }

@@ -1,40 +1,35 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import { DryRunEventStore } from '@partner-ledger/event-store';
 import type { EventStore } from '@partner-ledger/event-store';
-import type { CommandContext } from '../shared/command-context.js';
 import { Lookups } from '../shared/lookups.js';
 import { Reservations } from '../shared/reservations.js';
 import { StreamRunner } from '../shared/stream-runner.js';
-import { CreateCustomerCommand, CreateCustomerHandler } from '../use-cases/create-customer/create-customer.handler.js';
-import type { CreateCustomerDto } from '../use-cases/create-customer/create-customer.dto.js';
-import { CreatePartnerCommand, CreatePartnerHandler } from '../use-cases/create-partner/create-partner.handler.js';
-import type { CreatePartnerDto } from '../use-cases/create-partner/create-partner.dto.js';
+import { CreateCustomerCommand } from '../use-cases/create-customer/create-customer.command.js';
+import { type CreatedCustomer, CreateCustomerHandler } from '../use-cases/create-customer/create-customer.handler.js';
+import { CreatePartnerCommand } from '../use-cases/create-partner/create-partner.command.js';
+import { type CreatedPartner, CreatePartnerHandler } from '../use-cases/create-partner/create-partner.handler.js';
 import { Attributor } from '../use-cases/create-transaction/attribute.js';
-import { CreateTransactionCommand, CreateTransactionHandler } from '../use-cases/create-transaction/create-transaction.handler.js';
-import type { CreateTransactionDto } from '../use-cases/create-transaction/create-transaction.dto.js';
-
-type PartnerResponse = Awaited<ReturnType<CreatePartnerHandler['execute']>>;
-type CustomerResponse = Awaited<ReturnType<CreateCustomerHandler['execute']>>;
-type TransactionResponse = Awaited<ReturnType<CreateTransactionHandler['execute']>>;
+import { CreateTransactionCommand } from '../use-cases/create-transaction/create-transaction.command.js';
+import { CreateTransactionHandler, type RecordedTransaction } from '../use-cases/create-transaction/create-transaction.handler.js';
 
 /**
  * The API's own command handlers, as an incoming webhook uses them: for real through the
  * CommandBus, or over a DryRunEventStore for the test URL's dry run and the production URL's
- * pre-check. Either way the same handler code decides.
+ * pre-check. Either way the same handler code decides the same typed commands.
  */
 export interface CommandPorts {
   lookups: Lookups;
-  createPartner(programId: string, body: CreatePartnerDto, ctx: CommandContext): Promise<PartnerResponse>;
-  createCustomer(programId: string, body: CreateCustomerDto, ctx: CommandContext): Promise<CustomerResponse>;
-  createTransaction(programId: string, body: CreateTransactionDto, ctx: CommandContext): Promise<TransactionResponse>;
+  createPartner(command: CreatePartnerCommand): Promise<CreatedPartner>;
+  createCustomer(command: CreateCustomerCommand): Promise<CreatedCustomer>;
+  createTransaction(command: CreateTransactionCommand): Promise<RecordedTransaction>;
 }
 
 export function realPorts(commands: CommandBus, lookups: Lookups): CommandPorts {
   return {
     lookups,
-    createPartner: (pid, body, ctx) => commands.execute(new CreatePartnerCommand(pid, body, ctx)),
-    createCustomer: (pid, body, ctx) => commands.execute(new CreateCustomerCommand(pid, body, ctx)),
-    createTransaction: (pid, body, ctx) => commands.execute(new CreateTransactionCommand(pid, body, ctx)),
+    createPartner: (command) => commands.execute<CreatePartnerCommand, CreatedPartner>(command),
+    createCustomer: (command) => commands.execute<CreateCustomerCommand, CreatedCustomer>(command),
+    createTransaction: (command) => commands.execute<CreateTransactionCommand, RecordedTransaction>(command),
   };
 }
 
@@ -51,9 +46,9 @@ export function dryRunPorts(base: EventStore): { ports: CommandPorts; store: Dry
     store,
     ports: {
       lookups,
-      createPartner: (pid, body, ctx) => partners.execute(new CreatePartnerCommand(pid, body, ctx)),
-      createCustomer: (pid, body, ctx) => customers.execute(new CreateCustomerCommand(pid, body, ctx)),
-      createTransaction: (pid, body, ctx) => transactions.execute(new CreateTransactionCommand(pid, body, ctx)),
+      createPartner: (command) => partners.execute(command),
+      createCustomer: (command) => customers.execute(command),
+      createTransaction: (command) => transactions.execute(command),
     },
   };
 }

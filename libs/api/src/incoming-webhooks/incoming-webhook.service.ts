@@ -5,7 +5,8 @@ import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { EventStore } from '@partner-ledger/event-store';
 import { METRICS_REGISTRY } from '@partner-ledger/platform';
-import { ProblemException, toProblem } from '@partner-ledger/platform';
+import { toProblem } from '@partner-ledger/platform';
+import { DomainError, invalid, unprocessable } from '@partner-ledger/domain';
 import {
   type IncomingRequest,
   type IncomingWebhook,
@@ -111,7 +112,7 @@ export class IncomingWebhookService {
     let result: Record<string, unknown> | null = null;
     try {
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-        throw new ProblemException(400, 'body_not_object', 'the body must be a JSON object, e.g. {"order": {"id": "ORD-789"}}');
+        throw invalid('body_not_object', 'the body must be a JSON object, e.g. {"order": {"id": "ORD-789"}}');
       }
       if (kind === 'test') {
         ({ received, outcome, result } = await this.test(webhook, payload, ctx));
@@ -181,7 +182,7 @@ export class IncomingWebhookService {
 
   private async production(webhook: IncomingWebhook, payload: object, ctx: CommandContext) {
     if (!webhook.mapping) {
-      throw new ProblemException(422, 'mapping_not_configured', 'this incoming webhook has no mapping yet: send a sample to its test URL, then save a mapping');
+      throw unprocessable('mapping_not_configured', 'this incoming webhook has no mapping yet: send a sample to its test URL, then save a mapping');
     }
     const { values, issues } = extract(webhook.mapping, payload);
     if (issues.length > 0) throw missingValues(issues);
@@ -200,5 +201,5 @@ export class IncomingWebhookService {
 
 /** A payload's refused values; the problem's code is the first issue's (each issue keeps its own). */
 function missingValues(issues: FieldIssue[]) {
-  return new ProblemException(422, issues[0].code, issues.map((i) => i.reason).join('; '), issues);
+  return new DomainError('unprocessable', issues[0].code, issues.map((i) => i.reason).join('; '), undefined, issues);
 }

@@ -1,8 +1,7 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { notFound } from '@partner-ledger/domain';
-import { ProblemException } from '@partner-ledger/platform';
+import { DomainError, notFound, unprocessable } from '@partner-ledger/domain';
 import { ACTION_TARGETS, type IncomingAction } from '@partner-ledger/webhooks';
 import { type IncomingWebhook, IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
 import { mappingIssues } from '@partner-ledger/webhooks';
@@ -105,11 +104,11 @@ export class IncomingWebhooksController {
     const webhook = await this.require(pid, id);
     const action = body.action as IncomingAction;
     if (webhook.samples.length === 0) {
-      throw new ProblemException(422, 'no_sample', 'send a sample payload to the test URL first: a mapping binds paths of a sample');
+      throw unprocessable('no_sample', 'send a sample payload to the test URL first: a mapping binds paths of a sample');
     }
     const issues = mappingIssues(action, body.fields, webhook.samples.map((s) => s.body));
     if (issues.length > 0) {
-      throw new ProblemException(422, 'invalid_mapping', issues.map((i) => `${i.field}: ${i.reason}`).join('; '), issues.map((i) => ({ ...i, field: `fields.${i.field}` })));
+      throw new DomainError('unprocessable', 'invalid_mapping', issues.map((i) => `${i.field}: ${i.reason}`).join('; '), undefined, issues.map((i) => ({ ...i, field: `fields.${i.field}` })));
     }
     // Re-read: a sample may have arrived since, and saving the stale copy would drop it.
     const current = (await this.webhooks.get(pid, id)) ?? webhook;

@@ -1,8 +1,8 @@
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { notFound } from '@partner-ledger/domain';
-import { PROBLEM_CONTENT_TYPE, ProblemException } from '@partner-ledger/platform';
+import { DomainError, notFound } from '@partner-ledger/domain';
+import { PROBLEM_CONTENT_TYPE } from '@partner-ledger/platform';
 import { IncomingWebhookService } from './incoming-webhook.service.js';
 
 /**
@@ -28,7 +28,7 @@ export class ReceiveIncomingWebhookController {
     const wait = await this.service.throttle(opened.webhook.id, opened.kind);
     if (wait > 0) {
       void reply.header('retry-after', String(wait));
-      throw new ProblemException(429, 'rate_limited', `more than ${this.service.options.ratePerSecond} requests per second at this URL; retry after ${wait}s`);
+      throw new DomainError('rate_limited', 'rate_limited', `more than ${this.service.options.ratePerSecond} requests per second at this URL; retry after ${wait}s`);
     }
     const bytes = Number(request.headers['content-length'] ?? Buffer.byteLength(JSON.stringify(body ?? null)));
     const received = await this.service.receive(opened.webhook, opened.kind, body, bytes, String(request.id));

@@ -1,12 +1,14 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import { DomainError, type DomainErrorKind } from '@partner-ledger/domain';
-import { ProblemException } from '@partner-ledger/platform';
+import { DomainError } from '@partner-ledger/domain';
 import type { Extracted, Mapping } from '@partner-ledger/webhooks';
 import type { CommandContext } from '../shared/command-context.js';
 import type { Customer, Partner } from '../shared/lookups.js';
+import { CreateCustomerCommand } from '../use-cases/create-customer/create-customer.command.js';
 import { CreateCustomerDto } from '../use-cases/create-customer/create-customer.dto.js';
+import { CreatePartnerCommand } from '../use-cases/create-partner/create-partner.command.js';
 import { CreatePartnerDto } from '../use-cases/create-partner/create-partner.dto.js';
+import { CreateTransactionCommand } from '../use-cases/create-transaction/create-transaction.command.js';
 import { CreateTransactionDto } from '../use-cases/create-transaction/create-transaction.dto.js';
 import type { CommandPorts } from './command-ports.js';
 
@@ -20,10 +22,6 @@ export interface ActionOutcome {
 
 /** Handler field (DTO property) → the target field of the mapping it came from. */
 type FieldMap = Record<string, string>;
-
-// A payload's values are not the sender's request syntax: a refused value is "unprocessable" (422),
-// not a malformed request (400). Conflicts and missing programs keep their own status.
-const STATUS: Record<DomainErrorKind, number> = { validation: 422, unprocessable: 422, conflict: 409, not_found: 404, forbidden: 403 };
 
 /**
  * Runs one mapped action through the API's command handlers. Re-sent payloads are no-ops: an
@@ -53,7 +51,7 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
       if (existing) return { created: false, result: { partner: partnerRef(existing) }, position: null };
       let created;
       try {
-        created = await step(fields, () => ports.createPartner(programId, body as CreatePartnerDto, ctx));
+        created = (await step(fields, () => ports.createPartner(new CreatePartnerCommand({ programId, ...(body as { email: string; name: string }), ctx })))).body;
       } catch (error) {
         // Lost a race with a concurrent copy of this payload: answer what the winner created.
         const winner = isConflict(error) ? await find() : null;
@@ -78,7 +76,7 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
       if (existing) return { created: false, result: { customer: customerRef(existing) }, position: null };
       let created;
       try {
-        created = await step(fields, () => ports.createCustomer(programId, body as CreateCustomerDto, ctx));
+        created = (await step(fields, () => ports.createCustomer(new CreateCustomerCommand({ programId, ...(body as { email: string; name: string }), ctx })))).body;
       } catch (error) {
         const winner = isConflict(error) ? await find() : null;
         if (winner) return { created: false, result: { customer: customerRef(winner) }, position: null };
@@ -108,14 +106,14 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
         const email = text('customerEmail');
         if (email === undefined) {
           const path = pathOf('customerKey');
-          throw new ProblemException(422, 'customer_not_found', `no customer has the key ${text('customerKey')}, and no customerEmail was given to create one`, [
+          throw new DomainError('unprocessable', 'customer_not_found', `no customer has the key ${text('customerKey')}, and no customerEmail was given to create one`, undefined, [
             { field: 'customerKey', path, reason: `${path} names no customer of this program; bind customerEmail to create customers on the way` },
           ]);
         }
         const body = { email, name: text('customerName') ?? email, key: text('customerKey'), partner: text('partnerKey') === undefined ? undefined : { key: text('partnerKey') } };
         await checkDto(CreateCustomerDto, body, customerFields, pathOf);
         try {
-          const created = await step(customerFields, () => ports.createCustomer(programId, body as CreateCustomerDto, ctx));
+          const created = (await step(customerFields, () => ports.createCustomer(new CreateCustomerCommand({ programId, ...body, ctx })))).body;
           customerCreated = true;
           position = created.position;
           customer = { customerId: created.id, key: created.key } as Customer;
@@ -124,7 +122,7 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
           if (!customer) throw error;
         }
       }
-      const recorded = await step(txFields, () => ports.createTransaction(programId, txBody(customer.key) as CreateTransactionDto, ctx));
+      const recorded = await step(txFields, () => ports.createTransaction(new CreateTransactionCommand({ programId, ...(txBody(customer.key) as { customerKey: string; amount: string | number }), ctx })));
       const transaction = recorded.body;
       return {
         created: customerCreated || !recorded.replayed,
@@ -138,7 +136,7 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
   }
 }
 
-const isConflict = (error: unknown) => error instanceof ProblemException && error.getStatus() === 409;
+const isConflict = (error: unknown) => error instanceof DomainError && error.kind === 'conflict';
 
 const partnerRef = (p: Partner) => ({ id: p.partnerId, key: p.key, email: p.email, name: p.name, status: p.status });
 const customerRef = (c: Customer) => ({ id: c.customerId, key: c.key, email: c.email, name: c.name, partnerId: c.partnerId });
@@ -204,7 +202,7 @@ async function findCustomer(
 
 function mismatchProblem(entity: string, id: string, foundBy: string, field: string, pathOf: (f: string) => string | undefined) {
   const reason = `${foundBy} (${pathOf(foundBy)}) names the existing ${entity} ${id}, whose ${field} differs from ${pathOf(field)}`;
-  return new ProblemException(409, `${entity}_identifiers_conflict`, reason, [{ field, path: pathOf(field), reason }]);
+  return new DomainError('conflict', `${entity}_identifiers_conflict`, reason, undefined, [{ field, path: pathOf(field), reason }]);
 }
 
 /** The API's own DTO rules (lengths, types), reported against the mapped field and its path. */
@@ -217,7 +215,7 @@ async function checkDto(dto: new () => object, body: Record<string, unknown>, fi
     const path = pathOf(field);
     return { field, path, reason: `${reason} (from ${path})` };
   });
-  throw new ProblemException(422, 'invalid_value', issues.map((i) => `${i.field}: ${i.reason}`).join('; '), issues);
+  throw new DomainError('unprocessable', 'invalid_value', issues.map((i) => `${i.field}: ${i.reason}`).join('; '), undefined, issues);
 }
 
 function flatten(errors: ValidationError[], prefix = ''): { property: string; reason: string }[] {
@@ -227,11 +225,16 @@ function flatten(errors: ValidationError[], prefix = ''): { property: string; re
   ]);
 }
 
-/** A handler's refusal, renamed to the mapping's field and path. */
+/**
+ * A handler's refusal, renamed to the mapping's field and path. A payload's values are not the
+ * sender's request syntax: a refused value is "unprocessable", not a malformed request, so the
+ * validation kind becomes unprocessable; every other kind keeps its own.
+ */
 function asProblem(error: unknown, fields: FieldMap, pathOf: (f: string) => string | undefined): unknown {
   if (!(error instanceof DomainError)) return error;
   const field = error.field === undefined ? undefined : fields[error.field] ?? error.field;
   const path = field && pathOf(field);
   const detail = path ? `${error.message} (${field} from ${path})` : error.message;
-  return new ProblemException(STATUS[error.kind], error.code, detail, field ? [{ field, path, reason: error.message }] : undefined);
+  const kind = error.kind === 'validation' ? 'unprocessable' : error.kind;
+  return new DomainError(kind, error.code, detail, undefined, field ? [{ field, path, reason: error.message }] : undefined);
 }

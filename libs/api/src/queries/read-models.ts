@@ -1,5 +1,5 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { formatAmount, invalid } from '@partner-ledger/domain';
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, formatAmount, invalid } from '@partner-ledger/domain';
 import type { Scalar, StoredDoc } from '@partner-ledger/read-store';
 import type { ReadSide } from '@partner-ledger/projections';
 import { READ_SIDE } from '../shared/tokens.js';
@@ -60,7 +60,7 @@ export class ReadModels {
   async consistent(minPosition: string | undefined, waitMs = 5_000): Promise<string> {
     const position = parsePosition(minPosition, 'minPosition');
     if (position !== undefined && !(await this.readSide.waitFor(position, Math.min(waitMs, MAX_WAIT_MS)))) {
-      throw new ServiceUnavailableException({ code: 'read_model_behind', message: `the read models have not reached position ${position} yet; retry shortly` });
+      throw new DomainError('unavailable', 'read_model_behind', `the read models have not reached position ${position} yet; retry shortly`);
     }
     return this.readSide.activeNamespace();
   }

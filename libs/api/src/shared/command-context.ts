@@ -10,3 +10,9 @@ export interface CommandContext {
 export function metadataOf(ctx: CommandContext): EventMetadata {
   return { correlationId: ctx.correlationId, causationId: ctx.causationId ?? ctx.correlationId, source: ctx.source, schemaVersion: 1 };
 }
+
+/**
+ * The constructor argument of a command class: its own readonly props, by name. Commands are built
+ * by controllers (from DTOs) and by the incoming-webhook runner (from a payload), never handed a DTO.
+ */
+export type PropsOf<C> = { readonly [K in keyof C]: C[K] };

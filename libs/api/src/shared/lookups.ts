@@ -24,6 +24,13 @@ export type Program = Extract<ProgramState, { exists: true }>;
 export type Partner = Extract<PartnerState, { exists: true }>;
 export type Customer = Extract<CustomerState, { exists: true }>;
 
+/** Names one partner or customer of a program by exactly one of its identifiers. */
+export interface EntityRef {
+  id?: string;
+  key?: string;
+  email?: string;
+}
+
 export const snapshotOf = (p: Partner): PartnerSnapshot => ({
   partnerId: p.partnerId,
   status: p.status,
@@ -72,7 +79,7 @@ export class Lookups {
     return state.ownerId;
   }
 
-  async partnerBy(programId: string, by: { id?: string; key?: string; email?: string }): Promise<Partner | null> {
+  async partnerBy(programId: string, by: EntityRef): Promise<Partner | null> {
     const id =
       by.id ??
       (by.key !== undefined ? await this.owner(programId, 'partner-key', by.key) : null) ??
@@ -80,7 +87,7 @@ export class Lookups {
     return id ? this.partner(programId, id) : null;
   }
 
-  async customerBy(programId: string, by: { id?: string; key?: string; email?: string }): Promise<Customer | null> {
+  async customerBy(programId: string, by: EntityRef): Promise<Customer | null> {
     const id =
       by.id ??
       (by.key !== undefined ? await this.owner(programId, 'customer-key', by.key) : null) ??

@@ -54,6 +54,28 @@ export class Reservations {
     }
   }
 
+  /**
+   * The reserve → append → release sequence of every command that creates or renames an owner of
+   * unique values: claim them all, run `work` (which appends the owner's own events), and give the
+   * claims back if it fails, so a refusal leaves no value held.
+   */
+  async withClaims<T>(
+    programId: string,
+    ownerId: string,
+    claims: Claim[],
+    ownerStreamOf: (ownerId: string) => string,
+    ctx: CommandContext,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const taken = claims.length === 0 ? [] : await this.claimAll(programId, ownerId, claims, ownerStreamOf, ctx);
+    try {
+      return await work();
+    } catch (error) {
+      await this.releaseAll(programId, ownerId, taken, ctx);
+      throw error;
+    }
+  }
+
   async releaseAll(programId: string, ownerId: string, claims: Claim[], ctx: CommandContext): Promise<void> {
     for (const claim of claims) {
       await this.runner.handle(uniqueStream(programId, claim.kind, claim.value), reservationDecider, { type: 'Release', ownerId }, ctx);

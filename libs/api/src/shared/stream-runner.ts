@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { conflict, type Decider, type DomainEvent } from '@partner-ledger/domain';
+import { conflict, type Decider, type DomainEvent, preconditionFailed } from '@partner-ledger/domain';
 import {
   type EventStore,
   type ExpectedRevision,
@@ -26,6 +26,9 @@ export interface Handled<S, E> extends Loaded<S> {
  * Read → decide → append with the expected revision. When another writer got in between, the
  * command is decided again on the fresh state once: deciders are pure, so a second decision is as
  * safe as the first; a second conflict means sustained contention and is returned as 409.
+ *
+ * A client's `If-Match` (`expectedRevision`) replaces that retry: the client decided on the state it
+ * read, so a stream that moved since answers 412 and nothing is appended.
  */
 @Injectable()
 export class StreamRunner {
@@ -43,6 +46,25 @@ export class StreamRunner {
     return { state, revision: last ? last.revision : 'no_stream', position: last?.position ?? 0n };
   }
 
+  /** Refuses with 412 unless the stream is where the client expects it. */
+  checkExpected(streamName: string, actual: ExpectedRevision, expected: ExpectedRevision | undefined): void {
+    if (expected === undefined || expected === 'any') return;
+    const holds =
+      expected === 'stream_exists' ? actual !== 'no_stream' : expected === 'no_stream' ? actual === 'no_stream' : actual === expected;
+    if (!holds) {
+      throw preconditionFailed('precondition_failed', `${streamName} is at revision ${String(actual)}, not the If-Match revision ${String(expected)}; read it again`);
+    }
+  }
+
+  /**
+   * Revision of the last event of `streamName` at or before global `position`: the revision a read
+   * model document reflects when it has folded the log up to `position`. Null when none.
+   */
+  async revisionAt(streamName: string, position: bigint): Promise<bigint | null> {
+    const events = await this.store.readStream(streamName, { direction: 'backwards', fromRevision: 'end' });
+    return events.find((e) => e.position <= position)?.revision ?? null;
+  }
+
   async exists(streamName: string): Promise<boolean> {
     return (await this.store.readStream(streamName, { maxCount: 1 })).length > 0;
   }
@@ -52,11 +74,13 @@ export class StreamRunner {
     decider: Decider<C, E, S>,
     command: C | ((state: S) => C | Promise<C>),
     ctx: CommandContext,
-    options: { retry?: boolean } = {},
+    options: { retry?: boolean; expectedRevision?: ExpectedRevision } = {},
   ): Promise<Handled<S, E>> {
-    const attempts = options.retry === false ? 1 : 2;
+    const pinned = options.expectedRevision !== undefined && options.expectedRevision !== 'any';
+    const attempts = options.retry === false || pinned ? 1 : 2;
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(streamName, decider);
+      this.checkExpected(streamName, loaded.revision, options.expectedRevision);
       const cmd = typeof command === 'function' ? await (command as (s: S) => C | Promise<C>)(loaded.state) : command;
       const events = decider.decide(cmd, loaded.state);
       if (events.length === 0) return { ...loaded, events };
@@ -70,6 +94,7 @@ export class StreamRunner {
         return { state, events, revision: result.nextExpectedRevision, position: result.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (pinned) this.checkExpected(streamName, error.actual, options.expectedRevision);
         if (attempt >= attempts) {
           throw conflict('concurrent_modification', `${streamName} was changed by another request; retry`);
         }

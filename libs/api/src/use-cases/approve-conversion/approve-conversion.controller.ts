@@ -1,9 +1,12 @@
-import { HttpCode, Param, Post, Req } from '@nestjs/common';
+import { HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { ExpectedRevision } from '@partner-ledger/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DecidedConversion } from '../../shared/conversions.js';
+import { ApiIfMatch, IfMatch, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
-import { DecideConversionCommand } from './approve-conversion.handler.js';
+import { ApproveConversionCommand } from './approve-conversion.command.js';
 
 @ApiController('conversions')
 export class ApproveConversionController {
@@ -12,7 +15,15 @@ export class ApproveConversionController {
   @Post('programs/:pid/conversions/:id/approve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve a pending conversion (idempotent; a denied one cannot be approved)' })
-  approve(@Param('pid') pid: string, @Param('id') id: string, @Req() request: FastifyRequest) {
-    return this.commands.execute(new DecideConversionCommand(pid, id, { type: 'ApproveConversion' }, contextOf(request)));
+  @ApiIfMatch()
+  async approve(
+    @Param('pid') pid: string,
+    @Param('id') id: string,
+    @IfMatch() expectedRevision: ExpectedRevision | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = new ApproveConversionCommand({ programId: pid, conversionId: id, expectedRevision, ctx: contextOf(request) });
+    return withEtag(reply, await this.commands.execute<ApproveConversionCommand, DecidedConversion>(command));
   }
 }

@@ -1,10 +1,13 @@
-import { Body, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { ExpectedRevision } from '@partner-ledger/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiIfMatch, IfMatch, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
+import { ChangePartnerStatusCommand } from './change-partner-status.command.js';
 import { ChangePartnerStatusDto } from './change-partner-status.dto.js';
-import { ChangePartnerStatusCommand } from './change-partner-status.handler.js';
+import type { ChangedPartner } from './change-partner-status.handler.js';
 
 @ApiController('partners')
 export class ChangePartnerStatusController {
@@ -13,7 +16,16 @@ export class ChangePartnerStatusController {
   @Post('programs/:pid/partners/:partnerId/status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve, deny, disable or re-enable a partner' })
-  change(@Param('pid') pid: string, @Param('partnerId') partnerId: string, @Body() body: ChangePartnerStatusDto, @Req() request: FastifyRequest) {
-    return this.commands.execute(new ChangePartnerStatusCommand(pid, partnerId, body, contextOf(request)));
+  @ApiIfMatch()
+  async change(
+    @Param('pid') pid: string,
+    @Param('partnerId') partnerId: string,
+    @Body() body: ChangePartnerStatusDto,
+    @IfMatch() expectedRevision: ExpectedRevision | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = new ChangePartnerStatusCommand({ programId: pid, partnerId, status: body.status, reason: body.reason, expectedRevision, ctx: contextOf(request) });
+    return withEtag(reply, await this.commands.execute<ChangePartnerStatusCommand, ChangedPartner>(command));
   }
 }

@@ -1,15 +1,13 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { notFound, partnerDecider, partnerStream } from '@partner-ledger/domain';
-import type { CommandContext } from '../../shared/command-context.js';
+import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
 import { partnerView } from '../../shared/views.js';
-import type { ChangePartnerStatusDto } from './change-partner-status.dto.js';
+import { ChangePartnerStatusCommand } from './change-partner-status.command.js';
 
-export class ChangePartnerStatusCommand {
-  constructor(readonly programId: string, readonly partnerId: string, readonly body: ChangePartnerStatusDto, readonly ctx: CommandContext) {}
-}
+export type ChangedPartner = Versioned<ReturnType<typeof partnerView> & { position: string }>;
 
 @CommandHandler(ChangePartnerStatusCommand)
 export class ChangePartnerStatusHandler implements ICommandHandler<ChangePartnerStatusCommand> {
@@ -18,15 +16,16 @@ export class ChangePartnerStatusHandler implements ICommandHandler<ChangePartner
     private readonly lookups: Lookups,
   ) {}
 
-  async execute({ programId, partnerId, body, ctx }: ChangePartnerStatusCommand) {
+  async execute({ programId, partnerId, status, reason, expectedRevision, ctx }: ChangePartnerStatusCommand): Promise<ChangedPartner> {
     await this.lookups.requireProgram(programId);
     const result = await this.runner.handle(
       partnerStream(programId, partnerId),
       partnerDecider,
-      { type: 'ChangePartnerStatus', status: body.status, reason: body.reason },
+      { type: 'ChangePartnerStatus', status, reason },
       ctx,
+      { expectedRevision },
     );
     if (!result.state.exists) throw notFound('partner_not_found', `partner ${partnerId} not found`);
-    return { ...partnerView(result.state), position: position(result.position) };
+    return { body: { ...partnerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
   }
 }

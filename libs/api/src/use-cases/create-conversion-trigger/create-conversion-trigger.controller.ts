@@ -4,7 +4,7 @@ import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiController, contextOf } from '../../shared/http.js';
 import { CreateConversionTriggerDto } from './create-conversion-trigger.dto.js';
-import { CreateConversionTriggerCommand } from './create-conversion-trigger.handler.js';
+import { CreateConversionTriggerCommand } from './create-conversion-trigger.command.js';
 
 @ApiController('conversion-triggers')
 export class CreateConversionTriggerController {
@@ -14,6 +14,7 @@ export class CreateConversionTriggerController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Give a partner a coupon code, email or SKU trigger (unique per program and type)' })
   create(@Param('pid') pid: string, @Body() body: CreateConversionTriggerDto, @Req() request: FastifyRequest) {
-    return this.commands.execute(new CreateConversionTriggerCommand(pid, body, contextOf(request)));
+    const { partnerId, type, trigger } = body;
+    return this.commands.execute(new CreateConversionTriggerCommand({ programId: pid, partnerId, type, trigger, ctx: contextOf(request) }));
   }
 }

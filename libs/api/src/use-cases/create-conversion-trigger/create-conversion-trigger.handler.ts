@@ -5,16 +5,11 @@ import {
   normalizeTrigger,
   triggerStream,
 } from '@partner-ledger/domain';
-import type { CommandContext } from '../../shared/command-context.js';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';
 import { Lookups, snapshotOf } from '../../shared/lookups.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
-import type { CreateConversionTriggerDto } from './create-conversion-trigger.dto.js';
-
-export class CreateConversionTriggerCommand {
-  constructor(readonly programId: string, readonly body: CreateConversionTriggerDto, readonly ctx: CommandContext) {}
-}
+import { CreateConversionTriggerCommand } from './create-conversion-trigger.command.js';
 
 @CommandHandler(CreateConversionTriggerCommand)
 export class CreateConversionTriggerHandler implements ICommandHandler<CreateConversionTriggerCommand> {
@@ -23,11 +18,11 @@ export class CreateConversionTriggerHandler implements ICommandHandler<CreateCon
     private readonly lookups: Lookups,
   ) {}
 
-  async execute({ programId, body, ctx }: CreateConversionTriggerCommand) {
+  async execute({ programId, partnerId, type: typeName, trigger, ctx }: CreateConversionTriggerCommand) {
     await this.lookups.requireProgram(programId);
-    const type = assertTriggerType(body.type);
-    const normalized = normalizeTrigger(type, body.trigger);
-    const partner = await this.lookups.partner(programId, body.partnerId);
+    const type = assertTriggerType(typeName);
+    const normalized = normalizeTrigger(type, trigger);
+    const partner = await this.lookups.partner(programId, partnerId);
     const result = await this.runner.handle(
       triggerStream(programId, type, normalized),
       conversionTriggerDecider,

@@ -1,10 +1,15 @@
-import { Body, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiEtag, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
-import { CreateCustomerDto } from './create-customer.dto.js';
-import { CreateCustomerCommand } from './create-customer.handler.js';
+import type { EntityRef } from '../../shared/lookups.js';
+import { CreateCustomerCommand } from './create-customer.command.js';
+import { CreateCustomerDto, type EntityRefDto } from './create-customer.dto.js';
+import type { CreatedCustomer } from './create-customer.handler.js';
+
+const refOf = (dto: EntityRefDto | undefined): EntityRef | undefined => dto && { id: dto.id, key: dto.key, email: dto.email };
 
 @ApiController('customers')
 export class CreateCustomerController {
@@ -13,7 +18,17 @@ export class CreateCustomerController {
   @Post('programs/:pid/customers')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a customer, optionally linked to the partner who referred them' })
-  create(@Param('pid') pid: string, @Body() body: CreateCustomerDto, @Req() request: FastifyRequest) {
-    return this.commands.execute(new CreateCustomerCommand(pid, body, contextOf(request)));
+  @ApiEtag(201)
+  async create(@Param('pid') pid: string, @Body() body: CreateCustomerDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const command = new CreateCustomerCommand({
+      programId: pid,
+      email: body.email,
+      name: body.name,
+      key: body.key,
+      partner: refOf(body.partner),
+      referringCustomer: refOf(body.referringCustomer),
+      ctx: contextOf(request),
+    });
+    return withEtag(reply, await this.commands.execute<CreateCustomerCommand, CreatedCustomer>(command));
   }
 }

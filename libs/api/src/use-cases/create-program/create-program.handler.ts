@@ -1,28 +1,23 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { programDecider, programStream } from '@partner-ledger/domain';
 import { hashKey, newProgramKey } from '../../auth/api-keys.js';
-import type { CommandContext } from '../../shared/command-context.js';
 import { newId } from '../../shared/ids.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
-import { position, } from '../../shared/http.js';
+import { position } from '../../shared/http.js';
 import { programView } from '../../shared/views.js';
-import type { CreateProgramDto } from './create-program.dto.js';
-
-export class CreateProgramCommand {
-  constructor(readonly body: CreateProgramDto, readonly ctx: CommandContext) {}
-}
+import { CreateProgramCommand } from './create-program.command.js';
 
 @CommandHandler(CreateProgramCommand)
 export class CreateProgramHandler implements ICommandHandler<CreateProgramCommand> {
   constructor(private readonly runner: StreamRunner) {}
 
-  async execute({ body, ctx }: CreateProgramCommand) {
+  async execute({ name, currency, commission, tiers, ctx }: CreateProgramCommand) {
     const programId = newId('prg');
     const apiKey = newProgramKey(programId);
     const result = await this.runner.handle(
       programStream(programId),
       programDecider,
-      { type: 'CreateProgram', programId, ...body, apiKeyHash: hashKey(apiKey) },
+      { type: 'CreateProgram', programId, name, currency, commission, tiers: tiers && [...tiers], apiKeyHash: hashKey(apiKey) },
       ctx,
       { retry: false },
     );

@@ -7,24 +7,25 @@ import {
   transactionStream,
   unprocessable,
 } from '@partner-ledger/domain';
-import type { CommandContext } from '../../shared/command-context.js';
+import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';
 import { Lookups, type Program } from '../../shared/lookups.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
 import { transactionView } from '../../shared/views.js';
 import { Attributor } from './attribute.js';
-import type { CreateTransactionDto } from './create-transaction.dto.js';
+import { CreateTransactionCommand } from './create-transaction.command.js';
 
-export class CreateTransactionCommand {
-  constructor(readonly programId: string, readonly body: CreateTransactionDto, readonly ctx: CommandContext) {}
+export interface RecordedTransaction extends Versioned<ReturnType<typeof transactionView> & { position: string }> {
+  /** True when the key was recorded before with the same request: nothing was appended. */
+  replayed: boolean;
 }
 
 /**
  * Two requests with one key are the same transaction when their bodies mean the same thing:
  * "149.99" and 149.99 hash alike, field order does not matter.
  */
-export function requestHash(body: CreateTransactionDto, program: Program): string {
+export function requestHash(body: Omit<CreateTransactionCommand, 'programId' | 'ctx' | 'key'>, program: Program): string {
   let amount: string;
   try {
     amount = String(parseAmount(body.amount, program.currency));
@@ -52,7 +53,8 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
     private readonly attributor: Attributor,
   ) {}
 
-  async execute({ programId, body, ctx }: CreateTransactionCommand) {
+  async execute(body: CreateTransactionCommand): Promise<RecordedTransaction> {
+    const { programId, ctx } = body;
     const program = await this.lookups.requireProgram(programId);
     const transactionKey = body.key === undefined ? newId('txn') : assertKey(body.key, 'key');
     const hash = requestHash(body, program);
@@ -81,6 +83,10 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
       ctx,
     );
     if (!result.state.exists) throw new Error('transaction not recorded');
-    return { replayed: result.events.length === 0, body: { ...transactionView(result.state), position: position(result.position) } };
+    return {
+      replayed: result.events.length === 0,
+      body: { ...transactionView(result.state), position: position(result.position) },
+      revision: result.revision as bigint,
+    };
   }
 }

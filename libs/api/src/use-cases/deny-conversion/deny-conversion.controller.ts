@@ -1,9 +1,12 @@
-import { Body, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { ExpectedRevision } from '@partner-ledger/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DecidedConversion } from '../../shared/conversions.js';
+import { ApiIfMatch, IfMatch, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
-import { DecideConversionCommand } from '../approve-conversion/approve-conversion.handler.js';
+import { DenyConversionCommand } from './deny-conversion.command.js';
 import { DenyConversionDto } from './deny-conversion.dto.js';
 
 @ApiController('conversions')
@@ -13,7 +16,16 @@ export class DenyConversionController {
   @Post('programs/:pid/conversions/:id/deny')
   @HttpCode(200)
   @ApiOperation({ summary: 'Deny a pending conversion (idempotent; an approved one cannot be denied: refund instead)' })
-  deny(@Param('pid') pid: string, @Param('id') id: string, @Body() body: DenyConversionDto = {}, @Req() request: FastifyRequest) {
-    return this.commands.execute(new DecideConversionCommand(pid, id, { type: 'DenyConversion', reason: body?.reason }, contextOf(request)));
+  @ApiIfMatch()
+  async deny(
+    @Param('pid') pid: string,
+    @Param('id') id: string,
+    @Body() body: DenyConversionDto = {},
+    @IfMatch() expectedRevision: ExpectedRevision | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = new DenyConversionCommand({ programId: pid, conversionId: id, reason: body?.reason, expectedRevision, ctx: contextOf(request) });
+    return withEtag(reply, await this.commands.execute<DenyConversionCommand, DecidedConversion>(command));
   }
 }

@@ -1,10 +1,12 @@
-import { Body, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { ExpectedRevision } from '@partner-ledger/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiIfMatch, IfMatch, type Versioned, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
+import { RefundTransactionCommand } from './refund-transaction.command.js';
 import { RefundTransactionDto } from './refund-transaction.dto.js';
-import { RefundTransactionCommand } from './refund-transaction.handler.js';
 
 @ApiController('transactions')
 export class RefundTransactionController {
@@ -13,7 +15,16 @@ export class RefundTransactionController {
   @Post('programs/:pid/transactions/:key/refund')
   @HttpCode(200)
   @ApiOperation({ summary: 'Refund a transaction in full or in part; reverses commission proportionally' })
-  refund(@Param('pid') pid: string, @Param('key') key: string, @Body() body: RefundTransactionDto = {}, @Req() request: FastifyRequest) {
-    return this.commands.execute(new RefundTransactionCommand(pid, key, body ?? {}, contextOf(request)));
+  @ApiIfMatch()
+  async refund(
+    @Param('pid') pid: string,
+    @Param('key') key: string,
+    @Body() body: RefundTransactionDto = {},
+    @IfMatch() expectedRevision: ExpectedRevision | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const command = new RefundTransactionCommand({ programId: pid, transactionKey: key, amount: body?.amount, expectedRevision, ctx: contextOf(request) });
+    return withEtag(reply, await this.commands.execute<RefundTransactionCommand, Versioned<unknown>>(command));
   }
 }

@@ -1,16 +1,12 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { formatAmount, notFound, type TransactionEvent, transactionDecider, transactionStream } from '@partner-ledger/domain';
-import type { CommandContext } from '../../shared/command-context.js';
+import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';
 import { Lookups } from '../../shared/lookups.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
 import { commissionView, transactionView } from '../../shared/views.js';
-import type { RefundTransactionDto } from './refund-transaction.dto.js';
-
-export class RefundTransactionCommand {
-  constructor(readonly programId: string, readonly transactionKey: string, readonly body: RefundTransactionDto, readonly ctx: CommandContext) {}
-}
+import { RefundTransactionCommand } from './refund-transaction.command.js';
 
 function refundOf(events: TransactionEvent[]) {
   const refund = events.find((e) => e.type === 'TransactionRefunded');
@@ -25,22 +21,26 @@ export class RefundTransactionHandler implements ICommandHandler<RefundTransacti
     private readonly lookups: Lookups,
   ) {}
 
-  async execute({ programId, transactionKey, body, ctx }: RefundTransactionCommand) {
+  async execute({ programId, transactionKey, amount, expectedRevision, ctx }: RefundTransactionCommand): Promise<Versioned<Record<string, unknown>>> {
     await this.lookups.requireProgram(programId);
     const refundId = newId('ref');
     const result = await this.runner.handle(
       transactionStream(programId, transactionKey),
       transactionDecider,
-      { type: 'RefundTransaction', refundId, amount: body.amount },
+      { type: 'RefundTransaction', refundId, amount },
       ctx,
+      { expectedRevision },
     );
     const refunded = refundOf(result.events);
     if (!result.state.exists || !refunded) throw notFound('transaction_not_found', `transaction ${transactionKey} not found`);
     const currency = result.state.recorded.currency;
     return {
-      ...transactionView(result.state),
-      refund: { id: refunded.refundId, amount: refunded.amount, reversals: commissionView(refunded.reversals, currency) },
-      position: position(result.position),
+      body: {
+        ...transactionView(result.state),
+        refund: { id: refunded.refundId, amount: refunded.amount, reversals: commissionView(refunded.reversals, currency) },
+        position: position(result.position),
+      },
+      revision: result.revision as bigint,
     };
   }
 }

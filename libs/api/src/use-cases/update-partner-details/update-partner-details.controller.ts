@@ -1,10 +1,13 @@
-import { Body, Param, Patch, Req } from '@nestjs/common';
+import { Body, Param, Patch, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { ExpectedRevision } from '@partner-ledger/event-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiIfMatch, IfMatch, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
+import { UpdatePartnerDetailsCommand } from './update-partner-details.command.js';
 import { UpdatePartnerDetailsDto } from './update-partner-details.dto.js';
-import { UpdatePartnerDetailsCommand } from './update-partner-details.handler.js';
+import type { UpdatedPartner } from './update-partner-details.handler.js';
 
 @ApiController('partners')
 export class UpdatePartnerDetailsController {
@@ -12,7 +15,17 @@ export class UpdatePartnerDetailsController {
 
   @Patch('programs/:pid/partners/:partnerId')
   @ApiOperation({ summary: "Change a partner's name, email or details" })
-  update(@Param('pid') pid: string, @Param('partnerId') partnerId: string, @Body() body: UpdatePartnerDetailsDto, @Req() request: FastifyRequest) {
-    return this.commands.execute(new UpdatePartnerDetailsCommand(pid, partnerId, body, contextOf(request)));
+  @ApiIfMatch()
+  async update(
+    @Param('pid') pid: string,
+    @Param('partnerId') partnerId: string,
+    @Body() body: UpdatePartnerDetailsDto,
+    @IfMatch() expectedRevision: ExpectedRevision | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { name, email, details } = body;
+    const command = new UpdatePartnerDetailsCommand({ programId: pid, partnerId, name, email, details, expectedRevision, ctx: contextOf(request) });
+    return withEtag(reply, await this.commands.execute<UpdatePartnerDetailsCommand, UpdatedPartner>(command));
   }
 }

@@ -1,16 +1,14 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { assertEmail, notFound, partnerDecider, partnerStream } from '@partner-ledger/domain';
-import type { CommandContext } from '../../shared/command-context.js';
+import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
 import { type Claim, Reservations } from '../../shared/reservations.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
 import { partnerView } from '../../shared/views.js';
-import type { UpdatePartnerDetailsDto } from './update-partner-details.dto.js';
+import { UpdatePartnerDetailsCommand } from './update-partner-details.command.js';
 
-export class UpdatePartnerDetailsCommand {
-  constructor(readonly programId: string, readonly partnerId: string, readonly body: UpdatePartnerDetailsDto, readonly ctx: CommandContext) {}
-}
+export type UpdatedPartner = Versioned<ReturnType<typeof partnerView> & { position: string }>;
 
 /** An email change claims the new address first and frees the old one only once the change is written. */
 @CommandHandler(UpdatePartnerDetailsCommand)
@@ -21,31 +19,26 @@ export class UpdatePartnerDetailsHandler implements ICommandHandler<UpdatePartne
     private readonly reservations: Reservations,
   ) {}
 
-  async execute({ programId, partnerId, body, ctx }: UpdatePartnerDetailsCommand) {
+  async execute({ programId, partnerId, name, email, details, expectedRevision, ctx }: UpdatePartnerDetailsCommand): Promise<UpdatedPartner> {
     await this.lookups.requireProgram(programId);
-    const current = await this.lookups.partner(programId, partnerId);
-    if (!current) throw notFound('partner_not_found', `partner ${partnerId} not found`);
     const stream = partnerStream(programId, partnerId);
-    const newEmail = body.email === undefined ? undefined : assertEmail(body.email, 'email');
-    const command = { type: 'UpdatePartnerDetails' as const, name: body.name, email: newEmail, details: body.details };
+    const { state: current, revision } = await this.runner.load(stream, partnerDecider);
+    if (!current.exists) throw notFound('partner_not_found', `partner ${partnerId} not found`);
+    // Checked before the new email is claimed, so a stale If-Match appends nothing.
+    this.runner.checkExpected(stream, revision, expectedRevision);
+    const newEmail = email === undefined ? undefined : assertEmail(email, 'email');
+    const command = { type: 'UpdatePartnerDetails' as const, name, email: newEmail, details };
     // Decide once on the current state before claiming the new email: a refusal appends nothing.
     partnerDecider.decide(command, current);
-    let claims: Claim[] = [];
-    if (newEmail !== undefined && newEmail !== current.email) {
-      claims = await this.reservations.claimAll(programId, partnerId, [{ kind: 'partner-email', value: newEmail, field: 'email' }], (o) => partnerStream(programId, o), ctx);
-    }
-    let result;
-    try {
-      result = await this.runner.handle(stream, partnerDecider, command, ctx);
-    } catch (error) {
-      await this.reservations.releaseAll(programId, partnerId, claims, ctx);
-      throw error;
-    }
+    const claims: Claim[] = newEmail !== undefined && newEmail !== current.email ? [{ kind: 'partner-email', value: newEmail, field: 'email' }] : [];
+    const result = await this.reservations.withClaims(programId, partnerId, claims, (o) => partnerStream(programId, o), ctx, () =>
+      this.runner.handle(stream, partnerDecider, command, ctx, { expectedRevision }),
+    );
     if (!result.state.exists) throw notFound('partner_not_found', `partner ${partnerId} not found`);
     const emailChange = result.events.find((e) => e.type === 'PartnerDetailsUpdated' && e.data.previousEmail);
     if (emailChange?.type === 'PartnerDetailsUpdated' && emailChange.data.previousEmail) {
       await this.reservations.releaseAll(programId, partnerId, [{ kind: 'partner-email', value: emailChange.data.previousEmail, field: 'email' }], ctx);
     }
-    return { ...partnerView(result.state), position: position(result.position) };
+    return { body: { ...partnerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
   }
 }

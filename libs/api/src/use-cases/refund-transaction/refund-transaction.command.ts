@@ -1,0 +1,16 @@
+import type { ExpectedRevision } from '@partner-ledger/event-store';
+import type { CommandContext, PropsOf } from '../../shared/command-context.js';
+
+export class RefundTransactionCommand {
+  readonly programId!: string;
+  readonly transactionKey!: string;
+  /** Partial refund amount as sent; absent refunds everything left. */
+  readonly amount?: string | number;
+  /** From If-Match: the transaction stream's revision the client decided on. */
+  readonly expectedRevision?: ExpectedRevision;
+  readonly ctx!: CommandContext;
+
+  constructor(props: PropsOf<RefundTransactionCommand>) {
+    Object.assign(this, props);
+  }
+}
