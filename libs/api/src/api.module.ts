@@ -13,6 +13,7 @@ import { CustomerQueriesController } from './queries/customers/customers.queries
 import { EventQueriesController } from './queries/events/events.queries.js';
 import { PartnerQueriesController } from './queries/partners/partners.queries.js';
 import { ProjectionQueriesController } from './queries/projections/projections.queries.js';
+import { EntityEtags } from './queries/entity-etags.js';
 import { ReadModels } from './queries/read-models.js';
 import { EndpointRepository } from '@partner-ledger/webhook-runtime';
 import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
@@ -96,6 +97,7 @@ export class ApiModule {
         { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
         { provide: READ_SIDE, useValue: options.readSide },
         ReadModels,
+        EntityEtags,
         { provide: WEBHOOK_POLICY, useValue: options.webhooks },
         { provide: EndpointRepository, useFactory: () => new EndpointRepository(options.readSide.store) },
         { provide: DeliveryLog, useFactory: () => new DeliveryLog(options.readSide.store) },

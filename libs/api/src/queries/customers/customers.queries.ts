@@ -1,9 +1,12 @@
-import { Get, Param, Query } from '@nestjs/common';
+import { Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
-import { notFound } from '@partner-ledger/domain';
+import type { FastifyReply } from 'fastify';
+import { customerStream, notFound } from '@partner-ledger/domain';
 import { CUSTOMERS, docId } from '@partner-ledger/projections';
+import { ApiEtag } from '../../shared/etag.js';
 import { ApiController } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
+import { EntityEtags } from '../entity-etags.js';
 import { ReadModels, views } from '../read-models.js';
 
 @ApiController('customers')
@@ -11,16 +14,24 @@ export class CustomerQueriesController {
   constructor(
     private readonly read: ReadModels,
     private readonly lookups: Lookups,
+    private readonly etags: EntityEtags,
   ) {}
 
   @Get('programs/:pid/customers/:customerId')
   @ApiOperation({ summary: 'One customer' })
   @ApiQuery({ name: 'minPosition', required: false })
-  async get(@Param('pid') pid: string, @Param('customerId') customerId: string, @Query('minPosition') minPosition?: string) {
+  @ApiEtag()
+  async get(
+    @Param('pid') pid: string,
+    @Param('customerId') customerId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('minPosition') minPosition?: string,
+  ) {
     await this.lookups.requireProgram(pid);
     const ns = await this.read.consistent(minPosition);
     const doc = await this.read.readSide.store.get(ns, CUSTOMERS, docId(pid, customerId));
     if (!doc) throw notFound('customer_not_found', `customer ${customerId} not found`);
+    await this.etags.set(reply, customerStream(pid, customerId), doc);
     return views.customer(doc);
   }
 }

@@ -1,12 +1,15 @@
-import { Get, Inject, Param, Query } from '@nestjs/common';
+import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
-import { assertPartnerStatus, notFound } from '@partner-ledger/domain';
+import type { FastifyReply } from 'fastify';
+import { assertPartnerStatus, notFound, partnerStream } from '@partner-ledger/domain';
 import { partnerAsOf } from '@partner-ledger/projections';
 import { COMMISSION_TOTALS, docId, PARTNERS } from '@partner-ledger/projections';
 import type { EventStore } from '@partner-ledger/event-store';
+import { ApiEtag } from '../../shared/etag.js';
 import { ApiController } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
 import { EVENT_STORE } from '../../shared/tokens.js';
+import { EntityEtags } from '../entity-etags.js';
 import { parseLimit, parseTime, ReadModels, views } from '../read-models.js';
 
 @ApiController('partners')
@@ -14,6 +17,7 @@ export class PartnerQueriesController {
   constructor(
     private readonly read: ReadModels,
     private readonly lookups: Lookups,
+    private readonly etags: EntityEtags,
     @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
@@ -37,10 +41,17 @@ export class PartnerQueriesController {
   }
 
   @Get('programs/:pid/partners/:partnerId')
-  @ApiOperation({ summary: 'One partner with its commission totals; `asOf` answers as it was at that time' })
+  @ApiOperation({ summary: 'One partner with its commission totals; `asOf` answers as it was at that time (without an ETag)' })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 time' })
   @ApiQuery({ name: 'minPosition', required: false })
-  async get(@Param('pid') pid: string, @Param('partnerId') partnerId: string, @Query('asOf') asOf?: string, @Query('minPosition') minPosition?: string) {
+  @ApiEtag()
+  async get(
+    @Param('pid') pid: string,
+    @Param('partnerId') partnerId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('asOf') asOf?: string,
+    @Query('minPosition') minPosition?: string,
+  ) {
     await this.lookups.requireProgram(pid);
     const at = parseTime(asOf, 'asOf');
     if (at !== undefined) {
@@ -52,6 +63,7 @@ export class PartnerQueriesController {
     const doc = await this.read.readSide.store.get(ns, PARTNERS, docId(pid, partnerId));
     if (!doc) throw notFound('partner_not_found', `partner ${partnerId} not found`);
     const totals = await this.totalsOf(ns, pid, partnerId);
+    await this.etags.set(reply, partnerStream(pid, partnerId), doc);
     return { ...views.partner(doc), commissionTotals: totals };
   }
 
