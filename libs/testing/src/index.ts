@@ -6,3 +6,4 @@ export * from './rabbitmq.js';
 export * from './random-history.js';
 export * from './random.js';
 export * from './sample-shape.js';
+export * from './api-specification.js';
