@@ -67,6 +67,11 @@ export class Composition {
   /** The leases this app's single-active roles hold. */
   readonly leaseNames: string[] = [];
 
+  /** Whether a role of this app opened that store. */
+  uses(store: Store): boolean {
+    return this.stores.has(store);
+  }
+
   /** Called by each role module's forRoot. */
   addRole(role: Role, health?: RoleHealth): void {
     this.roles.push(role);

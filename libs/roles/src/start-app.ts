@@ -47,20 +47,14 @@ export async function startApp(config: AppConfig, logger: Logger, rootModule: Ap
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  const kindOf = (token: symbol) => {
-    try {
-      return app.get<{ kind: string }>(token, { strict: false }).kind;
-    } catch {
-      return undefined;
-    }
-  };
+  const kindOf = (store: Parameters<Composition['uses']>[0], token: symbol) => (composition.uses(store) ? app.get<{ kind: string }>(token, { strict: false }).kind : undefined);
   logger.info(
     {
       port,
       roles: ALL_ROLES.filter((r) => composition.roles.includes(r)),
-      eventStore: kindOf(EVENT_STORE),
-      readStore: kindOf(READ_STORE),
-      bus: kindOf(BUS),
+      eventStore: kindOf('events', EVENT_STORE),
+      readStore: kindOf('readStore', READ_STORE),
+      bus: kindOf('bus', BUS),
       leases: composition.leaseNames,
       dataDir: config.dataDir,
     },
