@@ -23,13 +23,13 @@ export const handlers: Record<string, ChildHandler> = {
    * endpoint, signs twice, POSTs, logs the attempt in the read store and acks.
    */
   async 'delivery.worker'(p: WorkerParams, ctl) {
-    const [{ RabbitMqBus }, { SqliteReadStore }, { DeliveryWorker }, { guardedDispatcher, parseAllowedCidrs }] = await Promise.all([
+    const [{ connectRabbitMq }, { SqliteReadStore }, { DeliveryWorker, guardedDispatcher }, { parseAllowedCidrs }] = await Promise.all([
       import('@partner-ledger/bus'),
       import('@partner-ledger/read-store'),
       import('@partner-ledger/webhook-runtime'),
-      import('@partner-ledger/webhook-runtime'),
+      import('@partner-ledger/config'),
     ]);
-    const bus = await RabbitMqBus.connect(p.amqpUrl, { prefix: p.prefix, retrySchedule: p.schedule });
+    const bus = await connectRabbitMq(p.amqpUrl, { prefix: p.prefix, retrySchedule: p.schedule });
     const store = SqliteReadStore.open(p.file);
     const dispatcher = guardedDispatcher({ allowed: parseAllowedCidrs('127.0.0.0/8') });
     const worker = new DeliveryWorker(bus, store, { dispatcher });

@@ -31,7 +31,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const schedule = [60_000];
   const prefix = `${ctx.busPrefix}.delivery`;
   try {
-    const [{ RabbitMqBus }, { SqliteReadStore }, { EndpointRepository }, { newWebhookSecret }] = await Promise.all([
+    const [{ connectRabbitMq }, { SqliteReadStore }, { EndpointRepository }, { newWebhookSecret }] = await Promise.all([
       import('@partner-ledger/bus'),
       import('@partner-ledger/read-store'),
       import('@partner-ledger/webhook-runtime'),
@@ -65,7 +65,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       ctx.log(`${SCENARIO}: ${label}, ${total.toLocaleString('en-US')} webhooks`);
       const before = count();
       if (name === 'delivery.worker') {
-        const bus = await RabbitMqBus.connect(ctx.amqpUrl, { prefix, retrySchedule: schedule });
+        const bus = await connectRabbitMq(ctx.amqpUrl, { prefix, retrySchedule: schedule });
         for (let i = 0; i < total; i += 1000) {
           await bus.publish(
             Array.from({ length: Math.min(1000, total - i) }, (_, k) => ({

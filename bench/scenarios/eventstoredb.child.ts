@@ -19,9 +19,9 @@ export interface EsdbResult {
 export const handlers: Record<string, ChildHandler> = {
   /** partner-ledger's EventStoreDbEventStore, one append per command-sized batch, expected revisions. */
   async 'esdb.ours'(p: EsdbParams): Promise<EsdbResult> {
-    const { EventStoreDbEventStore } = await import('@partner-ledger/event-store');
+    const { connectEventStoreDb } = await import('@partner-ledger/event-store');
     const work = appendWorkload(p.events, p.streams, 7, p.programId);
-    const store = EventStoreDbEventStore.connect(p.url);
+    const store = await connectEventStoreDb(p.url);
     const { seconds, latencies } = await timeEach(work, (a) => store.appendToStream(a.stream, a.events, { expectedRevision: expectedRevisionOf(a) }));
     await store.close();
     return { events: count(work), appends: work.length, seconds, latencies };

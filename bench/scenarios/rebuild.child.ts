@@ -35,7 +35,7 @@ export const handlers: Record<string, ChildHandler> = {
    * events. Copies are written straight into the events table, which is setup, not measurement.
    */
   async 'rebuild.prepare'(p: PrepareParams): Promise<PrepareResult> {
-    const [{ loadConfig }, { startEngine, DATABASE_FILE }, { createLogger }, { RandomHistory }] = await Promise.all([
+    const [{ loadConfig, DATABASE_FILE }, { startEngine }, { createLogger }, { RandomHistory }] = await Promise.all([
       import('@partner-ledger/config'),
       import('@partner-ledger/roles'),
       import('@partner-ledger/platform'),

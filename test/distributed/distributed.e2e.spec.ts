@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { Webhook } from 'standardwebhooks';
-import { parseRetrySchedule } from '@partner-ledger/bus';
+import { parseRetrySchedule } from '@partner-ledger/config';
 import { DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker } from '@partner-ledger/testing';
 import type { RecordedEvent } from '@partner-ledger/event-store';
-import { EventStoreDbEventStore } from '@partner-ledger/event-store';
-import { MongoLeaseStore } from '@partner-ledger/leases';
-import { MongoReadStore } from '@partner-ledger/read-store';
+import { connectEventStoreDb } from '@partner-ledger/event-store';
+import { connectMongoLeaseStore } from '@partner-ledger/leases';
+import { connectMongoReadStore } from '@partner-ledger/read-store';
 import { PROJECTIONS } from '@partner-ledger/projections';
 import { startEventStoreDbDouble, type EventStoreDbDouble } from '@partner-ledger/testing';
 import { startMongoDbDouble } from '@partner-ledger/testing';
@@ -286,8 +286,8 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
 
   it('the read models equal an uninterrupted replay of the log, and the totals an independent recomputation, to the cent', async () => {
     if (brokerDown) return;
-    const events = EventStoreDbEventStore.connect(esdbUrl);
-    const store = await MongoReadStore.connect(mongoUrl);
+    const events = await connectEventStoreDb(esdbUrl);
+    const store = await connectMongoReadStore(mongoUrl);
     try {
       const all = await wholeLog(events);
       const own = ofProgram(all, pid);
@@ -324,7 +324,7 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
 
   it('every webhook the log calls for arrived, signed, with its event’s body; repeats only ever carry the same webhook-id and body', async () => {
     if (brokerDown) return;
-    const events = EventStoreDbEventStore.connect(esdbUrl);
+    const events = await connectEventStoreDb(esdbUrl);
     let all: RecordedEvent[];
     try {
       all = await wholeLog(events);
@@ -381,7 +381,7 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
 
   it('the lease records show one holder per takeover, and every process that was not killed stops cleanly', async () => {
     if (brokerDown) return;
-    const leases = await MongoLeaseStore.connect(mongoUrl);
+    const leases = await connectMongoLeaseStore(mongoUrl);
     try {
       expect(await leases.read(PROJECTOR)).toMatchObject({ token: 3, released: false });
       expect(await leases.read(PUBLISHER)).toMatchObject({ token: 3, released: false });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 import { SqliteEventStore } from '@partner-ledger/event-store';
-import { DATABASE_FILE } from '@partner-ledger/roles';
+import { DATABASE_FILE } from '@partner-ledger/config';
 import { join } from 'node:path';
 
 /** Optimistic concurrency over real HTTP: parallel commands on one stream or one customer. */

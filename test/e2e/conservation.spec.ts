@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { DATABASE_FILE } from '@partner-ledger/roles';
+import { DATABASE_FILE } from '@partner-ledger/config';
 import { fold, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { SqliteEventStore } from '@partner-ledger/event-store';

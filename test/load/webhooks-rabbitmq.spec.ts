@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RabbitMqBus } from '@partner-ledger/bus';
+import { connectRabbitMq } from '@partner-ledger/bus';
 import { closeConnectionsNamed, DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker, probeRabbitmqctl } from '@partner-ledger/testing';
 import { SqliteEventStore } from '@partner-ledger/event-store';
 import { SqliteReadStore } from '@partner-ledger/read-store';
@@ -12,7 +12,8 @@ import { DeliveryWorker } from '@partner-ledger/webhook-runtime';
 import { WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import { EndpointRepository, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { newWebhookSecret } from '@partner-ledger/webhooks';
-import { guardedDispatcher, parseAllowedCidrs } from '@partner-ledger/webhook-runtime';
+import { parseAllowedCidrs } from '@partner-ledger/config';
+import { guardedDispatcher } from '@partner-ledger/webhook-runtime';
 
 const AMQP_URL = process.env.AMQP_URL ?? DEFAULT_TEST_AMQP_URL;
 // Twelve quick retries: at 30 % failures the chance that one message fails all thirteen tries is 0.3^13.
@@ -107,7 +108,7 @@ describe('webhooks at volume on RabbitMQ', () => {
       const endpoint: WebhookEndpoint = { id: `whe_${name}${i}`, programId: 'prg_load', url: e.url, topics: ['NEW_AFFILIATE'], description: null, enabled: true, disabledReason: null, secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }], failingSince: null, createdAt: now, updatedAt: now };
       await repo.save(endpoint);
     }
-    const buses = await Promise.all([0, 1, 2].map(() => RabbitMqBus.connect(AMQP_URL, { prefix, retrySchedule: schedule })));
+    const buses = await Promise.all([0, 1, 2].map(() => connectRabbitMq(AMQP_URL, { prefix, retrySchedule: schedule })));
     const publisher = new WebhookPublisher(store, buses[0], readStore, { batchSize: 500 });
     const dispatcher = guardedDispatcher({ allowed: parseAllowedCidrs('127.0.0.0/8'), connections: 64, headersTimeout: ATTEMPT_TIMEOUT_MS, bodyTimeout: ATTEMPT_TIMEOUT_MS });
     const workers = [buses[1], buses[2]].map((bus) => new DeliveryWorker(bus, readStore, { dispatcher, concurrency: 128, timeoutMs: ATTEMPT_TIMEOUT_MS }));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { DATABASE_FILE as ENGINE_DATABASE_FILE } from '@partner-ledger/roles';
+import { DATABASE_FILE as ENGINE_DATABASE_FILE } from '@partner-ledger/config';
 import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
 import { parseCsv } from '@partner-ledger/analytics';
 import { partnerReport } from '@partner-ledger/analytics';

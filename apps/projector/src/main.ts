@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { runRoles } from '@partner-ledger/roles';
+import { runApp } from '@partner-ledger/roles';
+import { ProjectorAppModule } from './projector-app.module.js';
 
 /**
  * The projections alone: the log → read models, from each projection's checkpoint. Single-active:
@@ -8,4 +9,4 @@ import { runRoles } from '@partner-ledger/roles';
  * (`lease_held`, `projection_lag_events`) on PORT; SIGTERM commits the batch in hand with its
  * checkpoint, then releases the lease.
  */
-runRoles('projector', { roles: ['projector'], singleActive: true, readyMessage: 'projector running', title: 'partner-ledger projector' });
+runApp('projector', (app) => ProjectorAppModule.forRoot(app), { singleActive: true, readyMessage: 'projector running', title: 'partner-ledger projector' });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { runRoles } from '@partner-ledger/roles';
+import { runApp } from '@partner-ledger/roles';
+import { PublisherAppModule } from './publisher-app.module.js';
 
 /**
  * The webhook publisher alone: the log → one bus message per (event, subscribed endpoint).
@@ -7,4 +8,4 @@ import { runRoles } from '@partner-ledger/roles';
  * the saved checkpoint. Answers /health and /metrics on PORT; SIGTERM finishes the batch in hand
  * (published, then checkpointed), then releases the lease.
  */
-runRoles('publisher', { roles: ['publisher'], singleActive: true, readyMessage: 'publisher running', title: 'partner-ledger publisher' });
+runApp('publisher', (app) => PublisherAppModule.forRoot(app), { singleActive: true, readyMessage: 'publisher running', title: 'partner-ledger publisher' });

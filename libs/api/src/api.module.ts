@@ -1,11 +1,10 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import type { EventStore } from '@partner-ledger/event-store';
 import { AuthGuard } from './auth/auth.guard.js';
 import { Lookups } from './shared/lookups.js';
 import { Reservations } from './shared/reservations.js';
 import { StreamRunner } from './shared/stream-runner.js';
-import { API_OPTIONS, type ApiOptions, EVENT_STORE, READ_SIDE } from './shared/tokens.js';
+import { API_OPTIONS, type ApiOptions, READ_SIDE } from './shared/tokens.js';
 import type { ReadSide } from '@partner-ledger/projections';
 import { CommissionTotalsQueriesController } from './queries/commission-totals/commission-totals.queries.js';
 import { ConversionQueriesController } from './queries/conversions/conversions.queries.js';
@@ -17,9 +16,8 @@ import { EntityEtags } from './queries/entity-etags.js';
 import { ReadModels } from './queries/read-models.js';
 import { EndpointRepository } from '@partner-ledger/webhook-runtime';
 import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
-import { BUS, DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
+import { DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
 import { DeliveryLog } from '@partner-ledger/webhook-runtime';
-import type { Bus } from '@partner-ledger/bus';
 import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
 import { ApproveConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
 import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
@@ -52,24 +50,24 @@ import {
 import { ReceiveIncomingWebhookController } from './incoming-webhooks/receive.controller.js';
 
 export interface ApiModuleOptions extends ApiOptions {
-  eventStore: EventStore;
-  readSide: ReadSide;
   webhooks: WebhookPolicy;
-  bus: Bus;
   /** Rate limit and public URL of incoming webhooks; defaults when absent. */
   incoming?: Partial<IncomingWebhookOptions>;
+  /** Modules exporting what the API injects: EVENT_STORE, READ_SIDE and BUS. */
+  imports: NonNullable<ModuleMetadata['imports']>;
 }
 
 /**
  * The HTTP API: commands (one controller and one handler per use case, through the CommandBus) and
- * queries over the read models. The caller owns the stores' lifecycle.
+ * queries over the read models. The stores, the read side and the bus are injected from the
+ * modules that own them (and close them).
  */
 @Module({})
 export class ApiModule {
   static forRoot(options: ApiModuleOptions): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [CqrsModule.forRoot(), ...options.imports],
       controllers: [
         CreateProgramController,
         CreatePartnerController,
@@ -93,16 +91,13 @@ export class ApiModule {
         ReceiveIncomingWebhookController,
       ],
       providers: [
-        { provide: EVENT_STORE, useValue: options.eventStore },
         { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
-        { provide: READ_SIDE, useValue: options.readSide },
         ReadModels,
         EntityEtags,
         { provide: WEBHOOK_POLICY, useValue: options.webhooks },
-        { provide: EndpointRepository, useFactory: () => new EndpointRepository(options.readSide.store) },
-        { provide: DeliveryLog, useFactory: () => new DeliveryLog(options.readSide.store) },
-        { provide: BUS, useValue: options.bus },
-        { provide: IncomingWebhookRepository, useFactory: () => new IncomingWebhookRepository(options.readSide.store) },
+        { provide: EndpointRepository, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointRepository(readSide.store) },
+        { provide: DeliveryLog, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new DeliveryLog(readSide.store) },
+        { provide: IncomingWebhookRepository, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new IncomingWebhookRepository(readSide.store) },
         {
           provide: INCOMING_OPTIONS,
           useValue: {
@@ -127,7 +122,6 @@ export class ApiModule {
         RefundTransactionHandler,
         CreateConversionTriggerHandler,
       ],
-      exports: [EVENT_STORE],
     };
   }
 }

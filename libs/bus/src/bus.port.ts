@@ -19,13 +19,6 @@
  *   someone requeues it.
  */
 
-export {
-  DEFAULT_RETRY_SCHEDULE,
-  RetryScheduleError,
-  formatDuration,
-  parseRetrySchedule,
-} from './retry-schedule.js';
-
 export interface OutgoingMessage {
   /** The event id. Stable across retries, resends and replays. */
   messageId: string;

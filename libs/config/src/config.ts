@@ -1,10 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
-import { parseAllowedCidrs } from '@partner-ledger/webhook-runtime';
-import { parseRetrySchedule } from '@partner-ledger/bus';
+import { type AllowedCidrs, NO_ALLOWED_CIDRS, parseAllowedCidrs } from './allowed-cidrs.js';
+import { parseRetrySchedule } from './durations.js';
 
 /**
- * Every knob, read once from the environment (the names are a contract: the README's configuration table and
- * config/partner-ledger.env.example list them; renaming one breaks deployments). Unset adapter
+ * Every knob, read once from the environment and parsed there: nothing downstream parses an
+ * environment string again. The names are a contract: the README's configuration table and
+ * config/partner-ledger.env.example list them; renaming one breaks deployments. Unset adapter
  * URLs select the embedded SQLite adapters.
  */
 export interface AppConfig {
@@ -15,11 +16,11 @@ export interface AppConfig {
   eventStoreUrl: string | undefined;
   mongoUrl: string | undefined;
   /** WEBHOOK_ALLOWED_CIDRS: ranges exempt from the private-network block, e.g. `127.0.0.0/8` for local tests. */
-  webhookAllowedCidrs: string | undefined;
+  webhookAllowedCidrs: AllowedCidrs;
   /** AMQP_URL: RabbitMQ for the webhook bus; unset → a queue table in the SQLite file. */
   amqpUrl: string | undefined;
-  /** WEBHOOK_RETRY_SCHEDULE, e.g. `0,5s,5m,30m`; unset → the default ladder. */
-  webhookRetrySchedule: string | undefined;
+  /** WEBHOOK_RETRY_SCHEDULE, e.g. `0,5s,5m,30m`, in ms; unset → the default ladder. */
+  webhookRetrySchedule: readonly number[];
   /** AMQP_PREFIX: name prefix of the RabbitMQ exchanges and queues (default `pl.webhooks`). */
   amqpPrefix: string | undefined;
   /** LEASE_TTL: how long a single-active projector or publisher may miss renewals before a standby takes over. */
@@ -57,14 +58,22 @@ function leaseTimes(env: NodeJS.ProcessEnv): Pick<AppConfig, 'leaseTtlMs' | 'lea
   return { leaseTtlMs, leaseRenewIntervalMs };
 }
 
-function checkedCidrs(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+function allowedCidrs(value: string | undefined): AllowedCidrs {
+  if (value === undefined) return NO_ALLOWED_CIDRS;
   try {
-    parseAllowedCidrs(value);
+    return parseAllowedCidrs(value);
   } catch (error) {
     throw new ConfigError(`WEBHOOK_ALLOWED_CIDRS: ${(error as Error).message}`);
   }
-  return value;
+}
+
+function retrySchedule(raw: string | undefined): readonly number[] {
+  const value = raw?.trim() || undefined;
+  try {
+    return Object.freeze(parseRetrySchedule(value));
+  } catch (error) {
+    throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE must be a list like 0,5s,5m,30m, got ${value}: ${(error as Error).message}`);
+  }
 }
 
 function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
@@ -110,12 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminApiKey,
     eventStoreUrl,
     mongoUrl,
-    webhookAllowedCidrs: checkedCidrs(env.WEBHOOK_ALLOWED_CIDRS?.trim() || undefined),
+    webhookAllowedCidrs: allowedCidrs(env.WEBHOOK_ALLOWED_CIDRS?.trim() || undefined),
     amqpUrl: checked(env.AMQP_URL, 'AMQP_URL', (v) => /^amqps?:\/\//.test(v), 'an amqp:// URL'),
-    webhookRetrySchedule: checked(env.WEBHOOK_RETRY_SCHEDULE, 'WEBHOOK_RETRY_SCHEDULE', (v) => {
-      parseRetrySchedule(v);
-      return true;
-    }, 'a list like 0,5s,5m,30m'),
+    webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
     bodyLimitBytes,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     amqpPrefix: checked(env.AMQP_PREFIX, 'AMQP_PREFIX', (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v), 'letters, digits, dots, dashes or underscores'),

@@ -1,1 +1,4 @@
+export * from './allowed-cidrs.js';
 export * from './config.js';
+export * from './database-file.js';
+export * from './durations.js';

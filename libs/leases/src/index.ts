@@ -1,5 +1,8 @@
 export * from './fenced.js';
+export * from './lease.module.js';
 export * from './lease.port.js';
-export * from './mongodb-lease.js';
+// Types only: the MongoDB driver loads through connectMongoLeaseStore / openLeaseStore.
+export type { MongoLeaseStore } from './mongodb-lease.js';
+export * from './open-lease-store.js';
 export * from './single-active.js';
 export * from './sqlite-lease.js';

@@ -6,6 +6,7 @@ export * from './conversions.projection.js';
 export * from './partners.projection.js';
 export * from './projection.js';
 export * from './projection-runner.js';
+export * from './lag.js';
 export * from './fold-in-memory.js';
 
 /** Every projection the engine runs, each with its own checkpoint. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventStore, EventSubscription, RecordedEvent } from '@partner-ledger/event-store';
 import type { DocumentWrite, ReadStore } from '@partner-ledger/read-store';
 import { batchesOf } from '@partner-ledger/event-store';
+import { type Lag, lagOf } from './lag.js';
 import type { Doc, DocRef, Projection } from './projection.js';
 
 export interface RunnerOptions {
@@ -11,14 +12,6 @@ export interface RunnerOptions {
   logger?: Logger;
   /** Test hook: called for every event before it is folded (throw to inject a crash). */
   beforeApply?: (event: RecordedEvent) => void;
-}
-
-export interface Lag {
-  projection: string;
-  /** Position of the last event applied (all events, not only the projection's types). */
-  position: string | null;
-  eventsBehind: number;
-  secondsBehind: number;
 }
 
 /**
@@ -90,16 +83,8 @@ export class ProjectionRunner {
     });
   }
 
-  async lag(): Promise<Lag> {
-    const from = this.applied === null ? 'start' : this.applied + 1n;
-    const behind = await this.events.readAll({ fromPosition: from, maxCount: 10_000 });
-    const oldest = behind[0];
-    return {
-      projection: this.name,
-      position: this.applied === null ? null : String(this.applied),
-      eventsBehind: behind.length,
-      secondsBehind: oldest ? Math.max(0, (Date.now() - oldest.created.getTime()) / 1000) : 0,
-    };
+  lag(): Promise<Lag> {
+    return lagOf(this.events, this.name, this.applied);
   }
 
   private async run(subscription: EventSubscription): Promise<void> {

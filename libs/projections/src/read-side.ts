@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import type { EventStore } from '@partner-ledger/event-store';
-import { type Lag, PROJECTIONS, ProjectionRunner, type Projection } from './index.js';
+import { PROJECTIONS, ProjectionRunner, type Projection } from './index.js';
+import { type Lag, lagOf } from './lag.js';
 import type { ReadStore } from '@partner-ledger/read-store';
+
+/** Injection token of the ReadSide the API queries through. */
+export const READ_SIDE = Symbol('READ_SIDE');
 
 export interface ReadSideOptions {
   /**
@@ -129,17 +133,7 @@ export class ReadSide {
   private async checkpointLag(): Promise<Lag[]> {
     const namespace = await this.activeNamespace();
     return Promise.all(
-      this.projections.map(async (p) => {
-        const { position } = await this.store.getCheckpoint(namespace, p.name);
-        const behind = await this.events.readAll({ fromPosition: position === null ? 'start' : position + 1n, maxCount: 10_000 });
-        const oldest = behind[0];
-        return {
-          projection: p.name,
-          position: position === null ? null : String(position),
-          eventsBehind: behind.length,
-          secondsBehind: oldest ? Math.max(0, (Date.now() - oldest.created.getTime()) / 1000) : 0,
-        };
-      }),
+      this.projections.map(async (p) => lagOf(this.events, p.name, (await this.store.getCheckpoint(namespace, p.name)).position)),
     );
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@partner-ledger/config';
 import { createLogger } from '@partner-ledger/platform';
 import { startEngine, type RunningEngine } from '@partner-ledger/roles';
-import { DATABASE_FILE } from '@partner-ledger/roles';
+import { DATABASE_FILE } from '@partner-ledger/config';
 import { SqliteEventStore } from '@partner-ledger/event-store';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';

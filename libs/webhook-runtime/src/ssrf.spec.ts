@@ -6,11 +6,10 @@ import {
   type Resolver,
   blockReason,
   checkUrlAtSave,
-  embeddedIPv4,
   guardedDispatcher,
   isBlockedAddress,
-  parseAllowedCidrs,
 } from './ssrf.js';
+import { embeddedIPv4, parseAllowedCidrs } from '@partner-ledger/config';
 
 /*
  * No packet leaves loopback here: every name is answered by an injected resolver, public addresses

@@ -1,7 +1,7 @@
-/** Injection tokens shared by the API's modules. */
-export const EVENT_STORE = Symbol('EVENT_STORE');
+/** Injection tokens of the API's modules; the ports' own tokens come from the libs that own them. */
+export { EVENT_STORE } from '@partner-ledger/event-store';
+export { READ_SIDE } from '@partner-ledger/projections';
 export const API_OPTIONS = Symbol('API_OPTIONS');
-export const READ_SIDE = Symbol('READ_SIDE');
 
 export interface ApiOptions {
   /** The admin key in clear; compared in constant time. */

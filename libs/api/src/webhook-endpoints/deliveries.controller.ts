@@ -2,7 +2,7 @@ import { Body, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common'
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '@partner-ledger/domain';
-import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
+import { BUS, type Bus, type OutgoingMessage } from '@partner-ledger/bus';
 import type { EventStore } from '@partner-ledger/event-store';
 import { DeliveryLog } from '@partner-ledger/webhook-runtime';
 import { EndpointRepository } from '@partner-ledger/webhook-runtime';
@@ -13,8 +13,6 @@ import { ApiController } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
 import { EVENT_STORE } from '../shared/tokens.js';
 import { ReplayDto } from './webhook-endpoint.dto.js';
-
-export const BUS = Symbol('BUS');
 
 /** What was sent to an endpoint, and sending it again: resend one, replay history, send a test. */
 @ApiController('webhook-endpoints')

@@ -16,7 +16,8 @@ import {
   validateMessages,
 } from '../bus.port.js';
 import { exhaustedReason, handlerErrorReason, normalizeOutcome } from '../outcome.js';
-import { DEFAULT_RETRY_SCHEDULE, RABBITMQ_JITTER_FACTORS, planRetry } from '../retry-schedule.js';
+import { DEFAULT_RETRY_SCHEDULE } from '@partner-ledger/config';
+import { RABBITMQ_JITTER_FACTORS, planRetry } from '../retry-schedule.js';
 import { declareTopology, delayTtl, delayTtls, deleteTopology, parkTtl, type TopologyNames, topologyNames } from './topology.js';
 
 export interface RabbitMqBusOptions {

@@ -16,7 +16,8 @@ import {
   validateMessages,
 } from '../bus.port.js';
 import { exhaustedReason, handlerErrorReason, normalizeOutcome } from '../outcome.js';
-import { DEFAULT_RETRY_SCHEDULE, jitterFactor, planRetry } from '../retry-schedule.js';
+import { DEFAULT_RETRY_SCHEDULE } from '@partner-ledger/config';
+import { jitterFactor, planRetry } from '../retry-schedule.js';
 import { BUS_SCHEMA } from './schema.js';
 
 export interface SqliteBusOptions {

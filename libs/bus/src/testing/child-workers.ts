@@ -48,12 +48,13 @@ if (mode === 'ack') process.stdout.write('ready\\n');
 
 export async function buildBusForChildProcesses(): Promise<ChildWorkers> {
   const root = fileURLToPath(new URL('../../../../', import.meta.url));
-  const srcDir = join(root, 'libs/bus/src');
+  // The bus and what it imports (its retry ladder's defaults come from libs/config).
+  const srcDirs = ['libs/bus/src', 'libs/config/src'].map((dir) => join(root, dir));
   const out = mkdtempSync(join(tmpdir(), 'pl-bus-workers-'));
   const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
   delete swcrc.$schema;
   swcrc.jsc.baseUrl = root;
-  for (const file of sources(srcDir)) {
+  for (const file of srcDirs.flatMap((dir) => sources(dir))) {
     const { code } = await transformFile(file, { ...swcrc, sourceMaps: false, swcrc: false, filename: file });
     const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });

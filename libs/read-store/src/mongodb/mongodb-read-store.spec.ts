@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerError, type BulkWriteResult, type WriteError } from 'mongodb';
 import { startMongoDbDouble, type MongoDbDouble } from '@partner-ledger/testing';
 import { readStoreContract, type ReadStoreFixture } from '../contract/read-store.contract.js';
-import { alreadyAppliedIndexes, dbNameFromUrl, foldWrites, guardedUpserts, MongoReadStore, toMongoFind } from './mongodb-read-store.js';
+import { dbNameFromUrl } from './db-name.js';
+import { alreadyAppliedIndexes, foldWrites, guardedUpserts, MongoReadStore, toMongoFind } from './mongodb-read-store.js';
 
 const MONGO_URL = process.env.MONGO_URL;
 

@@ -1,8 +1,8 @@
 import { Long, MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Document, type Filter, type Sort } from 'mongodb';
 import type { Checkpoint, DocumentWrite, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
+import { dbNameFromUrl } from './db-name.js';
 
-export const DEFAULT_DB_NAME = 'partner_ledger';
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
 /** Rounds of "E11000 but the stored pos is lower" (a concurrent insert of the same new _id) before giving up. */
@@ -210,14 +210,6 @@ export class MongoReadStore implements ReadStore {
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (exported for tests)
 
-/** Database name from a connection string's path (`mongodb://h:27017/name?…`), else `partner_ledger`. */
-export function dbNameFromUrl(url: string): string {
-  const rest = url.replace(/^mongodb(\+srv)?:\/\//, '');
-  const slash = rest.indexOf('/');
-  if (slash < 0) return DEFAULT_DB_NAME;
-  const path = rest.slice(slash + 1).split('?')[0];
-  return path ? decodeURIComponent(path) : DEFAULT_DB_NAME;
-}
 
 /**
  * The batch's documents per collection, one per `_id` (the last write of an `_id` wins), as JSON:

@@ -5,7 +5,8 @@ import type { Bus, Delivery } from '@partner-ledger/bus';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { EndpointRepository, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { newWebhookSecret, webhookIdFor } from '@partner-ledger/webhooks';
-import { guardedDispatcher, parseAllowedCidrs } from '../ssrf.js';
+import { parseAllowedCidrs } from '@partner-ledger/config';
+import { guardedDispatcher } from '../ssrf.js';
 import { DeliveryLog } from './delivery-log.js';
 import { AUTO_DISABLE_AFTER_MS, DeliveryWorker, MAX_WAITING_PER_ENDPOINT } from './delivery-worker.js';
 

@@ -1,0 +1,53 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import type { AppConfig } from '@partner-ledger/config';
+import { createLogger } from '@partner-ledger/platform';
+import { READ_SIDE, type ReadSide } from '@partner-ledger/projections';
+import type { WebhookPublisher } from '@partner-ledger/webhook-runtime';
+import { ApiRoleModule } from './api-role.module.js';
+import type { Composition } from './composition.js';
+import { DeliveryWorkerModule } from './delivery-worker.module.js';
+import { ProjectorModule } from './projector.module.js';
+import { PUBLISHER, PublisherModule } from './publisher.module.js';
+import { startApp } from './start-app.js';
+
+/**
+ * Every role in one process (apps/engine), on the embedded adapters unless the config names
+ * others. It lives here rather than in apps/engine because startEngine, which the test fixture and
+ * the benches use, starts it too.
+ */
+@Module({})
+export class EngineModule {
+  static forRoot(app: Composition): DynamicModule {
+    return {
+      module: EngineModule,
+      // The projector first: the API reads through its read side.
+      imports: [ProjectorModule.forRoot(app), ApiRoleModule.forRoot(app), PublisherModule.forRoot(app), DeliveryWorkerModule.forRoot(app), app.finish()],
+    };
+  }
+}
+
+export const ENGINE_APP = { readyMessage: 'partner-ledger engine listening', title: 'partner-ledger', errorPrefix: 'partner-ledger' } as const;
+
+export interface RunningEngine {
+  app: NestFastifyApplication;
+  url: string;
+  adminApiKey: string;
+  readSide: ReadSide;
+  publisher: WebhookPublisher;
+  close(): Promise<void>;
+}
+
+/** Every role in one process, on the embedded adapters unless the config names others. */
+export async function startEngine(config: AppConfig, logger: Logger = createLogger({ level: config.logLevel as never, name: 'engine' })): Promise<RunningEngine> {
+  const { app, url, composition } = await startApp(config, logger, (c) => EngineModule.forRoot(c), ENGINE_APP);
+  return {
+    app,
+    url,
+    adminApiKey: composition.adminApiKey!,
+    readSide: app.get<ReadSide>(READ_SIDE, { strict: false }),
+    publisher: app.get<WebhookPublisher>(PUBLISHER, { strict: false }),
+    close: () => app.close(),
+  };
+}
