@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { hashKey, newProgramKey } from '@partner-ledger/api';
 import { programDecider, programStream } from '@partner-ledger/domain';
 import { SqliteEventStore } from '@partner-ledger/event-store';
-import { DATABASE_FILE } from '@partner-ledger/roles';
+import { DATABASE_FILE } from '@partner-ledger/config';
 import { startTestEngine, type TestEngine } from './engine.fixture.js';
 import type { Res } from './http-helpers.js';
 import { expectProblem } from './http-helpers.js';
