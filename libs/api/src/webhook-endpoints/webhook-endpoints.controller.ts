@@ -43,7 +43,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'Subscribe a URL to topics; answers the signing secret (whsec_…) once' })
   async create(@Param('pid') pid: string, @Body() body: CreateWebhookEndpointDto) {
     await this.lookups.requireProgram(pid);
-    const topics = [...parseTopics(body.topics)];
+    const topics = parseTopics(body.topics);
     const { url } = await checkUrlAtSave(body.url, this.policy);
     const now = new Date().toISOString();
     const secret = newWebhookSecret();
@@ -88,7 +88,7 @@ export class WebhookEndpointsController {
   async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateWebhookEndpointDto) {
     const endpoint = await this.require(pid, id);
     const next: WebhookEndpoint = { ...endpoint, updatedAt: new Date().toISOString() };
-    if (body.topics !== undefined) next.topics = [...parseTopics(body.topics)];
+    if (body.topics !== undefined) next.topics = parseTopics(body.topics);
     if (body.url !== undefined) next.url = (await checkUrlAtSave(body.url, this.policy)).url.href;
     if (body.description !== undefined) next.description = body.description;
     if (body.enabled !== undefined) {
