@@ -2,7 +2,7 @@ import { Body, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import { notFound } from '@partner-ledger/domain';
-import { EndpointRepository, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { EndpointRepository, rotateSecret, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { newWebhookSecret } from '@partner-ledger/webhooks';
 import { type AllowedCidrs, checkUrlAtSave, type Resolver } from '@partner-ledger/webhook-runtime';
 import { parseTopics } from '@partner-ledger/webhooks';
@@ -113,20 +113,10 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'New signing secret; the old one keeps signing beside it for the overlap window' })
   async rotate(@Param('pid') pid: string, @Param('id') id: string, @Body() body: RotateSecretDto = {}) {
     const endpoint = await this.require(pid, id);
-    const now = new Date();
-    const overlapMs = (body?.overlapSeconds ?? 86_400) * 1000;
-    const expiresAt = new Date(now.getTime() + overlapMs).toISOString();
     const secret = newWebhookSecret();
-    const kept = endpoint.secrets
-      .filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime())
-      .map((s) => ({ ...s, expiresAt: s.expiresAt === null || Date.parse(s.expiresAt) > Date.parse(expiresAt) ? expiresAt : s.expiresAt }));
-    const next: WebhookEndpoint = {
-      ...endpoint,
-      secrets: [{ secret, createdAt: now.toISOString(), expiresAt: null }, ...(overlapMs > 0 ? kept : [])],
-      updatedAt: now.toISOString(),
-    };
+    const { endpoint: next, previousSecretsExpireAt } = rotateSecret(endpoint, secret, new Date(), (body?.overlapSeconds ?? 86_400) * 1000);
     await this.endpoints.save(next);
-    return { ...view(next), secret, previousSecretsExpireAt: overlapMs > 0 && kept.length ? expiresAt : null };
+    return { ...view(next), secret, previousSecretsExpireAt };
   }
 
   private async require(pid: string, id: string): Promise<WebhookEndpoint> {

@@ -62,8 +62,3 @@ export class EndpointRepository {
     return docs.map(fromDoc).filter((e) => subscribesTo(e.topics, topic));
   }
 }
-
-/** Secrets that still sign at `now`: the current one and any rotated one inside its overlap window. */
-export function activeSecrets(endpoint: WebhookEndpoint, now = new Date()): string[] {
-  return endpoint.secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime()).map((s) => s.secret);
-}
