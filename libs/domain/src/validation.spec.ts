@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from './errors.js';
-import { assertEmail, assertKey, assertName, optionalText } from './validation.js';
+import { assertEmail, assertKey, assertName, normalizeEmail, optionalText } from './validation.js';
 
 function refusal(fn: () => unknown): Pick<DomainError, 'kind' | 'code' | 'field'> {
   try {
@@ -32,6 +32,13 @@ describe('assertEmail', () => {
       expect(refusal(() => assertEmail(email, 'email'))).toEqual({ kind: 'validation', code: 'invalid_email', field: 'email' });
     },
   );
+});
+
+describe('normalizeEmail', () => {
+  it('trims and lower-cases, as assertEmail stores it', () => {
+    expect(normalizeEmail(' Ada@Example.COM\n')).toBe('ada@example.com');
+    expect(normalizeEmail(' Ada@Example.COM\n')).toBe(assertEmail(' Ada@Example.COM\n', 'email'));
+  });
 });
 
 describe('assertName', () => {

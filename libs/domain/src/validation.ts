@@ -12,11 +12,20 @@ export function assertKey(value: unknown, field: string): string {
   return value;
 }
 
+/**
+ * The one form an email is stored, reserved and compared in: trimmed and lower-cased (addresses
+ * are matched case-insensitively everywhere, local part included).
+ */
+export function normalizeEmail(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+/** A valid email address, normalised. */
 export function assertEmail(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value.trim())) {
     throw invalid('invalid_email', `${field} must be an email address`, field);
   }
-  return value.trim().toLowerCase();
+  return normalizeEmail(value);
 }
 
 export function assertName(value: unknown, field: string, max = 200): string {

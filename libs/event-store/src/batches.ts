@@ -1,3 +1,5 @@
+import type { AllFilter, EventStore, RecordedEvent } from './event-store.port.js';
+
 /**
  * Groups a stream of items into batches of what has already arrived: waits for the first item,
  * then takes every item that is ready without waiting (a macrotask race tells "ready" from "would
@@ -25,5 +27,22 @@ export async function* batchesOf<T>(source: AsyncIterable<T>, max: number): Asyn
       batch.push(ready.value);
     }
     yield batch;
+  }
+}
+
+/**
+ * `$all` from the start (or after `after`), in pages of at most `pageSize` events, for readers that
+ * go through the log once rather than follow it.
+ */
+export async function* pagesOfAll(
+  events: Pick<EventStore, 'readAll'>,
+  options: { pageSize: number; filter?: AllFilter },
+): AsyncGenerator<RecordedEvent[]> {
+  let position: bigint | 'start' = 'start';
+  for (;;) {
+    const page = await events.readAll({ fromPosition: position, maxCount: options.pageSize, ...(options.filter && { filter: options.filter }) });
+    if (page.length) yield page;
+    if (page.length < options.pageSize) return;
+    position = page[page.length - 1].position + 1n;
   }
 }

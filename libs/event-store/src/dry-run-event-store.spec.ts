@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DryRunEventStore } from './dry-run-event-store.js';
-import { WrongExpectedRevisionError } from './event-store.port.js';
+import { WrongExpectedRevisionError } from './expected-revision.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
 describe('DryRunEventStore', () => {

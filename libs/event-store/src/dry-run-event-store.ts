@@ -3,13 +3,12 @@ import {
   type AppendResult,
   type EventStore,
   type EventSubscription,
-  type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
-  WrongExpectedRevisionError,
 } from './event-store.port.js';
+import { assertExpectedRevision, type ExpectedRevision } from './expected-revision.js';
 
 /**
  * An event store that reads through to a real one and keeps its own appends in memory, so the
@@ -39,14 +38,7 @@ export class DryRunEventStore implements EventStore {
   async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     const existing = await this.readStream(streamName);
     const last = existing.at(-1);
-    const actual = last ? last.revision : ('no_stream' as const);
-    const expected = options.expectedRevision ?? 'any';
-    const holds =
-      expected === 'any' ||
-      (expected === 'no_stream' && actual === 'no_stream') ||
-      (expected === 'stream_exists' && actual !== 'no_stream') ||
-      (typeof expected === 'bigint' && actual === expected);
-    if (!holds) throw new WrongExpectedRevisionError(streamName, expected, actual);
+    assertExpectedRevision(streamName, options.expectedRevision ?? 'any', last?.revision);
 
     let revision = last ? last.revision : -1n;
     const recorded = events.map((e) => {

@@ -1,11 +1,10 @@
+import type { ExpectedRevision } from './expected-revision.js';
+
 /**
  * The event store port. Semantics follow EventStoreDB's model so that the SQLite adapter (embedded
  * default) and the EventStoreDB adapter (distributed) are interchangeable; the contract suite in
  * `contract/` is the executable definition of this file.
  */
-
-/** `bigint` n = the stream's last revision must be exactly n (revisions start at 0). */
-export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
 
 export interface EventMetadata {
   correlationId?: string;
@@ -83,6 +82,7 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
+  /** Rejects with `WrongExpectedRevisionError` when `expectedRevision` does not hold. */
   appendToStream(
     streamName: string,
     events: NewEvent[],
@@ -95,21 +95,6 @@ export interface EventStore {
   /** Cheap liveness probe for /health. */
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-export type ActualRevision = bigint | 'no_stream';
-
-/** Thrown by appendToStream when the expected revision does not hold. */
-export class WrongExpectedRevisionError extends Error {
-  readonly code = 'wrong_expected_revision';
-  constructor(
-    readonly streamName: string,
-    readonly expected: ExpectedRevision,
-    readonly actual: ActualRevision,
-  ) {
-    super(`wrong expected revision on ${streamName}: expected ${String(expected)}, actual ${String(actual)}`);
-    this.name = 'WrongExpectedRevisionError';
-  }
 }
 
 /** True when `event` passes `filter` (empty lists mean no constraint). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from '@partner-ledger/domain';
-import { TOPICS, expandTopics, parseTopics, subscribesTo, topicOf } from './topics.js';
+import { TOPICS, expandTopics, parseTopics, subscribesTo, testTopicOf, topicOf } from './topics.js';
 
 describe('topics', () => {
   it('maps each published domain event to its contract topic', () => {
@@ -28,6 +28,11 @@ describe('topics', () => {
     expect(subscribesTo(['ALL'], 'DENIED_CONVERSION')).toBe(true);
     expect(subscribesTo(['NEW_CONVERSION'], 'DENIED_CONVERSION')).toBe(false);
     expect(subscribesTo(['NEW_CONVERSION'], 'NEW_CONVERSION')).toBe(true);
+  });
+
+  it('gives a test delivery the first listed topic, NEW_AFFILIATE under ALL', () => {
+    expect(testTopicOf(['ALL'])).toBe('NEW_AFFILIATE');
+    expect(testTopicOf(['DENIED_CONVERSION', 'NEW_AFFILIATE'])).toBe('DENIED_CONVERSION');
   });
 
   it('refuses empty lists, non-lists and unknown topics, naming the field', () => {

@@ -69,3 +69,8 @@ export function expandTopics(selection: TopicSelection): Topic[] {
 export function subscribesTo(selection: TopicSelection, topic: Topic): boolean {
   return selection.includes(ALL as never) || (selection as readonly string[]).includes(topic);
 }
+
+/** The topic a test delivery to this selection carries: the first one listed, NEW_AFFILIATE under `ALL`. */
+export function testTopicOf(selection: TopicSelection): Topic {
+  return selection.includes(ALL as never) ? 'NEW_AFFILIATE' : (selection[0] as Topic);
+}

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import { DomainError } from '@partner-ledger/domain';
+import { DomainError, normalizeEmail } from '@partner-ledger/domain';
 import type { Extracted, Mapping } from '@partner-ledger/webhooks';
 import type { CommandContext } from '../shared/command-context.js';
 import type { Customer, Partner } from '../shared/lookups.js';
@@ -160,7 +160,7 @@ async function findPartner(ports: CommandPorts, pid: string, ids: { id?: string;
     const mismatch =
       (ids.id !== undefined && ids.id !== partner.partnerId && 'partnerId') ||
       (ids.key !== undefined && ids.key !== partner.key && 'partnerKey') ||
-      (ids.email !== undefined && ids.email.trim().toLowerCase() !== partner.email && 'email');
+      (ids.email !== undefined && normalizeEmail(ids.email) !== partner.email && 'email');
     if (mismatch) throw mismatchProblem('partner', partner.partnerId, foundBy, mismatch, pathOf);
     return partner;
   }
@@ -184,7 +184,7 @@ async function findCustomer(
   if (ids.key !== undefined) {
     const byKey = await lookups.customerBy(pid, { key: ids.key });
     if (byKey) {
-      if (!options.keyWins && ids.email !== undefined && ids.email.trim().toLowerCase() !== byKey.email) {
+      if (!options.keyWins && ids.email !== undefined && normalizeEmail(ids.email) !== byKey.email) {
         throw mismatchProblem('customer', byKey.customerId, names.key, names.email, pathOf);
       }
       return byKey;

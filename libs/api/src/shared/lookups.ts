@@ -3,6 +3,7 @@ import {
   customerDecider,
   type CustomerState,
   customerStream,
+  normalizeEmail,
   notFound,
   type PartnerSnapshot,
   partnerDecider,
@@ -83,7 +84,7 @@ export class Lookups {
     const id =
       by.id ??
       (by.key !== undefined ? await this.owner(programId, 'partner-key', by.key) : null) ??
-      (by.email !== undefined ? await this.owner(programId, 'partner-email', by.email.trim().toLowerCase()) : null);
+      (by.email !== undefined ? await this.owner(programId, 'partner-email', normalizeEmail(by.email)) : null);
     return id ? this.partner(programId, id) : null;
   }
 
@@ -91,7 +92,7 @@ export class Lookups {
     const id =
       by.id ??
       (by.key !== undefined ? await this.owner(programId, 'customer-key', by.key) : null) ??
-      (by.email !== undefined ? await this.owner(programId, 'customer-email', by.email.trim().toLowerCase()) : null);
+      (by.email !== undefined ? await this.owner(programId, 'customer-email', normalizeEmail(by.email)) : null);
     return id ? this.customer(programId, id) : null;
   }
 

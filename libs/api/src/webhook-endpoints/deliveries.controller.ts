@@ -2,12 +2,10 @@ import { Body, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common'
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '@partner-ledger/domain';
-import { BUS, type Bus, type OutgoingMessage } from '@partner-ledger/bus';
+import { BUS, type Bus } from '@partner-ledger/bus';
 import type { EventStore } from '@partner-ledger/event-store';
-import { DeliveryLog } from '@partner-ledger/webhook-runtime';
-import { EndpointRepository } from '@partner-ledger/webhook-runtime';
-import { PublisherView } from '@partner-ledger/webhooks';
-import { parseTopics, subscribesTo, type TopicSelection } from '@partner-ledger/webhooks';
+import { DeliveryLog, EndpointRepository, replayToEndpoint } from '@partner-ledger/webhook-runtime';
+import { parseTopics, testTopicOf } from '@partner-ledger/webhooks';
 import { decodeCursor, encodeCursor, parseLimit, parseTime } from '../queries/read-models.js';
 import { ApiController } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
@@ -62,33 +60,8 @@ export class DeliveriesController {
     const from = parseTime(body?.from, 'from');
     const to = parseTime(body?.to, 'to');
     if (from && to && from >= to) throw invalid('invalid_range', 'from must be before to', 'from');
-    const selection: TopicSelection = body?.topics ? parseTopics(body.topics) : (endpoint.topics as unknown as TopicSelection);
-    // The payloads must be those of their time: fold the whole log in order, as the publisher does.
-    const view = new PublisherView();
-    let queued = 0;
-    let batch: OutgoingMessage[] = [];
-    let position: bigint | 'start' = 'start';
-    for (;;) {
-      const page = await this.events.readAll({ fromPosition: position, maxCount: 1000 });
-      for (const event of page) {
-        view.apply(event);
-        if ((event.data as { programId?: string }).programId !== pid) continue;
-        const created = event.created.toISOString();
-        if ((from && created < from) || (to && created >= to)) continue;
-        const payload = view.payloadFor(event);
-        if (!payload || !subscribesTo(selection, payload.topic) || !subscribesTo(endpoint.topics as unknown as TopicSelection, payload.topic)) continue;
-        batch.push({ messageId: event.id, topic: payload.topic, endpointId: endpoint.id, body: JSON.stringify(payload.body) });
-        if (batch.length >= 500) {
-          await this.bus.publish(batch);
-          queued += batch.length;
-          batch = [];
-        }
-      }
-      if (page.length < 1000) break;
-      position = page[page.length - 1].position + 1n;
-    }
-    if (batch.length) await this.bus.publish(batch);
-    return { queued: queued + batch.length };
+    const queued = await replayToEndpoint(this.events, this.bus, endpoint, { from, to, ...(body?.topics && { selection: parseTopics(body.topics) }) });
+    return { queued };
   }
 
   @Post('programs/:pid/webhook-endpoints/:id/test')
@@ -96,7 +69,7 @@ export class DeliveriesController {
   @ApiOperation({ summary: 'Send a signed test delivery (`"test": true`) to check the URL and the signature' })
   async test(@Param('pid') pid: string, @Param('id') id: string) {
     const endpoint = await this.endpoint(pid, id);
-    const topic = endpoint.topics[0] === 'ALL' ? 'NEW_AFFILIATE' : endpoint.topics[0];
+    const topic = testTopicOf(endpoint.topics);
     const messageId = `test_${randomUUID()}`;
     await this.bus.publish([{ messageId, topic, endpointId: endpoint.id, body: JSON.stringify({ test: true, topic, created: new Date().toISOString(), message: 'partner-ledger test delivery' }) }]);
     return { queued: true, eventId: messageId, topic };

@@ -2,7 +2,7 @@ import { Body, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import { notFound } from '@partner-ledger/domain';
-import { EndpointRepository, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { EndpointRepository, rotateSecret, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { newWebhookSecret } from '@partner-ledger/webhooks';
 import type { AllowedCidrs } from '@partner-ledger/config';
 import { checkUrlAtSave, type Resolver } from '@partner-ledger/webhook-runtime';
@@ -44,7 +44,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'Subscribe a URL to topics; answers the signing secret (whsec_…) once' })
   async create(@Param('pid') pid: string, @Body() body: CreateWebhookEndpointDto) {
     await this.lookups.requireProgram(pid);
-    const topics = [...parseTopics(body.topics)];
+    const topics = parseTopics(body.topics);
     const { url } = await checkUrlAtSave(body.url, this.policy);
     const now = new Date().toISOString();
     const secret = newWebhookSecret();
@@ -89,7 +89,7 @@ export class WebhookEndpointsController {
   async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateWebhookEndpointDto) {
     const endpoint = await this.require(pid, id);
     const next: WebhookEndpoint = { ...endpoint, updatedAt: new Date().toISOString() };
-    if (body.topics !== undefined) next.topics = [...parseTopics(body.topics)];
+    if (body.topics !== undefined) next.topics = parseTopics(body.topics);
     if (body.url !== undefined) next.url = (await checkUrlAtSave(body.url, this.policy)).url.href;
     if (body.description !== undefined) next.description = body.description;
     if (body.enabled !== undefined) {
@@ -114,20 +114,10 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'New signing secret; the old one keeps signing beside it for the overlap window' })
   async rotate(@Param('pid') pid: string, @Param('id') id: string, @Body() body: RotateSecretDto = {}) {
     const endpoint = await this.require(pid, id);
-    const now = new Date();
-    const overlapMs = (body?.overlapSeconds ?? 86_400) * 1000;
-    const expiresAt = new Date(now.getTime() + overlapMs).toISOString();
     const secret = newWebhookSecret();
-    const kept = endpoint.secrets
-      .filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime())
-      .map((s) => ({ ...s, expiresAt: s.expiresAt === null || Date.parse(s.expiresAt) > Date.parse(expiresAt) ? expiresAt : s.expiresAt }));
-    const next: WebhookEndpoint = {
-      ...endpoint,
-      secrets: [{ secret, createdAt: now.toISOString(), expiresAt: null }, ...(overlapMs > 0 ? kept : [])],
-      updatedAt: now.toISOString(),
-    };
+    const { endpoint: next, previousSecretsExpireAt } = rotateSecret(endpoint, secret, new Date(), (body?.overlapSeconds ?? 86_400) * 1000);
     await this.endpoints.save(next);
-    return { ...view(next), secret, previousSecretsExpireAt: overlapMs > 0 && kept.length ? expiresAt : null };
+    return { ...view(next), secret, previousSecretsExpireAt };
   }
 
   private async require(pid: string, id: string): Promise<WebhookEndpoint> {

@@ -8,17 +8,19 @@ import {
   type ConsumeOptions,
   type Consumer,
   type DeadLetter,
-  type Delivery,
   type DeliveryKey,
   type Handler,
   type OutgoingMessage,
   type Outcome,
   validateMessages,
 } from '../bus.port.js';
-import { exhaustedReason, handlerErrorReason, normalizeOutcome } from '../outcome.js';
+import { exhaustedReason } from '../outcome.js';
 import { DEFAULT_RETRY_SCHEDULE } from '@partner-ledger/config';
 import { jitterFactor, planRetry } from '../retry-schedule.js';
+import { SqliteConsumer } from './consumer.js';
+import { type Claimed, type Row, toDelivery } from './rows.js';
 import { BUS_SCHEMA } from './schema.js';
+import { type BusStatements, prepareBusStatements } from './statements.js';
 
 export interface SqliteBusOptions {
   /** Queue name inside the table; several queues can share one file. Default `webhooks`. */
@@ -34,35 +36,6 @@ export interface SqliteBusOptions {
   logger?: Logger;
   /** Source of jitter, for tests. */
   random?: () => number;
-}
-
-interface Row {
-  seq: number;
-  queue: string;
-  message_id: string;
-  topic: string;
-  endpoint_id: string;
-  body: string;
-  headers: string | null;
-  attempt: number;
-  step: number;
-  first_enqueued_at: number;
-  visible_at: number;
-  state: 'ready' | 'dead';
-  lease_token: string | null;
-  deliveries: number;
-  last_error: string | null;
-  dead_reason: string | null;
-  dead_at: number | null;
-}
-
-/** A claimed message, with what is needed to record its outcome. */
-interface Claimed {
-  seq: number;
-  token: string;
-  step: number;
-  attempt: number;
-  delivery: Delivery;
 }
 
 type Recorded =
@@ -89,7 +62,7 @@ export class SqliteBus implements Bus {
   readonly maxDeliveries: number;
   private readonly wakeKey: string;
   private readonly consumers = new Set<SqliteConsumer>();
-  private readonly statements;
+  private readonly statements: BusStatements;
   private pending: { record: Recorded; done: () => void }[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -120,45 +93,7 @@ export class SqliteBus implements Bus {
     this.maxDeliveries = options.maxDeliveries ?? 20;
     this.wakeKey = `${db.name}\u0000${this.queue}`;
     db.exec(BUS_SCHEMA);
-    // The shared connection may return bigints (the event store turns safe integers on).
-    const prepare = <P extends unknown[] | {} = unknown[], R = unknown>(sql: string) => db.prepare<P, R>(sql).safeIntegers(false);
-    this.statements = {
-      insert: prepare(
-        `INSERT INTO bus_messages (queue, message_id, topic, endpoint_id, body, headers, first_enqueued_at, visible_at)
-         VALUES (@queue, @messageId, @topic, @endpointId, @body, @headers, @now, @now)`,
-      ),
-      claim: prepare<{ queue: string; now: number; until: number; token: string; limit: number }, Row>(
-        `UPDATE bus_messages SET lease_token = @token, visible_at = @until, deliveries = deliveries + 1
-         WHERE seq IN (SELECT seq FROM bus_messages WHERE queue = @queue AND state = 'ready' AND visible_at <= @now
-                       ORDER BY visible_at, seq LIMIT @limit)
-         RETURNING *`,
-      ),
-      renew: prepare('UPDATE bus_messages SET visible_at = ? WHERE seq = ? AND lease_token = ?'),
-      ack: prepare('DELETE FROM bus_messages WHERE seq = ? AND lease_token = ?'),
-      retry: prepare(
-        `UPDATE bus_messages SET attempt = attempt + 1, step = @step, visible_at = @visibleAt, lease_token = NULL,
-                deliveries = 0, last_error = @error
-         WHERE seq = @seq AND lease_token = @token`,
-      ),
-      bury: prepare(
-        `UPDATE bus_messages SET state = 'dead', dead_reason = @reason, dead_at = @now, lease_token = NULL
-         WHERE seq = @seq AND lease_token = @token`,
-      ),
-      nextVisible: prepare<[string], { at: number | null }>(
-        `SELECT MIN(visible_at) AS at FROM bus_messages WHERE queue = ? AND state = 'ready'`,
-      ),
-      stats: prepare<{ queue: string; now: number }, { ready: number | null; delayed: number | null; dead: number | null }>(
-        `SELECT SUM(state = 'ready' AND visible_at <= @now) AS ready,
-                SUM(state = 'ready' AND visible_at > @now AND lease_token IS NULL) AS delayed,
-                SUM(state = 'dead') AS dead
-         FROM bus_messages WHERE queue = @queue`,
-      ),
-      requeue: prepare(
-        `UPDATE bus_messages SET state = 'ready', attempt = 1, step = 0, deliveries = 0, visible_at = @now,
-                first_enqueued_at = @now, lease_token = NULL, last_error = NULL, dead_reason = NULL, dead_at = NULL
-         WHERE queue = @queue AND state = 'dead' AND message_id = @messageId AND endpoint_id = @endpointId`,
-      ),
-    };
+    this.statements = prepareBusStatements(db);
   }
 
   async publish(messages: OutgoingMessage[]): Promise<void> {
@@ -362,101 +297,4 @@ export class SqliteBus implements Bus {
   private assertOpen() {
     if (this.closed) throw new Error('bus is closed');
   }
-}
-
-class SqliteConsumer implements Consumer {
-  readonly ready = Promise.resolve();
-  private readonly inFlight = new Map<number, { token: string; done: Promise<void> }>();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly renewTimer: NodeJS.Timeout;
-  private readonly unsubscribe: () => void;
-  private pumping = false;
-  private closing: Promise<void> | undefined;
-
-  constructor(
-    private readonly bus: SqliteBus,
-    private readonly handler: Handler,
-    private readonly concurrency: number,
-    private readonly onClosed: () => void,
-  ) {
-    this.unsubscribe = bus.onWake(() => this.schedule(0));
-    this.renewTimer = setInterval(() => this.renew(), Math.max(10, Math.floor(bus.leaseMs / 3)));
-    this.schedule(0);
-  }
-
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      clearTimeout(this.timer);
-      this.unsubscribe();
-      // Handlers in flight finish and record their outcomes; unclaimed messages stay for others.
-      await Promise.all([...this.inFlight.values()].map((f) => f.done));
-      clearInterval(this.renewTimer);
-      this.onClosed();
-    })();
-    return this.closing;
-  }
-
-  private schedule(ms: number): void {
-    if (this.closing) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.pump(), ms);
-  }
-
-  private pump(): void {
-    if (this.closing || this.pumping || this.bus.isClosed) return;
-    this.pumping = true;
-    try {
-      const free = this.concurrency - this.inFlight.size;
-      if (free > 0) {
-        for (const claimed of this.bus.claim(free)) this.start(claimed);
-      }
-      if (this.inFlight.size < this.concurrency) this.schedule(this.bus.nextWakeIn());
-    } catch (error) {
-      // SQLITE_BUSY beyond busy_timeout, or the file went away: try again later.
-      this.bus.logger?.warn({ err: error }, 'bus: claiming failed; retrying');
-      this.schedule(this.bus.pollIntervalMs);
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private start(claimed: Claimed): void {
-    const done = (async () => {
-      let outcome: Outcome;
-      try {
-        outcome = normalizeOutcome(await this.handler(claimed.delivery));
-      } catch (error) {
-        this.bus.logger?.warn({ err: error, messageId: claimed.delivery.messageId, endpointId: claimed.delivery.endpointId }, 'bus: handler threw; retrying');
-        outcome = { kind: 'retry', reason: handlerErrorReason(error) };
-      }
-      await this.bus.record(claimed, outcome);
-    })().finally(() => {
-      this.inFlight.delete(claimed.seq);
-      this.schedule(0);
-    });
-    this.inFlight.set(claimed.seq, { token: claimed.token, done });
-  }
-
-  private renew(): void {
-    if (this.inFlight.size === 0 || this.bus.isClosed) return;
-    try {
-      this.bus.renew([...this.inFlight].map(([seq, { token }]) => ({ seq, token })));
-    } catch (error) {
-      this.bus.logger?.warn({ err: error }, 'bus: lease renewal failed');
-    }
-  }
-}
-
-function toDelivery(row: Row): Delivery {
-  const delivery: Delivery = {
-    messageId: row.message_id,
-    topic: row.topic,
-    endpointId: row.endpoint_id,
-    body: row.body,
-    attempt: row.attempt,
-    firstEnqueuedAt: new Date(row.first_enqueued_at),
-    redelivered: row.deliveries > 1,
-  };
-  if (row.headers) delivery.headers = JSON.parse(row.headers);
-  return delivery;
 }

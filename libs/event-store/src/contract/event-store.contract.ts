@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type EventStore, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from '../event-store.port.js';
+import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port.js';
+import { WrongExpectedRevisionError } from '../expected-revision.js';
 
 export interface EventStoreFixture {
   store: EventStore;

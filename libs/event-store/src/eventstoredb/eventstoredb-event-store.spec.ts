@@ -4,10 +4,8 @@ import { PassThrough } from 'node:stream';
 import { startEventStoreDbDouble } from '@partner-ledger/testing';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import type { RecordedEvent } from '../event-store.port.js';
+import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
 import {
-  EventStoreDbEventStore,
-  EventStoreDbSubscription,
-  SUBSCRIPTION_HIGH_WATER,
   escapeRegex,
   eventTypesRegex,
   isSystemEvent,
@@ -15,7 +13,8 @@ import {
   toActualRevision,
   toClientExpectedRevision,
   toRecordedEvent,
-} from './eventstoredb-event-store.js';
+} from './mappings.js';
+import { EventStoreDbSubscription, SUBSCRIPTION_HIGH_WATER } from './subscribe.js';
 
 const url = process.env.EVENT_STORE_URL;
 

@@ -7,14 +7,13 @@ import {
   type AppendResult,
   type EventStore,
   type EventSubscription,
-  type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
-  WrongExpectedRevisionError,
 } from '../event-store.port.js';
+import { assertExpectedRevision, type ExpectedRevision } from '../expected-revision.js';
 import { EVENT_STORE_SCHEMA } from './schema.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 
@@ -171,7 +170,7 @@ export class SqliteEventStore implements EventStore {
   private appendRows(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
     const { streamRevision, upsertStream, insertEvent, lastPosition } = this.statements;
     const current = streamRevision.get(streamName)?.revision;
-    checkExpected(streamName, expected, current);
+    assertExpectedRevision(streamName, expected, current);
     if (events.length === 0) {
       return {
         nextExpectedRevision: current ?? -1n,
@@ -285,16 +284,6 @@ export class SqliteEventStore implements EventStore {
   private assertOpen() {
     if (this.closed) throw new Error('event store is closed');
   }
-}
-
-function checkExpected(streamName: string, expected: ExpectedRevision, current: bigint | undefined) {
-  const actual = current ?? 'no_stream';
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === undefined) ||
-    (expected === 'stream_exists' && current !== undefined) ||
-    (typeof expected === 'bigint' && current === expected);
-  if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
 }
 
 function addFilter(where: string[], params: unknown[], filter?: AllFilter) {

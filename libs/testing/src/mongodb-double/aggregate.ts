@@ -8,7 +8,8 @@
  */
 import { Aggregator } from 'mingo';
 import { Int32 } from 'bson';
-import { isPlainObject, numeric, toView, type Doc } from './bson-values.js';
+import { isPlainObject, numeric, type Doc } from './bson-values.js';
+import { toView } from './bson-view.js';
 import { CommandError, notImplemented } from './errors.js';
 import { compileFilter, parseSort, sortDocuments } from './query.js';
 

@@ -4,7 +4,8 @@
  * break one changes nothing and raises mongod's E11000.
  */
 import { UUID } from 'bson';
-import { bsonTypeName, canonicalKey, isPlainObject, type Doc } from './bson-values.js';
+import { canonicalKey } from './bson-keys.js';
+import { bsonTypeName, isPlainObject, type Doc } from './bson-values.js';
 import { CommandError } from './errors.js';
 import { duplicateKeyError, ID_INDEX, IndexKeyGenerator, isIdIndex, type IndexKey, type IndexSpec } from './indexes.js';
 

@@ -3,7 +3,10 @@
  * the double scans instead of planning, so non-unique indexes are kept for `listIndexes` and for
  * the conflicts `createIndexes` reports, nothing more.
  */
-import { canonicalKey, formatDocument, isPlainObject, numeric, typedEquals, viewOf, type Doc } from './bson-values.js';
+import { formatDocument } from './bson-format.js';
+import { canonicalKey } from './bson-keys.js';
+import { isPlainObject, numeric, typedEquals, type Doc } from './bson-values.js';
+import { viewOf } from './bson-view.js';
 import { CommandError, notImplemented } from './errors.js';
 import { valuesAtPath } from './paths.js';
 import { compileViewPredicate } from './query.js';

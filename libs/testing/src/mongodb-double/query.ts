@@ -4,7 +4,8 @@
  * sorting is mongod's BSON order on the typed values, because mingo orders mixed types differently.
  */
 import { Query } from 'mingo';
-import { compareValues, isPlainObject, numeric, toView, viewOf, type Doc } from './bson-values.js';
+import { compareValues, isPlainObject, numeric, type Doc } from './bson-values.js';
+import { toView, viewOf } from './bson-view.js';
 import { CommandError, notImplemented } from './errors.js';
 import { valuesAtPath } from './paths.js';
 

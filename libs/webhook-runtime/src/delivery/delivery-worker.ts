@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { Bus, Consumer, Delivery, Outcome } from '@partner-ledger/bus';
 import type { ReadStore } from '@partner-ledger/read-store';
-import { activeSecrets, CONFIG_NAMESPACE, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
+import { CONFIG_NAMESPACE, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
+import { activeSecrets } from '../endpoints/secrets.js';
 import { parseRetryAfter } from '@partner-ledger/webhooks';
 import { signHeaders, webhookIdFor } from '@partner-ledger/webhooks';
 import type { Topic } from '@partner-ledger/webhooks';
@@ -150,7 +151,7 @@ export class DeliveryWorker {
     }
 
     const started = now();
-    const headers = signHeaders({ secrets: activeSecrets(endpoint, started), webhookId, timestamp: started, body: delivery.body, topic: delivery.topic as Topic });
+    const headers = signHeaders({ secrets: activeSecrets(endpoint, started).map((s) => s.secret), webhookId, timestamp: started, body: delivery.body, topic: delivery.topic as Topic });
     const attempt: Attempt = { at: started.toISOString(), attempt: delivery.attempt, status: null, latencyMs: 0, response: '', error: null };
     let retryAfterMs: number | null = null;
     const t0 = performance.now();

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
+import type { Bus } from '@partner-ledger/bus';
 import type { EventStore, EventSubscription } from '@partner-ledger/event-store';
 import { batchesOf } from '@partner-ledger/event-store';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
-import { PublisherView } from '@partner-ledger/webhooks';
+import { publishLoop } from './publish-loop.js';
 
 export const PUBLISHER_CHECKPOINT = 'webhook-publisher';
 
@@ -56,27 +56,18 @@ export class WebhookPublisher {
   }
 
   private async run(subscription: EventSubscription): Promise<void> {
-    const view = new PublisherView();
     const endpoints = new EndpointRepository(this.store);
-    for await (const batch of batchesOf(subscription, this.options.batchSize ?? 200)) {
-      const messages: OutgoingMessage[] = [];
-      for (const event of batch) {
-        view.apply(event);
-        if (this.published !== null && event.position <= this.published) continue;
-        const payload = view.payloadFor(event);
-        if (!payload) continue;
+    await publishLoop(batchesOf(subscription, this.options.batchSize ?? 200), {
+      bus: this.bus,
+      after: this.published,
+      recipients: async (event, payload) => {
         const programId = (event.data as { programId?: string }).programId;
-        if (!programId) continue;
-        const body = JSON.stringify(payload.body);
-        for (const endpoint of await endpoints.subscribers(programId, payload.topic)) {
-          messages.push({ messageId: event.id, topic: payload.topic, endpointId: endpoint.id, body, headers: { 'x-event-position': String(event.position) } });
-        }
-      }
-      const last = batch[batch.length - 1].position;
-      if (this.published !== null && last <= this.published) continue;
-      if (messages.length) await this.bus.publish(messages);
-      await this.store.commit(CONFIG_NAMESPACE, PUBLISHER_CHECKPOINT, [], last);
-      this.published = last;
-    }
+        return programId ? endpoints.subscribers(programId, payload.topic) : [];
+      },
+      published: async (position) => {
+        await this.store.commit(CONFIG_NAMESPACE, PUBLISHER_CHECKPOINT, [], position);
+        this.published = position;
+      },
+    });
   }
 }

@@ -1,4 +1,5 @@
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import { subscribesTo, type Topic, type TopicSelection } from '@partner-ledger/webhooks';
 
 /** Configuration lives outside the rebuildable read-model namespaces: a rebuild never touches it. */
 export const CONFIG_NAMESPACE = 'config';
@@ -16,7 +17,7 @@ export interface WebhookEndpoint {
   programId: string;
   url: string;
   /** Topic names, or ['ALL']. */
-  topics: string[];
+  topics: TopicSelection;
   description: string | null;
   enabled: boolean;
   disabledReason: string | null;
@@ -56,13 +57,8 @@ export class EndpointRepository {
   }
 
   /** Every enabled endpoint of a program subscribed to `topic`. */
-  async subscribers(programId: string, topic: string): Promise<WebhookEndpoint[]> {
+  async subscribers(programId: string, topic: Topic): Promise<WebhookEndpoint[]> {
     const docs = await this.store.find(CONFIG_NAMESPACE, ENDPOINTS, { where: { programId, enabled: true }, orderBy: [], limit: 10_000 });
-    return docs.map(fromDoc).filter((e) => e.topics.includes('ALL') || e.topics.includes(topic));
+    return docs.map(fromDoc).filter((e) => subscribesTo(e.topics, topic));
   }
-}
-
-/** Secrets that still sign at `now`: the current one and any rotated one inside its overlap window. */
-export function activeSecrets(endpoint: WebhookEndpoint, now = new Date()): string[] {
-  return endpoint.secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime()).map((s) => s.secret);
 }

@@ -1,5 +1,6 @@
 /** Collections, indexes and databases: create, drop, list. */
-import { formatDocument, isPlainObject, type Doc } from '../bson-values.js';
+import { formatDocument } from '../bson-format.js';
+import { isPlainObject, type Doc } from '../bson-values.js';
 import { CommandError, notImplemented } from '../errors.js';
 import { isIdIndex, parseIndexSpec, sameKeyPattern, sameOptions, type IndexSpec } from '../indexes.js';
 import { compileFilter } from '../query.js';
