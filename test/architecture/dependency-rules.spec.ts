@@ -73,7 +73,7 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
         '',
       ].join('\n'),
     );
-    const config = probe('libs/config/src/__probe__.ts', "import { parseRetrySchedule } from '@partner-ledger/bus';\nexport const probe = parseRetrySchedule;\n");
+    const config = probe('libs/config/src/__probe__.ts', "import { JITTER_MAX } from '@partner-ledger/bus';\nexport const probe = JITTER_MAX;\n");
     const deep = probe(
       'apps/cli/src/__probe__.ts',
       "import { parseAmount } from '@partner-ledger/domain/money';\nimport { formatAmount } from '../../../libs/domain/src/money/money.js';\nexport const probe = [parseAmount, formatAmount];\n",

@@ -1,7 +1,7 @@
 import { invalid } from './errors.js';
 
 /** Keys clients choose (partner key, transaction key, custom ids): printable, no spaces, no dots-only. */
-const KEY = /^[A-Za-z0-9][A-Za-z0-9_.:@#+\/-]{0,127}$/;
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.:@#+/-]{0,127}$/;
 // Pragmatic address check: one @, something on each side, a dot in the domain, no spaces.
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 

@@ -21,6 +21,7 @@ export interface NewEvent<T extends string = string, D = unknown> {
   metadata?: EventMetadata;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an event read back is untyped until its reader narrows it by `type`; `unknown` here would make every reader cast first
 export interface RecordedEvent<T extends string = string, D = any> {
   id: string;
   streamName: string;

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,7 +16,7 @@ export const DOCS_PATH = '/docs';
 export const DOCS_JSON_PATH = '/docs-json';
 
 /** Clients `$ref` this to describe error responses. */
-export const PROBLEM_SCHEMA = {
+export const PROBLEM_SCHEMA: SchemaObject = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'code', 'instance'],
   properties: {
@@ -35,7 +35,7 @@ export const PROBLEM_SCHEMA = {
       },
     },
   },
-} as const;
+};
 
 /**
  * `/docs-json` comes from `SwaggerModule.setup`. The UI at `/docs` is served here instead of by
@@ -58,7 +58,7 @@ export function mountOpenApi(app: INestApplication, opts: OpenApiOptions): void 
       document = SwaggerModule.createDocument(app, config);
       document.components = {
         ...document.components,
-        schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA as any },
+        schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
       };
     }
     return document;

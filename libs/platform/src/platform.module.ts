@@ -19,7 +19,7 @@ import { createMetricsRegistry, METRICS_REGISTRY } from './metrics.js';
 
 export interface HealthIndicatorsFactory {
   inject?: FactoryProvider['inject'];
-  useFactory(...deps: any[]): HealthIndicator[] | Promise<HealthIndicator[]>;
+  useFactory: FactoryProvider<HealthIndicator[]>['useFactory'];
 }
 
 export interface PlatformModuleOptions {

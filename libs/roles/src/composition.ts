@@ -88,10 +88,11 @@ export class Composition {
     for (let i = 0; i + 1 < present.length; i++) present[i].imports = [...(present[i].imports ?? []), present[i + 1]];
     const has = (s: Store) => this.stores.has(s);
     const inject: symbol[] = [];
-    const checks: ((dep: any) => HealthIndicator)[] = [];
-    const add = (token: symbol, check: (dep: any) => HealthIndicator) => {
+    const checks: ((dep: unknown) => HealthIndicator)[] = [];
+    // Each check is typed by its own token's service; Nest hands the services in `inject` order.
+    const add = <T>(token: symbol, check: (dep: T) => HealthIndicator) => {
       inject.push(token);
-      checks.push(check);
+      checks.push((dep) => check(dep as T));
     };
     if (has('events')) add(EVENT_STORE, (events: EventStore) => ({ name: 'event-store', check: () => events.ping() }));
     add(READ_STORE, (store: ReadStore) => ({ name: 'read-store', check: () => store.ping() }));

@@ -101,16 +101,18 @@ export class TcpProxy {
   ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => {
-      if (!proxy || proxy.isCut) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new TcpProxy(server, (server.address() as { port: number }).port);
+    server.on('connection', (client) => {
+      if (proxy.isCut) {
         client.destroy();
         return;
       }
       const upstream = createConnection({ host: targetHost, port: targetPort });
       for (const s of [client, upstream]) {
         proxy.sockets.add(s);
-        s.on('close', () => proxy!.sockets.delete(s));
+        s.on('close', () => proxy.sockets.delete(s));
         s.on('error', () => undefined);
       }
       client.pipe(upstream);
@@ -118,8 +120,6 @@ export class TcpProxy {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new TcpProxy(server, (server.address() as { port: number }).port);
     return proxy;
   }
 

@@ -4,7 +4,7 @@ import type { Row } from './rows.js';
 /** Every statement the bus runs more than once, prepared once per bus. */
 export function prepareBusStatements(db: Database.Database) {
   // The shared connection may return bigints (the event store turns safe integers on).
-  const prepare = <P extends unknown[] | {} = unknown[], R = unknown>(sql: string) => db.prepare<P, R>(sql).safeIntegers(false);
+  const prepare = <P extends unknown[] | object = unknown[], R = unknown>(sql: string) => db.prepare<P, R>(sql).safeIntegers(false);
   return {
     insert: prepare(
       `INSERT INTO bus_messages (queue, message_id, topic, endpoint_id, body, headers, first_enqueued_at, visible_at)
