@@ -1,5 +1,7 @@
 export * from './decider.js';
 export * from './errors.js';
+export * from './events.js';
+export * from './exhaustive.js';
 export * from './validation.js';
 export * from './money/currency.js';
 export * from './money/money.js';
@@ -11,4 +13,5 @@ export * from './customer/customer.js';
 export * from './conversion-trigger/conversion-trigger.js';
 export * from './reservation/reservation.js';
 export * from './transaction/attribution.js';
+export * from './transaction/reversals.js';
 export * from './transaction/transaction.js';

@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from '../decider.js';
 import { conflict, invalid, unprocessable } from '../errors.js';
+import { assertNever } from '../exhaustive.js';
 import type { PartnerSnapshot } from '../partner/partner.js';
 import { assertEmail } from '../validation.js';
 
@@ -51,24 +52,35 @@ export function assertTriggerType(value: unknown): TriggerType {
 export const conversionTriggerDecider: Decider<CreateConversionTrigger, ConversionTriggerEvent, ConversionTriggerState> = {
   initialState: () => ({ exists: false }),
   decide(command, state) {
-    const type = assertTriggerType(command.triggerType);
-    const trigger = normalizeTrigger(type, command.trigger);
-    if (!command.partner) throw unprocessable('partner_not_found', 'partnerId names no partner of this program', 'partnerId');
-    if (command.partner.status === 'DENIED') {
-      throw unprocessable('partner_denied', 'a DENIED partner cannot be given a conversion trigger', 'partnerId');
+    switch (command.type) {
+      case 'CreateConversionTrigger': {
+        const type = assertTriggerType(command.triggerType);
+        const trigger = normalizeTrigger(type, command.trigger);
+        if (!command.partner) throw unprocessable('partner_not_found', 'partnerId names no partner of this program', 'partnerId');
+        if (command.partner.status === 'DENIED') {
+          throw unprocessable('partner_denied', 'a DENIED partner cannot be given a conversion trigger', 'partnerId');
+        }
+        if (state.exists) {
+          if (state.partnerId === command.partner.partnerId) return [];
+          throw conflict('trigger_taken', `${type} trigger ${trigger} already belongs to another partner`, 'trigger');
+        }
+        return [
+          {
+            type: 'ConversionTriggerCreated',
+            data: { programId: command.programId, triggerId: command.triggerId, partnerId: command.partner.partnerId, type, trigger },
+          },
+        ];
+      }
+      default:
+        return assertNever(command.type);
     }
-    if (state.exists) {
-      if (state.partnerId === command.partner.partnerId) return [];
-      throw conflict('trigger_taken', `${type} trigger ${trigger} already belongs to another partner`, 'trigger');
-    }
-    return [
-      {
-        type: 'ConversionTriggerCreated',
-        data: { programId: command.programId, triggerId: command.triggerId, partnerId: command.partner.partnerId, type, trigger },
-      },
-    ];
   },
   evolve(_state, event) {
-    return { exists: true, ...event.data };
+    switch (event.type) {
+      case 'ConversionTriggerCreated':
+        return { exists: true, ...event.data };
+      default:
+        return assertNever(event.type);
+    }
   },
 };

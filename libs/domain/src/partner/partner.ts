@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from '../decider.js';
 import { conflict, invalid, notFound, unprocessable } from '../errors.js';
+import { assertNever } from '../exhaustive.js';
 import { assertEmail, assertKey, assertName, optionalText } from '../validation.js';
 
 export type PartnerStatus = 'PENDING' | 'ACTIVE' | 'DENIED' | 'DISABLED';
@@ -133,70 +134,91 @@ function withoutBlanks(details: PartnerDetails): PartnerDetails {
   return out as PartnerDetails;
 }
 
+type ExistingPartner = Extract<PartnerState, { exists: true }>;
+
+function decideCreate(command: CreatePartner, state: PartnerState): PartnerEvent[] {
+  if (state.exists) throw conflict('partner_exists', `partner ${command.partnerId} already exists`, 'id');
+  const status = command.status === undefined ? 'ACTIVE' : assertPartnerStatus(command.status);
+  const referrer = command.referringPartner;
+  if (referrer && referrer.partnerId === command.partnerId) {
+    throw unprocessable('self_referral', 'a partner cannot refer itself', 'referringPartnerKey');
+  }
+  // As for customers and triggers: a refused partner brings no one in.
+  if (referrer?.status === 'DENIED') {
+    throw unprocessable('partner_denied', 'a DENIED partner cannot refer partners', 'referringPartnerKey');
+  }
+  return [
+    {
+      type: 'PartnerCreated',
+      data: {
+        programId: command.programId,
+        partnerId: command.partnerId,
+        key: assertKey(command.key, 'key'),
+        email: assertEmail(command.email, 'email'),
+        name: assertName(command.name, 'name'),
+        status,
+        referringPartnerId: referrer?.partnerId ?? null,
+        details: withoutBlanks(parseDetails(command.details)),
+      },
+    },
+  ];
+}
+
+function existing(state: PartnerState): ExistingPartner {
+  if (!state.exists) throw notFound('partner_not_found', 'partner not found');
+  return state;
+}
+
+function decideUpdate(command: UpdatePartnerDetails, state: ExistingPartner): PartnerEvent[] {
+  const changes: PartnerDetailsUpdated['data']['changes'] = {};
+  if (command.name !== undefined) {
+    const name = assertName(command.name, 'name');
+    if (name !== state.name) changes.name = name;
+  }
+  if (command.email !== undefined) {
+    const email = assertEmail(command.email, 'email');
+    if (email !== state.email) changes.email = email;
+  }
+  if (command.details !== undefined) {
+    const details = withoutBlanks({ ...state.details, ...parseDetails(command.details) });
+    if (JSON.stringify(details) !== JSON.stringify(withoutBlanks(state.details))) changes.details = details;
+  }
+  if (Object.keys(changes).length === 0) return [];
+  return [
+    {
+      type: 'PartnerDetailsUpdated',
+      data: { programId: state.programId, partnerId: state.partnerId, changes, ...(changes.email ? { previousEmail: state.email } : {}) },
+    },
+  ];
+}
+
+function decideStatus(command: ChangePartnerStatus, state: ExistingPartner): PartnerEvent[] {
+  const to = assertPartnerStatus(command.status);
+  if (to === state.status) return [];
+  if (!STATUS_TRANSITIONS[state.status].includes(to)) {
+    throw conflict('invalid_status_transition', `a ${state.status} partner cannot become ${to}`, 'status');
+  }
+  return [
+    {
+      type: 'PartnerStatusChanged',
+      data: { programId: state.programId, partnerId: state.partnerId, from: state.status, to, reason: optionalText(command.reason, 'reason', 500) },
+    },
+  ];
+}
+
 export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState> = {
   initialState: () => ({ exists: false }),
   decide(command, state) {
-    if (command.type === 'CreatePartner') {
-      if (state.exists) throw conflict('partner_exists', `partner ${command.partnerId} already exists`, 'id');
-      const status = command.status === undefined ? 'ACTIVE' : assertPartnerStatus(command.status);
-      const referrer = command.referringPartner;
-      if (referrer && referrer.partnerId === command.partnerId) {
-        throw unprocessable('self_referral', 'a partner cannot refer itself', 'referringPartnerKey');
-      }
-      // As for customers and triggers: a refused partner brings no one in.
-      if (referrer?.status === 'DENIED') {
-        throw unprocessable('partner_denied', 'a DENIED partner cannot refer partners', 'referringPartnerKey');
-      }
-      return [
-        {
-          type: 'PartnerCreated',
-          data: {
-            programId: command.programId,
-            partnerId: command.partnerId,
-            key: assertKey(command.key, 'key'),
-            email: assertEmail(command.email, 'email'),
-            name: assertName(command.name, 'name'),
-            status,
-            referringPartnerId: referrer?.partnerId ?? null,
-            details: withoutBlanks(parseDetails(command.details)),
-          },
-        },
-      ];
+    switch (command.type) {
+      case 'CreatePartner':
+        return decideCreate(command, state);
+      case 'UpdatePartnerDetails':
+        return decideUpdate(command, existing(state));
+      case 'ChangePartnerStatus':
+        return decideStatus(command, existing(state));
+      default:
+        return assertNever(command);
     }
-    if (!state.exists) throw notFound('partner_not_found', 'partner not found');
-    if (command.type === 'UpdatePartnerDetails') {
-      const changes: PartnerDetailsUpdated['data']['changes'] = {};
-      if (command.name !== undefined) {
-        const name = assertName(command.name, 'name');
-        if (name !== state.name) changes.name = name;
-      }
-      if (command.email !== undefined) {
-        const email = assertEmail(command.email, 'email');
-        if (email !== state.email) changes.email = email;
-      }
-      if (command.details !== undefined) {
-        const details = withoutBlanks({ ...state.details, ...parseDetails(command.details) });
-        if (JSON.stringify(details) !== JSON.stringify(withoutBlanks(state.details))) changes.details = details;
-      }
-      if (Object.keys(changes).length === 0) return [];
-      return [
-        {
-          type: 'PartnerDetailsUpdated',
-          data: { programId: state.programId, partnerId: state.partnerId, changes, ...(changes.email ? { previousEmail: state.email } : {}) },
-        },
-      ];
-    }
-    const to = assertPartnerStatus(command.status);
-    if (to === state.status) return [];
-    if (!STATUS_TRANSITIONS[state.status].includes(to)) {
-      throw conflict('invalid_status_transition', `a ${state.status} partner cannot become ${to}`, 'status');
-    }
-    return [
-      {
-        type: 'PartnerStatusChanged',
-        data: { programId: state.programId, partnerId: state.partnerId, from: state.status, to, reason: optionalText(command.reason, 'reason', 500) },
-      },
-    ];
   },
   evolve(state, event) {
     switch (event.type) {
@@ -207,6 +229,8 @@ export const partnerDecider: Decider<PartnerCommand, PartnerEvent, PartnerState>
         return { ...state, ...event.data.changes };
       case 'PartnerStatusChanged':
         return state.exists ? { ...state, status: event.data.to } : state;
+      default:
+        return assertNever(event);
     }
   },
 };

@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from '../decider.js';
 import { conflict } from '../errors.js';
+import { assertNever } from '../exhaustive.js';
 
 /**
  * Write-side uniqueness. Each unique value (a partner's email, a customer's key, …) has a stream of
@@ -44,24 +45,32 @@ export type ReservationCommand = Reserve | Release;
 
 export type ReservationState = { ownerId: string | null; kind?: UniqueKind; value?: string; at?: string };
 
+function decideReserve(command: Reserve, state: ReservationState): ReservationEvent[] {
+  const reserved: ValueReserved = {
+    type: 'ValueReserved',
+    data: { kind: command.kind, value: command.value, ownerId: command.ownerId, at: command.now.toISOString() },
+  };
+  if (state.ownerId === null) return [reserved];
+  if (state.ownerId === command.ownerId) return [];
+  const dangling = !command.currentOwnerExists && command.now.getTime() - Date.parse(state.at!) > RESERVATION_GRACE_MS;
+  if (!dangling) {
+    throw conflict(`${command.kind.replace('-', '_')}_taken`, `${command.field} ${command.value} is already in use`, command.field);
+  }
+  return [{ type: 'ValueReleased', data: { kind: command.kind, value: command.value, ownerId: state.ownerId } }, reserved];
+}
+
 export const reservationDecider: Decider<ReservationCommand, ReservationEvent, ReservationState> = {
   initialState: () => ({ ownerId: null }),
   decide(command, state) {
-    if (command.type === 'Release') {
-      if (state.ownerId !== command.ownerId) return [];
-      return [{ type: 'ValueReleased', data: { kind: state.kind!, value: state.value!, ownerId: command.ownerId } }];
+    switch (command.type) {
+      case 'Release':
+        if (state.ownerId !== command.ownerId) return [];
+        return [{ type: 'ValueReleased', data: { kind: state.kind!, value: state.value!, ownerId: command.ownerId } }];
+      case 'Reserve':
+        return decideReserve(command, state);
+      default:
+        return assertNever(command);
     }
-    const reserved: ValueReserved = {
-      type: 'ValueReserved',
-      data: { kind: command.kind, value: command.value, ownerId: command.ownerId, at: command.now.toISOString() },
-    };
-    if (state.ownerId === null) return [reserved];
-    if (state.ownerId === command.ownerId) return [];
-    const dangling = !command.currentOwnerExists && command.now.getTime() - Date.parse(state.at!) > RESERVATION_GRACE_MS;
-    if (!dangling) {
-      throw conflict(`${command.kind.replace('-', '_')}_taken`, `${command.field} ${command.value} is already in use`, command.field);
-    }
-    return [{ type: 'ValueReleased', data: { kind: command.kind, value: command.value, ownerId: state.ownerId } }, reserved];
   },
   evolve(state, event) {
     switch (event.type) {
@@ -69,6 +78,8 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
         return { ownerId: event.data.ownerId, kind: event.data.kind, value: event.data.value, at: event.data.at };
       case 'ValueReleased':
         return state.ownerId === event.data.ownerId ? { ownerId: null } : state;
+      default:
+        return assertNever(event);
     }
   },
 };

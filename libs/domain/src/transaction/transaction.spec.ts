@@ -11,7 +11,6 @@ import {
   type ConversionCreated,
   type ConversionDenied,
   type CreateTransaction,
-  netCommissions,
   type TransactionCommand,
   transactionDecider,
   type TransactionEvent,
@@ -20,6 +19,7 @@ import {
   type TransactionState,
   transactionStream,
 } from './transaction.js';
+import { netCommissions } from './reversals.js';
 
 const spec = DeciderSpecification.for(transactionDecider);
 

@@ -1,12 +1,13 @@
 import type { Decider, DomainEvent } from '../decider.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
+import { assertNever } from '../exhaustive.js';
 import { assertCurrency } from '../money/currency.js';
 import { parseAmount } from '../money/money.js';
-import { proportion } from '../money/rate.js';
 import { type CommissionLine, type CommissionPlan, commissionFor, maxLevel } from '../program/commission-plan.js';
 import type { PartnerSnapshot } from '../partner/partner.js';
 import { assertKey, optionalText } from '../validation.js';
 import { type Attribution, type AttributionSource, conversionIdFor } from './attribution.js';
+import { addReversals, netCommissions, refundReversals } from './reversals.js';
 
 export type ConversionStatus = 'PENDING' | 'APPROVED' | 'DENIED';
 
@@ -127,11 +128,6 @@ export type TransactionState =
 
 export const transactionStream = (programId: string, transactionKey: string) => `transaction-${programId}.${transactionKey}`;
 
-/** Commission lines still owed after refunds. */
-export function netCommissions(conversion: ConversionState): CommissionLine[] {
-  return conversion.commissions.map((line, i) => ({ ...line, amountMinor: line.amountMinor - conversion.reversed[i] }));
-}
-
 function decideCreate(command: CreateTransaction, state: TransactionState): TransactionEvent[] {
   if (state.exists) {
     if (state.recorded.requestHash === command.requestHash) return [];
@@ -205,74 +201,90 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
   return [recorded, created];
 }
 
+type ExistingTransaction = Extract<TransactionState, { exists: true }>;
+
+function existing(state: TransactionState): ExistingTransaction {
+  if (!state.exists) throw notFound('transaction_not_found', 'transaction not found');
+  return state;
+}
+
+function decideRefund(command: RefundTransaction, state: ExistingTransaction): TransactionEvent[] {
+  const { recorded, conversion } = state;
+  const remaining = recorded.amountMinor - state.refundedMinor;
+  if (remaining === 0) throw conflict('transaction_fully_refunded', 'the transaction is already fully refunded');
+  const amountMinor = command.amount === undefined || command.amount === null ? remaining : parseAmount(command.amount, recorded.currency, 'amount');
+  if (amountMinor > remaining) {
+    throw unprocessable('refund_exceeds_remaining', `amount exceeds what remains to refund`, 'amount');
+  }
+  const refundedTotalMinor = state.refundedMinor + amountMinor;
+  return [
+    {
+      type: 'TransactionRefunded',
+      data: {
+        programId: recorded.programId,
+        transactionKey: recorded.transactionKey,
+        refundId: command.refundId,
+        amountMinor,
+        refundedTotalMinor,
+        fullyRefunded: refundedTotalMinor === recorded.amountMinor,
+        currency: recorded.currency,
+        conversionId: conversion?.conversionId ?? null,
+        conversionStatus: conversion?.status ?? null,
+        reversals: conversion ? refundReversals(conversion, refundedTotalMinor, recorded.amountMinor) : [],
+      },
+    },
+  ];
+}
+
+/** What approval and denial events carry: the conversion's lines net of refunds so far. */
+function reviewed(state: ExistingTransaction) {
+  const { recorded, conversion } = state;
+  if (!conversion) throw notFound('conversion_not_found', 'this transaction has no conversion');
+  const data = {
+    programId: recorded.programId,
+    conversionId: conversion.conversionId,
+    transactionKey: recorded.transactionKey,
+    partnerId: conversion.partnerId,
+    currency: recorded.currency,
+    commissions: netCommissions(conversion),
+  };
+  return { conversion, data };
+}
+
+function decideApprove(state: ExistingTransaction): TransactionEvent[] {
+  const { conversion, data } = reviewed(state);
+  if (conversion.status === 'APPROVED') return [];
+  if (conversion.status === 'DENIED') throw conflict('conversion_denied', 'a denied conversion cannot be approved');
+  if (state.recorded.amountMinor - state.refundedMinor === 0) {
+    throw conflict('transaction_fully_refunded', 'a fully refunded conversion cannot be approved');
+  }
+  return [{ type: 'ConversionApproved', data }];
+}
+
+function decideDeny(command: DenyConversion, state: ExistingTransaction): TransactionEvent[] {
+  const { conversion, data } = reviewed(state);
+  if (conversion.status === 'DENIED') return [];
+  if (conversion.status === 'APPROVED') {
+    throw conflict('conversion_already_approved', 'an approved conversion cannot be denied; refund the transaction instead');
+  }
+  return [{ type: 'ConversionDenied', data: { ...data, reason: optionalText(command.reason, 'reason', 500) } }];
+}
 
 export const transactionDecider: Decider<TransactionCommand, TransactionEvent, TransactionState> = {
   initialState: () => ({ exists: false }),
   decide(command, state) {
-    if (command.type === 'CreateTransaction') return decideCreate(command, state);
-    if (!state.exists) throw notFound('transaction_not_found', 'transaction not found');
-    const { recorded } = state;
-    const remaining = recorded.amountMinor - state.refundedMinor;
-
-    if (command.type === 'RefundTransaction') {
-      if (remaining === 0) throw conflict('transaction_fully_refunded', 'the transaction is already fully refunded');
-      const amountMinor = command.amount === undefined || command.amount === null ? remaining : parseAmount(command.amount, recorded.currency, 'amount');
-      if (amountMinor > remaining) {
-        throw unprocessable('refund_exceeds_remaining', `amount exceeds what remains to refund`, 'amount');
-      }
-      const refundedTotalMinor = state.refundedMinor + amountMinor;
-      const conversion = state.conversion;
-      // A denied conversion owes nothing, so a refund has nothing to take back. Otherwise reversals
-      // are cumulative shares of each line: after a full refund they add up to the line exactly.
-      const reversals =
-        conversion && conversion.status !== 'DENIED'
-          ? conversion.commissions
-              .map((line, i) => ({
-                ...line,
-                amountMinor: proportion(line.amountMinor, refundedTotalMinor, recorded.amountMinor) - conversion.reversed[i],
-              }))
-              .filter((line) => line.amountMinor > 0)
-          : [];
-      return [
-        {
-          type: 'TransactionRefunded',
-          data: {
-            programId: recorded.programId,
-            transactionKey: recorded.transactionKey,
-            refundId: command.refundId,
-            amountMinor,
-            refundedTotalMinor,
-            fullyRefunded: refundedTotalMinor === recorded.amountMinor,
-            currency: recorded.currency,
-            conversionId: conversion?.conversionId ?? null,
-            conversionStatus: conversion?.status ?? null,
-            reversals,
-          },
-        },
-      ];
+    switch (command.type) {
+      case 'CreateTransaction':
+        return decideCreate(command, state);
+      case 'RefundTransaction':
+        return decideRefund(command, existing(state));
+      case 'ApproveConversion':
+        return decideApprove(existing(state));
+      case 'DenyConversion':
+        return decideDeny(command, existing(state));
+      default:
+        return assertNever(command);
     }
-
-    const conversion = state.conversion;
-    if (!conversion) throw notFound('conversion_not_found', 'this transaction has no conversion');
-    const base = {
-      programId: recorded.programId,
-      conversionId: conversion.conversionId,
-      transactionKey: recorded.transactionKey,
-      partnerId: conversion.partnerId,
-      currency: recorded.currency,
-      commissions: netCommissions(conversion),
-    };
-    if (command.type === 'ApproveConversion') {
-      if (conversion.status === 'APPROVED') return [];
-      if (conversion.status === 'DENIED') throw conflict('conversion_denied', 'a denied conversion cannot be approved');
-      if (remaining === 0) throw conflict('transaction_fully_refunded', 'a fully refunded conversion cannot be approved');
-      return [{ type: 'ConversionApproved', data: base }];
-    }
-    if (conversion.status === 'DENIED') return [];
-    if (conversion.status === 'APPROVED') {
-      throw conflict('conversion_already_approved', 'an approved conversion cannot be denied; refund the transaction instead');
-    }
-    return [{ type: 'ConversionDenied', data: { ...base, reason: optionalText(command.reason, 'reason', 500) } }];
   },
   evolve(state, event) {
     switch (event.type) {
@@ -298,13 +310,11 @@ export const transactionDecider: Decider<TransactionCommand, TransactionEvent, T
         if (!state.exists) return state;
         const conversion = state.conversion;
         if (!conversion) return { ...state, refundedMinor: event.data.refundedTotalMinor };
-        const reversed = conversion.commissions.map(
-          (line, i) =>
-            conversion.reversed[i] +
-            event.data.reversals.filter((r) => r.level === line.level && r.partnerId === line.partnerId).reduce((sum, r) => sum + r.amountMinor, 0),
-        );
+        const reversed = addReversals(conversion.commissions, conversion.reversed, event.data.reversals);
         return { ...state, refundedMinor: event.data.refundedTotalMinor, conversion: { ...conversion, reversed } };
       }
+      default:
+        return assertNever(event);
     }
   },
 };
