@@ -21,17 +21,43 @@ export interface NewEvent<T extends string = string, D = unknown> {
   metadata?: EventMetadata;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an event read back is untyped until its reader narrows it by `type`; `unknown` here would make every reader cast first
-export interface RecordedEvent<T extends string = string, D = any> {
+/** An event's type and payload; a union of these lets a recorded event's `type` narrow its `data`. */
+export interface EventShape {
+  type: string;
+  data: unknown;
+}
+
+/** What the store says of any event: a type name and a JSON payload it does not interpret. */
+export interface UntypedEvent {
+  type: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an event read back is untyped until its reader narrows it by `type`; `unknown` here would make every reader cast first
+  data: any;
+}
+
+/** What the store adds to an event when it records it. */
+export interface RecordedEnvelope {
   id: string;
   streamName: string;
   revision: bigint;
   /** Global position in `$all`: unique, strictly increasing, not necessarily contiguous. */
   position: bigint;
-  type: T;
-  data: D;
   metadata: EventMetadata;
   created: Date;
+}
+
+/**
+ * A recorded event. The store is generic: untyped by default. Given a union of event shapes, each
+ * member is recorded on its own (the type distributes), so checking `type` narrows `data`.
+ */
+export type RecordedEvent<E extends EventShape = UntypedEvent> = E extends EventShape ? RecordedEnvelope & E : never;
+
+/**
+ * Narrows a recorded event to the union `E` when its type is one of `types` (`E`'s type names). The
+ * log holds JSON: the type name is the evidence of the payload's shape, which its writer's types
+ * define.
+ */
+export function isRecordedOf<E extends EventShape>(types: ReadonlySet<E['type']>, event: RecordedEvent): event is RecordedEvent<E> {
+  return (types as ReadonlySet<string>).has(event.type);
 }
 
 export interface AppendResult {

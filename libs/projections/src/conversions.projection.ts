@@ -1,6 +1,15 @@
-import type { CommissionLine } from '@partner-ledger/domain';
+import {
+  addReversals,
+  assertNever,
+  type LedgerEventType,
+  type CommissionLine,
+  type ConversionApproved,
+  type ConversionCreated,
+  type ConversionDenied,
+  type TransactionRefunded,
+} from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
-import { type Doc, docId, type DocRef, type Projection } from './projection.js';
+import { type Doc, docId, type DocRef, type Projection, type RecordedLedgerEvent } from './projection.js';
 
 export const CONVERSIONS = 'conversions';
 export const COMMISSION_TOTALS = 'commission_totals';
@@ -36,18 +45,54 @@ interface ConversionLine extends CommissionLine {
   reversedMinor: number;
 }
 
+type ConversionEvent = RecordedEvent<ConversionCreated | ConversionApproved | ConversionDenied | TransactionRefunded>;
+
+/** The events this projection folds, or null for the others: every event type is named here. */
+function conversionEvent(e: RecordedLedgerEvent): ConversionEvent | null {
+  switch (e.type) {
+    case 'ConversionCreated':
+    case 'ConversionApproved':
+    case 'ConversionDenied':
+    case 'TransactionRefunded':
+      return e;
+    case 'ProgramCreated':
+    case 'PartnerCreated':
+    case 'PartnerDetailsUpdated':
+    case 'PartnerStatusChanged':
+    case 'CustomerCreated':
+    case 'ConversionTriggerCreated':
+    case 'ValueReserved':
+    case 'ValueReleased':
+    case 'TransactionRecorded':
+      return null;
+    default:
+      return assertNever(e);
+  }
+}
+
+/** The commission lines an event moves: a refund moves its reversals. */
+function linesOf(e: ConversionEvent): CommissionLine[] {
+  switch (e.type) {
+    case 'ConversionCreated':
+    case 'ConversionApproved':
+    case 'ConversionDenied':
+      return e.data.commissions;
+    case 'TransactionRefunded':
+      return e.data.reversals;
+    default:
+      return assertNever(e);
+  }
+}
+
 export const conversionsProjection: Projection = {
   name: 'conversions',
-  eventTypes: ['ConversionCreated', 'ConversionApproved', 'ConversionDenied', 'TransactionRefunded'],
-  touches(e) {
+  eventTypes: ['ConversionCreated', 'ConversionApproved', 'ConversionDenied', 'TransactionRefunded'] satisfies LedgerEventType[],
+  touches(event) {
+    const e = conversionEvent(event);
+    if (!e) return [];
     const d = e.data;
-    if (e.type === 'TransactionRefunded' && !d.conversionId) return [];
-    const lines: CommissionLine[] =
-      e.type === 'ConversionCreated' || e.type === 'ConversionApproved' || e.type === 'ConversionDenied'
-        ? d.commissions
-        : e.type === 'TransactionRefunded'
-          ? d.reversals
-          : [];
+    if (!d.conversionId) return []; // a refund of a sale without a conversion
+    const lines = linesOf(e);
     const partners = [...new Set(lines.map((l) => l.partnerId))];
     return [
       { collection: CONVERSIONS, id: docId(d.programId, d.conversionId) },
@@ -55,84 +100,96 @@ export const conversionsProjection: Projection = {
       ...(lines.length ? [{ collection: PROGRAM_TOTALS, id: docId(d.programId, d.currency) }] : []),
     ];
   },
-  apply(ref, doc, e) {
-    if (ref.collection === CONVERSIONS) return applyConversion(ref, doc, e);
-    const d = e.data;
-    const partnerId = ref.collection === COMMISSION_TOTALS ? ref.id.split(':')[1] : null;
-    const base: Doc = doc ?? {
-      _id: ref.id,
-      programId: d.programId,
-      ...(partnerId ? { partnerId } : {}),
-      currency: d.currency,
-      ...emptyTotals(),
-    };
-    // A plain copy of the four buckets: Node 20's structuredClone goes through a MessageChannel and
-    // was the costliest step of a rebuild's fold.
-    const totals: Totals = { pending: copy(base.pending), approved: copy(base.approved), denied: copy(base.denied), reversed: copy(base.reversed) };
-    const mine = (lines: CommissionLine[]) => lines.filter((l) => partnerId === null || l.partnerId === partnerId);
-    const move = (lines: CommissionLine[], from: keyof Totals | null, to: keyof Totals) => {
-      for (const line of mine(lines)) {
-        if (from) {
-          totals[from].count -= 1;
-          totals[from].amount -= line.amountMinor;
-        }
-        totals[to].count += 1;
-        totals[to].amount += line.amountMinor;
-      }
-    };
-    switch (e.type) {
-      case 'ConversionCreated':
-        move(d.commissions, null, 'pending');
-        break;
-      case 'ConversionApproved':
-        move(d.commissions, 'pending', 'approved');
-        break;
-      case 'ConversionDenied':
-        move(d.commissions, 'pending', 'denied');
-        break;
-      case 'TransactionRefunded': {
-        const from: keyof Totals = d.conversionStatus === 'APPROVED' ? 'approved' : 'pending';
-        for (const line of mine(d.reversals)) {
-          totals[from].amount -= line.amountMinor;
-          totals.reversed.count += 1;
-          totals.reversed.amount += line.amountMinor;
-        }
-        break;
-      }
-    }
-    return { ...base, ...totals, updatedAt: e.created.toISOString() };
+  apply(ref, doc, event) {
+    const e = conversionEvent(event);
+    if (!e) return doc;
+    return ref.collection === CONVERSIONS ? applyConversion(ref, doc, e) : applyTotals(ref, doc, e);
   },
 };
 
-function applyConversion(ref: DocRef, doc: Doc | null, e: RecordedEvent): Doc | null {
+function applyTotals(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc {
   const d = e.data;
-  const at = e.created.toISOString();
-  if (e.type === 'ConversionCreated') {
-    return {
-      _id: ref.id,
-      programId: d.programId,
-      conversionId: d.conversionId,
-      transactionKey: d.transactionKey,
-      partnerId: d.partnerId,
-      customerId: d.customerId,
-      amountMinor: d.amountMinor,
-      refundedMinor: 0,
-      currency: d.currency,
-      status: 'PENDING',
-      commissions: (d.commissions as CommissionLine[]).map((l): ConversionLine => ({ ...l, reversedMinor: 0 })),
-      createdAt: at,
-      seq: Number(e.position),
-      updatedAt: at,
-    };
+  const partnerId = ref.collection === COMMISSION_TOTALS ? ref.id.split(':')[1] : null;
+  const base: Doc = doc ?? {
+    _id: ref.id,
+    programId: d.programId,
+    ...(partnerId ? { partnerId } : {}),
+    currency: d.currency,
+    ...emptyTotals(),
+  };
+  // A plain copy of the four buckets: Node 20's structuredClone goes through a MessageChannel and
+  // was the costliest step of a rebuild's fold.
+  const totals: Totals = { pending: copy(base.pending), approved: copy(base.approved), denied: copy(base.denied), reversed: copy(base.reversed) };
+  const mine = (lines: CommissionLine[]) => lines.filter((l) => partnerId === null || l.partnerId === partnerId);
+  const move = (lines: CommissionLine[], from: keyof Totals | null, to: keyof Totals) => {
+    for (const line of mine(lines)) {
+      if (from) {
+        totals[from].count -= 1;
+        totals[from].amount -= line.amountMinor;
+      }
+      totals[to].count += 1;
+      totals[to].amount += line.amountMinor;
+    }
+  };
+  switch (e.type) {
+    case 'ConversionCreated':
+      move(e.data.commissions, null, 'pending');
+      break;
+    case 'ConversionApproved':
+      move(e.data.commissions, 'pending', 'approved');
+      break;
+    case 'ConversionDenied':
+      move(e.data.commissions, 'pending', 'denied');
+      break;
+    case 'TransactionRefunded': {
+      const from: keyof Totals = e.data.conversionStatus === 'APPROVED' ? 'approved' : 'pending';
+      for (const line of mine(e.data.reversals)) {
+        totals[from].amount -= line.amountMinor;
+        totals.reversed.count += 1;
+        totals.reversed.amount += line.amountMinor;
+      }
+      break;
+    }
+    default:
+      return assertNever(e);
   }
-  if (!doc) return null;
-  if (e.type === 'ConversionApproved') return { ...doc, status: 'APPROVED', updatedAt: at };
-  if (e.type === 'ConversionDenied') return { ...doc, status: 'DENIED', reason: d.reason, updatedAt: at };
-  const commissions = (doc.commissions as ConversionLine[]).map((line) => ({
-    ...line,
-    reversedMinor:
-      line.reversedMinor +
-      (d.reversals as CommissionLine[]).filter((r) => r.partnerId === line.partnerId && r.level === line.level).reduce((s, r) => s + r.amountMinor, 0),
-  }));
-  return { ...doc, commissions, refundedMinor: d.refundedTotalMinor, updatedAt: at };
+  return { ...base, ...totals, updatedAt: e.created.toISOString() };
+}
+
+function applyConversion(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc | null {
+  const at = e.created.toISOString();
+  switch (e.type) {
+    case 'ConversionCreated': {
+      const d = e.data;
+      return {
+        _id: ref.id,
+        programId: d.programId,
+        conversionId: d.conversionId,
+        transactionKey: d.transactionKey,
+        partnerId: d.partnerId,
+        customerId: d.customerId,
+        amountMinor: d.amountMinor,
+        refundedMinor: 0,
+        currency: d.currency,
+        status: 'PENDING',
+        commissions: d.commissions.map((l): ConversionLine => ({ ...l, reversedMinor: 0 })),
+        createdAt: at,
+        seq: Number(e.position),
+        updatedAt: at,
+      };
+    }
+    case 'ConversionApproved':
+      return doc && { ...doc, status: 'APPROVED', updatedAt: at };
+    case 'ConversionDenied':
+      return doc && { ...doc, status: 'DENIED', reason: e.data.reason, updatedAt: at };
+    case 'TransactionRefunded': {
+      if (!doc) return null;
+      const lines = doc.commissions as ConversionLine[];
+      const reversed = addReversals(lines, lines.map((l) => l.reversedMinor), e.data.reversals);
+      const commissions = lines.map((line, i) => ({ ...line, reversedMinor: reversed[i] }));
+      return { ...doc, commissions, refundedMinor: e.data.refundedTotalMinor, updatedAt: at };
+    }
+    default:
+      return assertNever(e);
+  }
 }

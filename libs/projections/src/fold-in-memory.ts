@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import type { Doc, DocRef, Projection } from './projection.js';
+import { type Doc, type DocRef, isLedgerEvent, type Projection } from './projection.js';
 
 /**
  * Folds events through projections into documents held in memory, keeping only the documents
@@ -15,6 +15,7 @@ export class InMemoryFold {
   ) {}
 
   apply(event: RecordedEvent): void {
+    if (!isLedgerEvent(event)) return;
     for (const projection of this.projections) {
       if (!projection.eventTypes.includes(event.type)) continue;
       for (const ref of projection.touches(event)) {

@@ -3,7 +3,7 @@ import type { EventStore, EventSubscription, RecordedEvent } from '@partner-ledg
 import type { DocumentWrite, ReadStore } from '@partner-ledger/read-store';
 import { batchesOf } from '@partner-ledger/event-store';
 import { type Lag, lagOf } from './lag.js';
-import type { Doc, DocRef, Projection } from './projection.js';
+import { type Doc, type DocRef, isLedgerEvent, type Projection, type RecordedLedgerEvent } from './projection.js';
 
 export interface RunnerOptions {
   namespace: string;
@@ -95,7 +95,7 @@ export class ProjectionRunner {
   async applyBatch(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     const ns = this.options.namespace;
-    const relevant = batch.filter((e) => this.types.has(e.type));
+    const relevant = batch.filter((e): e is RecordedLedgerEvent => isLedgerEvent(e) && this.types.has(e.type));
     const refs = relevant.map((e) => ({ event: e, refs: this.projection.touches(e) }));
     const byCollection = new Map<string, Set<string>>();
     for (const { refs: rs } of refs) for (const r of rs) (byCollection.get(r.collection) ?? byCollection.set(r.collection, new Set()).get(r.collection)!).add(r.id);

@@ -1,4 +1,11 @@
-import type { RecordedEvent } from '@partner-ledger/event-store';
+import { LEDGER_EVENT_TYPES, type LedgerEvent } from '@partner-ledger/domain';
+import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
+
+/** A recorded domain event: its `type` narrows its `data`. */
+export type RecordedLedgerEvent = RecordedEvent<LedgerEvent>;
+
+/** True when `event` is a domain event (the log may hold others, which projections never see). */
+export const isLedgerEvent = (event: RecordedEvent): event is RecordedLedgerEvent => isRecordedOf<LedgerEvent>(LEDGER_EVENT_TYPES, event);
 
 /** A read-model document as a projection sees it: the runner owns `_id` and `pos`. */
 export type Doc = Record<string, unknown> & { _id: string };
@@ -15,11 +22,14 @@ export interface DocRef {
  */
 export interface Projection {
   readonly name: string;
-  /** Event types this projection reads; the runner filters `$all` by them. */
+  /**
+   * Event types this projection reads; the runner filters `$all` by them. Plain strings, to test any
+   * recorded event against; each projection checks its list with `satisfies LedgerEventType[]`.
+   */
   readonly eventTypes: readonly string[];
-  touches(event: RecordedEvent): DocRef[];
+  touches(event: RecordedLedgerEvent): DocRef[];
   /** The document after `event`; `doc` is null when it does not exist yet. Return null to leave it absent. */
-  apply(ref: DocRef, doc: Doc | null, event: RecordedEvent): Doc | null;
+  apply(ref: DocRef, doc: Doc | null, event: RecordedLedgerEvent): Doc | null;
 }
 
 /** Read-model ids are scoped by program, so one store serves every program. */
