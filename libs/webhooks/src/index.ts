@@ -1,4 +1,7 @@
 export * from './topics.js';
+export * from './view-state.js';
+export * from './bodies.js';
+export * from './type-deviations.js';
 export * from './publisher-view.js';
 export * from './signing.js';
 export * from './retry-after.js';

@@ -6,7 +6,7 @@ import {
   TYPE_DEVIATIONS,
   type WebhookPayload,
   splitName,
-} from './publisher-view.js';
+} from './index.js';
 import { TOPICS, type Topic } from './topics.js';
 import { SAMPLES, shapeProblems } from '@partner-ledger/testing';
 

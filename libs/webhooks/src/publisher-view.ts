@@ -1,192 +1,31 @@
-import type { EventMetadata, RecordedEvent } from '@partner-ledger/event-store';
-import type { CommissionLine, CommissionType } from '@partner-ledger/domain';
-import type { ConversionStatus } from '@partner-ledger/domain';
-import type { PartnerDetails, PartnerStatus } from '@partner-ledger/domain';
-import type { TriggerType } from '@partner-ledger/domain';
-import { formatAmount } from '@partner-ledger/domain';
-import { type Topic, topicOf } from './topics.js';
-import type { JsonType } from './incoming/json-paths.js';
+import {
+  addReversals,
+  assertNever,
+  LEDGER_EVENT_TYPES,
+  type LedgerEvent,
+  type LedgerEventType,
+} from '@partner-ledger/domain';
+import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
+import {
+  type AffiliateBody,
+  buildAffiliateBody,
+  buildConversionBody,
+  buildConversionTriggerBody,
+  type ConversionBody,
+  refersionSource,
+  type WebhookPayload,
+} from './bodies.js';
+import { EVENT_TOPICS, topicOf } from './topics.js';
+import type { ConversionView, CustomerView, PartnerView, ProgramView, TransactionView } from './view-state.js';
 
 /*
- * The publisher's own ordered view of the event stream, and the Refersion-shaped bodies built from
- * it. The view is folded from `$all` in order; a body is computed right after its event is applied,
- * so it shows the world as of that event: never a later name, status or refund.
- *
- * Bodies follow the Refersion samples (fixtures/refersion-*.sample.json) key for key, in the same
- * order and with the same JSON types, except where TYPE_DEVIATIONS says otherwise.
+ * The publisher's own ordered view of the event stream, from which webhook bodies are built. The
+ * view is folded from `$all` in order; a body is computed right after its event is applied, so it
+ * shows the world as of that event: never a later name, status or refund.
  */
 
-
-export interface TypeDeviation {
-  /** The type in Refersion's sample. */
-  sample: JsonType;
-  /** The type(s) our body carries at that key. */
-  ours: JsonType[];
-  why: string;
-}
-
-const STRING_ID = (what: string): TypeDeviation => ({
-  sample: 'number',
-  ours: ['string'],
-  why: `our ${what} ids are strings (client-chosen or generated, e.g. "cv_…"), Refersion's are integers`,
-});
-const CONVERSION_DEVIATIONS: Readonly<Record<string, TypeDeviation>> = {
-  id: STRING_ID('conversion'),
-  'offer.id': STRING_ID('program'),
-  'click.created': { sample: 'string', ours: ['null'], why: 'we track no clicks: every click field is null' },
-  'click.landed_url': { sample: 'string', ours: ['null'], why: 'we track no clicks: every click field is null' },
-  'click.ip': { sample: 'string', ours: ['null'], why: 'we track no clicks: every click field is null' },
-};
-const AFFILIATE_DEVIATIONS: Readonly<Record<string, TypeDeviation>> = { id: STRING_ID('partner') };
-const TRIGGER_DEVIATIONS: Readonly<Record<string, TypeDeviation>> = { id: STRING_ID('conversion trigger') };
-
-/**
- * Keys (dot paths; an array's elements share the array's path) whose JSON type differs from the
- * Refersion sample for that topic (`src/fixtures/`). A key the sample shows as `null` only says it is nullable: ours is
- * then `null` or a string (see NULLABLE_AS).
- */
-export const TYPE_DEVIATIONS: Readonly<Record<Topic, Readonly<Record<string, TypeDeviation>>>> = {
-  NEW_CONVERSION: CONVERSION_DEVIATIONS,
-  APPROVED_CONVERSION: CONVERSION_DEVIATIONS,
-  DENIED_CONVERSION: CONVERSION_DEVIATIONS,
-  NEW_AFFILIATE: AFFILIATE_DEVIATIONS,
-  AFFILIATE_STATUS_CHANGE: AFFILIATE_DEVIATIONS,
-  AFFILIATE_DETAILS_CHANGE: AFFILIATE_DEVIATIONS,
-  NEW_CONVERSION_TRIGGER: TRIGGER_DEVIATIONS,
-};
-/** Types a key may carry where the sample shows `null`. */
-export const NULLABLE_AS: readonly JsonType[] = ['null', 'string'];
-
-/** Which Refersion sample (`src/fixtures/`) each topic's body follows. */
-export const SAMPLE_OF_TOPIC: Readonly<Record<Topic, 'conversion' | 'affiliate' | 'conversion-trigger'>> = {
-  NEW_CONVERSION: 'conversion',
-  APPROVED_CONVERSION: 'conversion',
-  DENIED_CONVERSION: 'conversion',
-  NEW_AFFILIATE: 'affiliate',
-  AFFILIATE_STATUS_CHANGE: 'affiliate',
-  AFFILIATE_DETAILS_CHANGE: 'affiliate',
-  NEW_CONVERSION_TRIGGER: 'conversion-trigger',
-};
-
-/** Refersion's "never" for dates (`last_login`, `last_conversion`). */
-export const NEVER = '0000-00-00 00:00:00';
-
-// ---- body shapes ---------------------------------------------------------------------------------
-
-export interface ConversionBody {
-  id: string;
-  created: string;
-  status: ConversionStatus;
-  denied_reason_code: null;
-  is_recurring: false;
-  total_items: string;
-  total: string;
-  commission_total: string;
-  currency: string;
-  is_test_conversion: 'FALSE';
-  payment_status: 'UNPAID';
-  updated: string | null;
-  affiliate: { id: string; code: string; first_name: string; last_name: string; email: string };
-  payment_id: null;
-  offer: { id: string; name: string; type: CommissionType | ''; amount: string };
-  customer: { name: string; email: string; browser_ip: string };
-  coupon_code: string | null;
-  order_id: string;
-  subscription_id: null;
-  reason: string | null;
-  notes: null;
-  'product names': string | null;
-  click: { created: null; referer: null; landed_url: null; ip: null; sub_id: null; creative_id: null };
-  source: string;
-}
-
-export interface AffiliateBody {
-  id: string;
-  code: string;
-  status: PartnerStatus;
-  last_login: string;
-  last_conversion: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  paypal_email: string | null;
-  company: string;
-  address_1: string;
-  address_2: string;
-  city: string;
-  state: string;
-  zip: string;
-  country: string;
-  phone_number: string;
-  source: string;
-  custom_fields: { id: string; name: string; value: string }[];
-  offer: { id: string; name: string };
-  is_marketplace_user: false;
-}
-
-export interface ConversionTriggerBody {
-  id: string;
-  affiliate_id: string;
-  trigger: string;
-  type: TriggerType;
-}
-
-export type WebhookPayload =
-  | { topic: 'NEW_CONVERSION' | 'APPROVED_CONVERSION' | 'DENIED_CONVERSION'; body: ConversionBody }
-  | { topic: 'NEW_AFFILIATE' | 'AFFILIATE_STATUS_CHANGE' | 'AFFILIATE_DETAILS_CHANGE'; body: AffiliateBody }
-  | { topic: 'NEW_CONVERSION_TRIGGER'; body: ConversionTriggerBody };
-
-// ---- view state ----------------------------------------------------------------------------------
-
-export interface ProgramView {
-  programId: string;
-  name: string;
-  currency: string;
-  commission: { type: CommissionType; amount: string };
-}
-export interface PartnerView {
-  programId: string;
-  partnerId: string;
-  key: string;
-  email: string;
-  name: string;
-  status: PartnerStatus;
-  details: PartnerDetails;
-  /** Refersion `source` of the partner: where the PartnerCreated command came from. */
-  source: string;
-  lastConversionAt: Date | null;
-}
-export interface CustomerView {
-  customerId: string;
-  name: string;
-  email: string;
-}
-export interface TransactionView {
-  transactionKey: string;
-  amountMinor: number;
-  currency: string;
-  customerId: string;
-  productId: string | null;
-  productType: string | null;
-  couponCode: string | null;
-  refundedMinor: number;
-}
-export interface ConversionView {
-  conversionId: string;
-  transactionKey: string;
-  partnerId: string;
-  customerId: string;
-  amountMinor: number;
-  currency: string;
-  status: ConversionStatus;
-  /** Commission lines as created; `reversed` holds what refunds took back from each. */
-  commissions: CommissionLine[];
-  reversed: number[];
-  reason: string | null;
-  created: Date;
-  updated: Date | null;
-  source: string;
-}
+type ViewEvent = RecordedEvent<LedgerEvent>;
+const isViewEvent = (event: RecordedEvent): event is ViewEvent => isRecordedOf<LedgerEvent>(LEDGER_EVENT_TYPES, event);
 
 /** The event types the view folds (the publisher's `$all` filter must let these through). */
 export const VIEW_EVENT_TYPES = [
@@ -201,40 +40,7 @@ export const VIEW_EVENT_TYPES = [
   'ConversionDenied',
   'TransactionRefunded',
   'ConversionTriggerCreated',
-] as const;
-
-/** Event metadata `source` → Refersion `source`: api → API, incoming-webhook → INCOMING_WEBHOOK. */
-export function refersionSource(metadata: EventMetadata | undefined): string {
-  switch (metadata?.source) {
-    case 'incoming-webhook':
-      return 'INCOMING_WEBHOOK';
-    case 'cli':
-      return 'CLI';
-    case 'system':
-      return 'SYSTEM';
-    default:
-      return 'API';
-  }
-}
-
-/** Refersion's date format, in UTC: "2020-02-14 18:48:42". */
-export function refersionDate(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ');
-}
-
-/**
- * "Jean-Claude Van Damme" → first "Jean-Claude", last "Van Damme": the first word is the first
- * name, the rest the last name; a single word has an empty last name.
- */
-export function splitName(name: string): { firstName: string; lastName: string } {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  return { firstName: words[0] ?? '', lastName: words.slice(1).join(' ') };
-}
-
-/** A custom field has no id of its own; its name is unique per partner, so the id derives from it. */
-export function customFieldId(name: string): string {
-  return `cf_${Buffer.from(name, 'utf8').toString('base64url')}`;
-}
+] as const satisfies readonly LedgerEventType[];
 
 const k = (programId: string, id: string) => `${programId}\u0000${id}`;
 
@@ -253,17 +59,25 @@ export class PublisherView {
 
   /**
    * Folds one event. Events must come in `$all` order: one at or before the last position applied
-   * is ignored (returns false), so a re-delivered event cannot move the view backwards.
+   * is ignored (returns false), so a re-delivered event cannot move the view backwards. An event
+   * that is not a domain event moves the position and changes nothing else.
    */
   apply(event: RecordedEvent): boolean {
     if (this.last && event.position <= this.last.position) return false;
     this.last = { id: event.id, position: event.position };
-    const d = event.data;
+    if (isViewEvent(event)) this.fold(event);
+    return true;
+  }
+
+  private fold(event: ViewEvent): void {
     switch (event.type) {
-      case 'ProgramCreated':
+      case 'ProgramCreated': {
+        const d = event.data;
         this.programs.set(d.programId, { programId: d.programId, name: d.name, currency: d.currency, commission: { ...d.commission } });
-        break;
-      case 'PartnerCreated':
+        return;
+      }
+      case 'PartnerCreated': {
+        const d = event.data;
         this.partners.set(k(d.programId, d.partnerId), {
           programId: d.programId,
           partnerId: d.partnerId,
@@ -275,10 +89,12 @@ export class PublisherView {
           source: refersionSource(event.metadata),
           lastConversionAt: null,
         });
-        break;
+        return;
+      }
       case 'PartnerDetailsUpdated': {
+        const d = event.data;
         const partner = this.partners.get(k(d.programId, d.partnerId));
-        if (!partner) break;
+        if (!partner) return;
         // `changes.details` is the partner's full details after the change (the decider merges).
         const { name, email, details } = d.changes ?? {};
         this.partners.set(k(d.programId, d.partnerId), {
@@ -287,17 +103,21 @@ export class PublisherView {
           ...(email !== undefined ? { email } : {}),
           ...(details !== undefined ? { details } : {}),
         });
-        break;
+        return;
       }
       case 'PartnerStatusChanged': {
+        const d = event.data;
         const partner = this.partners.get(k(d.programId, d.partnerId));
         if (partner) this.partners.set(k(d.programId, d.partnerId), { ...partner, status: d.to });
-        break;
+        return;
       }
-      case 'CustomerCreated':
+      case 'CustomerCreated': {
+        const d = event.data;
         this.customers.set(k(d.programId, d.customerId), { customerId: d.customerId, name: d.name, email: d.email });
-        break;
-      case 'TransactionRecorded':
+        return;
+      }
+      case 'TransactionRecorded': {
+        const d = event.data;
         this.transactions.set(k(d.programId, d.transactionKey), {
           transactionKey: d.transactionKey,
           amountMinor: d.amountMinor,
@@ -308,8 +128,10 @@ export class PublisherView {
           couponCode: d.couponCode ?? null,
           refundedMinor: 0,
         });
-        break;
+        return;
+      }
       case 'ConversionCreated': {
+        const d = event.data;
         this.conversions.set(k(d.programId, d.conversionId), {
           conversionId: d.conversionId,
           transactionKey: d.transactionKey,
@@ -318,7 +140,7 @@ export class PublisherView {
           amountMinor: d.amountMinor,
           currency: d.currency,
           status: 'PENDING',
-          commissions: d.commissions.map((line: CommissionLine) => ({ ...line })),
+          commissions: d.commissions.map((line) => ({ ...line })),
           reversed: d.commissions.map(() => 0),
           reason: null,
           created: event.created,
@@ -327,40 +149,40 @@ export class PublisherView {
         });
         const partner = this.partners.get(k(d.programId, d.partnerId));
         if (partner) this.partners.set(k(d.programId, d.partnerId), { ...partner, lastConversionAt: event.created });
-        break;
+        return;
       }
       case 'ConversionApproved':
       case 'ConversionDenied': {
+        const d = event.data;
         const conversion = this.conversions.get(k(d.programId, d.conversionId));
-        if (!conversion) break;
+        if (!conversion) return;
         this.conversions.set(k(d.programId, d.conversionId), {
           ...conversion,
           status: event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED',
-          reason: event.type === 'ConversionDenied' ? (d.reason ?? null) : conversion.reason,
+          reason: event.type === 'ConversionDenied' ? (event.data.reason ?? null) : conversion.reason,
           updated: event.created,
         });
-        break;
+        return;
       }
       case 'TransactionRefunded': {
+        const d = event.data;
         const transaction = this.transactions.get(k(d.programId, d.transactionKey));
         if (transaction) this.transactions.set(k(d.programId, d.transactionKey), { ...transaction, refundedMinor: d.refundedTotalMinor });
         const conversion = d.conversionId ? this.conversions.get(k(d.programId, d.conversionId)) : undefined;
-        if (conversion) {
-          const reversed = conversion.commissions.map(
-            (line, i) =>
-              conversion.reversed[i] +
-              (d.reversals as CommissionLine[])
-                .filter((r) => r.level === line.level && r.partnerId === line.partnerId)
-                .reduce((sum, r) => sum + r.amountMinor, 0),
-          );
+        if (conversion && d.conversionId) {
+          const reversed = addReversals(conversion.commissions, conversion.reversed, d.reversals);
           this.conversions.set(k(d.programId, d.conversionId), { ...conversion, reversed, updated: event.created });
         }
-        break;
+        return;
       }
+      // Published straight from the event (see payloadFor), or never published: nothing to keep.
+      case 'ConversionTriggerCreated':
+      case 'ValueReserved':
+      case 'ValueReleased':
+        return;
       default:
-        break;
+        return assertNever(event);
     }
-    return true;
   }
 
   /**
@@ -369,27 +191,38 @@ export class PublisherView {
    * data newer than its event. Null for events that are not published.
    */
   payloadFor(event: RecordedEvent): WebhookPayload | null {
-    const topic = topicOf(event.type);
-    if (!topic) return null;
+    if (!topicOf(event.type)) return null;
     if (!this.last || this.last.id !== event.id) {
       throw new Error(`payloadFor(${event.id}) must directly follow apply() of that event; the view is at ${this.last?.id ?? 'nothing'}`);
     }
-    const d = event.data;
-    switch (topic) {
-      case 'NEW_CONVERSION':
-      case 'APPROVED_CONVERSION':
-      case 'DENIED_CONVERSION': {
-        const body = this.conversionBody(d.programId, d.conversionId);
-        return body ? { topic, body } : null;
+    return isViewEvent(event) ? this.payloadOf(event) : null;
+  }
+
+  private payloadOf(event: ViewEvent): WebhookPayload | null {
+    switch (event.type) {
+      case 'ConversionCreated':
+      case 'ConversionApproved':
+      case 'ConversionDenied': {
+        const body = this.conversionBody(event.data.programId, event.data.conversionId);
+        return body ? { topic: EVENT_TOPICS[event.type], body } : null;
       }
-      case 'NEW_AFFILIATE':
-      case 'AFFILIATE_STATUS_CHANGE':
-      case 'AFFILIATE_DETAILS_CHANGE': {
-        const body = this.affiliateBody(d.programId, d.partnerId);
-        return body ? { topic, body } : null;
+      case 'PartnerCreated':
+      case 'PartnerStatusChanged':
+      case 'PartnerDetailsUpdated': {
+        const body = this.affiliateBody(event.data.programId, event.data.partnerId);
+        return body ? { topic: EVENT_TOPICS[event.type], body } : null;
       }
-      case 'NEW_CONVERSION_TRIGGER':
-        return { topic, body: { id: d.triggerId, affiliate_id: d.partnerId, trigger: d.trigger, type: d.type } };
+      case 'ConversionTriggerCreated':
+        return { topic: EVENT_TOPICS[event.type], body: buildConversionTriggerBody(event.data) };
+      case 'ProgramCreated':
+      case 'CustomerCreated':
+      case 'TransactionRecorded':
+      case 'TransactionRefunded':
+      case 'ValueReserved':
+      case 'ValueReleased':
+        return null;
+      default:
+        return assertNever(event);
     }
   }
 
@@ -418,90 +251,17 @@ export class PublisherView {
   conversionBody(programId: string, conversionId: string): ConversionBody | null {
     const c = this.conversions.get(k(programId, conversionId));
     if (!c) return null;
-    const program = this.programs.get(programId);
-    const partner = this.partners.get(k(programId, c.partnerId));
-    const customer = this.customers.get(k(programId, c.customerId));
-    const transaction = this.transactions.get(k(programId, c.transactionKey));
-    const level1 = c.commissions.findIndex((line) => line.level === 1 && line.partnerId === c.partnerId);
-    const commissionMinor = level1 < 0 ? 0 : c.commissions[level1].amountMinor - c.reversed[level1];
-    const names = partner ? partnerNames(partner) : { firstName: '', lastName: '' };
-    return {
-      id: c.conversionId,
-      created: refersionDate(c.created),
-      status: c.status,
-      denied_reason_code: null,
-      is_recurring: false,
-      total_items: '1',
-      total: formatAmount(c.amountMinor, c.currency),
-      commission_total: formatAmount(commissionMinor, c.currency),
-      currency: c.currency,
-      is_test_conversion: 'FALSE',
-      payment_status: 'UNPAID',
-      updated: c.updated ? refersionDate(c.updated) : null,
-      affiliate: {
-        id: c.partnerId,
-        code: partner?.key ?? '',
-        first_name: names.firstName,
-        last_name: names.lastName,
-        email: partner?.email ?? '',
-      },
-      payment_id: null,
-      offer: {
-        id: programId,
-        name: program?.name ?? '',
-        type: program?.commission.type ?? '',
-        amount: program?.commission.amount ?? '',
-      },
-      customer: { name: customer?.name ?? '', email: customer?.email ?? '', browser_ip: '' },
-      coupon_code: transaction?.couponCode ?? null,
-      order_id: c.transactionKey,
-      subscription_id: null,
-      reason: c.reason,
-      notes: null,
-      'product names': transaction?.productId ?? null,
-      click: { created: null, referer: null, landed_url: null, ip: null, sub_id: null, creative_id: null },
-      source: c.source,
-    };
+    return buildConversionBody(c, programId, {
+      program: this.programs.get(programId),
+      partner: this.partners.get(k(programId, c.partnerId)),
+      customer: this.customers.get(k(programId, c.customerId)),
+      transaction: this.transactions.get(k(programId, c.transactionKey)),
+    });
   }
 
   /** The affiliate body as the view stands, or null for a partner the view never saw. */
   affiliateBody(programId: string, partnerId: string): AffiliateBody | null {
     const p = this.partners.get(k(programId, partnerId));
-    if (!p) return null;
-    const program = this.programs.get(programId);
-    const names = partnerNames(p);
-    const details = p.details;
-    return {
-      id: p.partnerId,
-      code: p.key,
-      status: p.status,
-      last_login: NEVER,
-      last_conversion: p.lastConversionAt ? refersionDate(p.lastConversionAt) : NEVER,
-      first_name: names.firstName,
-      last_name: names.lastName,
-      email: p.email,
-      paypal_email: details.paypalEmail ?? null,
-      company: details.company ?? '',
-      address_1: details.address1 ?? '',
-      address_2: details.address2 ?? '',
-      city: details.city ?? '',
-      state: details.state ?? '',
-      zip: details.zip ?? '',
-      country: details.country ?? '',
-      phone_number: details.phone ?? '',
-      source: p.source,
-      custom_fields: (details.customFields ?? []).map((f) => ({ id: customFieldId(f.name), name: f.name, value: f.value })),
-      offer: { id: programId, name: program?.name ?? '' },
-      is_marketplace_user: false,
-    };
+    return p ? buildAffiliateBody(p, programId, this.programs.get(programId)) : null;
   }
-}
-
-/** Names from details when given, else split from the partner's `name`; each independently. */
-function partnerNames(partner: PartnerView): { firstName: string; lastName: string } {
-  const split = splitName(partner.name);
-  return {
-    firstName: partner.details.firstName ?? split.firstName,
-    lastName: partner.details.lastName ?? split.lastName,
-  };
 }

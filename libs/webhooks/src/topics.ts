@@ -1,4 +1,4 @@
-import { invalid } from '@partner-ledger/domain';
+import { invalid, type LedgerEventType } from '@partner-ledger/domain';
 
 /**
  * Outgoing webhook topics (**contract**: each is the value of the `Refersion-Topic` header) and the
@@ -28,7 +28,7 @@ export const EVENT_TOPICS = {
   PartnerStatusChanged: 'AFFILIATE_STATUS_CHANGE',
   PartnerDetailsUpdated: 'AFFILIATE_DETAILS_CHANGE',
   ConversionTriggerCreated: 'NEW_CONVERSION_TRIGGER',
-} as const satisfies Record<string, Topic>;
+} as const satisfies Partial<Record<LedgerEventType, Topic>>;
 
 /** Event types that are published as a topic (the publisher may filter `$all` on these). */
 export const TOPIC_EVENT_TYPES = Object.keys(EVENT_TOPICS) as (keyof typeof EVENT_TOPICS)[];

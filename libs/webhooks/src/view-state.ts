@@ -1,0 +1,56 @@
+import type { CommissionLine, CommissionType, ConversionStatus, PartnerDetails, PartnerStatus } from '@partner-ledger/domain';
+
+/*
+ * The publisher view's state: programs, partners, customers, transactions and conversions as of the
+ * last event folded. Webhook bodies are built from these.
+ */
+
+export interface ProgramView {
+  programId: string;
+  name: string;
+  currency: string;
+  commission: { type: CommissionType; amount: string };
+}
+export interface PartnerView {
+  programId: string;
+  partnerId: string;
+  key: string;
+  email: string;
+  name: string;
+  status: PartnerStatus;
+  details: PartnerDetails;
+  /** Refersion `source` of the partner: where the PartnerCreated command came from. */
+  source: string;
+  lastConversionAt: Date | null;
+}
+export interface CustomerView {
+  customerId: string;
+  name: string;
+  email: string;
+}
+export interface TransactionView {
+  transactionKey: string;
+  amountMinor: number;
+  currency: string;
+  customerId: string;
+  productId: string | null;
+  productType: string | null;
+  couponCode: string | null;
+  refundedMinor: number;
+}
+export interface ConversionView {
+  conversionId: string;
+  transactionKey: string;
+  partnerId: string;
+  customerId: string;
+  amountMinor: number;
+  currency: string;
+  status: ConversionStatus;
+  /** Commission lines as created; `reversed` holds what refunds took back from each. */
+  commissions: CommissionLine[];
+  reversed: number[];
+  reason: string | null;
+  created: Date;
+  updated: Date | null;
+  source: string;
+}
