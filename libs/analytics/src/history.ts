@@ -1,5 +1,6 @@
 import { type CommissionPlan, programStream } from '@partner-ledger/domain';
 import type { AllFilter, EventStore, RecordedEvent } from '@partner-ledger/event-store';
+import { isLedgerEvent } from '@partner-ledger/projections';
 
 export interface ScanOptions {
   filter?: AllFilter;
@@ -51,7 +52,7 @@ export function programStreamPrefixes(programId: string): string[] {
 /** A program's currency and commission plan, from its stream (a program never changes). */
 export async function programPlan(events: EventStore, programId: string): Promise<{ currency: string; plan: CommissionPlan } | null> {
   const [created] = await events.readStream(programStream(programId), { maxCount: 1 });
-  if (!created || created.type !== 'ProgramCreated') return null;
-  const { currency, commission, tiers } = created.data as { currency: string } & CommissionPlan;
+  if (!created || !isLedgerEvent(created) || created.type !== 'ProgramCreated') return null;
+  const { currency, commission, tiers } = created.data;
   return { currency, plan: { commission, tiers: tiers ?? [] } };
 }

@@ -1,14 +1,18 @@
 import {
+  addReversals,
+  assertNever,
   type CommissionLine,
   type CommissionPlan,
   commissionFor,
   maxLevel,
+  netCommissions,
   parseCommissionPlan,
   type PartnerStatus,
-  proportion,
+  refundReversals,
+  type ReversibleCommissions,
 } from '@partner-ledger/domain';
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold } from '@partner-ledger/projections';
+import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold, isLedgerEvent, type RecordedLedgerEvent } from '@partner-ledger/projections';
 import { programPlan, programStreamPrefixes, scanAll } from './history.js';
 
 export interface Bucket {
@@ -65,14 +69,11 @@ interface PartnerAtTime {
   referringPartnerId: string | null;
 }
 
-interface SimConversion {
+/** A conversion's lines as priced under the simulated plan, and what refunds took back from them. */
+interface SimConversion extends ReversibleCommissions {
   partnerId: string;
   currency: string;
   amountMinor: number;
-  status: 'PENDING' | 'APPROVED' | 'DENIED';
-  lines: CommissionLine[];
-  /** Cumulative reversal per line. */
-  reversed: number[];
 }
 
 /**
@@ -86,7 +87,7 @@ interface SimConversion {
  * ACTIVE then forfeits its level (the chain is not compressed), a cycle or an unknown referrer ends
  * the chain. Approvals and denials move the net lines; refunds take back each line's cumulative
  * share `proportion(line, refundedTotal, amount)` (rounded half away from zero) minus what was
- * already taken back, nothing from a denied conversion — the same arithmetic as the decider, so
+ * already taken back, nothing from a denied conversion — the decider's own `refundReversals`, so
  * replaying under the program's own plan reproduces today's totals to the minor unit.
  *
  * `events`: the program's partner and transaction events in `$all` order (other events are
@@ -126,21 +127,21 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
     return chain;
   };
 
-  for await (const event of events) {
-    const d = event.data;
-    if (d?.programId !== programId) continue;
-    position = event.position;
-    actual.apply(event);
+  /** Replays one event of the program under the simulated plan. */
+  const replay = (event: RecordedLedgerEvent) => {
     switch (event.type) {
-      case 'PartnerCreated':
+      case 'PartnerCreated': {
+        const d = event.data;
         partners.set(d.partnerId, { status: d.status, referringPartnerId: d.referringPartnerId ?? null });
-        break;
+        return;
+      }
       case 'PartnerStatusChanged': {
-        const partner = partners.get(d.partnerId);
-        if (partner) partner.status = d.to;
-        break;
+        const partner = partners.get(event.data.partnerId);
+        if (partner) partner.status = event.data.to;
+        return;
       }
       case 'ConversionCreated': {
+        const d = event.data;
         conversionCount += 1;
         // The attributed partner was ACTIVE (no conversion is created otherwise): it takes level 1.
         const chain = chainAbove(d.partnerId, top - 1);
@@ -148,7 +149,7 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         for (let level = 1; level <= top; level++) {
           const hasRate = level === 1 || plan.tiers.some((t) => t.level === level);
           if (!hasRate) continue;
-          const partner = level === 1 ? { partnerId: d.partnerId as string, status: 'ACTIVE' as PartnerStatus } : chain[level - 2];
+          const partner = level === 1 ? { partnerId: d.partnerId, status: 'ACTIVE' as PartnerStatus } : chain[level - 2];
           if (!partner || partner.status !== 'ACTIVE') continue;
           lines.push({ partnerId: partner.partnerId, level, amountMinor: commissionFor(plan, level, d.amountMinor, d.currency) });
         }
@@ -157,7 +158,7 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
           currency: d.currency,
           amountMinor: d.amountMinor,
           status: 'PENDING',
-          lines,
+          commissions: lines,
           reversed: lines.map(() => 0),
         });
         for (const line of lines) {
@@ -165,41 +166,58 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
           t.pending.count += 1;
           t.pending.amount += line.amountMinor;
         }
-        break;
+        return;
       }
       case 'ConversionApproved':
       case 'ConversionDenied': {
-        const conversion = conversions.get(d.conversionId);
-        if (!conversion || conversion.status !== 'PENDING') break;
+        const conversion = conversions.get(event.data.conversionId);
+        if (!conversion || conversion.status !== 'PENDING') return;
         const to: BucketName = event.type === 'ConversionApproved' ? 'approved' : 'denied';
         conversion.status = event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED';
-        conversion.lines.forEach((line, i) => {
-          const net = line.amountMinor - conversion.reversed[i];
+        for (const line of netCommissions(conversion)) {
           const t = totalsOf(line.partnerId, conversion.currency);
           t.pending.count -= 1;
-          t.pending.amount -= net;
+          t.pending.amount -= line.amountMinor;
           t[to].count += 1;
-          t[to].amount += net;
-        });
-        break;
+          t[to].amount += line.amountMinor;
+        }
+        return;
       }
       case 'TransactionRefunded': {
+        const d = event.data;
         const conversion = d.conversionId ? conversions.get(d.conversionId) : undefined;
-        // A denied conversion owes nothing, so a refund takes nothing back.
-        if (!conversion || conversion.status === 'DENIED') break;
+        if (!conversion) return;
+        // Nothing is taken back from a denied conversion: refundReversals is then empty.
         const from: BucketName = conversion.status === 'APPROVED' ? 'approved' : 'pending';
-        conversion.lines.forEach((line, i) => {
-          const reversal = proportion(line.amountMinor, d.refundedTotalMinor, conversion.amountMinor) - conversion.reversed[i];
-          if (reversal <= 0) return;
-          conversion.reversed[i] += reversal;
-          const t = totalsOf(line.partnerId, conversion.currency);
-          t[from].amount -= reversal;
+        const reversals = refundReversals(conversion, d.refundedTotalMinor, conversion.amountMinor);
+        for (const reversal of reversals) {
+          const t = totalsOf(reversal.partnerId, conversion.currency);
+          t[from].amount -= reversal.amountMinor;
           t.reversed.count += 1;
-          t.reversed.amount += reversal;
-        });
-        break;
+          t.reversed.amount += reversal.amountMinor;
+        }
+        conversion.reversed = addReversals(conversion.commissions, conversion.reversed, reversals);
+        return;
       }
+      // Nothing the pricing depends on.
+      case 'ProgramCreated':
+      case 'PartnerDetailsUpdated':
+      case 'CustomerCreated':
+      case 'ConversionTriggerCreated':
+      case 'ValueReserved':
+      case 'ValueReleased':
+      case 'TransactionRecorded':
+        return;
+      default:
+        return assertNever(event);
     }
+  };
+
+  for await (const event of events) {
+    if (event.data?.programId !== programId) continue;
+    position = event.position;
+    actual.apply(event);
+    if (isLedgerEvent(event)) replay(event);
   }
 
   const today = new Map<string, Totals>();
