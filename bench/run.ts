@@ -52,7 +52,10 @@ async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const profile = args.includes('--profile');
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const started = Date.now();
   const log = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'pl-bench-'));
@@ -90,7 +93,18 @@ async function main() {
         rows.push(...out.rows);
         targets.push(...out.targets);
       } catch (error) {
-        rows.push({ scenario: `${scenario.id}`, variant: 'all', throughput: null, unit: '', p50Ms: null, p99Ms: null, peakRssMb: null, ratios: [], notes: [], error: (error as Error).stack ?? String(error) });
+        rows.push({
+          scenario: `${scenario.id}`,
+          variant: 'all',
+          throughput: null,
+          unit: '',
+          p50Ms: null,
+          p99Ms: null,
+          peakRssMb: null,
+          ratios: [],
+          notes: [],
+          error: (error as Error).stack ?? String(error),
+        });
       }
       log(`scenario ${scenario.id} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
@@ -122,7 +136,16 @@ async function main() {
   process.stdout.write(out.join('\n') + '\n');
   for (const r of rows) for (const n of r.notes) process.stdout.write(`  note: ${r.scenario} / ${r.variant}: ${n}\n`);
 
-  const results = { mode: quick ? 'quick' : 'full', seconds, machine, durability: DURABILITY, rabbitmq: rabbit.description, rows, targets, markdown: { table: tableLines(rows, true), targets: targetLines(targets, true) } };
+  const results = {
+    mode: quick ? 'quick' : 'full',
+    seconds,
+    machine,
+    durability: DURABILITY,
+    rabbitmq: rabbit.description,
+    rows,
+    targets,
+    markdown: { table: tableLines(rows, true), targets: targetLines(targets, true) },
+  };
   const json = JSON.stringify(results, null, 2) + '\n';
   const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
   if (outFile) writeFileSync(outFile, json);

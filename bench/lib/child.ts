@@ -33,7 +33,10 @@ export class Child<R = unknown> {
   private exited: Error | null = null;
   private readonly stderr: string[] = [];
 
-  private constructor(readonly name: string, private readonly proc: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    private readonly proc: ChildProcess,
+  ) {
     proc.on('message', (m: ChildMessage) => this.deliver(m));
     for (const stream of [proc.stdout, proc.stderr]) {
       stream?.on('data', (chunk: Buffer) => {

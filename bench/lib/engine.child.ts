@@ -15,11 +15,7 @@ export const handlers: Record<string, ChildHandler> = {
    * (stdout at LOG_LEVEL, default info), here to /dev/null so the pipe to the parent costs nothing.
    */
   async 'engine.run'(p: EngineParams, ctl) {
-    const [{ loadConfig }, { startEngine }, { pino }] = await Promise.all([
-      import('@partner-ledger/config'),
-      import('@partner-ledger/roles'),
-      import('pino'),
-    ]);
+    const [{ loadConfig }, { startEngine }, { pino }] = await Promise.all([import('@partner-ledger/config'), import('@partner-ledger/roles'), import('pino')]);
     const { createLogger } = await import('@partner-ledger/platform');
     mkdirSync(p.dataDir, { recursive: true });
     const level = (process.env.BENCH_LOG_LEVEL ?? 'info') as 'info';

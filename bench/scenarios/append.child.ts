@@ -88,7 +88,11 @@ function sampleEvent(programId: string, stream: number, revision: number, rnd: (
       currency: 'USD',
       status: 'PENDING',
       commissions: [{ partnerId: `par_${(stream % 997).toString(16).padStart(20, '0')}`, level: 1, amountMinor: Math.round(amountMinor / 10) }],
-      trace: { rule: 'PERCENT_OF_SALE', base: amountMinor, levels: [{ level: 1, partnerId: `par_${(stream % 997).toString(16).padStart(20, '0')}`, rate: '10', amountMinor: Math.round(amountMinor / 10) }] },
+      trace: {
+        rule: 'PERCENT_OF_SALE',
+        base: amountMinor,
+        levels: [{ level: 1, partnerId: `par_${(stream % 997).toString(16).padStart(20, '0')}`, rate: '10', amountMinor: Math.round(amountMinor / 10) }],
+      },
     },
     metadata: metadataFor(randomUUID()),
   };
@@ -191,4 +195,3 @@ export const handlers: Record<string, ChildHandler> = {
 };
 
 export const count = (work: Append[]) => work.reduce((n, a) => n + a.events.length, 0);
-

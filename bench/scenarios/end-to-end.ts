@@ -30,9 +30,13 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   for (const [id, label, env] of variants) {
     ctx.log(`${SCENARIO}: ${label}, ${RATE}/s for ${seconds} s`);
     const receiver = await startReceiver({ orderIds: true });
-    const child = Child.start('engine.run', { dataDir: join(ctx.tmp, `e2e-${id}`), adminKey: ADMIN_KEY, env: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', ...env } }, {
-      profileDir: profileDirOf(ctx, `e2e-${id}`),
-    });
+    const child = Child.start(
+      'engine.run',
+      { dataDir: join(ctx.tmp, `e2e-${id}`), adminKey: ADMIN_KEY, env: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', ...env } },
+      {
+        profileDir: profileDirOf(ctx, `e2e-${id}`),
+      },
+    );
     try {
       const { url } = (await child.next('ready', 60_000)) as unknown as { url: string };
       const program = await seedProgram(url, ADMIN_KEY, 100);
@@ -43,7 +47,13 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       // Warm-up at a tenth of the rate, every webhook received before measuring.
       const warm = await openLoop({ origin: url, rate: RATE / 10, durationMs: 2_000, make: (i) => ({ path, headers, body: transactionBody(program, i, 'W') }) });
       await until('warm-up webhooks', () => receiver.arrivals.size >= warm.ok, 30_000);
-      const load = await openLoop({ origin: url, rate: RATE, durationMs: seconds * 1000, make: (i) => ({ path, headers, body: transactionBody(program, i, 'E') }), expect: (s) => s === 201 });
+      const load = await openLoop({
+        origin: url,
+        rate: RATE,
+        durationMs: seconds * 1000,
+        make: (i) => ({ path, headers, body: transactionBody(program, i, 'E') }),
+        expect: (s) => s === 201,
+      });
       const keys = Array.from({ length: load.sent }, (_, i) => `E-${i}`);
       let missing = 0;
       try {
@@ -71,9 +81,13 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         // Why a webhook is late, from the SQLite queue the engine left behind.
         const { default: Database } = await import('better-sqlite3');
         const db = new Database(join(ctx.tmp, `e2e-${id}`, 'partner-ledger.db'), { readonly: true });
-        const waiting = db.prepare("SELECT COUNT(*) AS n, SUM(last_error LIKE 'endpoint saturated%') AS saturated FROM bus_messages WHERE state = 'ready'").get() as { n: number; saturated: number | null };
+        const waiting = db.prepare("SELECT COUNT(*) AS n, SUM(last_error LIKE 'endpoint saturated%') AS saturated FROM bus_messages WHERE state = 'ready'").get() as {
+          n: number;
+          saturated: number | null;
+        };
         db.close();
-        if (waiting.n) notes.push(`left in the queue: ${waiting.n} deliveries, ${waiting.saturated ?? 0} of them handed back by a full endpoint lane ("endpoint saturated") to wait for a retry step`);
+        if (waiting.n)
+          notes.push(`left in the queue: ${waiting.n} deliveries, ${waiting.saturated ?? 0} of them handed back by a full endpoint lane ("endpoint saturated") to wait for a retry step`);
       }
       if (load.failed) notes.push(`${load.failed} commands failed, first: ${load.firstError}`);
       rows.push(

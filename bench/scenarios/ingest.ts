@@ -34,13 +34,11 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   ] as const;
   for (const [name, label] of variants) {
     ctx.log(`${SCENARIO}: ${label}`);
-    const params =
-      name === 'engine.run' ? { dataDir: join(ctx.tmp, 'ingest-engine'), adminKey: ADMIN_KEY } : { file: join(ctx.tmp, 'ingest-bare.db') };
+    const params = name === 'engine.run' ? { dataDir: join(ctx.tmp, 'ingest-engine'), adminKey: ADMIN_KEY } : { file: join(ctx.tmp, 'ingest-bare.db') };
     const child = Child.start(name, params, { profileDir: profileDirOf(ctx, `ingest-${name}`) });
     try {
       const { url } = (await child.next('ready', 60_000)) as unknown as { url: string };
-      const program: Program =
-        name === 'engine.run' ? await seedProgram(url, ADMIN_KEY, customers) : { id: 'prg_0123456789abcdef0123', key: 'none', partnerKey: 'PARTNER1', customers };
+      const program: Program = name === 'engine.run' ? await seedProgram(url, ADMIN_KEY, customers) : { id: 'prg_0123456789abcdef0123', key: 'none', partnerKey: 'PARTNER1', customers };
       const path = `/v1/programs/${program.id}/transactions`;
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${program.key}` };
       let seq = 0;

@@ -113,10 +113,7 @@ export const handlers: Record<string, ChildHandler> = {
    * only reads, to show what the log read alone costs.
    */
   async 'rebuild.memory'(p: { file: string }): Promise<RebuildRunResult> {
-    const [{ SqliteEventStore }, { InMemoryFold, PROJECTIONS }] = await Promise.all([
-      import('@partner-ledger/event-store'),
-      import('@partner-ledger/projections'),
-    ]);
+    const [{ SqliteEventStore }, { InMemoryFold, PROJECTIONS }] = await Promise.all([import('@partner-ledger/event-store'), import('@partner-ledger/projections')]);
     const events = SqliteEventStore.open(p.file);
     const pass = async (apply: (e: Parameters<InstanceType<typeof InMemoryFold>['apply']>[0]) => void) => {
       let from: bigint | 'start' = 'start';

@@ -9,10 +9,12 @@ const SCENARIO = '3 projection rebuild';
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const wanted = ctx.quick ? 100_000 : 1_000_000;
   ctx.log(`${SCENARIO}: preparing a log of ${wanted.toLocaleString('en-US')} events`);
-  const prepare = Child.start<PrepareResult>(
-    'rebuild.prepare',
-    { dataDir: join(ctx.tmp, 'rebuild'), adminKey: 'bench-admin-key-0123456789', commands: ctx.quick ? 300 : 1_500, events: wanted } satisfies PrepareParams,
-  );
+  const prepare = Child.start<PrepareResult>('rebuild.prepare', {
+    dataDir: join(ctx.tmp, 'rebuild'),
+    adminKey: 'bench-admin-key-0123456789',
+    commands: ctx.quick ? 300 : 1_500,
+    events: wanted,
+  } satisfies PrepareParams);
   const { result: log } = await prepare.done();
   const rows: Row[] = [];
   // The in-memory fold reads only, so it goes first on the untouched file.

@@ -46,7 +46,8 @@ const where = (url: string) => {
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const inclusive = new Map<string, number>();
-const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'}  ${n.callFrame.url ? `${n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist\/bench-build)\//, '$1/')}:${n.callFrame.lineNumber + 1}` : ''}`;
+const label = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'}  ${n.callFrame.url ? `${n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist\/bench-build)\//, '$1/')}:${n.callFrame.lineNumber + 1}` : ''}`;
 for (const [id, us] of selfUs) {
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
@@ -73,4 +74,8 @@ for (const [k, us] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, 15)) process
 process.stdout.write(`\nself time by function (top ${top}):\n`);
 for (const [k, us] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)} ${ms(us)}  ${k}\n`);
 process.stdout.write(`\ninclusive time of our own functions (apps/, libs/; top ${top}):\n`);
-for (const [k, us] of [...inclusive].filter(([k]) => /(^|\/)(apps|libs)\//.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)} ${ms(us)}  ${k}\n`);
+for (const [k, us] of [...inclusive]
+  .filter(([k]) => /(^|\/)(apps|libs)\//.test(k))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top))
+  process.stdout.write(`${pct(us)} ${ms(us)}  ${k}\n`);

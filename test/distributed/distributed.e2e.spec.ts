@@ -192,7 +192,10 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
     await mongo?.close();
     if (REAL_MONGO_URL && mongoUrl) {
       const client = await MongoClient.connect(mongoUrl);
-      await client.db().dropDatabase().finally(() => client.close());
+      await client
+        .db()
+        .dropDatabase()
+        .finally(() => client.close());
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
@@ -217,14 +220,25 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
     expect(publisherB.lines().some(acquired)).toBe(false);
 
     // The program, its webhook endpoint (every topic), partners in a referral chain, customers.
-    const program = await call('POST', '/v1/programs', { name: 'Distributed', currency: 'USD', commission: { type: 'PERCENT_OF_SALE', amount: '10' }, tiers: [{ level: 2, amount: '2.5' }] }, ADMIN);
+    const program = await call(
+      'POST',
+      '/v1/programs',
+      { name: 'Distributed', currency: 'USD', commission: { type: 'PERCENT_OF_SALE', amount: '10' }, tiers: [{ level: 2, amount: '2.5' }] },
+      ADMIN,
+    );
     expect(program.status).toBe(201);
     ({ id: pid, apiKey: key } = program.body);
     endpoint = await command('POST', '/webhook-endpoints', { url: sink!.url, topics: ['ALL'] });
     const partners: { id: string; key: string }[] = [];
     for (let i = 0; i < 8; i++) {
       const referrer = i > 0 ? partners[Math.floor((i - 1) / 2)] : null;
-      const p = await command('POST', '/partners', { email: `p${i}@example.com`, name: `Partner ${i}`, key: `P${i}`, ...(referrer ? { referringPartnerKey: referrer.key } : {}), ...(i === 7 ? { status: 'PENDING' } : {}) });
+      const p = await command('POST', '/partners', {
+        email: `p${i}@example.com`,
+        name: `Partner ${i}`,
+        key: `P${i}`,
+        ...(referrer ? { referringPartnerKey: referrer.key } : {}),
+        ...(i === 7 ? { status: 'PENDING' } : {}),
+      });
       partners.push({ id: p.id, key: p.key });
     }
     await command('POST', '/conversion-triggers', { partnerId: partners[2].id, type: 'COUPON', trigger: 'SAVE2' });
@@ -355,7 +369,10 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
     // it sent before releasing the lease, so C resumed at X_C with nothing to repeat. A repeat of an
     // event at or before X_B, or after X_C, would mean two publishers at once or a lost checkpoint.
     const resumed = (label: string) => {
-      const line = procs.find((p) => p.label === label)!.lines().find((l) => l.msg === 'publisher resuming from its checkpoint')!;
+      const line = procs
+        .find((p) => p.label === label)!
+        .lines()
+        .find((l) => l.msg === 'publisher resuming from its checkpoint')!;
       return line.checkpoint === null ? -1n : BigInt(String(line.checkpoint));
     };
     const [xB, xC] = [resumed('publisher-B'), resumed('publisher-C')];
@@ -405,7 +422,12 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
       if (p.label.endsWith('-A')) expect(signal).toBe('SIGKILL');
       else expect({ label: p.label, ok: code === 0 || signal === 'SIGTERM' }).toEqual({ label: p.label, ok: true });
     }
-    const errors = procs.flatMap((p) => p.lines().filter((l) => l.level >= 50).map((l) => `${p.label}: ${l.msg}`));
+    const errors = procs.flatMap((p) =>
+      p
+        .lines()
+        .filter((l) => l.level >= 50)
+        .map((l) => `${p.label}: ${l.msg}`),
+    );
     expect(errors).toEqual([]);
   }, 30_000);
 });

@@ -84,7 +84,10 @@ export function commissionTotalsFromDomain(all: RecordedEvent[], programId: stri
     program[bucket].amount += amount;
   };
   for (const stream of byStream.values()) {
-    const state = fold(transactionDecider, stream.map((e) => ({ type: e.type, data: e.data }) as TransactionEvent));
+    const state = fold(
+      transactionDecider,
+      stream.map((e) => ({ type: e.type, data: e.data }) as TransactionEvent),
+    );
     if (!state.exists || !state.conversion) continue;
     const c = state.conversion;
     c.commissions.forEach((line, i) => add(line.partnerId, c.status.toLowerCase() as keyof Buckets, line.amountMinor - c.reversed[i]));

@@ -76,7 +76,7 @@ describe('auth over HTTP', () => {
     }
   });
 
-  it("a program key on an unknown program → 403 forbidden_program (existence is not revealed)", async () => {
+  it('a program key on an unknown program → 403 forbidden_program (existence is not revealed)', async () => {
     for (const [method, path, body] of routes(UNKNOWN_PID)) {
       await expectRefused(engine, () => engine.call(method, path, body, a.key), 403, 'forbidden_program');
     }

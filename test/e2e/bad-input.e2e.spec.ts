@@ -248,10 +248,8 @@ describe('bad input over HTTP', () => {
   ];
 
   /** Cases are listed before the fixtures exist: `$NAME` placeholders are filled in when sent. */
-  const fill = (text: string) =>
-    text.replaceAll('$CUSTOMER_KEY', customer.key).replaceAll('$PARTNER_KEY', partner.key).replaceAll('$PARTNER_ID', partner.id);
-  const send = (route: Route, body: unknown) =>
-    engine.call(route.method, route.path(), fill(typeof body === 'string' ? body : JSON.stringify(body)), route.key());
+  const fill = (text: string) => text.replaceAll('$CUSTOMER_KEY', customer.key).replaceAll('$PARTNER_KEY', partner.key).replaceAll('$PARTNER_ID', partner.id);
+  const send = (route: Route, body: unknown) => engine.call(route.method, route.path(), fill(typeof body === 'string' ? body : JSON.stringify(body)), route.key());
 
   describe.each(routes.map((r) => [r.name, r] as const))('%s', (_name, route) => {
     it('malformed JSON → 400 malformed_json', async () => {

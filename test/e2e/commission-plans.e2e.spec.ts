@@ -14,7 +14,12 @@ describe('commission plans over HTTP', () => {
     let program: ProgramClient;
     let a: any, b: any, c: any, d: any;
     beforeAll(async () => {
-      program = await newProgram(engine, { tiers: [{ level: 2, amount: '5' }, { level: 3, amount: '2' }] });
+      program = await newProgram(engine, {
+        tiers: [
+          { level: 2, amount: '5' },
+          { level: 3, amount: '2' },
+        ],
+      });
       a = await program.partner({ name: 'A', key: uniq('A') });
       b = await program.partner({ name: 'B', key: uniq('B'), referringPartnerKey: a.key });
       c = await program.partner({ name: 'C', key: uniq('C'), referringPartnerKey: b.key });
@@ -22,7 +27,10 @@ describe('commission plans over HTTP', () => {
     });
 
     it('the program answers with its tiers', () => {
-      expect(program.body.tiers).toEqual([{ level: 2, amount: '5' }, { level: 3, amount: '2' }]);
+      expect(program.body.tiers).toEqual([
+        { level: 2, amount: '5' },
+        { level: 3, amount: '2' },
+      ]);
       expect([b.referringPartnerId, c.referringPartnerId]).toEqual([a.id, b.id]);
     });
 

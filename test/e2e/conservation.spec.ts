@@ -30,7 +30,13 @@ describe('conservation of commission, and projections that crash', () => {
   beforeAll(async () => {
     engine = await startTestEngine();
     // Odd rates (7.5 %, 3.3333 %, 1 %) so rounding is exercised at every level.
-    history = await RandomHistory.start(engine, 7, { commission: { type: 'PERCENT_OF_SALE', amount: '7.5' }, tiers: [{ level: 2, amount: '3.3333' }, { level: 3, amount: '1' }] });
+    history = await RandomHistory.start(engine, 7, {
+      commission: { type: 'PERCENT_OF_SALE', amount: '7.5' },
+      tiers: [
+        { level: 2, amount: '3.3333' },
+        { level: 3, amount: '1' },
+      ],
+    });
     await history.run(4000);
     expect(history.stats.byAction.coupon).toBeGreaterThan(0);
     expect(Object.keys(history.stats.statuses).some((status) => Number(status) >= 400)).toBe(true);
@@ -60,7 +66,10 @@ describe('conservation of commission, and projections that crash', () => {
     };
     let conversions = 0;
     for (const stream of byStream.values()) {
-      const state = fold(transactionDecider, stream.map((e) => ({ type: e.type, data: e.data }) as TransactionEvent));
+      const state = fold(
+        transactionDecider,
+        stream.map((e) => ({ type: e.type, data: e.data }) as TransactionEvent),
+      );
       if (!state.exists || !state.conversion) continue;
       conversions++;
       const c = state.conversion;

@@ -171,13 +171,7 @@ describe('customers over HTTP', () => {
       await expectRefused(engine, () => program.post('/customers', { ...valid(), partner: { id: foreign.id } }), 422, 'partner_not_found', 'partner');
     });
     it('referring_customer_not_found for an unknown customer', async () => {
-      await expectRefused(
-        engine,
-        () => program.post('/customers', { ...valid(), referringCustomer: { key: 'nobody' } }),
-        422,
-        'referring_customer_not_found',
-        'referringCustomer',
-      );
+      await expectRefused(engine, () => program.post('/customers', { ...valid(), referringCustomer: { key: 'nobody' } }), 422, 'referring_customer_not_found', 'referringCustomer');
     });
     it('partner_denied for a DENIED partner', async () => {
       const denied = await program.partner({ status: 'PENDING' });

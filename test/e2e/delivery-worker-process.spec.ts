@@ -37,7 +37,19 @@ describe('the delivery worker process', () => {
     const store = SqliteReadStore.open(file);
     const now = new Date().toISOString();
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-    await new EndpointRepository(store).save({ id: 'whe_w', programId: 'prg', url, topics: ['ALL'], description: null, enabled: true, disabledReason: null, secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }], failingSince: null, createdAt: now, updatedAt: now });
+    await new EndpointRepository(store).save({
+      id: 'whe_w',
+      programId: 'prg',
+      url,
+      topics: ['ALL'],
+      description: null,
+      enabled: true,
+      disabledReason: null,
+      secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     const bus = SqliteBus.open(file);
     await bus.publish(Array.from({ length: 50 }, (_, i) => ({ messageId: `evt-${i}`, topic: 'NEW_AFFILIATE', endpointId: 'whe_w', body: `{"i":${i}}` })));
 

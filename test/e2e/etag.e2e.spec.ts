@@ -12,8 +12,7 @@ describe('optimistic concurrency over HTTP: ETag and If-Match', () => {
   afterAll(async () => engine.stop());
 
   const get = (suffix: string, minPosition: string) => engine.call('GET', program.path(`${suffix}?minPosition=${minPosition}`), undefined, program.key);
-  const withIfMatch = (method: string, suffix: string, body: unknown, etag: string) =>
-    engine.call(method, program.path(suffix), body, program.key, { 'if-match': etag });
+  const withIfMatch = (method: string, suffix: string, body: unknown, etag: string) => engine.call(method, program.path(suffix), body, program.key, { 'if-match': etag });
 
   it('a created partner answers ETag "0", and so does its read once the read model has it', async () => {
     const res = await program.post('/partners', { email: email(), name: 'Ada' });

@@ -117,11 +117,16 @@ describe('incoming webhooks: Partnero’s complete flow', () => {
     expectStatus(customer, 200);
     expect(customer.body).toMatchObject({ email: 'jane@example.com', name: 'Jane Smith', partnerId: partner.id });
     const conversions = await engine.call('GET', p.path(`/conversions?transactionKey=ORD-789&minPosition=${live.body.position}`), undefined, p.key);
-    expect(conversions.body.items).toEqual([expect.objectContaining({ transactionKey: 'ORD-789', partnerId: partner.id, amount: '149.99', commissions: [expect.objectContaining({ amount: '15.00' })] })]);
+    expect(conversions.body.items).toEqual([
+      expect.objectContaining({ transactionKey: 'ORD-789', partnerId: partner.id, amount: '149.99', commissions: [expect.objectContaining({ amount: '15.00' })] }),
+    ]);
 
     // Every event it wrote says where it came from.
     const events = await engine.call('GET', p.path(`/events?fromPosition=${BigInt(live.body.position) - BigInt(live.appended) + 1n}`), undefined, p.key);
-    const lines = String(events.body).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = String(events.body)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.metadata).toMatchObject({ source: 'incoming-webhook', causationId: live.body.requestId });
 
@@ -238,10 +243,14 @@ describe('incoming webhooks: refusals write nothing', () => {
   });
 
   it('a refused value → 422 naming field and path, and no customer is left behind', async () => {
-    const badAmount = await expectNoNewEvents(engine, () => send(hook.productionUrl, { ...SEED_ORDER, customer: { email: email('new'), name: 'New' }, order: { ...SEED_ORDER.order, id: uniq('o'), amount: 'abc' } }));
+    const badAmount = await expectNoNewEvents(engine, () =>
+      send(hook.productionUrl, { ...SEED_ORDER, customer: { email: email('new'), name: 'New' }, order: { ...SEED_ORDER.order, id: uniq('o'), amount: 'abc' } }),
+    );
     expectProblem(badAmount, 422, 'invalid_amount', 'amount');
     expect(badAmount.body.errors[0].path).toBe('order.amount');
-    const unknownPartner = await expectNoNewEvents(engine, () => send(hook.productionUrl, { ...SEED_ORDER, customer: { email: email('new'), name: 'New' }, order: { ...SEED_ORDER.order, id: uniq('o') }, referral_code: 'NOBODY' }));
+    const unknownPartner = await expectNoNewEvents(engine, () =>
+      send(hook.productionUrl, { ...SEED_ORDER, customer: { email: email('new'), name: 'New' }, order: { ...SEED_ORDER.order, id: uniq('o') }, referral_code: 'NOBODY' }),
+    );
     expectProblem(unknownPartner, 422, 'partner_not_found', 'partnerKey');
     expect(unknownPartner.body.errors[0].path).toBe('referral_code');
     const wrongType = await expectNoNewEvents(engine, () => send(hook.productionUrl, { ...SEED_ORDER, order: { ...SEED_ORDER.order, id: { nested: true } } }));
@@ -294,10 +303,15 @@ describe('incoming webhooks: mappings', () => {
     const sampled = await send(hook.testUrl, { order: { id: 'A', total: '5.00', items: [{ sku: 'SKU-1' }, { sku: 'SKU-2' }] }, buyer: { 'e.mail': 'x@example.com' } });
     expect(sampled.body.paths.map((x: { path: string }) => x.path)).toEqual(['order.id', 'order.total', 'order.items[0].sku', 'order.items[1].sku', 'buyer["e.mail"]']);
     await send(hook.testUrl, { other: true });
-    const saved = await engine.call('PUT', p.path(`/incoming-webhooks/${hook.id}/mapping`), {
-      action: 'create_transaction',
-      fields: { amount: 'order.total', transactionKey: 'order.id', productId: 'order.items.0.sku', customerEmail: 'buyer["e.mail"]' },
-    }, p.key);
+    const saved = await engine.call(
+      'PUT',
+      p.path(`/incoming-webhooks/${hook.id}/mapping`),
+      {
+        action: 'create_transaction',
+        fields: { amount: 'order.total', transactionKey: 'order.id', productId: 'order.items.0.sku', customerEmail: 'buyer["e.mail"]' },
+      },
+      p.key,
+    );
     expectStatus(saved, 200);
     const live = await send(hook.productionUrl, { order: { id: 'A', total: '5.00', items: [{ sku: 'SKU-9' }] }, buyer: { 'e.mail': 'x@example.com' } });
     expectStatus(live, 201);
@@ -312,7 +326,12 @@ describe('incoming webhooks: mappings', () => {
     const p = await program();
     const hook = await createWebhook(p);
     await send(hook.testUrl, SEED_FIRST);
-    const saved = await engine.call('PUT', p.path(`/incoming-webhooks/${hook.id}/mapping`), { action: 'create_transaction', fields: { customerEmail: 'user_email', amount: 'total' } }, p.key);
+    const saved = await engine.call(
+      'PUT',
+      p.path(`/incoming-webhooks/${hook.id}/mapping`),
+      { action: 'create_transaction', fields: { customerEmail: 'user_email', amount: 'total' } },
+      p.key,
+    );
     expect(saved.body.warnings).toEqual([expect.stringContaining('transactionKey')]);
   });
 
@@ -377,13 +396,15 @@ describe('incoming webhooks: management', () => {
     expect(String(metrics.body)).toMatch(/incoming_webhook_requests_total\{url="production",outcome="created"\} [1-9]/);
     expect(String(metrics.body)).toMatch(/incoming_webhook_requests_total\{url="test",outcome="rate_limited"\} [1-9]/);
     const docs = await engine.call('GET', '/docs-json', undefined, null);
-    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining([
-      '/v1/incoming/{token}',
-      '/v1/programs/{pid}/incoming-webhooks',
-      '/v1/programs/{pid}/incoming-webhooks/{id}/mapping',
-      '/v1/programs/{pid}/incoming-webhooks/{id}/requests',
-      '/v1/programs/{pid}/incoming-webhooks/{id}/rotate-tokens',
-    ]));
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/incoming/{token}',
+        '/v1/programs/{pid}/incoming-webhooks',
+        '/v1/programs/{pid}/incoming-webhooks/{id}/mapping',
+        '/v1/programs/{pid}/incoming-webhooks/{id}/requests',
+        '/v1/programs/{pid}/incoming-webhooks/{id}/rotate-tokens',
+      ]),
+    );
   });
 
   it('takes its rate and its public URL from INCOMING_WEBHOOK_RATE_LIMIT and PUBLIC_URL', async () => {

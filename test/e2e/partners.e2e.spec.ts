@@ -1,17 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ADMIN_KEY, startTestEngine, type TestEngine } from '@partner-ledger/testing';
-import {
-  email,
-  expectNoNewEvents,
-  expectRefused,
-  expectStatus,
-  newProgram,
-  POSITION,
-  type ProgramClient,
-  uniq,
-  UNKNOWN_PID,
-  withEventDelta,
-} from '@partner-ledger/testing';
+import { email, expectNoNewEvents, expectRefused, expectStatus, newProgram, POSITION, type ProgramClient, uniq, UNKNOWN_PID, withEventDelta } from '@partner-ledger/testing';
 
 /**
  * POST /programs/:pid/partners · PATCH /programs/:pid/partners/:partnerId ·

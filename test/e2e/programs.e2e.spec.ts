@@ -37,12 +37,23 @@ describe('programs over HTTP', () => {
     });
 
     it('canonicalises rates and sorts tiers; a name is trimmed', async () => {
-      const res = await create({ ...valid, name: '  Tiered  ', commission: { type: 'PERCENT_OF_SALE', amount: 12.5 }, tiers: [{ level: 3, amount: '2.00' }, { level: 2, amount: '5.50' }] });
+      const res = await create({
+        ...valid,
+        name: '  Tiered  ',
+        commission: { type: 'PERCENT_OF_SALE', amount: 12.5 },
+        tiers: [
+          { level: 3, amount: '2.00' },
+          { level: 2, amount: '5.50' },
+        ],
+      });
       expectStatus(res, 201);
       expect(res.body).toMatchObject({
         name: 'Tiered',
         commission: { type: 'PERCENT_OF_SALE', amount: '12.5' },
-        tiers: [{ level: 2, amount: '5.5' }, { level: 3, amount: '2' }],
+        tiers: [
+          { level: 2, amount: '5.5' },
+          { level: 3, amount: '2' },
+        ],
       });
     });
 
@@ -82,8 +93,30 @@ describe('programs over HTTP', () => {
       ['tier level 1', 'invalid_tier_level', 'tiers.0.level', { ...valid, tiers: [{ level: 1, amount: '5' }] }],
       ['tier level 11', 'invalid_tier_level', 'tiers.0.level', { ...valid, tiers: [{ level: 11, amount: '5' }] }],
       ['tier level "2"', 'validation_failed', 'tiers.0.level', { ...valid, tiers: [{ level: '2', amount: '5' }] }],
-      ['tier rate 150%', 'invalid_rate', 'tiers.1.amount', { ...valid, tiers: [{ level: 2, amount: '5' }, { level: 3, amount: '150' }] }],
-      ['duplicate tier level', 'duplicate_tier_level', 'tiers', { ...valid, tiers: [{ level: 2, amount: '5' }, { level: 2, amount: '3' }] }],
+      [
+        'tier rate 150%',
+        'invalid_rate',
+        'tiers.1.amount',
+        {
+          ...valid,
+          tiers: [
+            { level: 2, amount: '5' },
+            { level: 3, amount: '150' },
+          ],
+        },
+      ],
+      [
+        'duplicate tier level',
+        'duplicate_tier_level',
+        'tiers',
+        {
+          ...valid,
+          tiers: [
+            { level: 2, amount: '5' },
+            { level: 2, amount: '3' },
+          ],
+        },
+      ],
       ['unknown field', 'validation_failed', 'owner', { ...valid, owner: 'me' }],
     ])('%s → 400 %s naming %s, nothing appended', async (_label, code, field, body) => {
       await expectRefused(engine, () => create(body), 400, code, field);

@@ -37,7 +37,7 @@ describe('queries', () => {
     await new Promise((r) => setTimeout(r, 20));
     t1 = await post('/transactions', { customerKey: 'c1', amount: '100.00', key: 'T1' }); // Bob 10.00, Ann 5.00
     t2 = await post('/transactions', { customerKey: 'c1', amount: '50.00', key: 'T2' }); // Bob 5.00, Ann 2.50
-    await post("/transactions", { customerKey: "c2", amount: "20.00", key: "T3" }); // Ann 2.00
+    await post('/transactions', { customerKey: 'c2', amount: '20.00', key: 'T3' }); // Ann 2.00
     await post(`/conversions/${t1.conversion.id}/approve`);
     await post(`/conversions/${t2.conversion.id}/deny`, { reason: 'test order' });
     await post('/transactions/T1/refund', { amount: '25.00' }); // reverses Bob 2.50, Ann 1.25
@@ -61,11 +61,25 @@ describe('queries', () => {
     const ann = await read(`/partners/${a.id}`);
     expect(ann).toMatchObject({ id: a.id, key: 'ANN', status: 'ACTIVE', referralCount: 1, customerCount: 1, conversionCount: 1 });
     expect(ann.commissionTotals).toEqual([
-      { partnerId: a.id, currency: 'USD', pending: { count: 1, amount: '2.00' }, approved: { count: 1, amount: '3.75' }, denied: { count: 1, amount: '2.50' }, reversed: { count: 1, amount: '1.25' } },
+      {
+        partnerId: a.id,
+        currency: 'USD',
+        pending: { count: 1, amount: '2.00' },
+        approved: { count: 1, amount: '3.75' },
+        denied: { count: 1, amount: '2.50' },
+        reversed: { count: 1, amount: '1.25' },
+      },
     ]);
     const bob = await read(`/partners/${b.id}/commissions`);
     expect(bob.items).toEqual([
-      { partnerId: b.id, currency: 'USD', pending: { count: 0, amount: '0.00' }, approved: { count: 1, amount: '7.50' }, denied: { count: 1, amount: '5.00' }, reversed: { count: 1, amount: '2.50' } },
+      {
+        partnerId: b.id,
+        currency: 'USD',
+        pending: { count: 0, amount: '0.00' },
+        approved: { count: 1, amount: '7.50' },
+        denied: { count: 1, amount: '5.00' },
+        reversed: { count: 1, amount: '2.50' },
+      },
     ]);
   });
 
@@ -111,7 +125,13 @@ describe('queries', () => {
 
   it('gives program totals and partners ordered by approved commission', async () => {
     const totals = await read('/commission-totals');
-    expect(totals.program).toEqual({ currency: 'USD', pending: { count: 1, amount: '2.00' }, approved: { count: 2, amount: '11.25' }, denied: { count: 2, amount: '7.50' }, reversed: { count: 2, amount: '3.75' } });
+    expect(totals.program).toEqual({
+      currency: 'USD',
+      pending: { count: 1, amount: '2.00' },
+      approved: { count: 2, amount: '11.25' },
+      denied: { count: 2, amount: '7.50' },
+      reversed: { count: 2, amount: '3.75' },
+    });
     expect(totals.items.map((t: any) => t.partnerId)).toEqual([b.id, a.id]);
   });
 
@@ -119,10 +139,18 @@ describe('queries', () => {
     const res = await engine.call('GET', `/v1/programs/${pid}/events?type=ConversionCreated,ConversionApproved`, undefined, key);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/);
-    const lines = (res.body as string).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (res.body as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(['ConversionCreated', 'ConversionCreated', 'ConversionCreated', 'ConversionApproved']);
     const from = await engine.call('GET', `/v1/programs/${pid}/events?fromPosition=${lines[1].position}&limit=2&type=ConversionCreated`, undefined, key);
-    expect((typeof from.body === 'string' ? from.body : JSON.stringify(from.body) + '\n').trim().split('\n').map((l: string) => JSON.parse(l).position)).toEqual([lines[1].position, lines[2].position]);
+    expect(
+      (typeof from.body === 'string' ? from.body : JSON.stringify(from.body) + '\n')
+        .trim()
+        .split('\n')
+        .map((l: string) => JSON.parse(l).position),
+    ).toEqual([lines[1].position, lines[2].position]);
     const program = await engine.call('GET', `/v1/programs/${pid}/events?stream=program-${pid}`, undefined, key);
     const created = JSON.parse(String(typeof program.body === 'string' ? program.body : JSON.stringify(program.body)).trim());
     expect(created.type).toBe('ProgramCreated');

@@ -20,7 +20,10 @@ describe('README walk-through, run verbatim with bash and curl', () => {
       env: { ...process.env, API: `${engine.url}/v1`, ADMIN: ADMIN_KEY },
       timeout: 20_000,
     });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(6);
     const [program, partner, customer, tx, approved, totals] = lines;
     expect(program).toMatchObject({ name: 'Acme partners', currency: 'USD', apiKey: expect.stringMatching(/^plk_/) });
@@ -29,7 +32,14 @@ describe('README walk-through, run verbatim with bash and curl', () => {
     expect(tx).toMatchObject({ key: 'ORD-789', amount: '149.99', conversion: { status: 'PENDING', commissions: [{ level: 1, amount: '15.00' }] } });
     expect(approved).toMatchObject({ status: 'APPROVED', commissions: [{ partnerId: partner.id, amount: '15.00' }] });
     expect(totals.items).toEqual([
-      { partnerId: partner.id, currency: 'USD', pending: { count: 0, amount: '0.00' }, approved: { count: 1, amount: '15.00' }, denied: { count: 0, amount: '0.00' }, reversed: { count: 0, amount: '0.00' } },
+      {
+        partnerId: partner.id,
+        currency: 'USD',
+        pending: { count: 0, amount: '0.00' },
+        approved: { count: 1, amount: '15.00' },
+        denied: { count: 0, amount: '0.00' },
+        reversed: { count: 0, amount: '0.00' },
+      },
     ]);
   });
 
@@ -42,13 +52,20 @@ describe('README walk-through, run verbatim with bash and curl', () => {
       env: { ...process.env, API: `${engine.url}/v1`, ADMIN: ADMIN_KEY },
       timeout: 20_000,
     });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const [hook, paths, mapping, live, again] = lines.slice(6);
     const partner = lines[1];
     expect(hook).toMatchObject({ id: expect.stringMatching(/^iwh_/), testUrl: expect.stringContaining('/v1/incoming/iwt_'), productionUrl: expect.stringContaining('/v1/incoming/iwp_') });
     expect(paths).toEqual(['event', 'customer.email', 'customer.name', 'order.id', 'order.amount', 'order.product', 'referral_code']);
     expect(mapping).toMatchObject({ action: 'create_transaction', mapping: { amount: 'order.amount' }, warnings: [] });
-    expect(live).toMatchObject({ outcome: 'created', customer: { created: true }, transaction: { key: 'ORD-790', amount: '149.99', conversion: { partnerId: partner.id, commissions: [{ amount: '15.00' }] } } });
+    expect(live).toMatchObject({
+      outcome: 'created',
+      customer: { created: true },
+      transaction: { key: 'ORD-790', amount: '149.99', conversion: { partnerId: partner.id, commissions: [{ amount: '15.00' }] } },
+    });
     expect(again).toEqual({ outcome: 'existing', customer: live.customer.id });
   });
 });

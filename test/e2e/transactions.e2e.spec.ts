@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
-import {
-  expectNoNewEvents,
-  expectRefused,
-  expectStatus,
-  newProgram,
-  POSITION,
-  type ProgramClient,
-  uniq,
-  UNKNOWN_PID,
-  withEventDelta,
-} from '@partner-ledger/testing';
+import { expectNoNewEvents, expectRefused, expectStatus, newProgram, POSITION, type ProgramClient, uniq, UNKNOWN_PID, withEventDelta } from '@partner-ledger/testing';
 
 /** POST /programs/:pid/transactions */
 describe('transactions over HTTP', () => {

@@ -63,7 +63,12 @@ describe('outgoing webhooks, one per topic', () => {
     ({ id: pid, key } = await createProgram(engine, { name: 'Tiered Offer' }));
     const endpoint = await post('/webhook-endpoints', { url: sink.url('/all'), topics: ['ALL'] });
     secret = endpoint.secret;
-    const ada = await post('/partners', { email: 'ada@example.com', name: 'Ada Lovelace', key: 'ADA', details: { city: 'London', customFields: [{ name: 'INSTAGRAM HANDLE', value: 'ada' }] } });
+    const ada = await post('/partners', {
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      key: 'ADA',
+      details: { city: 'London', customFields: [{ name: 'INSTAGRAM HANDLE', value: 'ada' }] },
+    });
     await post(`/partners/${ada.id}`, { details: { company: 'Analytical Engines' } }, 'PATCH');
     await post(`/partners/${ada.id}/status`, { status: 'DISABLED' });
     await post(`/partners/${ada.id}/status`, { status: 'ACTIVE' });
@@ -92,7 +97,15 @@ describe('outgoing webhooks, one per topic', () => {
 
   it('carries the data as of each event: the commission and the affiliate', () => {
     const created = JSON.parse(sink.got.find((r) => r.headers['refersion-topic'] === 'NEW_CONVERSION')!.body);
-    expect(created).toMatchObject({ total: '130.55', commission_total: '13.06', currency: 'USD', order_id: '1022', status: 'PENDING', coupon_code: 'ADA10', affiliate: { code: 'ADA', first_name: 'Ada', last_name: 'Lovelace' } });
+    expect(created).toMatchObject({
+      total: '130.55',
+      commission_total: '13.06',
+      currency: 'USD',
+      order_id: '1022',
+      status: 'PENDING',
+      coupon_code: 'ADA10',
+      affiliate: { code: 'ADA', first_name: 'Ada', last_name: 'Lovelace' },
+    });
     const statuses = sink.got.filter((r) => r.headers['refersion-topic'] === 'AFFILIATE_STATUS_CHANGE').map((r) => JSON.parse(r.body).status);
     expect(statuses).toEqual(['DISABLED', 'ACTIVE']);
   });
@@ -176,7 +189,10 @@ describe('outgoing webhooks: deliveries, resend, replay, test', () => {
 
       expect((await call('POST', `/webhook-endpoints/${endpoint.id}/test`)).status).toBe(202);
       await until('test delivery', () => sink.got.some((r) => JSON.parse(r.body).test === true));
-      expectTestSigned(sink.got.find((r) => JSON.parse(r.body).test === true)!, endpoint.secret);
+      expectTestSigned(
+        sink.got.find((r) => JSON.parse(r.body).test === true)!,
+        endpoint.secret,
+      );
       expect((await call('POST', '/deliveries/nope/resend')).status).toBe(404);
     } finally {
       await engine.stop();

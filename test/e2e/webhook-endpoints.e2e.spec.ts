@@ -18,7 +18,14 @@ describe('webhook endpoints', () => {
   it('creates an endpoint and shows its whsec_ secret once', async () => {
     const res = await call('POST', '', { url: 'http://127.0.0.1:9/hook', topics: ['NEW_CONVERSION', 'NEW_AFFILIATE'], description: 'crm' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.stringMatching(/^whe_/), url: 'http://127.0.0.1:9/hook', topics: ['NEW_CONVERSION', 'NEW_AFFILIATE'], enabled: true, description: 'crm', secret: expect.stringMatching(/^whsec_/) });
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^whe_/),
+      url: 'http://127.0.0.1:9/hook',
+      topics: ['NEW_CONVERSION', 'NEW_AFFILIATE'],
+      enabled: true,
+      description: 'crm',
+      secret: expect.stringMatching(/^whsec_/),
+    });
     const got = await call('GET', `/${res.body.id}`);
     expect(got.status).toBe(200);
     expect(got.body.secret).toBeUndefined();

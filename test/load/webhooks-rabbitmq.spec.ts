@@ -105,7 +105,19 @@ describe('webhooks at volume on RabbitMQ', () => {
     const repo = new EndpointRepository(readStore);
     const now = new Date().toISOString();
     for (const [i, e] of endpoints.entries()) {
-      const endpoint: WebhookEndpoint = { id: `whe_${name}${i}`, programId: 'prg_load', url: e.url, topics: ['NEW_AFFILIATE'], description: null, enabled: true, disabledReason: null, secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }], failingSince: null, createdAt: now, updatedAt: now };
+      const endpoint: WebhookEndpoint = {
+        id: `whe_${name}${i}`,
+        programId: 'prg_load',
+        url: e.url,
+        topics: ['NEW_AFFILIATE'],
+        description: null,
+        enabled: true,
+        disabledReason: null,
+        secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
+        failingSince: null,
+        createdAt: now,
+        updatedAt: now,
+      };
       await repo.save(endpoint);
     }
     const buses = await Promise.all([0, 1, 2].map(() => connectRabbitMq(AMQP_URL, { prefix, retrySchedule: schedule })));
@@ -113,7 +125,9 @@ describe('webhooks at volume on RabbitMQ', () => {
     const dispatcher = guardedDispatcher({ allowed: parseAllowedCidrs('127.0.0.0/8'), connections: 64, headersTimeout: ATTEMPT_TIMEOUT_MS, bodyTimeout: ATTEMPT_TIMEOUT_MS });
     const workers = [buses[1], buses[2]].map((bus) => new DeliveryWorker(bus, readStore, { dispatcher, concurrency: 128, timeoutMs: ATTEMPT_TIMEOUT_MS }));
     await Promise.all(workers.map((w) => w.start()));
-    await store.appendToStream('program-prg_load', [{ type: 'ProgramCreated', data: { programId: 'prg_load', name: 'Load', currency: 'USD', apiKeyHash: 'x', commission: { type: 'PERCENT_OF_SALE', amount: '10' }, tiers: [] } }]);
+    await store.appendToStream('program-prg_load', [
+      { type: 'ProgramCreated', data: { programId: 'prg_load', name: 'Load', currency: 'USD', apiKeyHash: 'x', commission: { type: 'PERCENT_OF_SALE', amount: '10' }, tiers: [] } },
+    ]);
     await publisher.start();
     const appended = new Map<string, number>();
     const step = pace?.perTick ?? 250;
@@ -236,7 +250,9 @@ describe('webhooks at volume on RabbitMQ', () => {
       await until('healthy deliveries', () => healthy.arrivals.size === 1_200, 60_000);
       const withDead = latency(healthy, deadRun.appended);
       const slowest = Math.max(...latencies(healthy, deadRun.appended));
-      console.info(`healthy endpoint p99: ${baseline} ms alone, ${withDead} ms beside a dead endpoint (ratio ${(withDead / Math.max(1, baseline)).toFixed(2)}); slowest ${slowest} ms; dead endpoint got ${dead.received.count} attempts`);
+      console.info(
+        `healthy endpoint p99: ${baseline} ms alone, ${withDead} ms beside a dead endpoint (ratio ${(withDead / Math.max(1, baseline)).toFixed(2)}); slowest ${slowest} ms; dead endpoint got ${dead.received.count} attempts`,
+      );
       expect(dead.received.count).toBeGreaterThan(0);
       expect(slowest).toBeLessThan(ATTEMPT_TIMEOUT_MS / 2);
     } finally {

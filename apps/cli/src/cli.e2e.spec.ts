@@ -38,7 +38,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
-describe('the analysts\' CLI, end to end (built, spawned)', () => {
+describe("the analysts' CLI, end to end (built, spawned)", () => {
   let engine: TestEngine;
   let data: ReturnType<typeof openDataDir>;
   let history: RandomHistory;
@@ -80,7 +80,18 @@ describe('the analysts\' CLI, end to end (built, spawned)', () => {
   });
 
   it('--help on every command', async () => {
-    const commands = [[], ['events'], ['events', 'export'], ['projections'], ['projections', 'rebuild'], ['projections', 'list'], ['projections', 'compare'], ['partners'], ['partners', 'show'], ['simulate']];
+    const commands = [
+      [],
+      ['events'],
+      ['events', 'export'],
+      ['projections'],
+      ['projections', 'rebuild'],
+      ['projections', 'list'],
+      ['projections', 'compare'],
+      ['partners'],
+      ['partners', 'show'],
+      ['simulate'],
+    ];
     for (const command of commands) {
       const run = await cli([...command, '--help']);
       expect({ command, code: run.code, stderr: run.stderr }).toEqual({ command, code: 0, stderr: '' });
@@ -96,7 +107,10 @@ describe('the analysts\' CLI, end to end (built, spawned)', () => {
     const run = await cli(['events', 'export', '--stream-prefix', prefix, '--type', 'ConversionCreated', '--type', 'ConversionApproved'], env);
     expect(run.code).toBe(0);
     const expected = (await data.events.readAll({ filter: { streamPrefixes: [prefix], eventTypes: ['ConversionCreated', 'ConversionApproved'] } })).map((e) => String(e.position));
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.position)).toEqual(expected);
     expect(lines.length).toBeGreaterThan(5);
     expect(new Set(lines.map((l) => l.type))).toEqual(new Set(['ConversionCreated', 'ConversionApproved']));
@@ -166,7 +180,9 @@ describe('the analysts\' CLI, end to end (built, spawned)', () => {
     expect(compare.code).toBe(0);
     const list = await cli(['projections', 'list', '--json'], env);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ namespace: fresh, active: true }), expect.objectContaining({ namespace: old, active: false })]));
+    expect(JSON.parse(list.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ namespace: fresh, active: true }), expect.objectContaining({ namespace: old, active: false })]),
+    );
   });
 
   it('bad arguments exit 2 with a message naming the problem', async () => {

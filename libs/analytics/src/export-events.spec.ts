@@ -56,25 +56,24 @@ describe('events export', () => {
   });
 
   it('filters by stream prefix and type (any of each), position range and time window', async () => {
-    const pick = async (filter: ExportFilter) => (await run('ndjson', filter)).text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).data.i as number);
+    const pick = async (filter: ExportFilter) =>
+      (await run('ndjson', filter)).text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).data.i as number);
     const expected = (pred: (e: RecordedEvent) => boolean) => all.filter(pred).map((e) => e.data.i as number);
 
     expect(await pick({ streamPrefixes: ['transaction-prg_a.'] })).toEqual(expected((e) => e.streamName.startsWith('transaction-prg_a.')));
-    expect(await pick({ streamPrefixes: ['partner-', 'transaction-prg_b.'] })).toEqual(
-      expected((e) => e.streamName.startsWith('partner-') || e.streamName.startsWith('transaction-prg_b.')),
-    );
+    expect(await pick({ streamPrefixes: ['partner-', 'transaction-prg_b.'] })).toEqual(expected((e) => e.streamName.startsWith('partner-') || e.streamName.startsWith('transaction-prg_b.')));
     expect(await pick({ types: ['ConversionApproved'] })).toEqual(expected((e) => e.type === 'ConversionApproved'));
-    expect(await pick({ types: ['ConversionApproved', 'PartnerCreated'], streamPrefixes: ['transaction-'] })).toEqual(
-      expected((e) => e.type === 'ConversionApproved'),
-    );
+    expect(await pick({ types: ['ConversionApproved', 'PartnerCreated'], streamPrefixes: ['transaction-'] })).toEqual(expected((e) => e.type === 'ConversionApproved'));
     const [from, to] = [all[5].position, all[12].position];
     expect(await pick({ fromPosition: from, toPosition: to })).toEqual(expected((e) => e.position >= from && e.position <= to));
     expect(await pick({ fromPosition: to, toPosition: to })).toEqual([all[12].data.i]);
     expect(await pick({ until: middle })).toEqual(expected((e) => e.data.i <= 14));
     expect(await pick({ since: middle })).toEqual(expected((e) => e.data.i > 14));
-    expect(await pick({ since: middle, types: ['PartnerCreated'], toPosition: all[25].position })).toEqual(
-      expected((e) => e.data.i > 14 && e.data.i <= 25 && e.type === 'PartnerCreated'),
-    );
+    expect(await pick({ since: middle, types: ['PartnerCreated'], toPosition: all[25].position })).toEqual(expected((e) => e.data.i > 14 && e.data.i <= 25 && e.type === 'PartnerCreated'));
     expect(await pick({ types: ['Nothing'] })).toEqual([]);
   });
 

@@ -41,15 +41,7 @@ export function csvField(value: string): string {
 export const csvHeader = () => CSV_COLUMNS.join(',');
 
 export function toCsvRow(event: RecordedEvent): string {
-  return [
-    String(event.position),
-    event.streamName,
-    String(event.revision),
-    event.type,
-    event.created.toISOString(),
-    JSON.stringify(event.data),
-    JSON.stringify(event.metadata),
-  ]
+  return [String(event.position), event.streamName, String(event.revision), event.type, event.created.toISOString(), JSON.stringify(event.data), JSON.stringify(event.metadata)]
     .map(csvField)
     .join(',');
 }

@@ -31,7 +31,11 @@ describe('as-of: the state at a past time equals the live state captured at that
     const out: Snapshot['partners'] = new Map();
     for (const p of history.partners) {
       const partner = withoutPos(await data.store.get(ns, PARTNERS, docId(history.programId, p.id)));
-      const totals = await data.store.find(ns, COMMISSION_TOTALS, { where: { programId: history.programId, partnerId: p.id }, orderBy: [{ field: 'currency', direction: 'asc' }], limit: 10 });
+      const totals = await data.store.find(ns, COMMISSION_TOTALS, {
+        where: { programId: history.programId, partnerId: p.id },
+        orderBy: [{ field: 'currency', direction: 'asc' }],
+        limit: 10,
+      });
       out.set(p.id, { partner, totals: totals.map(withoutPos) });
     }
     return out;

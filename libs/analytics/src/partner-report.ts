@@ -52,13 +52,7 @@ export function totalsView(doc: Record<string, unknown>): Record<string, unknown
  * A partner and its commission totals: from the live read models (the active namespace) or, with
  * `asOf`, folded from the log up to that time by the read side's own projections.
  */
-export async function partnerReport(
-  events: EventStore,
-  store: ReadStore | null,
-  programId: string,
-  partnerId: string,
-  asOf?: Date,
-): Promise<PartnerReport> {
+export async function partnerReport(events: EventStore, store: ReadStore | null, programId: string, partnerId: string, asOf?: Date): Promise<PartnerReport> {
   if (asOf) {
     const state = await partnerAsOf(events, programId, partnerId, asOf);
     return {

@@ -13,9 +13,7 @@ const signed = (minor: number, currency: string) => (minor > 0 ? '+' : '') + for
 /** Amounts as decimal strings, for `--json`. */
 export function simulationJson(result: SimulationResult & { currentPlan?: CommissionPlan }) {
   const totals = (t: Totals, currency: string, diff = false) =>
-    Object.fromEntries(
-      BUCKETS.map((b) => [b, { count: t[b].count, amount: diff ? signed(t[b].amount, currency) : formatAmount(t[b].amount, currency) }]),
-    );
+    Object.fromEntries(BUCKETS.map((b) => [b, { count: t[b].count, amount: diff ? signed(t[b].amount, currency) : formatAmount(t[b].amount, currency) }]));
   const row = (r: { currency: string; actual: Totals; simulated: Totals; difference: Totals }) => ({
     currency: r.currency,
     today: totals(r.actual, r.currency),
@@ -61,7 +59,11 @@ export function simulationTable(result: SimulationResult & { currentPlan?: Commi
   for (const t of result.total) add('TOTAL', t);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const right = new Set([3, 4, 5, 6, 7]);
-  const fmt = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   lines.push(fmt(header));
   lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) lines.push(fmt(r));
@@ -71,4 +73,3 @@ export function simulationTable(result: SimulationResult & { currentPlan?: Commi
   lines.push(changed === 0 ? 'No difference for any partner.' : `${changed} partner(s) with a difference.`);
   return lines.join('\n') + '\n';
 }
-

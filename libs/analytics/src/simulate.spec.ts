@@ -44,7 +44,13 @@ class Log {
 
 const PID = 'prg_hand';
 const CURRENT = { commission: { type: 'PERCENT_OF_SALE', amount: '10' }, tiers: [{ level: 2, amount: '5' }] };
-const ALTERNATIVE = { commission: { type: 'PERCENT_OF_SALE', amount: '12' }, tiers: [{ level: 2, amount: '4' }, { level: 3, amount: '1' }] };
+const ALTERNATIVE = {
+  commission: { type: 'PERCENT_OF_SALE', amount: '12' },
+  tiers: [
+    { level: 2, amount: '4' },
+    { level: 3, amount: '1' },
+  ],
+};
 
 /**
  * A ← B ← C (A referred B, B referred C). Sale 1 (100.00) by C's customer: approved, then 25.00
@@ -94,15 +100,17 @@ function handHistory(): Log {
   return log;
 }
 
-const totals = (t: Partial<Record<keyof Totals, [number, number]>>): Totals =>
-  Object.fromEntries(BUCKETS.map((b) => [b, { count: t[b]?.[0] ?? 0, amount: t[b]?.[1] ?? 0 }])) as Totals;
+const totals = (t: Partial<Record<keyof Totals, [number, number]>>): Totals => Object.fromEntries(BUCKETS.map((b) => [b, { count: t[b]?.[0] ?? 0, amount: t[b]?.[1] ?? 0 }])) as Totals;
 
 describe('simulatePlan on a small hand-checked history', () => {
   it('the real deciders priced it as expected (the base of the hand check)', () => {
     const log = handHistory();
     const created = log.events.filter((e) => e.type === 'ConversionCreated').map((e) => e.data.commissions);
     expect(created).toEqual([
-      [{ partnerId: 'c', level: 1, amountMinor: 1000 }, { partnerId: 'b', level: 2, amountMinor: 500 }],
+      [
+        { partnerId: 'c', level: 1, amountMinor: 1000 },
+        { partnerId: 'b', level: 2, amountMinor: 500 },
+      ],
       [{ partnerId: 'c', level: 1, amountMinor: 500 }], // b disabled: forfeits level 2
     ]);
     expect(log.events.find((e) => e.type === 'TransactionRefunded')!.data.reversals).toEqual([
@@ -168,7 +176,12 @@ describe('simulatePlan on a small hand-checked history', () => {
   it('ignores events of other programs', async () => {
     const log = handHistory();
     const foreign = log.events.map((e) => ({ ...e, position: e.position + 1000n, data: { ...e.data, programId: 'prg_other' } }));
-    const events = { async *[Symbol.asyncIterator]() { yield* log.events; yield* foreign; } };
+    const events = {
+      async *[Symbol.asyncIterator]() {
+        yield* log.events;
+        yield* foreign;
+      },
+    };
     const result = await simulatePlan(events, { programId: PID, currency: 'USD', plan: CURRENT });
     expect(result.conversions).toBe(2);
     expect(isZeroDifference(result)).toBe(true);
@@ -184,7 +197,13 @@ describe('simulateProgram on randomized histories made by the real engine', () =
   beforeAll(async () => {
     engine = await startTestEngine();
     main = await RandomHistory.start(engine, 11);
-    flat = await RandomHistory.start(engine, 12, { commission: { type: 'FLAT_RATE', amount: '3.00' }, tiers: [{ level: 2, amount: '1.00' }, { level: 4, amount: '0.10' }] });
+    flat = await RandomHistory.start(engine, 12, {
+      commission: { type: 'FLAT_RATE', amount: '3.00' },
+      tiers: [
+        { level: 2, amount: '1.00' },
+        { level: 4, amount: '0.10' },
+      ],
+    });
     // Interleaved, so each program's replay has to skip the other's events.
     for (let i = 0; i < 6; i++) {
       await main.run(50);
@@ -203,7 +222,16 @@ describe('simulateProgram on randomized histories made by the real engine', () =
   it('simulating the current plan shows zero difference for every partner', async () => {
     for (const [history, plan] of [
       [main, DEFAULT_PLAN],
-      [flat, { commission: { type: 'FLAT_RATE', amount: '3.00' }, tiers: [{ level: 2, amount: '1.00' }, { level: 4, amount: '0.10' }] }],
+      [
+        flat,
+        {
+          commission: { type: 'FLAT_RATE', amount: '3.00' },
+          tiers: [
+            { level: 2, amount: '1.00' },
+            { level: 4, amount: '0.10' },
+          ],
+        },
+      ],
     ] as const) {
       const result = await simulateProgram(data.events, history.programId, plan);
       expect(result.conversions).toBeGreaterThan(10);
@@ -225,7 +253,13 @@ describe('simulateProgram on randomized histories made by the real engine', () =
   });
 
   it('a richer plan pays more, and the difference adds up per bucket', async () => {
-    const result = await simulateProgram(data.events, main.programId, { commission: { type: 'PERCENT_OF_SALE', amount: '20' }, tiers: [{ level: 2, amount: '10' }, { level: 3, amount: '5' }] });
+    const result = await simulateProgram(data.events, main.programId, {
+      commission: { type: 'PERCENT_OF_SALE', amount: '20' },
+      tiers: [
+        { level: 2, amount: '10' },
+        { level: 3, amount: '5' },
+      ],
+    });
     expect(isZeroDifference(result)).toBe(false);
     const [total] = result.total;
     for (const b of BUCKETS) {

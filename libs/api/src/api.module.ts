@@ -41,12 +41,7 @@ import { UpdatePartnerDetailsController } from './use-cases/update-partner-detai
 import { UpdatePartnerDetailsHandler } from './use-cases/update-partner-details/update-partner-details.handler.js';
 import { IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
 import { IncomingWebhooksController } from './incoming-webhooks/incoming-webhooks.controller.js';
-import {
-  DEFAULT_INCOMING_RATE_PER_SECOND,
-  INCOMING_OPTIONS,
-  type IncomingWebhookOptions,
-  IncomingWebhookService,
-} from './incoming-webhooks/incoming-webhook.service.js';
+import { DEFAULT_INCOMING_RATE_PER_SECOND, INCOMING_OPTIONS, type IncomingWebhookOptions, IncomingWebhookService } from './incoming-webhooks/incoming-webhook.service.js';
 import { ReceiveIncomingWebhookController } from './incoming-webhooks/receive.controller.js';
 
 export interface ApiModuleOptions extends ApiOptions {

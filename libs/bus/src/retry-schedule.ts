@@ -28,8 +28,7 @@ export type RetryPlan =
    * requested `notBeforeMs` is longer than every remaining step, so `delayMs` is that request (capped
    * at MAX_STEP_MS) and the ladder is spent after this retry.
    */
-  | { kind: 'retry'; step: number; delayMs: number; overflow: boolean }
-  | { kind: 'exhausted' };
+  { kind: 'retry'; step: number; delayMs: number; overflow: boolean } | { kind: 'exhausted' };
 
 /**
  * What to do after a failed attempt, for a message whose next unused ladder index is `nextStep`.

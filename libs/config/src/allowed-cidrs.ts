@@ -91,4 +91,3 @@ export function parseAllowedCidrs(env?: string | Readonly<Record<string, string 
     },
   };
 }
-

@@ -4,12 +4,24 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('defaults to the embedded setup', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', eventStoreUrl: undefined, mongoUrl: undefined, amqpUrl: undefined, bodyLimitBytes: 1024 * 1024, incomingWebhookRateLimit: 50, publicUrl: undefined });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      eventStoreUrl: undefined,
+      mongoUrl: undefined,
+      amqpUrl: undefined,
+      bodyLimitBytes: 1024 * 1024,
+      incomingWebhookRateLimit: 50,
+      publicUrl: undefined,
+    });
     expect(config.dataDir).toMatch(/\/data$/);
   });
 
   it('reads the incoming-webhook knobs', () => {
-    expect(loadConfig({ INCOMING_WEBHOOK_RATE_LIMIT: '5', PUBLIC_URL: 'https://ledger.example.com/' })).toMatchObject({ incomingWebhookRateLimit: 5, publicUrl: 'https://ledger.example.com' });
+    expect(loadConfig({ INCOMING_WEBHOOK_RATE_LIMIT: '5', PUBLIC_URL: 'https://ledger.example.com/' })).toMatchObject({
+      incomingWebhookRateLimit: 5,
+      publicUrl: 'https://ledger.example.com',
+    });
   });
 
   it.each([

@@ -9,17 +9,7 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-export const DEFAULT_RETRY_SCHEDULE: readonly number[] = Object.freeze([
-  5 * SECOND,
-  5 * MINUTE,
-  30 * MINUTE,
-  2 * HOUR,
-  5 * HOUR,
-  10 * HOUR,
-  14 * HOUR,
-  20 * HOUR,
-  24 * HOUR,
-]);
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = Object.freeze([5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 14 * HOUR, 20 * HOUR, 24 * HOUR]);
 
 /** Longest step: RabbitMQ's `x-message-ttl` is a 32-bit millisecond count (~49.7 days). */
 export const MAX_STEP_MS = 30 * DAY;
@@ -59,9 +49,13 @@ export function parseRetrySchedule(text: string | undefined, name = 'WEBHOOK_RET
 
 /** 300000 → "5m", 1500 → "1500ms": for logs and the README, not parsed back. */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND]] as const) {
+  for (const [unit, size] of [
+    ['d', DAY],
+    ['h', HOUR],
+    ['m', MINUTE],
+    ['s', SECOND],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
 }
-

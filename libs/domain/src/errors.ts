@@ -4,16 +4,7 @@
  * (clients switch on it); `kind` says which family it belongs to, and the transport maps each kind
  * to a status in one table, without knowing each code.
  */
-export type DomainErrorKind =
-  | 'validation'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'precondition_failed'
-  | 'unprocessable'
-  | 'rate_limited'
-  | 'unavailable';
+export type DomainErrorKind = 'validation' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'precondition_failed' | 'unprocessable' | 'rate_limited' | 'unavailable';
 
 /** One entry of a refusal's field list; `path` names where an incoming webhook took the value from. */
 export interface RefusalIssue {
@@ -44,13 +35,10 @@ export class DomainError extends Error {
   }
 }
 
-export const invalid = (code: string, message: string, field?: string) =>
-  new DomainError('validation', code, message, field);
+export const invalid = (code: string, message: string, field?: string) => new DomainError('validation', code, message, field);
 export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
-export const conflict = (code: string, message: string, field?: string) =>
-  new DomainError('conflict', code, message, field);
-export const unprocessable = (code: string, message: string, field?: string) =>
-  new DomainError('unprocessable', code, message, field);
+export const conflict = (code: string, message: string, field?: string) => new DomainError('conflict', code, message, field);
+export const unprocessable = (code: string, message: string, field?: string) => new DomainError('unprocessable', code, message, field);
 export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
 export const unauthenticated = (code: string, message: string) => new DomainError('unauthenticated', code, message);
 export const preconditionFailed = (code: string, message: string) => new DomainError('precondition_failed', code, message);

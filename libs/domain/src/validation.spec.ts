@@ -26,12 +26,9 @@ describe('assertEmail', () => {
   it('trims and lower-cases', () => {
     expect(assertEmail('  Ada@Example.COM ', 'email')).toBe('ada@example.com');
   });
-  it.each([['ada'], ['ada@example'], ['ada@example.c'], ['a da@example.com'], ['@example.com'], ['a@b@c.com'], [`${'a'.repeat(250)}@b.com`], [1], [null]])(
-    'refuses %p',
-    (email) => {
-      expect(refusal(() => assertEmail(email, 'email'))).toEqual({ kind: 'validation', code: 'invalid_email', field: 'email' });
-    },
-  );
+  it.each([['ada'], ['ada@example'], ['ada@example.c'], ['a da@example.com'], ['@example.com'], ['a@b@c.com'], [`${'a'.repeat(250)}@b.com`], [1], [null]])('refuses %p', (email) => {
+    expect(refusal(() => assertEmail(email, 'email'))).toEqual({ kind: 'validation', code: 'invalid_email', field: 'email' });
+  });
 });
 
 describe('normalizeEmail', () => {

@@ -7,7 +7,10 @@ describe('DryRunEventStore', () => {
   let base: SqliteEventStore;
   beforeEach(async () => {
     base = SqliteEventStore.open(':memory:');
-    await base.appendToStream('s-1', [{ type: 'A', data: { n: 0 } }, { type: 'B', data: { n: 1 } }]);
+    await base.appendToStream('s-1', [
+      { type: 'A', data: { n: 0 } },
+      { type: 'B', data: { n: 1 } },
+    ]);
   });
   afterEach(() => base.close());
 
@@ -15,7 +18,11 @@ describe('DryRunEventStore', () => {
     const dry = new DryRunEventStore(base);
     await dry.appendToStream('s-1', [{ type: 'C', data: { n: 2 } }], { expectedRevision: 1n });
     await dry.appendToStream('s-2', [{ type: 'X', data: {} }], { expectedRevision: 'no_stream' });
-    expect((await dry.readStream('s-1')).map((e) => [e.type, e.revision])).toEqual([['A', 0n], ['B', 1n], ['C', 2n]]);
+    expect((await dry.readStream('s-1')).map((e) => [e.type, e.revision])).toEqual([
+      ['A', 0n],
+      ['B', 1n],
+      ['C', 2n],
+    ]);
     expect((await dry.readStream('s-1', { direction: 'backwards', maxCount: 2 })).map((e) => e.type)).toEqual(['C', 'B']);
     expect((await dry.readStream('s-1', { fromRevision: 1n })).map((e) => e.type)).toEqual(['B', 'C']);
     expect((await dry.readStream('s-1', { direction: 'backwards', fromRevision: 'start' })).map((e) => e.type)).toEqual(['A']);

@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type AppendResult,
-  type EventStore,
-  type EventSubscription,
-  type NewEvent,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-} from './event-store.port.js';
+import { type AppendResult, type EventStore, type EventSubscription, type NewEvent, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent } from './event-store.port.js';
 import { assertExpectedRevision, type ExpectedRevision } from './expected-revision.js';
 
 /**

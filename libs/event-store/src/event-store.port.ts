@@ -110,11 +110,7 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
 export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
   /** Rejects with `WrongExpectedRevisionError` when `expectedRevision` does not hold. */
-  appendToStream(
-    streamName: string,
-    events: NewEvent[],
-    options?: { expectedRevision?: ExpectedRevision },
-  ): Promise<AppendResult>;
+  appendToStream(streamName: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
   /** A missing stream reads as empty. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -26,7 +26,10 @@ leaseStoreContract(MONGO_URL ? 'mongodb' : 'mongodb (protocol test double)', asy
         await b.close();
         if (MONGO_URL) {
           const client = await MongoClient.connect(MONGO_URL);
-          await client.db(dbName).dropDatabase().finally(() => client.close());
+          await client
+            .db(dbName)
+            .dropDatabase()
+            .finally(() => client.close());
         }
       } finally {
         await double?.close();

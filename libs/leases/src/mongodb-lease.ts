@@ -9,7 +9,17 @@ export const LEASES_COLLECTION = '_leases';
 type LeaseDoc = Omit<LeaseRecord, 'name'> & { _id: string };
 
 const toRecord = (doc: LeaseDoc | null): LeaseRecord | null =>
-  doc ? { name: doc._id, holder: doc.holder, token: Number(doc.token), version: Number(doc.version), ttlMs: Number(doc.ttlMs), renewedAt: new Date(doc.renewedAt), released: doc.released === true } : null;
+  doc
+    ? {
+        name: doc._id,
+        holder: doc.holder,
+        token: Number(doc.token),
+        version: Number(doc.version),
+        ttlMs: Number(doc.ttlMs),
+        renewedAt: new Date(doc.renewedAt),
+        released: doc.released === true,
+      }
+    : null;
 
 /**
  * Leases in the read models' MongoDB database. Every operation is one single-document write whose
@@ -56,11 +66,7 @@ export class MongoLeaseStore implements LeaseStore {
   }
 
   async renew(name: string, holder: string, token: number): Promise<LeaseRecord | null> {
-    const doc = await this.leases.findOneAndUpdate(
-      { _id: name, holder, token, released: false },
-      { $set: { renewedAt: new Date() }, $inc: { version: 1 } },
-      { returnDocument: 'after' },
-    );
+    const doc = await this.leases.findOneAndUpdate({ _id: name, holder, token, released: false }, { $set: { renewedAt: new Date() }, $inc: { version: 1 } }, { returnDocument: 'after' });
     return toRecord(doc);
   }
 

@@ -189,7 +189,7 @@ describe('single-active roles under a lease', () => {
         readSide = rs;
         return { stop: () => rs.stop(), failure: () => rs.failures[0]?.error ?? null };
       },
-      { ttlMs: TTL, renewIntervalMs: RENEW, holder: 'a'},
+      { ttlMs: TTL, renewIntervalMs: RENEW, holder: 'a' },
     );
     keepers.push(a);
     a.start();

@@ -42,7 +42,9 @@ export class Fence {
     this.keeper.assertLocal(this.token);
     const record = await this.keeper.store.read(this.keeper.name);
     if (!record || record.released || record.holder !== this.keeper.holder || record.token !== this.token) {
-      throw new LeaseLostError(`lease ${this.keeper.name}: token ${this.token} is no longer current (now ${record ? `${record.holder} #${record.token}${record.released ? ', released' : ''}` : 'none'})`);
+      throw new LeaseLostError(
+        `lease ${this.keeper.name}: token ${this.token} is no longer current (now ${record ? `${record.holder} #${record.token}${record.released ? ', released' : ''}` : 'none'})`,
+      );
     }
     // The read may have taken a while: the deadline must still be ahead after it.
     this.keeper.assertLocal(this.token);

@@ -24,9 +24,7 @@ interface Row {
 }
 
 const toRecord = (row: Row | undefined): LeaseRecord | null =>
-  row
-    ? { name: row.name, holder: row.holder, token: row.token, version: row.version, ttlMs: row.ttl_ms, renewedAt: new Date(row.renewed_at), released: row.released === 1 }
-    : null;
+  row ? { name: row.name, holder: row.holder, token: row.token, version: row.version, ttlMs: row.ttl_ms, renewedAt: new Date(row.renewed_at), released: row.released === 1 } : null;
 
 /**
  * Leases in the SQLite file the other roles share (processes on one machine). Each operation is one

@@ -49,7 +49,10 @@ export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppO
     // exception layer: answer them in the same problem+json shape.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const { problem } = toProblem(error, { url: request.url, method: request.method });
-      reply.code(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(Buffer.from(JSON.stringify(problem)));
+      reply
+        .code(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(Buffer.from(JSON.stringify(problem)));
     },
     trustProxy: opts.trustProxy ?? false,
   });

@@ -35,6 +35,4 @@ export function correlationIdOf(request: Pick<FastifyRequest, 'id'>): string {
 }
 
 /** `@CorrelationId() id: string` in a handler, to carry the id into command/event metadata. */
-export const CorrelationId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
-  correlationIdOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
-);
+export const CorrelationId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => correlationIdOf(ctx.switchToHttp().getRequest<FastifyRequest>()));

@@ -31,10 +31,7 @@ export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 5_000;
  * Checks run concurrently and each is bounded: a probe that hangs on one dead dependency would
  * otherwise hang `/health` itself, and the orchestrator would kill the process for the wrong reason.
  */
-export async function runHealthChecks(
-  indicators: readonly HealthIndicator[],
-  timeoutMs = DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-): Promise<HealthReport> {
+export async function runHealthChecks(indicators: readonly HealthIndicator[], timeoutMs = DEFAULT_HEALTH_CHECK_TIMEOUT_MS): Promise<HealthReport> {
   const results = await Promise.all(
     indicators.map(async (indicator): Promise<[string, HealthCheckResult]> => {
       let timer: NodeJS.Timeout | undefined;

@@ -1,12 +1,5 @@
 export { createHttpApp, DEFAULT_BODY_LIMIT_BYTES, type HttpAppOptions } from './bootstrap.js';
-export {
-  CORRELATION_HEADER,
-  CorrelationId,
-  correlationIdOf,
-  genCorrelationId,
-  isSaneCorrelationId,
-  registerCorrelationHeader,
-} from './correlation.js';
+export { CORRELATION_HEADER, CorrelationId, correlationIdOf, genCorrelationId, isSaneCorrelationId, registerCorrelationHeader } from './correlation.js';
 export {
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   HEALTH_CHECK_TIMEOUT_MS,

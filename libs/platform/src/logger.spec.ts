@@ -5,7 +5,7 @@ import { startTestApp } from './test-app.fixture.js';
 function capture() {
   const lines: string[] = [];
   const destination = { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean)) };
-  return { destination, records: () => lines.map(l => JSON.parse(l) as Record<string, any>) };
+  return { destination, records: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
 }
 
 describe('logger', () => {
@@ -19,11 +19,11 @@ describe('logger', () => {
       await app.close();
     }
     const records = out.records();
-    const completed = records.find(r => r.correlationId === 'log-test-1' && r.msg === 'request completed');
+    const completed = records.find((r) => r.correlationId === 'log-test-1' && r.msg === 'request completed');
     expect(completed).toMatchObject({ level: 30, res: { statusCode: 200 } });
     expect(typeof completed!.time).toBe('string');
 
-    const failure = records.find(r => r.correlationId === 'log-test-2' && r.msg === 'unhandled error');
+    const failure = records.find((r) => r.correlationId === 'log-test-2' && r.msg === 'unhandled error');
     expect(failure).toMatchObject({ level: 50, err: { message: expect.stringContaining('hunter2') } });
     expect(failure!.err.stack).toContain('ThingsController.boom');
 

@@ -60,7 +60,7 @@ export class PinoNestLogger implements LoggerService {
     const fields: Record<string, unknown> = {};
     if (rest.length > 0 && typeof rest[rest.length - 1] === 'string') fields.context = rest.pop();
     if (level === 'error' || level === 'fatal') {
-      const stack = rest.findIndex(p => typeof p === 'string' && /\n\s+at /.test(p));
+      const stack = rest.findIndex((p) => typeof p === 'string' && /\n\s+at /.test(p));
       if (stack >= 0) fields.stack = rest.splice(stack, 1)[0];
     }
     if (rest.length > 0) fields.params = rest;

@@ -53,16 +53,21 @@ export function mountOpenApi(app: INestApplication, opts: OpenApiOptions): void 
     .addBearerAuth()
     .build();
   let document: OpenAPIObject | undefined;
-  SwaggerModule.setup(DOCS_PATH, app, () => {
-    if (!document) {
-      document = SwaggerModule.createDocument(app, config);
-      document.components = {
-        ...document.components,
-        schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
-      };
-    }
-    return document;
-  }, { ui: false, raw: ['json'] });
+  SwaggerModule.setup(
+    DOCS_PATH,
+    app,
+    () => {
+      if (!document) {
+        document = SwaggerModule.createDocument(app, config);
+        document.components = {
+          ...document.components,
+          schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
+        };
+      }
+      return document;
+    },
+    { ui: false, raw: ['json'] },
+  );
   serveSwaggerUi(app.getHttpAdapter().getInstance() as FastifyInstance, opts.title);
 }
 
@@ -121,10 +126,13 @@ function serveSwaggerUi(fastify: FastifyInstance, title: string): void {
   fastify.get<{ Params: { asset: string } }>(`${DOCS_PATH}/:asset`, (req, reply) => {
     const type = Object.hasOwn(ASSETS, req.params.asset) ? ASSETS[req.params.asset] : undefined;
     if (!type) return reply.callNotFound();
-    return reply.type(type).header('cache-control', 'public, max-age=86400').send(createReadStream(join(dir, req.params.asset)));
+    return reply
+      .type(type)
+      .header('cache-control', 'public, max-age=86400')
+      .send(createReadStream(join(dir, req.params.asset)));
   });
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

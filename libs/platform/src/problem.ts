@@ -129,7 +129,7 @@ export function toProblem(error: unknown, ctx: ProblemContext): ProblemDecision 
     const fastifyCode = fastifyCodeOf(error);
     const code = (fastifyCode && CODE_BY_FASTIFY_CODE[fastifyCode]) || codeForStatus(status);
     const exposed = (error as { expose?: boolean }).expose !== false;
-    return make(status, code, exposed && error instanceof Error ? error.message : STATUS_CODES[status] ?? 'Client error');
+    return make(status, code, exposed && error instanceof Error ? error.message : (STATUS_CODES[status] ?? 'Client error'));
   }
 
   // Never echo the message of an unexpected error: it can hold SQL, paths or secrets.
@@ -154,9 +154,7 @@ function detailOf(message: unknown, fallback: string): string {
 
 function fieldErrorsOf(errors: unknown): ProblemFieldError[] | undefined {
   if (!Array.isArray(errors)) return undefined;
-  return errors.filter(
-    (e): e is ProblemFieldError => typeof e === 'object' && e !== null && typeof e.field === 'string' && typeof e.reason === 'string',
-  );
+  return errors.filter((e): e is ProblemFieldError => typeof e === 'object' && e !== null && typeof e.field === 'string' && typeof e.reason === 'string');
 }
 
 function pathOf(url: string): string {

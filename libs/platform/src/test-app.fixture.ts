@@ -77,9 +77,7 @@ export interface RunningApp {
   url: string;
 }
 
-export async function startTestApp(
-  opts: { indicators?: HealthIndicator[]; logger?: Logger; bodyLimitBytes?: number } = {},
-): Promise<RunningApp> {
+export async function startTestApp(opts: { indicators?: HealthIndicator[]; logger?: Logger; bodyLimitBytes?: number } = {}): Promise<RunningApp> {
   const app = await createHttpApp(testModule(opts.indicators), {
     logger: opts.logger ?? createLogger({ level: 'silent' }),
     title: 'Platform test',

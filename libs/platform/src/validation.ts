@@ -24,10 +24,7 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
 
 export function validationProblem(errors: readonly ValidationError[]): DomainError {
   const fields = flattenValidationErrors(errors);
-  const detail =
-    fields.length === 0
-      ? 'The request is invalid.'
-      : `Invalid request: ${fields.map(f => `${f.field} (${f.reason})`).join(', ')}`;
+  const detail = fields.length === 0 ? 'The request is invalid.' : `Invalid request: ${fields.map((f) => `${f.field} (${f.reason})`).join(', ')}`;
   return new DomainError('validation', VALIDATION_FAILED, detail, undefined, fields);
 }
 
@@ -42,7 +39,7 @@ export function createValidationPipe(overrides: ValidationPipeOptions = {}): Val
     transform: true,
     // The errors never reach the client as they are; their values and targets need not be kept.
     validationError: { target: false, value: false },
-    exceptionFactory: errors => validationProblem(errors),
+    exceptionFactory: (errors) => validationProblem(errors),
     ...overrides,
   });
 }

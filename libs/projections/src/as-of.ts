@@ -18,9 +18,7 @@ export interface PartnerAsOf {
 export async function partnerAsOf(events: EventStore, programId: string, partnerId: string, asOf: Date): Promise<PartnerAsOf> {
   const partnerDoc = docId(programId, partnerId);
   const totalsPrefix = `${docId(programId, partnerId)}:`;
-  const fold = new InMemoryFold(PROJECTIONS, (ref) =>
-    ref.collection === PARTNERS ? ref.id === partnerDoc : ref.collection === COMMISSION_TOTALS && ref.id.startsWith(totalsPrefix),
-  );
+  const fold = new InMemoryFold(PROJECTIONS, (ref) => (ref.collection === PARTNERS ? ref.id === partnerDoc : ref.collection === COMMISSION_TOTALS && ref.id.startsWith(totalsPrefix)));
   let position: bigint | null = null;
   const prefixes = ['partner-', 'customer-', 'transaction-'].map((category) => `${category}${programId}.`);
   for await (const event of readUntil(events, prefixes, asOf)) {

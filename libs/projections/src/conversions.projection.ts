@@ -185,7 +185,11 @@ function applyConversion(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc 
     case 'TransactionRefunded': {
       if (!doc) return null;
       const lines = doc.commissions as ConversionLine[];
-      const reversed = addReversals(lines, lines.map((l) => l.reversedMinor), e.data.reversals);
+      const reversed = addReversals(
+        lines,
+        lines.map((l) => l.reversedMinor),
+        e.data.reversals,
+      );
       const commissions = lines.map((line, i) => ({ ...line, reversedMinor: reversed[i] }));
       return { ...doc, commissions, refundedMinor: e.data.refundedTotalMinor, updatedAt: at };
     }

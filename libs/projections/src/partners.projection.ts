@@ -52,10 +52,7 @@ export const partnersProjection: Projection = {
       case 'ConversionCreated':
         return [{ collection: PARTNERS, id: docId(programId, e.data.partnerId) }];
       case 'CustomerCreated':
-        return [
-          { collection: CUSTOMERS, id: docId(programId, e.data.customerId) },
-          ...(e.data.partnerId ? [{ collection: PARTNERS, id: docId(programId, e.data.partnerId) }] : []),
-        ];
+        return [{ collection: CUSTOMERS, id: docId(programId, e.data.customerId) }, ...(e.data.partnerId ? [{ collection: PARTNERS, id: docId(programId, e.data.partnerId) }] : [])];
       default:
         return assertNever(e);
     }

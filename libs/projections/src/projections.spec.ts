@@ -47,7 +47,16 @@ describe('projections: from events to read models', () => {
 
   it('PartnerCreated makes a partner and counts a referral on its referrer', async () => {
     await run(partner('a'), partner('b', { referringPartnerId: 'a' }));
-    expect(await get(PARTNERS, 'prg:a')).toMatchObject({ partnerId: 'a', key: 'A', status: 'ACTIVE', referralCount: 1, customerCount: 0, conversionCount: 0, lastConversionAt: null, pos: 2 });
+    expect(await get(PARTNERS, 'prg:a')).toMatchObject({
+      partnerId: 'a',
+      key: 'A',
+      status: 'ACTIVE',
+      referralCount: 1,
+      customerCount: 0,
+      conversionCount: 0,
+      lastConversionAt: null,
+      pos: 2,
+    });
     expect(await get(PARTNERS, 'prg:b')).toMatchObject({ referringPartnerId: 'a', referralCount: 0 });
   });
 
@@ -67,7 +76,14 @@ describe('projections: from events to read models', () => {
   });
 
   it('ConversionCreated: a pending conversion, pending commission per partner and program, last conversion on the partner', async () => {
-    await run(partner('a'), partner('b'), conversion('t1', [{ partnerId: 'a', level: 1, amountMinor: 1000 }, { partnerId: 'b', level: 2, amountMinor: 500 }]));
+    await run(
+      partner('a'),
+      partner('b'),
+      conversion('t1', [
+        { partnerId: 'a', level: 1, amountMinor: 1000 },
+        { partnerId: 'b', level: 2, amountMinor: 500 },
+      ]),
+    );
     expect(await get(CONVERSIONS, 'prg:cv_t1')).toMatchObject({ status: 'PENDING', transactionKey: 't1', amountMinor: 10000, partnerId: 'a' });
     expect(await get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ partnerId: 'a', pending: { count: 1, amount: 1000 }, approved: { count: 0, amount: 0 } });
     expect(await get(COMMISSION_TOTALS, 'prg:b:USD')).toMatchObject({ pending: { count: 1, amount: 500 } });
@@ -81,7 +97,14 @@ describe('projections: from events to read models', () => {
       conversion('t1', [{ partnerId: 'a', level: 1, amountMinor: 1000 }]),
       conversion('t2', [{ partnerId: 'a', level: 1, amountMinor: 300 }]),
       rec('ConversionApproved', { conversionId: 'cv_t1', transactionKey: 't1', partnerId: 'a', currency: 'USD', commissions: [{ partnerId: 'a', level: 1, amountMinor: 1000 }] }),
-      rec('ConversionDenied', { conversionId: 'cv_t2', transactionKey: 't2', partnerId: 'a', currency: 'USD', reason: 'fraud', commissions: [{ partnerId: 'a', level: 1, amountMinor: 300 }] }),
+      rec('ConversionDenied', {
+        conversionId: 'cv_t2',
+        transactionKey: 't2',
+        partnerId: 'a',
+        currency: 'USD',
+        reason: 'fraud',
+        commissions: [{ partnerId: 'a', level: 1, amountMinor: 300 }],
+      }),
     );
     expect(await get(CONVERSIONS, 'prg:cv_t1')).toMatchObject({ status: 'APPROVED' });
     expect(await get(CONVERSIONS, 'prg:cv_t2')).toMatchObject({ status: 'DENIED', reason: 'fraud' });
@@ -96,10 +119,40 @@ describe('projections: from events to read models', () => {
     await run(
       partner('a'),
       conversion('t1', [{ partnerId: 'a', level: 1, amountMinor: 1000 }]),
-      rec('TransactionRefunded', { transactionKey: 't1', refundId: 'r1', amountMinor: 2500, refundedTotalMinor: 2500, fullyRefunded: false, currency: 'USD', conversionId: 'cv_t1', conversionStatus: 'PENDING', reversals: [{ partnerId: 'a', level: 1, amountMinor: 250 }] }),
+      rec('TransactionRefunded', {
+        transactionKey: 't1',
+        refundId: 'r1',
+        amountMinor: 2500,
+        refundedTotalMinor: 2500,
+        fullyRefunded: false,
+        currency: 'USD',
+        conversionId: 'cv_t1',
+        conversionStatus: 'PENDING',
+        reversals: [{ partnerId: 'a', level: 1, amountMinor: 250 }],
+      }),
       rec('ConversionApproved', { conversionId: 'cv_t1', transactionKey: 't1', partnerId: 'a', currency: 'USD', commissions: [{ partnerId: 'a', level: 1, amountMinor: 750 }] }),
-      rec('TransactionRefunded', { transactionKey: 't1', refundId: 'r2', amountMinor: 7500, refundedTotalMinor: 10000, fullyRefunded: true, currency: 'USD', conversionId: 'cv_t1', conversionStatus: 'APPROVED', reversals: [{ partnerId: 'a', level: 1, amountMinor: 750 }] }),
-      rec('TransactionRefunded', { transactionKey: 'no-conv', refundId: 'r3', amountMinor: 100, refundedTotalMinor: 100, fullyRefunded: true, currency: 'USD', conversionId: null, conversionStatus: null, reversals: [] }),
+      rec('TransactionRefunded', {
+        transactionKey: 't1',
+        refundId: 'r2',
+        amountMinor: 7500,
+        refundedTotalMinor: 10000,
+        fullyRefunded: true,
+        currency: 'USD',
+        conversionId: 'cv_t1',
+        conversionStatus: 'APPROVED',
+        reversals: [{ partnerId: 'a', level: 1, amountMinor: 750 }],
+      }),
+      rec('TransactionRefunded', {
+        transactionKey: 'no-conv',
+        refundId: 'r3',
+        amountMinor: 100,
+        refundedTotalMinor: 100,
+        fullyRefunded: true,
+        currency: 'USD',
+        conversionId: null,
+        conversionStatus: null,
+        reversals: [],
+      }),
     );
     expect(await get(CONVERSIONS, 'prg:cv_t1')).toMatchObject({ refundedMinor: 10000, commissions: [{ partnerId: 'a', amountMinor: 1000, reversedMinor: 1000 }] });
     const totals = await get(COMMISSION_TOTALS, 'prg:a:USD');

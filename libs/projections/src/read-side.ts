@@ -132,8 +132,6 @@ export class ReadSide {
 
   private async checkpointLag(): Promise<Lag[]> {
     const namespace = await this.activeNamespace();
-    return Promise.all(
-      this.projections.map(async (p) => lagOf(this.events, p.name, (await this.store.getCheckpoint(namespace, p.name)).position)),
-    );
+    return Promise.all(this.projections.map(async (p) => lagOf(this.events, p.name, (await this.store.getCheckpoint(namespace, p.name)).position)));
   }
 }

@@ -135,8 +135,24 @@ describe('compareNamespaces and nextNamespace', () => {
   it('reports documents only on one side and fields that differ, pos included', async () => {
     const store = SqliteReadStore.open(':memory:');
     const doc = (id: string, extra: Record<string, unknown> = {}) => ({ _id: id, pos: 3, name: 'x', nested: { a: 1, b: [1, 2] }, ...extra });
-    await store.commit('rm1', 'partners', [{ collection: PARTNERS, doc: doc('p:1') }, { collection: PARTNERS, doc: doc('p:2') }], 3n);
-    await store.commit('rm2', 'partners', [{ collection: PARTNERS, doc: { ...doc('p:2', { nested: { b: [1, 2], a: 1 } }) } }, { collection: PARTNERS, doc: doc('p:3') }], 3n);
+    await store.commit(
+      'rm1',
+      'partners',
+      [
+        { collection: PARTNERS, doc: doc('p:1') },
+        { collection: PARTNERS, doc: doc('p:2') },
+      ],
+      3n,
+    );
+    await store.commit(
+      'rm2',
+      'partners',
+      [
+        { collection: PARTNERS, doc: { ...doc('p:2', { nested: { b: [1, 2], a: 1 } }) } },
+        { collection: PARTNERS, doc: doc('p:3') },
+      ],
+      3n,
+    );
     let result = await compareNamespaces(store, 'rm1', 'rm2', [PARTNERS], { projections: ['partners'] });
     expect(result.equal).toBe(false);
     expect(result.differences.map((d) => [d.kind, d.id])).toEqual([

@@ -1,14 +1,5 @@
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import {
-  COMMISSION_TOTALS,
-  CONVERSIONS,
-  CUSTOMERS,
-  PARTNERS,
-  PROGRAM_TOTALS,
-  PROJECTIONS,
-  type Projection,
-  ProjectionRunner,
-} from './index.js';
+import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, type Projection, ProjectionRunner } from './index.js';
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
 
 /** Every read-model collection, for comparisons (each is written by exactly one projection). */
@@ -121,8 +112,7 @@ export async function rebuildReadModels(events: EventStore, store: ReadStore, op
   }
 
   let eventsRead = 0;
-  const report = (position: bigint, head: bigint, phase: 'replay' | 'catch-up') =>
-    options.onProgress?.(Number(position), Number(head), { events: eventsRead, phase });
+  const report = (position: bigint, head: bigint, phase: 'replay' | 'catch-up') => options.onProgress?.(Number(position), Number(head), { events: eventsRead, phase });
 
   // Carry over: the checkpoint was read first, the documents now. A document the engine updated in
   // between is newer than the checkpoint, which is harmless: the catch-up skips, by `pos`, the
@@ -131,7 +121,12 @@ export async function rebuildReadModels(events: EventStore, store: ReadStore, op
     for (const collection of PROJECTION_COLLECTIONS[name]) {
       let chunk: StoredDoc[] = [];
       const flush = async () => {
-        await store.commit(namespace, name, chunk.map((doc) => ({ collection, doc })), checkpoint);
+        await store.commit(
+          namespace,
+          name,
+          chunk.map((doc) => ({ collection, doc })),
+          checkpoint,
+        );
         chunk = [];
       };
       for await (const doc of store.all(previous, collection)) {

@@ -2,13 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { type AddressInfo, Socket } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { request } from 'undici';
-import {
-  type Resolver,
-  blockReason,
-  checkUrlAtSave,
-  guardedDispatcher,
-  isBlockedAddress,
-} from './ssrf.js';
+import { type Resolver, blockReason, checkUrlAtSave, guardedDispatcher, isBlockedAddress } from './ssrf.js';
 import { embeddedIPv4, parseAllowedCidrs } from '@partner-ledger/config';
 
 /*
@@ -117,14 +111,20 @@ describe('checkUrlAtSave', () => {
   });
   afterAll(() => connects[0].mockRestore());
 
-  it.each(['http://127.0.0.1/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:8080/', 'http://10.0.0.1/', 'http://[::ffff:127.0.0.1]/', 'http://0x7f.1/', 'http://2130706433/', 'https://0.0.0.0/'])(
-    '%s is refused by default without resolving or connecting',
-    async (url) => {
-      const resolve = answer(PUBLIC_V4);
-      await expect(checkUrlAtSave(url, { resolve })).rejects.toMatchObject({ code: 'ssrf_blocked', field: 'url', kind: 'validation' });
-      expect(resolve).not.toHaveBeenCalled();
-    },
-  );
+  it.each([
+    'http://127.0.0.1/hook',
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::1]:8080/',
+    'http://10.0.0.1/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://0x7f.1/',
+    'http://2130706433/',
+    'https://0.0.0.0/',
+  ])('%s is refused by default without resolving or connecting', async (url) => {
+    const resolve = answer(PUBLIC_V4);
+    await expect(checkUrlAtSave(url, { resolve })).rejects.toMatchObject({ code: 'ssrf_blocked', field: 'url', kind: 'validation' });
+    expect(resolve).not.toHaveBeenCalled();
+  });
 
   it('refuses other schemes and credentials', async () => {
     const resolve = answer(PUBLIC_V4);

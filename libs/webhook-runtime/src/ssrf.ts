@@ -15,17 +15,7 @@ import { invalid } from '@partner-ledger/domain';
  *     refused before any packet is sent.
  */
 
-export type BlockReason =
-  | 'invalid'
-  | 'unspecified'
-  | 'loopback'
-  | 'private'
-  | 'link_local'
-  | 'cgnat'
-  | 'metadata'
-  | 'multicast'
-  | 'broadcast'
-  | 'reserved';
+export type BlockReason = 'invalid' | 'unspecified' | 'loopback' | 'private' | 'link_local' | 'cgnat' | 'metadata' | 'multicast' | 'broadcast' | 'reserved';
 
 /** Resolves a host name to all its addresses, like `dns.promises.lookup(host, {all: true})`. */
 export type Resolver = (hostname: string) => Promise<readonly LookupAddress[]>;
@@ -100,7 +90,12 @@ export function blockReason(ip: string, allowed: AllowedCidrs = NO_ALLOWED_CIDRS
   if (family === 0) return 'invalid';
   if (allowed.contains(text)) return null;
   const v4 = family === 6 ? embeddedIPv4(text) : null;
-  const candidates: [string, 'ipv4' | 'ipv6'][] = v4 ? [[v4, 'ipv4'], [text, 'ipv6']] : [[text, family === 4 ? 'ipv4' : 'ipv6']];
+  const candidates: [string, 'ipv4' | 'ipv6'][] = v4
+    ? [
+        [v4, 'ipv4'],
+        [text, 'ipv6'],
+      ]
+    : [[text, family === 4 ? 'ipv4' : 'ipv6']];
   for (const [address, type] of candidates) {
     for (const { reason, list } of CLASSES) if (list.check(address, type)) return reason;
   }

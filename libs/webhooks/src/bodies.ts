@@ -1,13 +1,5 @@
 import type { EventMetadata } from '@partner-ledger/event-store';
-import {
-  type CommissionType,
-  type ConversionStatus,
-  type ConversionTriggerCreated,
-  formatAmount,
-  netCommissions,
-  type PartnerStatus,
-  type TriggerType,
-} from '@partner-ledger/domain';
+import { type CommissionType, type ConversionStatus, type ConversionTriggerCreated, formatAmount, netCommissions, type PartnerStatus, type TriggerType } from '@partner-ledger/domain';
 import type { ConversionView, CustomerView, PartnerView, ProgramView, TransactionView } from './view-state.js';
 
 /*

@@ -1,15 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '@partner-ledger/event-store';
-import {
-  PublisherView,
-  SAMPLE_OF_TOPIC,
-  TYPE_DEVIATIONS,
-  type WebhookPayload,
-  splitName,
-} from './index.js';
+import { PublisherView, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS, type WebhookPayload, splitName } from './index.js';
 import { TOPICS, type Topic } from './topics.js';
 import { SAMPLES, shapeProblems } from '@partner-ledger/testing';
-
 
 // ---- a tiny event log -----------------------------------------------------------------------------
 
@@ -64,8 +57,7 @@ const partner = (over: Record<string, unknown> = {}, opts = {}) =>
     opts,
   );
 const status = (from: string, to: string, partnerId = 'p1') => ev('PartnerStatusChanged', { programId: P, partnerId, from, to, reason: null });
-const customer = () =>
-  ev('CustomerCreated', { programId: P, customerId: 'c1', key: 'ck', email: 'jane@example.com', name: 'Jane Doe', partnerId: 'p1', referringCustomerId: null });
+const customer = () => ev('CustomerCreated', { programId: P, customerId: 'c1', key: 'ck', email: 'jane@example.com', name: 'Jane Doe', partnerId: 'p1', referringCustomerId: null });
 const recorded = (key = '1022', amountMinor = 13055, over: Record<string, unknown> = {}) =>
   ev('TransactionRecorded', {
     programId: P,
@@ -105,9 +97,13 @@ const created = (key = '1022', amountMinor = 13055, commission = 1306, opts: { s
 const approved = (key = '1022', at = '2020-02-15T09:00:00Z') =>
   ev('ConversionApproved', { programId: P, conversionId: `cv_${key}`, transactionKey: key, partnerId: 'p1', currency: 'USD', commissions: [] }, { at });
 const denied = (key = '1022', reason: string | null = 'fraud') =>
-  ev('ConversionDenied', { programId: P, conversionId: `cv_${key}`, transactionKey: key, partnerId: 'p1', currency: 'USD', reason, commissions: [] }, {
-    at: '2020-02-16T10:00:00Z',
-  });
+  ev(
+    'ConversionDenied',
+    { programId: P, conversionId: `cv_${key}`, transactionKey: key, partnerId: 'p1', currency: 'USD', reason, commissions: [] },
+    {
+      at: '2020-02-16T10:00:00Z',
+    },
+  );
 const trigger = () => ev('ConversionTriggerCreated', { programId: P, triggerId: 'tr1', partnerId: 'p1', type: 'EMAIL', trigger: 'customer@trigger.com' });
 
 /** Applies the events in list order (positions renumbered so) and returns the payload of each. */

@@ -1,20 +1,6 @@
-import {
-  addReversals,
-  assertNever,
-  LEDGER_EVENT_TYPES,
-  type LedgerEvent,
-  type LedgerEventType,
-} from '@partner-ledger/domain';
+import { addReversals, assertNever, LEDGER_EVENT_TYPES, type LedgerEvent, type LedgerEventType } from '@partner-ledger/domain';
 import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
-import {
-  type AffiliateBody,
-  buildAffiliateBody,
-  buildConversionBody,
-  buildConversionTriggerBody,
-  type ConversionBody,
-  refersionSource,
-  type WebhookPayload,
-} from './bodies.js';
+import { type AffiliateBody, buildAffiliateBody, buildConversionBody, buildConversionTriggerBody, type ConversionBody, refersionSource, type WebhookPayload } from './bodies.js';
 import { EVENT_TOPICS, topicOf } from './topics.js';
 import type { ConversionView, CustomerView, PartnerView, ProgramView, TransactionView } from './view-state.js';
 

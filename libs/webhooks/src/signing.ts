@@ -88,6 +88,8 @@ export function signHeaders(input: SignInput): SignedHeaders {
  * and history replay of that event to that endpoint carries the same id and receivers can dedupe.
  */
 export function webhookIdFor(eventId: string, endpointId: string): string {
-  const digest = createHash('sha256').update(JSON.stringify(['webhook-id/v1', eventId, endpointId])).digest('base64url');
+  const digest = createHash('sha256')
+    .update(JSON.stringify(['webhook-id/v1', eventId, endpointId]))
+    .digest('base64url');
   return `msg_${digest.slice(0, 27)}`;
 }

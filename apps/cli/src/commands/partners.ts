@@ -34,5 +34,4 @@ Examples:
         await print(JSON.stringify(report, null, 2) + '\n');
       });
     });
-
 }

@@ -104,7 +104,11 @@ Examples:
         if (opts.json) return print(JSON.stringify(rows, null, 2) + '\n');
         const lines = rows.map(
           (r) =>
-            `${r.active ? '*' : ' '} ${r.namespace}  checkpoints ${Object.entries(r.checkpoints).map(([k, v]) => `${k}=${v ?? '-'}`).join(' ')}  documents ${Object.entries(r.documents).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+            `${r.active ? '*' : ' '} ${r.namespace}  checkpoints ${Object.entries(r.checkpoints)
+              .map(([k, v]) => `${k}=${v ?? '-'}`)
+              .join(' ')}  documents ${Object.entries(r.documents)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`,
         );
         return print(lines.join('\n') + '\n');
       });
@@ -126,8 +130,12 @@ Examples:
         if (opts.json) await print(JSON.stringify(result, null, 2) + '\n');
         else {
           const lines = [
-            `${a} vs ${b}: ${result.equal ? 'identical' : `${result.differenceCount} difference(s)`} (${Object.entries(result.documents).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-            `checkpoints: ${Object.entries(result.checkpoints).map(([p, c]) => `${p} ${c.a ?? '-'}/${c.b ?? '-'}`).join(', ')}`,
+            `${a} vs ${b}: ${result.equal ? 'identical' : `${result.differenceCount} difference(s)`} (${Object.entries(result.documents)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')})`,
+            `checkpoints: ${Object.entries(result.checkpoints)
+              .map(([p, c]) => `${p} ${c.a ?? '-'}/${c.b ?? '-'}`)
+              .join(', ')}`,
             ...result.differences.map((d) => `  ${d.kind} ${d.collection} ${d.id}${d.fields ? ` fields ${d.fields.join(', ')}` : ''}`),
           ];
           await print(lines.join('\n') + '\n');
@@ -135,5 +143,4 @@ Examples:
         if (!result.equal) outcome.exitCode = EXIT_FAILURE;
       });
     });
-
 }

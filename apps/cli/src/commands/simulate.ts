@@ -47,7 +47,6 @@ Example:
         }
       });
     });
-
 }
 
 function readPlan(path: string): unknown {

@@ -7,12 +7,7 @@ import type { EventStore } from '@partner-ledger/event-store';
 import { METRICS_REGISTRY } from '@partner-ledger/platform';
 import { toProblem } from '@partner-ledger/platform';
 import { DomainError, invalid, unprocessable } from '@partner-ledger/domain';
-import {
-  type IncomingRequest,
-  type IncomingWebhook,
-  IncomingWebhookRepository,
-  type RequestOutcome,
-} from '@partner-ledger/webhook-runtime';
+import { type IncomingRequest, type IncomingWebhook, IncomingWebhookRepository, type RequestOutcome } from '@partner-ledger/webhook-runtime';
 import { listPaths, type PathInfo } from '@partner-ledger/webhooks';
 import { extract, type FieldIssue } from '@partner-ledger/webhooks';
 import { parseToken, secretsMatch, type UrlKind } from '@partner-ledger/webhooks';
@@ -151,7 +146,9 @@ export class IncomingWebhookService {
     const answer: Record<string, unknown> = {
       received: true,
       created: false,
-      note: updated.mapping ? 'sample stored; nothing was written: dryRun shows what the production URL would do' : 'sample stored; nothing was written. Map these paths with PUT …/incoming-webhooks/:id/mapping',
+      note: updated.mapping
+        ? 'sample stored; nothing was written: dryRun shows what the production URL would do'
+        : 'sample stored; nothing was written. Map these paths with PUT …/incoming-webhooks/:id/mapping',
       paths,
       pathsTruncated: truncated,
     };

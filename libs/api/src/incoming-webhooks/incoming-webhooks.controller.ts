@@ -106,17 +106,28 @@ export class IncomingWebhooksController {
     if (webhook.samples.length === 0) {
       throw unprocessable('no_sample', 'send a sample payload to the test URL first: a mapping binds paths of a sample');
     }
-    const issues = mappingIssues(action, body.fields, webhook.samples.map((s) => s.body));
+    const issues = mappingIssues(
+      action,
+      body.fields,
+      webhook.samples.map((s) => s.body),
+    );
     if (issues.length > 0) {
-      throw new DomainError('unprocessable', 'invalid_mapping', issues.map((i) => `${i.field}: ${i.reason}`).join('; '), undefined, issues.map((i) => ({ ...i, field: `fields.${i.field}` })));
+      throw new DomainError(
+        'unprocessable',
+        'invalid_mapping',
+        issues.map((i) => `${i.field}: ${i.reason}`).join('; '),
+        undefined,
+        issues.map((i) => ({ ...i, field: `fields.${i.field}` })),
+      );
     }
     // Re-read: a sample may have arrived since, and saving the stale copy would drop it.
     const current = (await this.webhooks.get(pid, id)) ?? webhook;
     const next: IncomingWebhook = { ...current, mapping: { action, fields: { ...body.fields } }, updatedAt: new Date().toISOString() };
     await this.webhooks.save(next);
-    const warnings = action === 'create_transaction' && body.fields.transactionKey === undefined
-      ? ['transactionKey is not bound: every POST to the production URL records a new transaction, so a re-sent payload is counted twice']
-      : [];
+    const warnings =
+      action === 'create_transaction' && body.fields.transactionKey === undefined
+        ? ['transactionKey is not bound: every POST to the production URL records a new transaction, so a re-sent payload is counted twice']
+        : [];
     return { ...this.view(next, request), warnings };
   }
 

@@ -34,6 +34,9 @@ export class ReceiveIncomingWebhookController {
     const received = await this.service.receive(opened.webhook, opened.kind, body, bytes, String(request.id));
     if (received.status < 400) return reply.status(received.status).send(received.body);
     // A Buffer keeps Fastify from appending a charset to the problem+json type, as every other refusal is sent.
-    return reply.status(received.status).header('content-type', PROBLEM_CONTENT_TYPE).send(Buffer.from(JSON.stringify(received.body)));
+    return reply
+      .status(received.status)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(Buffer.from(JSON.stringify(received.body)));
   }
 }

@@ -82,7 +82,11 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
         if (winner) return { created: false, result: { customer: customerRef(winner) }, position: null };
         throw error;
       }
-      return { created: true, result: { customer: { id: created.id, key: created.key, email: created.email, name: created.name, partnerId: created.partnerId } }, position: created.position };
+      return {
+        created: true,
+        result: { customer: { id: created.id, key: created.key, email: created.email, name: created.name, partnerId: created.partnerId } },
+        position: created.position,
+      };
     }
 
     case 'create_transaction': {
@@ -99,7 +103,9 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
       // Checked before the customer is created, so a bad amount or key leaves no customer behind.
       await checkDto(CreateTransactionDto, txBody(text('customerKey') ?? 'placeholder'), txFields, pathOf);
 
-      let customer = await findCustomer(ports, programId, { key: text('customerKey'), email: text('customerEmail') }, { key: 'customerKey', email: 'customerEmail' }, pathOf, { keyWins: true });
+      let customer = await findCustomer(ports, programId, { key: text('customerKey'), email: text('customerEmail') }, { key: 'customerKey', email: 'customerEmail' }, pathOf, {
+        keyWins: true,
+      });
       let customerCreated = false;
       let position: string | null = null;
       if (!customer) {
@@ -122,7 +128,9 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
           if (!customer) throw error;
         }
       }
-      const recorded = await step(txFields, () => ports.createTransaction(new CreateTransactionCommand({ programId, ...(txBody(customer.key) as { customerKey: string; amount: string | number }), ctx })));
+      const recorded = await step(txFields, () =>
+        ports.createTransaction(new CreateTransactionCommand({ programId, ...(txBody(customer.key) as { customerKey: string; amount: string | number }), ctx })),
+      );
       const transaction = recorded.body;
       return {
         created: customerCreated || !recorded.replayed,
@@ -219,10 +227,7 @@ async function checkDto(dto: new () => object, body: Record<string, unknown>, fi
 }
 
 function flatten(errors: ValidationError[], prefix = ''): { property: string; reason: string }[] {
-  return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((reason) => ({ property: prefix + e.property, reason })),
-    ...flatten(e.children ?? [], `${prefix}${e.property}.`),
-  ]);
+  return errors.flatMap((e) => [...Object.values(e.constraints ?? {}).map((reason) => ({ property: prefix + e.property, reason })), ...flatten(e.children ?? [], `${prefix}${e.property}.`)]);
 }
 
 /**
@@ -232,7 +237,7 @@ function flatten(errors: ValidationError[], prefix = ''): { property: string; re
  */
 function asProblem(error: unknown, fields: FieldMap, pathOf: (f: string) => string | undefined): unknown {
   if (!(error instanceof DomainError)) return error;
-  const field = error.field === undefined ? undefined : fields[error.field] ?? error.field;
+  const field = error.field === undefined ? undefined : (fields[error.field] ?? error.field);
   const path = field && pathOf(field);
   const detail = path ? `${error.message} (${field} from ${path})` : error.message;
   const kind = error.kind === 'validation' ? 'unprocessable' : error.kind;

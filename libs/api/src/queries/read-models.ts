@@ -76,8 +76,7 @@ export class ReadModels {
     const docs = await this.readSide.store.find(namespace, collection, { ...query, after: decodeCursor(cursor), limit: limit + 1 });
     const items = docs.slice(0, limit);
     const last = items.at(-1);
-    const nextCursor =
-      docs.length > limit && last ? encodeCursor([...query.orderBy.filter((k) => k.field !== '_id').map((k) => fieldOf(last, k.field)), last._id]) : null;
+    const nextCursor = docs.length > limit && last ? encodeCursor([...query.orderBy.filter((k) => k.field !== '_id').map((k) => fieldOf(last, k.field)), last._id]) : null;
     return { items: items.map(view), nextCursor };
   }
 }

@@ -24,9 +24,7 @@ export function parseIfMatch(header: string | string[] | undefined): ExpectedRev
 }
 
 /** The expected revision a command's `If-Match` header asks for, or undefined. */
-export const IfMatch = createParamDecorator((_data: unknown, context: ExecutionContext) =>
-  parseIfMatch(context.switchToHttp().getRequest<FastifyRequest>().headers['if-match']),
-);
+export const IfMatch = createParamDecorator((_data: unknown, context: ExecutionContext) => parseIfMatch(context.switchToHttp().getRequest<FastifyRequest>().headers['if-match']));
 
 /** What a command on an entity answers: the body, and the stream revision it reflects (its ETag). */
 export interface Versioned<T> {
@@ -48,7 +46,11 @@ export const ApiEtag = (status = 200) => ApiResponse({ status, description: 'Suc
 /** OpenAPI: the command takes If-Match, answers the new ETag, and may answer 412. */
 export const ApiIfMatch = (status = 200) =>
   applyDecorators(
-    ApiHeader({ name: 'If-Match', required: false, description: 'An ETag of this entity (e.g. "3"): the command applies only if the entity is still at that revision. 400 `invalid_if_match` when malformed.' }),
+    ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description: 'An ETag of this entity (e.g. "3"): the command applies only if the entity is still at that revision. 400 `invalid_if_match` when malformed.',
+    }),
     ApiEtag(status),
     ApiResponse({ status: 412, description: '`precondition_failed`: the entity changed since that ETag; nothing was written. Read it again and retry.' }),
   );

@@ -21,13 +21,7 @@ export interface Claim {
 export class Reservations {
   constructor(private readonly runner: StreamRunner) {}
 
-  async claimAll(
-    programId: string,
-    ownerId: string,
-    claims: Claim[],
-    ownerStreamOf: (ownerId: string) => string,
-    ctx: CommandContext,
-  ): Promise<Claim[]> {
+  async claimAll(programId: string, ownerId: string, claims: Claim[], ownerStreamOf: (ownerId: string) => string, ctx: CommandContext): Promise<Claim[]> {
     const reserve = (claim: Claim) => async (state: ReservationState) => ({
       type: 'Reserve' as const,
       kind: claim.kind,
@@ -59,14 +53,7 @@ export class Reservations {
    * unique values: claim them all, run `work` (which appends the owner's own events), and give the
    * claims back if it fails, so a refusal leaves no value held.
    */
-  async withClaims<T>(
-    programId: string,
-    ownerId: string,
-    claims: Claim[],
-    ownerStreamOf: (ownerId: string) => string,
-    ctx: CommandContext,
-    work: () => Promise<T>,
-  ): Promise<T> {
+  async withClaims<T>(programId: string, ownerId: string, claims: Claim[], ownerStreamOf: (ownerId: string) => string, ctx: CommandContext, work: () => Promise<T>): Promise<T> {
     const taken = claims.length === 0 ? [] : await this.claimAll(programId, ownerId, claims, ownerStreamOf, ctx);
     try {
       return await work();

@@ -1,11 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { conflict, type Decider, type DomainEvent, preconditionFailed } from '@partner-ledger/domain';
-import {
-  type EventStore,
-  type ExpectedRevision,
-  type RecordedEvent,
-  WrongExpectedRevisionError,
-} from '@partner-ledger/event-store';
+import { type EventStore, type ExpectedRevision, type RecordedEvent, WrongExpectedRevisionError } from '@partner-ledger/event-store';
 import { type CommandContext, metadataOf } from './command-context.js';
 import { EVENT_STORE } from './tokens.js';
 
@@ -49,8 +44,7 @@ export class StreamRunner {
   /** Refuses with 412 unless the stream is where the client expects it. */
   checkExpected(streamName: string, actual: ExpectedRevision, expected: ExpectedRevision | undefined): void {
     if (expected === undefined || expected === 'any') return;
-    const holds =
-      expected === 'stream_exists' ? actual !== 'no_stream' : expected === 'no_stream' ? actual === 'no_stream' : actual === expected;
+    const holds = expected === 'stream_exists' ? actual !== 'no_stream' : expected === 'no_stream' ? actual === 'no_stream' : actual === expected;
     if (!holds) {
       throw preconditionFailed('precondition_failed', `${streamName} is at revision ${String(actual)}, not the If-Match revision ${String(expected)}; read it again`);
     }

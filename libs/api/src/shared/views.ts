@@ -1,14 +1,8 @@
-import {
-  type CommissionLine,
-  formatAmount,
-  netCommissions,
-  type TransactionState,
-} from '@partner-ledger/domain';
+import { type CommissionLine, formatAmount, netCommissions, type TransactionState } from '@partner-ledger/domain';
 import type { Customer, Partner, Program } from './lookups.js';
 
 /** Response shapes of docs/http-api.md: amounts as decimal strings, positions as strings. */
-export const commissionView = (lines: CommissionLine[], currency: string) =>
-  lines.map((l) => ({ partnerId: l.partnerId, level: l.level, amount: formatAmount(l.amountMinor, currency) }));
+export const commissionView = (lines: CommissionLine[], currency: string) => lines.map((l) => ({ partnerId: l.partnerId, level: l.level, amount: formatAmount(l.amountMinor, currency) }));
 
 export const programView = (p: Program) => ({
   id: p.programId,

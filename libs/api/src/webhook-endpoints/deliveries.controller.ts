@@ -54,7 +54,7 @@ export class DeliveriesController {
 
   @Post('programs/:pid/webhook-endpoints/:id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: "Backfill: send this endpoint every past event of its topics created in [from, to), in the payloads they had then" })
+  @ApiOperation({ summary: 'Backfill: send this endpoint every past event of its topics created in [from, to), in the payloads they had then' })
   async replay(@Param('pid') pid: string, @Param('id') id: string, @Body() body: ReplayDto = {}) {
     const endpoint = await this.endpoint(pid, id);
     const from = parseTime(body?.from, 'from');
@@ -71,7 +71,9 @@ export class DeliveriesController {
     const endpoint = await this.endpoint(pid, id);
     const topic = testTopicOf(endpoint.topics);
     const messageId = `test_${randomUUID()}`;
-    await this.bus.publish([{ messageId, topic, endpointId: endpoint.id, body: JSON.stringify({ test: true, topic, created: new Date().toISOString(), message: 'partner-ledger test delivery' }) }]);
+    await this.bus.publish([
+      { messageId, topic, endpointId: endpoint.id, body: JSON.stringify({ test: true, topic, created: new Date().toISOString(), message: 'partner-ledger test delivery' }) },
+    ]);
     return { queued: true, eventId: messageId, topic };
   }
 

@@ -52,7 +52,13 @@ export function recorder(bus: Bus, decide: (d: Delivery) => Outcome | Promise<Ou
 
 function isSettled(p: Promise<unknown>): Promise<boolean> {
   const marker = Symbol('pending');
-  return Promise.race([p.then(() => true, () => true), sleep(0).then(() => marker)]).then((v) => v === true);
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    sleep(0).then(() => marker),
+  ]).then((v) => v === true);
 }
 
 /**

@@ -4,15 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Delivery } from '../bus.port.js';
 import { TEST_SCHEDULE, busContract, message, recorder, sleep, waitFor } from '../contract/bus.contract.js';
 import { RABBITMQ_JITTER_FACTORS } from '../retry-schedule.js';
-import {
-  DEFAULT_TEST_AMQP_URL,
-  TcpProxy,
-  closeConnectionsNamed,
-  dropTopology,
-  listQueues,
-  probeBroker,
-  probeRabbitmqctl,
-} from '@partner-ledger/testing';
+import { DEFAULT_TEST_AMQP_URL, TcpProxy, closeConnectionsNamed, dropTopology, listQueues, probeBroker, probeRabbitmqctl } from '@partner-ledger/testing';
 import { RabbitMqBus, type RabbitMqBusOptions } from './rabbitmq-bus.js';
 import { PARK_TTLS, delayTtls, parkTtl, topologyNames } from './topology.js';
 
@@ -27,7 +19,13 @@ const ctlProblem = unreachable ? 'broker unreachable' : await probeRabbitmqctl()
 
 function isSettled(p: Promise<unknown>): Promise<boolean> {
   const marker = Symbol('pending');
-  return Promise.race([p.then(() => true, () => true), sleep(0).then(() => marker)]).then((v) => v === true);
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    sleep(0).then(() => marker),
+  ]).then((v) => v === true);
 }
 
 /** Opens buses on one fresh prefix; cleanup closes them and deletes the prefix's topology. */
@@ -239,69 +237,73 @@ if (unreachable) {
       }
     });
 
-    ctlIt('connections closed under load (rabbitmqctl close_connection): work resumes, nothing lost', async () => {
-      const f = prefixFixture();
-      const total = 2_000;
-      try {
-        const publisher = await f.open({ name: 'publisher' });
-        const workers: RabbitMqBus[] = [await f.open({ name: 'worker-1' }), await f.open({ name: 'worker-2' })];
-        let reconnections = 0;
-        for (const bus of [publisher, ...workers]) bus.events.on('up', () => reconnections++);
-        const recorders = workers.map((w) =>
-          recorder(
-            w,
-            async () => {
-              await sleep(20 + Math.random() * 20); // the workers keep a backlog: kills find deliveries in flight
-              return { kind: 'ack' };
-            },
-            8,
-          ),
-        );
-        await Promise.all(recorders.map((r) => r.consumer.ready));
-        const messages = Array.from({ length: total }, (_, i) => message(i));
-        const delivered = () => new Set(recorders.flatMap((r) => r.seen.map((d) => d.messageId))).size;
+    ctlIt(
+      'connections closed under load (rabbitmqctl close_connection): work resumes, nothing lost',
+      async () => {
+        const f = prefixFixture();
+        const total = 2_000;
+        try {
+          const publisher = await f.open({ name: 'publisher' });
+          const workers: RabbitMqBus[] = [await f.open({ name: 'worker-1' }), await f.open({ name: 'worker-2' })];
+          let reconnections = 0;
+          for (const bus of [publisher, ...workers]) bus.events.on('up', () => reconnections++);
+          const recorders = workers.map((w) =>
+            recorder(
+              w,
+              async () => {
+                await sleep(20 + Math.random() * 20); // the workers keep a backlog: kills find deliveries in flight
+                return { kind: 'ack' };
+              },
+              8,
+            ),
+          );
+          await Promise.all(recorders.map((r) => r.consumer.ready));
+          const messages = Array.from({ length: total }, (_, i) => message(i));
+          const delivered = () => new Set(recorders.flatMap((r) => r.seen.map((d) => d.messageId))).size;
 
-        let resolvedBatches = 0;
-        let killsDone = false;
-        const publishing = (async () => {
-          for (let i = 0; i < total; i += 50) {
-            // ~6 s in all, as each kill takes a few rabbitmqctl runs (seconds); the last quarter waits
-            // for both kills in any case, so they land mid-stream.
-            if (i >= total * 0.75) await waitFor(() => killsDone, 'the connection kills', 30_000);
-            await publisher.publish(messages.slice(i, i + 50));
-            resolvedBatches++;
-            await sleep(150);
-          }
-        })();
-        const kills: number[] = [];
-        const progress: string[] = [];
-        const kill = async () => {
-          const [before, started] = [`${resolvedBatches * 50} published/${delivered()} delivered`, Date.now()];
-          kills.push(await closeConnectionsNamed(f.prefix));
-          progress.push(`${before} → ${resolvedBatches * 50}/${delivered()} in ${Date.now() - started} ms`);
-        };
-        await waitFor(() => resolvedBatches >= 4, 'the first messages published', 20_000);
-        await kill();
-        await kill();
-        killsDone = true;
-        await publishing;
-        expect(resolvedBatches).toBe(total / 50);
-        await waitFor(() => delivered() === total, `${total} distinct deliveries`, 30_000);
-        const all = recorders.flatMap((r) => r.seen);
-        console.info(
-          `close_connection under load: closed ${kills.join(' + ')} connections (${progress.join(', ')}), ${reconnections} reconnections, ` +
-            `${all.length} deliveries for ${total} messages (${all.length - total} duplicates, ${all.filter((d) => d.redelivered).length} flagged redelivered)`,
-        );
-        expect(kills.every((k) => k === 3)).toBe(true);
-        await waitFor(() => reconnections >= 6, 'all three buses to reconnect twice');
-        expect(new Set(all.map((d) => d.messageId))).toEqual(new Set(messages.map((m) => m.messageId)));
-        await waitFor(async () => {
-          const s = await publisher.stats();
-          return s.ready === 0 && s.delayed === 0 && s.dead === 0;
-        }, 'an empty queue');
-      } finally {
-        await f.cleanup();
-      }
-    }, 60_000);
+          let resolvedBatches = 0;
+          let killsDone = false;
+          const publishing = (async () => {
+            for (let i = 0; i < total; i += 50) {
+              // ~6 s in all, as each kill takes a few rabbitmqctl runs (seconds); the last quarter waits
+              // for both kills in any case, so they land mid-stream.
+              if (i >= total * 0.75) await waitFor(() => killsDone, 'the connection kills', 30_000);
+              await publisher.publish(messages.slice(i, i + 50));
+              resolvedBatches++;
+              await sleep(150);
+            }
+          })();
+          const kills: number[] = [];
+          const progress: string[] = [];
+          const kill = async () => {
+            const [before, started] = [`${resolvedBatches * 50} published/${delivered()} delivered`, Date.now()];
+            kills.push(await closeConnectionsNamed(f.prefix));
+            progress.push(`${before} → ${resolvedBatches * 50}/${delivered()} in ${Date.now() - started} ms`);
+          };
+          await waitFor(() => resolvedBatches >= 4, 'the first messages published', 20_000);
+          await kill();
+          await kill();
+          killsDone = true;
+          await publishing;
+          expect(resolvedBatches).toBe(total / 50);
+          await waitFor(() => delivered() === total, `${total} distinct deliveries`, 30_000);
+          const all = recorders.flatMap((r) => r.seen);
+          console.info(
+            `close_connection under load: closed ${kills.join(' + ')} connections (${progress.join(', ')}), ${reconnections} reconnections, ` +
+              `${all.length} deliveries for ${total} messages (${all.length - total} duplicates, ${all.filter((d) => d.redelivered).length} flagged redelivered)`,
+          );
+          expect(kills.every((k) => k === 3)).toBe(true);
+          await waitFor(() => reconnections >= 6, 'all three buses to reconnect twice');
+          expect(new Set(all.map((d) => d.messageId))).toEqual(new Set(messages.map((m) => m.messageId)));
+          await waitFor(async () => {
+            const s = await publisher.stats();
+            return s.ready === 0 && s.delayed === 0 && s.dead === 0;
+          }, 'an empty queue');
+        } finally {
+          await f.cleanup();
+        }
+      },
+      60_000,
+    );
   });
 }

@@ -138,7 +138,10 @@ export class SqliteBus implements Bus {
     }
     sql += ' ORDER BY dead_at, seq LIMIT ?';
     params.push(Math.max(0, options.limit ?? 100));
-    const rows = this.db.prepare<unknown[], Row>(sql).safeIntegers(false).all(...params);
+    const rows = this.db
+      .prepare<unknown[], Row>(sql)
+      .safeIntegers(false)
+      .all(...params);
     return rows.map((row) => ({
       ...toDelivery(row),
       reason: row.dead_reason ?? '',
@@ -203,9 +206,7 @@ export class SqliteBus implements Bus {
   renew(held: { seq: number; token: string }[]): void {
     if (held.length === 0 || this.closed) return;
     const until = Date.now() + this.leaseMs;
-    const lost = this.db
-      .transaction(() => held.filter(({ seq, token }) => this.statements.renew.run(until, seq, token).changes === 0))
-      .immediate();
+    const lost = this.db.transaction(() => held.filter(({ seq, token }) => this.statements.renew.run(until, seq, token).changes === 0)).immediate();
     for (const { seq } of lost) this.options.logger?.warn({ seq }, 'bus: lease lost while the handler was running; another worker may deliver it too');
   }
 

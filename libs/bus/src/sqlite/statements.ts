@@ -27,9 +27,7 @@ export function prepareBusStatements(db: Database.Database) {
       `UPDATE bus_messages SET state = 'dead', dead_reason = @reason, dead_at = @now, lease_token = NULL
        WHERE seq = @seq AND lease_token = @token`,
     ),
-    nextVisible: prepare<[string], { at: number | null }>(
-      `SELECT MIN(visible_at) AS at FROM bus_messages WHERE queue = ? AND state = 'ready'`,
-    ),
+    nextVisible: prepare<[string], { at: number | null }>(`SELECT MIN(visible_at) AS at FROM bus_messages WHERE queue = ? AND state = 'ready'`),
     stats: prepare<{ queue: string; now: number }, { ready: number | null; delayed: number | null; dead: number | null }>(
       `SELECT SUM(state = 'ready' AND visible_at <= @now) AS ready,
               SUM(state = 'ready' AND visible_at > @now AND lease_token IS NULL) AS delayed,

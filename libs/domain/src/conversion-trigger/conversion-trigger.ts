@@ -23,13 +23,9 @@ export function normalizeTrigger(type: TriggerType, value: unknown): string {
   return type === 'COUPON' ? value.trim().toUpperCase() : value.trim();
 }
 
-export const triggerStream = (programId: string, type: TriggerType, normalized: string) =>
-  `trigger-${programId}.${type}.${normalized}`;
+export const triggerStream = (programId: string, type: TriggerType, normalized: string) => `trigger-${programId}.${type}.${normalized}`;
 
-export type ConversionTriggerCreated = DomainEvent<
-  'ConversionTriggerCreated',
-  { programId: string; triggerId: string; partnerId: string; type: TriggerType; trigger: string }
->;
+export type ConversionTriggerCreated = DomainEvent<'ConversionTriggerCreated', { programId: string; triggerId: string; partnerId: string; type: TriggerType; trigger: string }>;
 export type ConversionTriggerEvent = ConversionTriggerCreated;
 
 export interface CreateConversionTrigger {

@@ -44,19 +44,31 @@ describe('CreateCustomer', () => {
   });
 
   it.each<PartnerStatus>(['ACTIVE', 'PENDING', 'DISABLED'])('links the customer to a %s partner', (status) => {
-    spec.given([]).when(create({ partner: partner(status) })).then([created({ partnerId: 'par_1' })]);
+    spec
+      .given([])
+      .when(create({ partner: partner(status) }))
+      .then([created({ partnerId: 'par_1' })]);
   });
 
   it('refuses a DENIED partner', () => {
-    spec.given([]).when(create({ partner: partner('DENIED') })).thenThrows('partner_denied', 'unprocessable', 'partner');
+    spec
+      .given([])
+      .when(create({ partner: partner('DENIED') }))
+      .thenThrows('partner_denied', 'unprocessable', 'partner');
   });
 
   it('records the referring customer', () => {
-    spec.given([]).when(create({ referringCustomerId: 'cus_0' })).then([created({ referringCustomerId: 'cus_0' })]);
+    spec
+      .given([])
+      .when(create({ referringCustomerId: 'cus_0' }))
+      .then([created({ referringCustomerId: 'cus_0' })]);
   });
 
   it('refuses self-referral', () => {
-    spec.given([]).when(create({ referringCustomerId: 'cus_1' })).thenThrows('self_referral', 'unprocessable', 'referringCustomer');
+    spec
+      .given([])
+      .when(create({ referringCustomerId: 'cus_1' }))
+      .thenThrows('self_referral', 'unprocessable', 'referringCustomer');
   });
 
   it('refuses a customer that exists', () => {
@@ -64,9 +76,21 @@ describe('CreateCustomer', () => {
   });
 
   it('validates key, email and name', () => {
-    spec.given([]).when(create({ key: 'a b' })).thenThrows('invalid_key', 'validation', 'key');
-    spec.given([]).when(create({ email: 'grace' })).thenThrows('invalid_email', 'validation', 'email');
-    spec.given([]).when(create({ name: '' })).thenThrows('invalid_name', 'validation', 'name');
-    spec.given([]).when(create({ name: 'x'.repeat(201) })).thenThrows('too_long', 'validation', 'name');
+    spec
+      .given([])
+      .when(create({ key: 'a b' }))
+      .thenThrows('invalid_key', 'validation', 'key');
+    spec
+      .given([])
+      .when(create({ email: 'grace' }))
+      .thenThrows('invalid_email', 'validation', 'email');
+    spec
+      .given([])
+      .when(create({ name: '' }))
+      .thenThrows('invalid_name', 'validation', 'name');
+    spec
+      .given([])
+      .when(create({ name: 'x'.repeat(201) }))
+      .thenThrows('too_long', 'validation', 'name');
   });
 });

@@ -31,9 +31,7 @@ export interface CreateCustomer {
 }
 export type CustomerCommand = CreateCustomer;
 
-export type CustomerState =
-  | { exists: false }
-  | ({ exists: true } & CustomerCreated['data']);
+export type CustomerState = { exists: false } | ({ exists: true } & CustomerCreated['data']);
 
 export const customerStream = (programId: string, customerId: string) => `customer-${programId}.${customerId}`;
 

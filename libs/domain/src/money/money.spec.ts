@@ -114,7 +114,12 @@ describe('formatAmount', () => {
   });
 
   it('round-trips with parseAmount', () => {
-    for (const [text, currency] of [['149.99', 'USD'], ['0.05', 'USD'], ['100', 'JPY'], ['1.234', 'BHD']] as const) {
+    for (const [text, currency] of [
+      ['149.99', 'USD'],
+      ['0.05', 'USD'],
+      ['100', 'JPY'],
+      ['1.234', 'BHD'],
+    ] as const) {
       expect(formatAmount(parseAmount(text, currency), currency)).toBe(text);
     }
   });

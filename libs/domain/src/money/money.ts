@@ -43,7 +43,9 @@ export function parseAmount(input: unknown, currency: string, field = 'amount', 
 export function formatAmount(minor: number, currency: string): string {
   const digits = minorDigits(currency);
   const negative = minor < 0;
-  const abs = BigInt(Math.abs(minor)).toString().padStart(digits + 1, '0');
+  const abs = BigInt(Math.abs(minor))
+    .toString()
+    .padStart(digits + 1, '0');
   const text = digits === 0 ? abs : `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
   return negative ? `-${text}` : text;
 }

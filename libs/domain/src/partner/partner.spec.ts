@@ -64,7 +64,10 @@ describe('CreatePartner', () => {
   });
 
   it.each(PARTNER_STATUSES)('creates a partner with an explicit status %s', (status) => {
-    spec.given([]).when(create({ status })).then([created({ status })]);
+    spec
+      .given([])
+      .when(create({ status }))
+      .then([created({ status })]);
   });
 
   it('refuses a DENIED referring partner (a refused partner brings no one in)', () => {
@@ -134,8 +137,14 @@ describe('CreatePartner', () => {
   });
 
   it('refuses a missing or over-long name', () => {
-    spec.given([]).when(create({ name: ' ' })).thenThrows('invalid_name', 'validation', 'name');
-    spec.given([]).when(create({ name: 'x'.repeat(201) })).thenThrows('too_long', 'validation', 'name');
+    spec
+      .given([])
+      .when(create({ name: ' ' }))
+      .thenThrows('invalid_name', 'validation', 'name');
+    spec
+      .given([])
+      .when(create({ name: 'x'.repeat(201) }))
+      .thenThrows('too_long', 'validation', 'name');
   });
 
   it.each([['details'], [[{ firstName: 'Ada' }]], [5]])('refuses details %p that are not an object', (details) => {
@@ -143,23 +152,44 @@ describe('CreatePartner', () => {
   });
 
   it('refuses an unknown detail field', () => {
-    spec.given([]).when(create({ details: { nickname: 'Ada' } })).thenThrows('unknown_field', 'validation', 'details.nickname');
+    spec
+      .given([])
+      .when(create({ details: { nickname: 'Ada' } }))
+      .thenThrows('unknown_field', 'validation', 'details.nickname');
   });
 
   it('refuses a detail that is not text or too long', () => {
-    spec.given([]).when(create({ details: { city: 5 } })).thenThrows('invalid_text', 'validation', 'details.city');
-    spec.given([]).when(create({ details: { city: 'x'.repeat(201) } })).thenThrows('too_long', 'validation', 'details.city');
+    spec
+      .given([])
+      .when(create({ details: { city: 5 } }))
+      .thenThrows('invalid_text', 'validation', 'details.city');
+    spec
+      .given([])
+      .when(create({ details: { city: 'x'.repeat(201) } }))
+      .thenThrows('too_long', 'validation', 'details.city');
   });
 
   it('refuses a paypalEmail that is not an email', () => {
-    spec.given([]).when(create({ details: { paypalEmail: 'nope' } })).thenThrows('invalid_email', 'validation', 'details.paypalEmail');
+    spec
+      .given([])
+      .when(create({ details: { paypalEmail: 'nope' } }))
+      .thenThrows('invalid_email', 'validation', 'details.paypalEmail');
   });
 
   it('refuses bad custom fields', () => {
-    spec.given([]).when(create({ details: { customFields: 'x' } })).thenThrows('invalid_custom_fields', 'validation', 'details.customFields');
+    spec
+      .given([])
+      .when(create({ details: { customFields: 'x' } }))
+      .thenThrows('invalid_custom_fields', 'validation', 'details.customFields');
     const many = Array.from({ length: 51 }, (_, i) => ({ name: `f${i}`, value: 'v' }));
-    spec.given([]).when(create({ details: { customFields: many } })).thenThrows('invalid_custom_fields', 'validation', 'details.customFields');
-    spec.given([]).when(create({ details: { customFields: [{ value: 'v' }] } })).thenThrows('invalid_name', 'validation', 'details.customFields.0.name');
+    spec
+      .given([])
+      .when(create({ details: { customFields: many } }))
+      .thenThrows('invalid_custom_fields', 'validation', 'details.customFields');
+    spec
+      .given([])
+      .when(create({ details: { customFields: [{ value: 'v' }] } }))
+      .thenThrows('invalid_name', 'validation', 'details.customFields.0.name');
     spec
       .given([])
       .when(create({ details: { customFields: [{ name: 'n', value: 'x'.repeat(1001) }] } }))
@@ -171,7 +201,10 @@ describe('UpdatePartnerDetails', () => {
   const withDetails = created({ details: { firstName: 'Ada', city: 'London' } });
 
   it('changes the name', () => {
-    const { state } = spec.given([created()]).when(update({ name: ' Ada King ' })).then([updated({ name: 'Ada King' })]);
+    const { state } = spec
+      .given([created()])
+      .when(update({ name: ' Ada King ' }))
+      .then([updated({ name: 'Ada King' })]);
     expect(state).toMatchObject({ name: 'Ada King' });
   });
 
@@ -200,13 +233,31 @@ describe('UpdatePartnerDetails', () => {
 
   it('is a no-op when nothing changes', () => {
     spec.given([withDetails]).when(update({})).thenNothing();
-    spec.given([withDetails]).when(update({ name: ' Ada Lovelace ', email: 'ADA@example.com' })).thenNothing();
-    spec.given([withDetails]).when(update({ details: { city: 'London' } })).thenNothing();
-    spec.given([withDetails]).when(update({ details: {} })).thenNothing();
-    spec.given([withDetails]).when(update({ details: null })).thenNothing();
+    spec
+      .given([withDetails])
+      .when(update({ name: ' Ada Lovelace ', email: 'ADA@example.com' }))
+      .thenNothing();
+    spec
+      .given([withDetails])
+      .when(update({ details: { city: 'London' } }))
+      .thenNothing();
+    spec
+      .given([withDetails])
+      .when(update({ details: {} }))
+      .thenNothing();
+    spec
+      .given([withDetails])
+      .when(update({ details: null }))
+      .thenNothing();
     // Clearing what was never set, or an empty custom-field list where there was none, is no change.
-    spec.given([withDetails]).when(update({ details: { company: null, zip: "  ", customFields: [] } })).thenNothing();
-    spec.given([withDetails]).when(update({ details: { city: 'London', firstName: 'Ada' } })).thenNothing(); // key order is irrelevant
+    spec
+      .given([withDetails])
+      .when(update({ details: { company: null, zip: '  ', customFields: [] } }))
+      .thenNothing();
+    spec
+      .given([withDetails])
+      .when(update({ details: { city: 'London', firstName: 'Ada' } }))
+      .thenNothing(); // key order is irrelevant
   });
 
   it('applies after earlier updates', () => {
@@ -217,14 +268,29 @@ describe('UpdatePartnerDetails', () => {
   });
 
   it('refuses a missing partner', () => {
-    spec.given([]).when(update({ name: 'Ada' })).thenThrows('partner_not_found', 'not_found');
+    spec
+      .given([])
+      .when(update({ name: 'Ada' }))
+      .thenThrows('partner_not_found', 'not_found');
   });
 
   it('validates like creation', () => {
-    spec.given([created()]).when(update({ name: '' })).thenThrows('invalid_name', 'validation', 'name');
-    spec.given([created()]).when(update({ email: 'nope' })).thenThrows('invalid_email', 'validation', 'email');
-    spec.given([created()]).when(update({ details: { nickname: 'A' } })).thenThrows('unknown_field', 'validation', 'details.nickname');
-    spec.given([created()]).when(update({ details: [] })).thenThrows('invalid_details', 'validation', 'details');
+    spec
+      .given([created()])
+      .when(update({ name: '' }))
+      .thenThrows('invalid_name', 'validation', 'name');
+    spec
+      .given([created()])
+      .when(update({ email: 'nope' }))
+      .thenThrows('invalid_email', 'validation', 'email');
+    spec
+      .given([created()])
+      .when(update({ details: { nickname: 'A' } }))
+      .thenThrows('unknown_field', 'validation', 'details.nickname');
+    spec
+      .given([created()])
+      .when(update({ details: [] }))
+      .thenThrows('invalid_details', 'validation', 'details');
   });
 });
 
@@ -243,28 +309,43 @@ describe('ChangePartnerStatus', () => {
   const forbidden = pairs.filter(([from, to]) => !STATUS_TRANSITIONS[from].includes(to));
 
   it.each(allowed)('allows %s → %s', (from, to) => {
-    const { state } = spec.given([created({ status: from })]).when(changeStatus(to)).then([statusChanged(from, to)]);
+    const { state } = spec
+      .given([created({ status: from })])
+      .when(changeStatus(to))
+      .then([statusChanged(from, to)]);
     expect(state).toMatchObject({ status: to });
   });
 
   it.each(forbidden)('forbids %s → %s', (from, to) => {
-    spec.given([created({ status: from })]).when(changeStatus(to)).thenThrows('invalid_status_transition', 'conflict', 'status');
+    spec
+      .given([created({ status: from })])
+      .when(changeStatus(to))
+      .thenThrows('invalid_status_transition', 'conflict', 'status');
   });
 
   it.each(PARTNER_STATUSES)('%s → same status is a no-op', (status) => {
-    spec.given([created({ status })]).when(changeStatus(status)).thenNothing();
+    spec
+      .given([created({ status })])
+      .when(changeStatus(status))
+      .thenNothing();
   });
 
   it('follows the status through earlier changes', () => {
     const history = [created({ status: 'PENDING' }), statusChanged('PENDING', 'ACTIVE'), statusChanged('ACTIVE', 'DISABLED')];
     spec.given(history).when(changeStatus('DISABLED')).thenNothing();
-    spec.given(history).when(changeStatus('ACTIVE', '  back  ')).then([statusChanged('DISABLED', 'ACTIVE', 'back')]);
+    spec
+      .given(history)
+      .when(changeStatus('ACTIVE', '  back  '))
+      .then([statusChanged('DISABLED', 'ACTIVE', 'back')]);
     spec.given(history).when(changeStatus('PENDING')).thenThrows('invalid_status_transition', 'conflict', 'status');
   });
 
   it('refuses a bad status or reason', () => {
     spec.given([created()]).when(changeStatus('disabled')).thenThrows('invalid_status', 'validation', 'status');
-    spec.given([created()]).when(changeStatus('DISABLED', 'x'.repeat(501))).thenThrows('too_long', 'validation', 'reason');
+    spec
+      .given([created()])
+      .when(changeStatus('DISABLED', 'x'.repeat(501)))
+      .thenThrows('too_long', 'validation', 'reason');
     spec.given([created()]).when(changeStatus('DISABLED', 42)).thenThrows('invalid_text', 'validation', 'reason');
   });
 

@@ -57,10 +57,7 @@ export type PartnerDetailsUpdated = DomainEvent<
   'PartnerDetailsUpdated',
   { programId: string; partnerId: string; changes: { name?: string; email?: string; details?: PartnerDetails }; previousEmail?: string }
 >;
-export type PartnerStatusChanged = DomainEvent<
-  'PartnerStatusChanged',
-  { programId: string; partnerId: string; from: PartnerStatus; to: PartnerStatus; reason: string | null }
->;
+export type PartnerStatusChanged = DomainEvent<'PartnerStatusChanged', { programId: string; partnerId: string; from: PartnerStatus; to: PartnerStatus; reason: string | null }>;
 export type PartnerEvent = PartnerCreated | PartnerDetailsUpdated | PartnerStatusChanged;
 
 export interface CreatePartner {
@@ -109,8 +106,7 @@ export function parseDetails(input: unknown, field = 'details'): PartnerDetails 
     if (!(DETAIL_FIELDS as readonly string[]).includes(name)) {
       throw invalid('unknown_field', `${field}.${name} is not a partner detail`, `${field}.${name}`);
     }
-    (out as Record<string, unknown>)[name] =
-      name === 'paypalEmail' && value ? assertEmail(value, `${field}.${name}`) : optionalText(value, `${field}.${name}`);
+    (out as Record<string, unknown>)[name] = name === 'paypalEmail' && value ? assertEmail(value, `${field}.${name}`) : optionalText(value, `${field}.${name}`);
   }
   if (source.customFields !== undefined) {
     if (!Array.isArray(source.customFields) || source.customFields.length > 50) {

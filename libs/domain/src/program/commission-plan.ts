@@ -24,16 +24,12 @@ export interface CommissionLine {
 }
 
 /** Validates and canonicalises a plan as sent by a client. */
-export function parseCommissionPlan(
-  input: { commission: { type: unknown; amount: unknown }; tiers?: { level: unknown; amount: unknown }[] },
-  currency: string,
-): CommissionPlan {
+export function parseCommissionPlan(input: { commission: { type: unknown; amount: unknown }; tiers?: { level: unknown; amount: unknown }[] }, currency: string): CommissionPlan {
   const type = input.commission?.type;
   if (!COMMISSION_TYPES.includes(type as CommissionType)) {
     throw invalid('invalid_commission_type', `commission.type must be one of ${COMMISSION_TYPES.join(', ')}`, 'commission.type');
   }
-  const rate = (value: unknown, field: string) =>
-    type === 'PERCENT_OF_SALE' ? parsePercent(value, field) : formatAmount(parseAmount(value, currency, field), currency);
+  const rate = (value: unknown, field: string) => (type === 'PERCENT_OF_SALE' ? parsePercent(value, field) : formatAmount(parseAmount(value, currency, field), currency));
   if (input.tiers !== undefined && input.tiers !== null && !Array.isArray(input.tiers)) {
     throw invalid('invalid_tiers', 'tiers must be a list of {level, amount}', 'tiers');
   }

@@ -34,7 +34,10 @@ describe('program stream', () => {
 
 describe('CreateProgram', () => {
   it('creates a PERCENT_OF_SALE program with a canonical plan and a trimmed name', () => {
-    spec.given([]).when(create({ name: '  Acme  ', commission: { type: 'PERCENT_OF_SALE', amount: 10 } })).then([created()]);
+    spec
+      .given([])
+      .when(create({ name: '  Acme  ', commission: { type: 'PERCENT_OF_SALE', amount: 10 } }))
+      .then([created()]);
   });
 
   it('canonicalises the rate: "12.50" → "12.5"', () => {
@@ -62,7 +65,15 @@ describe('CreateProgram', () => {
   it('accepts tiers 2..10 and sorts them by level', () => {
     spec
       .given([])
-      .when(create({ tiers: [{ level: 10, amount: '0.5' }, { level: 3, amount: '2' }, { level: 2, amount: '5.50' }] }))
+      .when(
+        create({
+          tiers: [
+            { level: 10, amount: '0.5' },
+            { level: 3, amount: '2' },
+            { level: 2, amount: '5.50' },
+          ],
+        }),
+      )
       .then([
         created({
           tiers: [
@@ -75,7 +86,10 @@ describe('CreateProgram', () => {
   });
 
   it('accepts rates from 0.0001 to 100', () => {
-    spec.given([]).when(create({ commission: { type: 'PERCENT_OF_SALE', amount: '100' } })).then([created({ commission: { type: 'PERCENT_OF_SALE', amount: '100' } })]);
+    spec
+      .given([])
+      .when(create({ commission: { type: 'PERCENT_OF_SALE', amount: '100' } }))
+      .then([created({ commission: { type: 'PERCENT_OF_SALE', amount: '100' } })]);
     spec
       .given([])
       .when(create({ commission: { type: 'PERCENT_OF_SALE', amount: '0.0001' } }))
@@ -91,7 +105,10 @@ describe('CreateProgram', () => {
   });
 
   it('refuses a name over 200 characters', () => {
-    spec.given([]).when(create({ name: 'x'.repeat(201) })).thenThrows('too_long', 'validation', 'name');
+    spec
+      .given([])
+      .when(create({ name: 'x'.repeat(201) }))
+      .thenThrows('too_long', 'validation', 'name');
   });
 
   it.each([['XYZ'], ['usd'], [undefined]])('refuses currency %p', (currency) => {
@@ -106,27 +123,44 @@ describe('CreateProgram', () => {
   });
 
   it.each([['PERCENT'], ['percent_of_sale'], [undefined]])('refuses commission type %p', (type) => {
-    spec.given([]).when(create({ commission: { type, amount: '10' } })).thenThrows('invalid_commission_type', 'validation', 'commission.type');
+    spec
+      .given([])
+      .when(create({ commission: { type, amount: '10' } }))
+      .thenThrows('invalid_commission_type', 'validation', 'commission.type');
   });
 
   it.each([['0'], [0], ['100.0001'], ['101'], ['-1'], ['ten'], [undefined], ['10.12345']])('refuses percent rate %p', (amount) => {
-    spec.given([]).when(create({ commission: { type: 'PERCENT_OF_SALE', amount } })).thenThrows('invalid_rate', 'validation', 'commission.amount');
+    spec
+      .given([])
+      .when(create({ commission: { type: 'PERCENT_OF_SALE', amount } }))
+      .thenThrows('invalid_rate', 'validation', 'commission.amount');
   });
 
-  it.each([['0', 'USD'], ['-5', 'USD'], ['5.001', 'USD'], ['5.5', 'JPY'], ['abc', 'USD'], ['1000000000000.01', 'USD']])(
-    'refuses flat amount %p %s',
-    (amount, currency) => {
-      spec
-        .given([])
-        .when(create({ currency, commission: { type: 'FLAT_RATE', amount } }))
-        .thenThrows('invalid_amount', 'validation', 'commission.amount');
-    },
-  );
+  it.each([
+    ['0', 'USD'],
+    ['-5', 'USD'],
+    ['5.001', 'USD'],
+    ['5.5', 'JPY'],
+    ['abc', 'USD'],
+    ['1000000000000.01', 'USD'],
+  ])('refuses flat amount %p %s', (amount, currency) => {
+    spec
+      .given([])
+      .when(create({ currency, commission: { type: 'FLAT_RATE', amount } }))
+      .thenThrows('invalid_amount', 'validation', 'commission.amount');
+  });
 
   it('refuses a bad tier rate, naming the tier', () => {
     spec
       .given([])
-      .when(create({ tiers: [{ level: 2, amount: '5' }, { level: 3, amount: '150' }] }))
+      .when(
+        create({
+          tiers: [
+            { level: 2, amount: '5' },
+            { level: 3, amount: '150' },
+          ],
+        }),
+      )
       .thenThrows('invalid_rate', 'validation', 'tiers.1.amount');
     spec
       .given([])
@@ -135,19 +169,35 @@ describe('CreateProgram', () => {
   });
 
   it.each([[1], [0], [11], [-2], [2.5], ['2'], [undefined]])('refuses tier level %p (level 1 is the commission itself; max 10)', (level) => {
-    spec.given([]).when(create({ tiers: [{ level, amount: '5' }] })).thenThrows('invalid_tier_level', 'validation', 'tiers.0.level');
+    spec
+      .given([])
+      .when(create({ tiers: [{ level, amount: '5' }] }))
+      .thenThrows('invalid_tier_level', 'validation', 'tiers.0.level');
   });
 
   it('refuses a duplicate tier level', () => {
     spec
       .given([])
-      .when(create({ tiers: [{ level: 2, amount: '5' }, { level: 2, amount: '3' }] }))
+      .when(
+        create({
+          tiers: [
+            { level: 2, amount: '5' },
+            { level: 2, amount: '3' },
+          ],
+        }),
+      )
       .thenThrows('duplicate_tier_level', 'validation', 'tiers');
   });
 
   it('refuses tiers that are not a list of objects, without relying on the HTTP layer', () => {
-    spec.given([]).when(create({ tiers: 'x' as never })).thenThrows('invalid_tiers', 'validation', 'tiers');
-    spec.given([]).when(create({ tiers: [null] as never })).thenThrows('invalid_tiers', 'validation', 'tiers.0');
+    spec
+      .given([])
+      .when(create({ tiers: 'x' as never }))
+      .thenThrows('invalid_tiers', 'validation', 'tiers');
+    spec
+      .given([])
+      .when(create({ tiers: [null] as never }))
+      .thenThrows('invalid_tiers', 'validation', 'tiers.0');
   });
 });
 

@@ -5,10 +5,7 @@ import { assertCurrency } from '../money/currency.js';
 import { type CommissionPlan, parseCommissionPlan } from './commission-plan.js';
 import { assertName } from '../validation.js';
 
-export type ProgramCreated = DomainEvent<
-  'ProgramCreated',
-  { programId: string; name: string; currency: string; apiKeyHash: string } & CommissionPlan
->;
+export type ProgramCreated = DomainEvent<'ProgramCreated', { programId: string; name: string; currency: string; apiKeyHash: string } & CommissionPlan>;
 export type ProgramEvent = ProgramCreated;
 
 export interface CreateProgram {
@@ -23,9 +20,7 @@ export interface CreateProgram {
 }
 export type ProgramCommand = CreateProgram;
 
-export type ProgramState =
-  | { exists: false }
-  | ({ exists: true; programId: string; name: string; currency: string; apiKeyHash: string } & CommissionPlan);
+export type ProgramState = { exists: false } | ({ exists: true; programId: string; name: string; currency: string; apiKeyHash: string } & CommissionPlan);
 
 export const programStream = (programId: string) => `program-${programId}`;
 

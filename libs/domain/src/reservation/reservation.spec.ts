@@ -1,15 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DeciderSpecification } from '../testing/decider-specification.js';
-import {
-  type Release,
-  type Reserve,
-  RESERVATION_GRACE_MS,
-  reservationDecider,
-  type UniqueKind,
-  uniqueStream,
-  type ValueReleased,
-  type ValueReserved,
-} from './reservation.js';
+import { type Release, type Reserve, RESERVATION_GRACE_MS, reservationDecider, type UniqueKind, uniqueStream, type ValueReleased, type ValueReserved } from './reservation.js';
 
 const spec = DeciderSpecification.for(reservationDecider);
 
@@ -55,7 +46,10 @@ describe('Reserve', () => {
   });
 
   it('is a no-op for the same owner', () => {
-    spec.given([reserved()]).when(reserve({ now: later(RESERVATION_GRACE_MS * 10) })).thenNothing();
+    spec
+      .given([reserved()])
+      .when(reserve({ now: later(RESERVATION_GRACE_MS * 10) }))
+      .thenNothing();
   });
 
   it.each([
@@ -79,7 +73,10 @@ describe('Reserve', () => {
   });
 
   it('does not take over a dangling reservation still within the grace period', () => {
-    spec.given([reserved('par_0')]).when(reserve({ currentOwnerExists: false, now: later(1000) })).thenThrows('partner_key_taken', 'conflict', 'key');
+    spec
+      .given([reserved('par_0')])
+      .when(reserve({ currentOwnerExists: false, now: later(1000) }))
+      .thenThrows('partner_key_taken', 'conflict', 'key');
     // exactly at the grace period is still fresh
     spec
       .given([reserved('par_0')])

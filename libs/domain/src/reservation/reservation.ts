@@ -12,11 +12,7 @@ import { assertNever } from '../exhaustive.js';
  * reservation dangles. A dangling reservation (owner stream absent, older than the grace period) is
  * taken over by the next claimant.
  */
-export type UniqueKind =
-  | 'partner-key'
-  | 'partner-email'
-  | 'customer-key'
-  | 'customer-email';
+export type UniqueKind = 'partner-key' | 'partner-email' | 'customer-key' | 'customer-email';
 
 export const RESERVATION_GRACE_MS = 60_000;
 

@@ -29,33 +29,53 @@ const added = (by: number): Ev => ({ type: 'Added', data: { by } });
 
 describe('DeciderSpecification', () => {
   it('then: passes on the exact events and returns them with the state after them', () => {
-    const result = spec.given([added(2)]).when({ type: 'Add', by: 3 }).then([added(3)]);
+    const result = spec
+      .given([added(2)])
+      .when({ type: 'Add', by: 3 })
+      .then([added(3)]);
     expect(result.events).toEqual([added(3)]);
     expect(result.state).toEqual({ total: 5, history: [2, 3] });
   });
 
   it('then: fails on different events', () => {
-    expect(() => spec.given([]).when({ type: 'Add', by: 3 }).then([added(4)])).toThrow();
+    expect(() =>
+      spec
+        .given([])
+        .when({ type: 'Add', by: 3 })
+        .then([added(4)]),
+    ).toThrow();
     expect(() => spec.given([]).when({ type: 'Add', by: 3 }).then([])).toThrow();
   });
 
   it('then: accepts a callback for custom assertions', () => {
     let seen: Ev[] = [];
-    spec.given([]).when({ type: 'Add', by: 3 }).then((events) => {
-      seen = events;
-    });
+    spec
+      .given([])
+      .when({ type: 'Add', by: 3 })
+      .then((events) => {
+        seen = events;
+      });
     expect(seen).toEqual([added(3)]);
   });
 
   it('thenNothing: passes on no events, fails on some', () => {
-    spec.given([added(1)]).when({ type: 'Add', by: 0 }).thenNothing();
+    spec
+      .given([added(1)])
+      .when({ type: 'Add', by: 0 })
+      .thenNothing();
     expect(() => spec.given([]).when({ type: 'Add', by: 1 }).thenNothing()).toThrow();
   });
 
   it('thenThrows: checks the code, and the kind and field when given', () => {
-    const error = spec.given([added(1)]).when({ type: 'Add', by: -2 }).thenThrows('below_zero', 'conflict', 'by');
+    const error = spec
+      .given([added(1)])
+      .when({ type: 'Add', by: -2 })
+      .thenThrows('below_zero', 'conflict', 'by');
     expect(error.message).toBe('cannot go below zero');
-    spec.given([added(1)]).when({ type: 'Add', by: -2 }).thenThrows('below_zero');
+    spec
+      .given([added(1)])
+      .when({ type: 'Add', by: -2 })
+      .thenThrows('below_zero');
     spec.given([]).when({ type: 'Add', by: 1.5 }).thenThrows('not_integer', 'validation');
   });
 
@@ -77,6 +97,11 @@ describe('DeciderSpecification', () => {
   });
 
   it('catches a decider that mutates its state', () => {
-    expect(() => spec.given([added(1)]).when({ type: 'Mutate' }).thenNothing()).toThrow(TypeError);
+    expect(() =>
+      spec
+        .given([added(1)])
+        .when({ type: 'Mutate' })
+        .thenNothing(),
+    ).toThrow(TypeError);
   });
 });

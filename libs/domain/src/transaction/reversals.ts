@@ -28,10 +28,7 @@ export function refundReversals(conversion: ReversibleCommissions, refundedTotal
 
 /** `reversed` (one cumulative amount per line of `commissions`) after a refund's `reversals`. */
 export function addReversals(commissions: CommissionLine[], reversed: number[], reversals: CommissionLine[]): number[] {
-  return commissions.map(
-    (line, i) =>
-      reversed[i] + reversals.filter((r) => r.level === line.level && r.partnerId === line.partnerId).reduce((sum, r) => sum + r.amountMinor, 0),
-  );
+  return commissions.map((line, i) => reversed[i] + reversals.filter((r) => r.level === line.level && r.partnerId === line.partnerId).reduce((sum, r) => sum + r.amountMinor, 0));
 }
 
 /** Commission lines still owed after refunds. */

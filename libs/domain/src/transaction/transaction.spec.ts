@@ -72,11 +72,7 @@ const recorded = (overrides: Partial<TransactionRecorded['data']> = {}): Transac
 
 const line = (partnerId: string, level: number, amountMinor: number): CommissionLine => ({ partnerId, level, amountMinor });
 
-const conversionCreated = (
-  commissions: CommissionLine[],
-  trace: CommissionTrace,
-  overrides: Partial<ConversionCreated['data']> = {},
-): ConversionCreated => ({
+const conversionCreated = (commissions: CommissionLine[], trace: CommissionTrace, overrides: Partial<ConversionCreated['data']> = {}): ConversionCreated => ({
   type: 'ConversionCreated',
   data: {
     programId: 'prg_1',
@@ -94,10 +90,7 @@ const conversionCreated = (
 });
 
 /** The usual history: 149.99 USD attributed to par_1 at 10% → 15.00. */
-const sale = [
-  recorded(),
-  conversionCreated([line('par_1', 1, 1500)], { rule: 'PERCENT_OF_SALE', base: 14999, levels: [{ level: 1, partnerId: 'par_1', rate: '10', amountMinor: 1500 }] }),
-];
+const sale = [recorded(), conversionCreated([line('par_1', 1, 1500)], { rule: 'PERCENT_OF_SALE', base: 14999, levels: [{ level: 1, partnerId: 'par_1', rate: '10', amountMinor: 1500 }] })];
 
 const approve: TransactionCommand = { type: 'ApproveConversion' };
 const deny = (reason?: unknown): TransactionCommand => ({ type: 'DenyConversion', reason });
@@ -142,7 +135,10 @@ describe('CreateTransaction', () => {
   });
 
   it('takes the amount as a JSON number too', () => {
-    spec.given([]).when(create({ amount: 149.99 })).then(sale);
+    spec
+      .given([])
+      .when(create({ amount: 149.99 }))
+      .then(sale);
   });
 
   it('records product, coupon and the trigger that attributed the sale', () => {
@@ -159,9 +155,7 @@ describe('CreateTransaction', () => {
       )
       .then((events) => {
         expect(events.map((e) => e.type)).toEqual(['TransactionRecorded', 'ConversionCreated']);
-        expect(events[0]).toEqual(
-          recorded({ productId: 'SKU-1', productType: 'book', couponCode: 'SUMMER10', attribution: { source: 'coupon', partnerId: 'par_1', triggerId: 'trg_1' } }),
-        );
+        expect(events[0]).toEqual(recorded({ productId: 'SKU-1', productType: 'book', couponCode: 'SUMMER10', attribution: { source: 'coupon', partnerId: 'par_1', triggerId: 'trg_1' } }));
       });
   });
 
@@ -184,11 +178,17 @@ describe('CreateTransaction', () => {
         expect((events[0] as TransactionRecorded).data).toMatchObject({ amountMinor: 1005, currency: 'JPY' });
         expect((events[1] as ConversionCreated).data.commissions).toEqual([line('par_1', 1, 101)]); // 100.5 → 101
       });
-    spec.given([]).when(create({ amount: '100.5', program: jpy })).thenThrows('invalid_amount', 'validation', 'amount');
+    spec
+      .given([])
+      .when(create({ amount: '100.5', program: jpy }))
+      .thenThrows('invalid_amount', 'validation', 'amount');
   });
 
   it('records an unattributed sale with no conversion', () => {
-    spec.given([]).when(create({ attribution: null })).then([recorded({ attribution: null })]);
+    spec
+      .given([])
+      .when(create({ attribution: null }))
+      .then([recorded({ attribution: null })]);
   });
 
   it.each<PartnerStatus>(['PENDING', 'DISABLED', 'DENIED'])('gives a %s partner nothing: recorded as partner_not_active, no conversion', (status) => {
@@ -277,14 +277,18 @@ describe('CreateTransaction', () => {
         .when(create({ amount: '1.00', program: FLAT, chain: [snap('par_2')] }))
         .then([
           recorded({ amountMinor: 100 }),
-          conversionCreated([line('par_1', 1, 500), line('par_2', 2, 250)], {
-            rule: 'FLAT_RATE',
-            base: 100,
-            levels: [
-              { level: 1, partnerId: 'par_1', rate: '5.00', amountMinor: 500 },
-              { level: 2, partnerId: 'par_2', rate: '2.50', amountMinor: 250 },
-            ],
-          }, { amountMinor: 100 }),
+          conversionCreated(
+            [line('par_1', 1, 500), line('par_2', 2, 250)],
+            {
+              rule: 'FLAT_RATE',
+              base: 100,
+              levels: [
+                { level: 1, partnerId: 'par_1', rate: '5.00', amountMinor: 500 },
+                { level: 2, partnerId: 'par_2', rate: '2.50', amountMinor: 250 },
+              ],
+            },
+            { amountMinor: 100 },
+          ),
         ]);
     });
   });
@@ -292,20 +296,38 @@ describe('CreateTransaction', () => {
   describe('idempotency', () => {
     it('a replay with the same request hash emits nothing', () => {
       spec.given(sale).when(create()).thenNothing();
-      spec.given([recorded({ attribution: null })]).when(create({ attribution: null })).thenNothing();
+      spec
+        .given([recorded({ attribution: null })])
+        .when(create({ attribution: null }))
+        .thenNothing();
       // the original stands even if the replay would now be judged differently
-      spec.given(sale).when(create({ attribution: null, amount: '1.00' })).thenNothing();
+      spec
+        .given(sale)
+        .when(create({ attribution: null, amount: '1.00' }))
+        .thenNothing();
     });
 
     it('a reused key with a different body is a conflict', () => {
-      spec.given(sale).when(create({ requestHash: 'h2' })).thenThrows('transaction_key_reused', 'conflict', 'key');
+      spec
+        .given(sale)
+        .when(create({ requestHash: 'h2' }))
+        .thenThrows('transaction_key_reused', 'conflict', 'key');
     });
   });
 
   it('refuses a currency other than the program’s', () => {
-    spec.given([]).when(create({ currency: 'EUR' })).thenThrows('currency_mismatch', 'unprocessable', 'currency');
-    spec.given([]).when(create({ currency: 'XYZ' })).thenThrows('unknown_currency', 'validation', 'currency');
-    spec.given([]).when(create({ currency: 'usd' })).thenThrows('unknown_currency', 'validation', 'currency');
+    spec
+      .given([])
+      .when(create({ currency: 'EUR' }))
+      .thenThrows('currency_mismatch', 'unprocessable', 'currency');
+    spec
+      .given([])
+      .when(create({ currency: 'XYZ' }))
+      .thenThrows('unknown_currency', 'validation', 'currency');
+    spec
+      .given([])
+      .when(create({ currency: 'usd' }))
+      .thenThrows('unknown_currency', 'validation', 'currency');
   });
 
   it.each([['-1'], ['0'], [0], ['abc'], ['149.999'], ['1e5'], [Number.NaN], ['1000000000000.01'], [undefined]])('refuses amount %p', (amount) => {
@@ -313,26 +335,50 @@ describe('CreateTransaction', () => {
   });
 
   it('refuses a bad key or over-long optional fields', () => {
-    spec.given([]).when(create({ transactionKey: 'a b' })).thenThrows('invalid_key', 'validation', 'key');
-    spec.given([]).when(create({ productId: 'x'.repeat(129) })).thenThrows('too_long', 'validation', 'productId');
-    spec.given([]).when(create({ productType: 'x'.repeat(65) })).thenThrows('too_long', 'validation', 'productType');
-    spec.given([]).when(create({ couponCode: 'x'.repeat(129) })).thenThrows('too_long', 'validation', 'couponCode');
-    spec.given([]).when(create({ couponCode: 10 })).thenThrows('invalid_text', 'validation', 'couponCode');
+    spec
+      .given([])
+      .when(create({ transactionKey: 'a b' }))
+      .thenThrows('invalid_key', 'validation', 'key');
+    spec
+      .given([])
+      .when(create({ productId: 'x'.repeat(129) }))
+      .thenThrows('too_long', 'validation', 'productId');
+    spec
+      .given([])
+      .when(create({ productType: 'x'.repeat(65) }))
+      .thenThrows('too_long', 'validation', 'productType');
+    spec
+      .given([])
+      .when(create({ couponCode: 'x'.repeat(129) }))
+      .thenThrows('too_long', 'validation', 'couponCode');
+    spec
+      .given([])
+      .when(create({ couponCode: 10 }))
+      .thenThrows('invalid_text', 'validation', 'couponCode');
   });
 });
 
 describe('ApproveConversion', () => {
   it('approves a PENDING conversion with its commissions', () => {
-    const { state } = spec.given(sale).when(approve).then([approved([line('par_1', 1, 1500)])]);
+    const { state } = spec
+      .given(sale)
+      .when(approve)
+      .then([approved([line('par_1', 1, 1500)])]);
     expect(state).toMatchObject({ conversion: { status: 'APPROVED' } });
   });
 
   it('is a no-op when already approved', () => {
-    spec.given([...sale, approved([line('par_1', 1, 1500)])]).when(approve).thenNothing();
+    spec
+      .given([...sale, approved([line('par_1', 1, 1500)])])
+      .when(approve)
+      .thenNothing();
   });
 
   it('refuses a DENIED conversion', () => {
-    spec.given([...sale, denied([line('par_1', 1, 1500)])]).when(approve).thenThrows('conversion_denied', 'conflict');
+    spec
+      .given([...sale, denied([line('par_1', 1, 1500)])])
+      .when(approve)
+      .thenThrows('conversion_denied', 'conflict');
   });
 
   it('refuses a fully refunded transaction', () => {
@@ -344,48 +390,84 @@ describe('ApproveConversion', () => {
 
   it('approves the net commission after a partial refund', () => {
     const partial = refunded({ amountMinor: 5000, refundedTotalMinor: 5000, fullyRefunded: false, reversals: [line('par_1', 1, 500)] });
-    spec.given([...sale, partial]).when(approve).then([approved([line('par_1', 1, 1000)])]);
+    spec
+      .given([...sale, partial])
+      .when(approve)
+      .then([approved([line('par_1', 1, 1000)])]);
   });
 
   it('refuses a transaction without a conversion, and a missing transaction', () => {
-    spec.given([recorded({ attribution: null })]).when(approve).thenThrows('conversion_not_found', 'not_found');
-    spec.given([recorded({ unattributedReason: 'partner_not_active' })]).when(approve).thenThrows('conversion_not_found', 'not_found');
+    spec
+      .given([recorded({ attribution: null })])
+      .when(approve)
+      .thenThrows('conversion_not_found', 'not_found');
+    spec
+      .given([recorded({ unattributedReason: 'partner_not_active' })])
+      .when(approve)
+      .thenThrows('conversion_not_found', 'not_found');
     spec.given([]).when(approve).thenThrows('transaction_not_found', 'not_found');
   });
 });
 
 describe('DenyConversion', () => {
   it('denies a PENDING conversion with a reason', () => {
-    const { state } = spec.given(sale).when(deny('  fraud  ')).then([denied([line('par_1', 1, 1500)], 'fraud')]);
+    const { state } = spec
+      .given(sale)
+      .when(deny('  fraud  '))
+      .then([denied([line('par_1', 1, 1500)], 'fraud')]);
     expect(state).toMatchObject({ conversion: { status: 'DENIED' } });
-    spec.given(sale).when(deny()).then([denied([line('par_1', 1, 1500)], null)]);
+    spec
+      .given(sale)
+      .when(deny())
+      .then([denied([line('par_1', 1, 1500)], null)]);
   });
 
   it('is a no-op when already denied', () => {
-    spec.given([...sale, denied([line('par_1', 1, 1500)])]).when(deny('again')).thenNothing();
+    spec
+      .given([...sale, denied([line('par_1', 1, 1500)])])
+      .when(deny('again'))
+      .thenNothing();
   });
 
   it('refuses an APPROVED conversion (refund it instead)', () => {
-    spec.given([...sale, approved([line('par_1', 1, 1500)])]).when(deny()).thenThrows('conversion_already_approved', 'conflict');
+    spec
+      .given([...sale, approved([line('par_1', 1, 1500)])])
+      .when(deny())
+      .thenThrows('conversion_already_approved', 'conflict');
   });
 
   it('denies the net commission after a partial refund', () => {
     const partial = refunded({ amountMinor: 5000, refundedTotalMinor: 5000, fullyRefunded: false, reversals: [line('par_1', 1, 500)] });
-    spec.given([...sale, partial]).when(deny()).then([denied([line('par_1', 1, 1000)])]);
+    spec
+      .given([...sale, partial])
+      .when(deny())
+      .then([denied([line('par_1', 1, 1000)])]);
   });
 
   it('refuses a bad reason, a transaction without a conversion, and a missing transaction', () => {
-    spec.given(sale).when(deny('x'.repeat(501))).thenThrows('too_long', 'validation', 'reason');
-    spec.given([recorded({ attribution: null })]).when(deny()).thenThrows('conversion_not_found', 'not_found');
+    spec
+      .given(sale)
+      .when(deny('x'.repeat(501)))
+      .thenThrows('too_long', 'validation', 'reason');
+    spec
+      .given([recorded({ attribution: null })])
+      .when(deny())
+      .thenThrows('conversion_not_found', 'not_found');
     spec.given([]).when(deny()).thenThrows('transaction_not_found', 'not_found');
   });
 });
 
 describe('RefundTransaction', () => {
   it('refunds everything when no amount is given, reversing the whole commission', () => {
-    const { state } = spec.given(sale).when(refund()).then([refunded({ reversals: [line('par_1', 1, 1500)] })]);
+    const { state } = spec
+      .given(sale)
+      .when(refund())
+      .then([refunded({ reversals: [line('par_1', 1, 1500)] })]);
     expect(state).toMatchObject({ refundedMinor: 14999, conversion: { reversed: [1500] } });
-    spec.given(sale).when(refund(null)).then([refunded({ reversals: [line('par_1', 1, 1500)] })]);
+    spec
+      .given(sale)
+      .when(refund(null))
+      .then([refunded({ reversals: [line('par_1', 1, 1500)] })]);
   });
 
   it('refunds part, reversing commission in proportion', () => {
@@ -432,9 +514,7 @@ describe('RefundTransaction', () => {
     const { state } = spec
       .given([...history, ...first, ...second])
       .when(refund(undefined, 'r3'))
-      .then([
-        refunded({ refundId: 'r3', amountMinor: 6667, refundedTotalMinor: 10001, fullyRefunded: true, reversals: [line('par_1', 1, 489), line('par_2', 2, 209)] }),
-      ]);
+      .then([refunded({ refundId: 'r3', amountMinor: 6667, refundedTotalMinor: 10001, fullyRefunded: true, reversals: [line('par_1', 1, 489), line('par_2', 2, 209)] })]);
     expect(244 + 0 + 489).toBe(733);
     expect(105 + 0 + 209).toBe(314);
     if (!state.exists || !state.conversion) throw new Error('no conversion');
@@ -444,7 +524,10 @@ describe('RefundTransaction', () => {
 
   it('refuses more than remains', () => {
     const partial = refunded({ amountMinor: 5000, refundedTotalMinor: 5000, fullyRefunded: false, reversals: [line('par_1', 1, 500)] });
-    spec.given([...sale, partial]).when(refund('100.00')).thenThrows('refund_exceeds_remaining', 'unprocessable', 'amount');
+    spec
+      .given([...sale, partial])
+      .when(refund('100.00'))
+      .thenThrows('refund_exceeds_remaining', 'unprocessable', 'amount');
     spec.given(sale).when(refund('150.00')).thenThrows('refund_exceeds_remaining', 'unprocessable', 'amount');
     spec
       .given([...sale, partial])
@@ -453,8 +536,14 @@ describe('RefundTransaction', () => {
   });
 
   it('refuses a fully refunded transaction', () => {
-    spec.given([...sale, refunded({ reversals: [line('par_1', 1, 1500)] })]).when(refund()).thenThrows('transaction_fully_refunded', 'conflict');
-    spec.given([...sale, refunded({ reversals: [line('par_1', 1, 1500)] })]).when(refund('1.00')).thenThrows('transaction_fully_refunded', 'conflict');
+    spec
+      .given([...sale, refunded({ reversals: [line('par_1', 1, 1500)] })])
+      .when(refund())
+      .thenThrows('transaction_fully_refunded', 'conflict');
+    spec
+      .given([...sale, refunded({ reversals: [line('par_1', 1, 1500)] })])
+      .when(refund('1.00'))
+      .thenThrows('transaction_fully_refunded', 'conflict');
   });
 
   it.each([['0'], ['-1'], ['abc'], ['1.001']])('refuses refund amount %p', (amount) => {
@@ -472,17 +561,24 @@ describe('RefundTransaction', () => {
     const { state } = spec
       .given([...sale, approved([line('par_1', 1, 1500)])])
       .when(refund('74.99'))
-      .then([
-        refunded({ amountMinor: 7499, refundedTotalMinor: 7499, fullyRefunded: false, conversionStatus: 'APPROVED', reversals: [line('par_1', 1, 750)] }),
-      ]);
+      .then([refunded({ amountMinor: 7499, refundedTotalMinor: 7499, fullyRefunded: false, conversionStatus: 'APPROVED', reversals: [line('par_1', 1, 750)] })]);
     if (!state.exists || !state.conversion) throw new Error('no conversion');
     expect(netCommissions(state.conversion)).toEqual([line('par_1', 1, 750)]);
   });
 
   it('refunds while PENDING, then approve and deny carry the net commission', () => {
-    const partial = spec.given(sale).when(refund('50.00')).then((events) => expect(events).toHaveLength(1)).events;
-    spec.given([...sale, ...partial]).when(approve).then([approved([line('par_1', 1, 1000)])]);
-    const denial = spec.given([...sale, ...partial]).when(deny()).then([denied([line('par_1', 1, 1000)])]).events;
+    const partial = spec
+      .given(sale)
+      .when(refund('50.00'))
+      .then((events) => expect(events).toHaveLength(1)).events;
+    spec
+      .given([...sale, ...partial])
+      .when(approve)
+      .then([approved([line('par_1', 1, 1000)])]);
+    const denial = spec
+      .given([...sale, ...partial])
+      .when(deny())
+      .then([denied([line('par_1', 1, 1000)])]).events;
     // after the denial, the rest of the refund has nothing to take back
     spec
       .given([...sale, ...partial, ...denial])

@@ -155,9 +155,7 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
       productType: optionalText(command.productType, 'productType', 64),
       couponCode: optionalText(command.couponCode, 'couponCode', 128),
       requestHash: command.requestHash,
-      attribution: attribution
-        ? { source: attribution.source, partnerId: attribution.partner.partnerId, triggerId: attribution.triggerId ?? null }
-        : null,
+      attribution: attribution ? { source: attribution.source, partnerId: attribution.partner.partnerId, triggerId: attribution.triggerId ?? null } : null,
       unattributedReason: attribution && !earns ? 'partner_not_active' : null,
     },
   };

@@ -96,9 +96,7 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       it('of concurrent appends at the same expected revision, exactly one wins', async () => {
         const s = unique();
         await store.appendToStream(s, [ev('A', 0)]);
-        const results = await Promise.allSettled(
-          Array.from({ length: 10 }, (_, i) => store.appendToStream(s, [ev('A', i + 1)], { expectedRevision: 0n })),
-        );
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.appendToStream(s, [ev('A', i + 1)], { expectedRevision: 0n })));
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         for (const r of results.filter((r) => r.status === 'rejected')) {
           expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
@@ -111,7 +109,10 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       let s: string;
       beforeAll(async () => {
         s = unique();
-        await store.appendToStream(s, [0, 1, 2, 3, 4].map((n) => ev('N', n)));
+        await store.appendToStream(
+          s,
+          [0, 1, 2, 3, 4].map((n) => ev('N', n)),
+        );
       });
 
       it('forwards from the start, from a revision, with a max count', async () => {

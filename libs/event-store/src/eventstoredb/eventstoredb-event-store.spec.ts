@@ -5,15 +5,7 @@ import { startEventStoreDbDouble } from '@partner-ledger/testing';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import type { RecordedEvent } from '../event-store.port.js';
 import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
-import {
-  escapeRegex,
-  eventTypesRegex,
-  isSystemEvent,
-  serverFilterSpec,
-  toActualRevision,
-  toClientExpectedRevision,
-  toRecordedEvent,
-} from './mappings.js';
+import { escapeRegex, eventTypesRegex, isSystemEvent, serverFilterSpec, toActualRevision, toClientExpectedRevision, toRecordedEvent } from './mappings.js';
 import { EventStoreDbSubscription, SUBSCRIPTION_HIGH_WATER } from './subscribe.js';
 
 const url = process.env.EVENT_STORE_URL;
@@ -87,7 +79,12 @@ function harness(options: ConstructorParameters<typeof EventStoreDbSubscription>
       return fake;
     },
   } as unknown as EventStoreDBClient;
-  const sub = new EventStoreDbSubscription(client, options, () => end, () => undefined);
+  const sub = new EventStoreDbSubscription(
+    client,
+    options,
+    () => end,
+    () => undefined,
+  );
   if (endPosition !== undefined) resolveEnd(endPosition);
   const tick = () => new Promise((resolve) => setImmediate(resolve));
   return {
@@ -114,9 +111,13 @@ async function take(sub: AsyncIterable<RecordedEvent>, count: number): Promise<n
 
 function isSettled(p: Promise<unknown>): Promise<boolean> {
   const marker = Symbol();
-  return Promise.race([p.then(() => true, () => true), new Promise((r) => setImmediate(() => r(marker)))]).then(
-    (v) => v === true,
-  );
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise((r) => setImmediate(() => r(marker))),
+  ]).then((v) => v === true);
 }
 
 describe('eventstoredb adapter: mappings', () => {

@@ -2,16 +2,7 @@
 // loader and Jest's native ESM mode (named imports depend on each loader's CJS export detection).
 import esdb from '@eventstore/db-client';
 import type { EventStoreDBClient as Client } from '@eventstore/db-client';
-import type {
-  AppendResult,
-  EventStore,
-  EventSubscription,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from '../event-store.port.js';
+import type { AppendResult, EventStore, EventSubscription, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from '../event-store.port.js';
 import type { ExpectedRevision } from '../expected-revision.js';
 import { appendToStream } from './append.js';
 import { collect } from './mappings.js';

@@ -1,14 +1,7 @@
 // The client is CommonJS; its default export is `module.exports`, which works both under Node's ESM
 // loader and Jest's native ESM mode (named imports depend on each loader's CJS export detection).
 import esdb from '@eventstore/db-client';
-import type {
-  AllStreamResolvedEvent,
-  AppendExpectedRevision,
-  JSONType,
-  ReadPosition,
-  ResolvedEvent,
-  StreamingRead,
-} from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, AppendExpectedRevision, JSONType, ReadPosition, ResolvedEvent, StreamingRead } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
 import type { AllFilter, EventMetadata, NewEvent, RecordedEvent } from '../event-store.port.js';
 import type { ActualRevision, ExpectedRevision } from '../expected-revision.js';
@@ -55,10 +48,7 @@ export function eventTypesRegex(types: string[]): string {
   return `^(${types.map(escapeRegex).join('|')})$`;
 }
 
-export type ServerFilterSpec =
-  | { on: 'streamName'; prefixes: string[] }
-  | { on: 'eventType'; regex: string }
-  | { on: 'excludeSystemEvents' };
+export type ServerFilterSpec = { on: 'streamName'; prefixes: string[] } | { on: 'eventType'; regex: string } | { on: 'excludeSystemEvents' };
 
 /**
  * The server takes one expression (stream name OR event type), so it can narrow but not fully
@@ -98,9 +88,7 @@ function decodeData(data: unknown): unknown {
 }
 
 function decodeMetadata(metadata: unknown): EventMetadata {
-  return metadata && typeof metadata === 'object' && !Array.isArray(metadata) && !(metadata instanceof Uint8Array)
-    ? (metadata as EventMetadata)
-    : {};
+  return metadata && typeof metadata === 'object' && !Array.isArray(metadata) && !(metadata instanceof Uint8Array) ? (metadata as EventMetadata) : {};
 }
 
 export function toEventData(event: NewEvent) {

@@ -145,10 +145,7 @@ export class EventStoreDbSubscription implements EventSubscription {
     if (position !== undefined && position > this.maxReceivedPosition) this.maxReceivedPosition = position;
     const event = toRecordedEvent(resolved);
     if (event && !isSystemEvent(event) && matchesFilter(event, this.options.filter)) this.queue.push(event);
-    if (
-      (this.endPosition !== undefined && position !== undefined && position >= this.endPosition) ||
-      (this.caughtUpAt !== undefined && this.received >= this.caughtUpAt)
-    ) {
+    if ((this.endPosition !== undefined && position !== undefined && position >= this.endPosition) || (this.caughtUpAt !== undefined && this.received >= this.caughtUpAt)) {
       this.queueCaughtUp();
     }
     if (!this.paused && this.queue.length >= SUBSCRIPTION_HIGH_WATER) {

@@ -66,7 +66,14 @@ describe('sqlite event store: group commit', () => {
       const requests = Array.from({ length: 30 }, (_, i) =>
         i === 7
           ? store.appendToStream('taken', [{ type: 'B', data: {} }], { expectedRevision: 'no_stream' })
-          : store.appendToStream(`s-${i}`, [{ type: 'A', data: { i } }, { type: 'A', data: { i } }], { expectedRevision: 'no_stream' }),
+          : store.appendToStream(
+              `s-${i}`,
+              [
+                { type: 'A', data: { i } },
+                { type: 'A', data: { i } },
+              ],
+              { expectedRevision: 'no_stream' },
+            ),
       );
       const settled = await Promise.allSettled(requests);
       expect(settled[7]).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedRevisionError' } });

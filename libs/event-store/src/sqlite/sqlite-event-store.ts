@@ -95,9 +95,7 @@ export class SqliteEventStore implements EventStore {
     this.statements = {
       streamRevision: db.prepare<[string], { revision: bigint }>('SELECT revision FROM streams WHERE name = ?'),
       upsertStream: db.prepare('INSERT INTO streams (name, revision) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET revision = excluded.revision'),
-      insertEvent: db.prepare(
-        'INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insertEvent: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       lastPosition: db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events'),
     };
     // Built once: db.transaction() makes a new wrapper (with its four variants) on every call.
@@ -115,11 +113,7 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  async appendToStream(
-    streamName: string,
-    events: NewEvent[],
-    options: { expectedRevision?: ExpectedRevision } = {},
-  ): Promise<AppendResult> {
+  async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     this.assertOpen();
     const expected = options.expectedRevision ?? 'any';
     return new Promise((resolve, reject) => {
@@ -182,15 +176,7 @@ export class SqliteEventStore implements EventStore {
     const now = Date.now();
     for (const event of events) {
       revision += 1n;
-      const info = insertEvent.run(
-        event.id ?? randomUUID(),
-        streamName,
-        revision,
-        event.type,
-        JSON.stringify(event.data ?? {}),
-        JSON.stringify(event.metadata ?? {}),
-        now,
-      );
+      const info = insertEvent.run(event.id ?? randomUUID(), streamName, revision, event.type, JSON.stringify(event.data ?? {}), JSON.stringify(event.metadata ?? {}), now);
       position = BigInt(info.lastInsertRowid);
     }
     upsertStream.run(streamName, revision);
@@ -242,13 +228,10 @@ export class SqliteEventStore implements EventStore {
       }
     }
     addFilter(where, params, options.filter);
-    const sql =
-      `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` +
-      `ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
+    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` + `ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
     params.push(limit);
     return (this.prepared.get(sql).all(...params) as EventRow[]).map(toRecorded);
   }
-
 
   lastPositionSync(): bigint {
     return this.statements.lastPosition.get()?.position ?? 0n;
@@ -260,9 +243,7 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): EventSubscription {
     this.assertOpen();
-    const subscription = new SqliteSubscription(this, this.appended, options, this.options.pollIntervalMs ?? 250, () =>
-      this.subscriptions.delete(subscription),
-    );
+    const subscription = new SqliteSubscription(this, this.appended, options, this.options.pollIntervalMs ?? 250, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -36,7 +36,15 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
     it('a document is replaced only by a later position: re-applying a batch changes nothing', async () => {
       const n = ns();
       await store.commit(n, 'p', [{ collection: 'c', doc: doc('a', 10, { v: 'new' }) }], 10n);
-      await store.commit(n, 'p', [{ collection: 'c', doc: doc('a', 7, { v: 'old' }) }, { collection: 'c', doc: doc('b', 7, { v: 'b' }) }], 7n);
+      await store.commit(
+        n,
+        'p',
+        [
+          { collection: 'c', doc: doc('a', 7, { v: 'old' }) },
+          { collection: 'c', doc: doc('b', 7, { v: 'b' }) },
+        ],
+        7n,
+      );
       expect(await store.get(n, 'c', 'a')).toMatchObject({ v: 'new', pos: 10 });
       expect(await store.get(n, 'c', 'b')).toMatchObject({ v: 'b' });
       await store.commit(n, 'p', [{ collection: 'c', doc: doc('a', 10, { v: 'same pos' }) }], 10n);
@@ -57,7 +65,12 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
 
     it('getMany returns the existing documents by id', async () => {
       const n = ns();
-      await store.commit(n, 'p', ['a', 'b', 'c'].map((id, i) => ({ collection: 'c', doc: doc(id, i + 1) })), 3n);
+      await store.commit(
+        n,
+        'p',
+        ['a', 'b', 'c'].map((id, i) => ({ collection: 'c', doc: doc(id, i + 1) })),
+        3n,
+      );
       const got = await store.getMany(n, 'c', ['a', 'c', 'zz', 'a']);
       expect([...got.keys()].sort()).toEqual(['a', 'c']);
     });
@@ -72,12 +85,21 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
           { id: 'p4', programId: 'y', status: 'ACTIVE', amount: 900, at: '2026-01-04T00:00:00.000Z', flag: true },
           { id: 'p5', programId: 'x', status: 'ACTIVE', amount: 50, at: '2026-01-05T00:00:00.000Z', flag: true, nested: { k: 'v' } },
         ];
-        await store.commit(n, 'p', rows.map(({ id, ...f }, i) => ({ collection: 'partners', doc: doc(id, i + 1, f) })), 5n);
+        await store.commit(
+          n,
+          'p',
+          rows.map(({ id, ...f }, i) => ({ collection: 'partners', doc: doc(id, i + 1, f) })),
+          5n,
+        );
       });
       const ids = (docs: StoredDoc[]) => docs.map((d) => d._id);
 
       it('filters by equality (strings, booleans, dotted paths) and sorts with _id as tie-breaker', async () => {
-        expect(ids(await store.find(n, 'partners', { where: { programId: 'x', status: 'ACTIVE' }, orderBy: [{ field: 'amount', direction: 'desc' }], limit: 10 }))).toEqual(['p1', 'p3', 'p5']);
+        expect(ids(await store.find(n, 'partners', { where: { programId: 'x', status: 'ACTIVE' }, orderBy: [{ field: 'amount', direction: 'desc' }], limit: 10 }))).toEqual([
+          'p1',
+          'p3',
+          'p5',
+        ]);
         expect(ids(await store.find(n, 'partners', { where: { flag: false }, orderBy: [], limit: 10 }))).toEqual(['p2']);
         expect(ids(await store.find(n, 'partners', { where: { 'nested.k': 'v' }, orderBy: [], limit: 10 }))).toEqual(['p5']);
       });

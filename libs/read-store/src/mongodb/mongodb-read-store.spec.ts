@@ -63,10 +63,7 @@ describe('MongoReadStore helpers', () => {
         $or: [{ amount: { $gt: 500 } }, { $and: [{ amount: { $eq: 500 } }, { _id: { $gt: 'p1' } }] }],
       });
       expect(toMongoFind({ where: { status: 'ACTIVE' }, orderBy: [{ field: 'amount', direction: 'desc' }], after: [500, 'p1'], limit: 2 }).filter).toEqual({
-        $and: [
-          { status: { $eq: 'ACTIVE' } },
-          { $or: [{ $or: [{ amount: { $lt: 500 } }, { amount: { $eq: null } }] }, { $and: [{ amount: { $eq: 500 } }, { _id: { $gt: 'p1' } }] }] },
-        ],
+        $and: [{ status: { $eq: 'ACTIVE' } }, { $or: [{ $or: [{ amount: { $lt: 500 } }, { amount: { $eq: null } }] }, { $and: [{ amount: { $eq: 500 } }, { _id: { $gt: 'p1' } }] }] }],
       });
     });
 
@@ -125,13 +122,17 @@ describe('MongoReadStore helpers', () => {
       ]);
       expect(folded).toEqual(
         new Map([
-          ['a', [{ _id: 'y', pos: 3, at: '2026-01-01T00:00:00.000Z' }, { _id: 'x', pos: 4, v: 4 }]],
+          [
+            'a',
+            [
+              { _id: 'y', pos: 3, at: '2026-01-01T00:00:00.000Z' },
+              { _id: 'x', pos: 4, v: 4 },
+            ],
+          ],
           ['b', [{ _id: 'x', pos: 2, v: 2 }]],
         ]),
       );
-      expect(guardedUpserts(folded.get('b')!)).toEqual([
-        { replaceOne: { filter: { _id: 'x', pos: { $lt: 2 } }, replacement: { _id: 'x', pos: 2, v: 2 }, upsert: true } },
-      ]);
+      expect(guardedUpserts(folded.get('b')!)).toEqual([{ replaceOne: { filter: { _id: 'x', pos: { $lt: 2 } }, replacement: { _id: 'x', pos: 2, v: 2 }, upsert: true } }]);
     });
 
     it('refuses documents without a numeric pos and reserved collection names', () => {

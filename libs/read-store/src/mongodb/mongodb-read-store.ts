@@ -97,11 +97,7 @@ export class MongoReadStore implements ReadStore {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     // Only now: a checkpoint never runs ahead of the documents it covers.
-    await this.checkpoints(namespace).updateOne(
-      { _id: projection },
-      { $set: { position: Long.fromBigInt(position), updatedAt: new Date() } },
-      { upsert: true },
-    );
+    await this.checkpoints(namespace).updateOne({ _id: projection }, { $set: { position: Long.fromBigInt(position), updatedAt: new Date() } }, { upsert: true });
   }
 
   async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
@@ -168,7 +164,10 @@ export class MongoReadStore implements ReadStore {
       }
       const duplicates = alreadyAppliedIndexes(failure);
       if (duplicates === null) throw failure;
-      pending = await this.staleAmong(coll, duplicates.map((i) => pending[i]));
+      pending = await this.staleAmong(
+        coll,
+        duplicates.map((i) => pending[i]),
+      );
       if (pending.length > 0 && round >= MAX_WRITE_ROUNDS) {
         const ids = pending.map((d) => d._id).join(', ');
         throw new Error(`duplicate key in ${coll.collectionName} for ${ids} although the stored pos is lower`, { cause: failure });
@@ -209,7 +208,6 @@ export class MongoReadStore implements ReadStore {
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (exported for tests)
-
 
 /**
  * The batch's documents per collection, one per `_id` (the last write of an `_id` wins), as JSON:

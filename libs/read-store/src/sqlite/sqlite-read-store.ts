@@ -125,16 +125,14 @@ export class SqliteReadStore implements ReadStore {
 
   async listNamespaces(): Promise<string[]> {
     this.writePuts();
-    const rows = this.prepared.get('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1')
-      .all() as { ns: string }[];
+    const rows = this.prepared.get('SELECT ns FROM rm_checkpoints UNION SELECT DISTINCT ns FROM rm_docs ORDER BY 1').all() as { ns: string }[];
     return rows.map((r) => r.ns);
   }
 
   async getCheckpoint(namespace: string, projection: string): Promise<Checkpoint> {
     this.writePuts();
-    const row = this.prepared.get('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?')
-      .safeIntegers(true)
-      .get(namespace, projection) as { position: bigint | null; updated_at: bigint } | undefined;
+    const row = this.prepared.get('SELECT position, updated_at FROM rm_checkpoints WHERE ns = ? AND projection = ?').safeIntegers(true).get(namespace, projection) as
+      { position: bigint | null; updated_at: bigint } | undefined;
     return row ? { position: row.position, updatedAt: new Date(Number(row.updated_at)) } : { position: null, updatedAt: new Date(0) };
   }
 
@@ -160,10 +158,12 @@ export class SqliteReadStore implements ReadStore {
       `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
     );
-    this.db.transaction(() => {
-      for (const { collection, doc } of writes) upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
-      checkpoint.run(namespace, projection, position, Date.now());
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const { collection, doc } of writes) upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+        checkpoint.run(namespace, projection, position, Date.now());
+      })
+      .immediate();
   }
 
   /**
@@ -188,9 +188,7 @@ export class SqliteReadStore implements ReadStore {
 
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
     if (this.queuedKeys.has(keyOf(namespace, collection, id))) this.writePuts();
-    const row = this.prepared.get('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as
-      | { doc: string }
-      | undefined;
+    const row = this.prepared.get('SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').get(namespace, collection, id) as { doc: string } | undefined;
     return row ? JSON.parse(row.doc) : null;
   }
 
@@ -248,8 +246,10 @@ export class SqliteReadStore implements ReadStore {
     let after = '';
     for (;;) {
       this.writePuts();
-      const rows = this.prepared.get('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500')
-        .all(namespace, collection, after) as { id: string; doc: string }[];
+      const rows = this.prepared.get('SELECT id, doc FROM rm_docs WHERE ns = ? AND collection = ? AND id > ? ORDER BY id LIMIT 500').all(namespace, collection, after) as {
+        id: string;
+        doc: string;
+      }[];
       if (rows.length === 0) return;
       for (const row of rows) yield JSON.parse(row.doc);
       after = rows[rows.length - 1].id;
@@ -271,7 +271,6 @@ export class SqliteReadStore implements ReadStore {
   private assertOpen() {
     if (this.closed) throw new Error('read store is closed');
   }
-
 }
 
 /** Files written before the layout change: copy rm_docs into the rowid layout, in one transaction. */

@@ -1,13 +1,6 @@
 import type { sendUnaryData, ServerReadableStream } from '@grpc/grpc-js';
 import { ANY, type EventLog, NO_STREAM, type ProposedEvent, STREAM_EXISTS, type WriteResult } from './event-log.js';
-import {
-  type RpcError,
-  MAX_APPEND_SIZE,
-  handlerException,
-  invalidArgument,
-  maxAppendSizeExceeded,
-  requiredMetadataPropertyMissing,
-} from './errors.js';
+import { type RpcError, MAX_APPEND_SIZE, handlerException, invalidArgument, maxAppendSizeExceeded, requiredMetadataPropertyMissing } from './errors.js';
 import { streamRevisionToInt64 } from './positions.js';
 import { type AppendReq, type AppendResp, sharedPb, streamNameOf, streamsPb } from './proto.js';
 import { MissingMetadataProperty, requiredMetadata, sizeOnDisk, toProposedEvent } from './proposed-message.js';
@@ -69,7 +62,7 @@ function readOptions(request: AppendReq): { streamName: string; expectedVersion:
   if (!request.hasOptions()) throw new Error('Operation is not valid due to the current state of the object.');
   const options = request.getOptions()!;
   const streamName = streamNameOf(options.getStreamIdentifier());
-  if (streamName === undefined) throw new Error('Value cannot be null. (Parameter \'streamId\')');
+  if (streamName === undefined) throw new Error("Value cannot be null. (Parameter 'streamId')");
   const Case = streamsPb.AppendReq.Options.ExpectedStreamRevisionCase;
   switch (options.getExpectedStreamRevisionCase()) {
     case Case.REVISION:
@@ -81,9 +74,7 @@ function readOptions(request: AppendReq): { streamName: string; expectedVersion:
     case Case.NO_STREAM:
       return { streamName, expectedVersion: NO_STREAM };
     default:
-      throw invalidArgument(
-        "'None' is not a valid EventStore.Client.Streams.AppendReq+Types+Options+ExpectedStreamRevisionOneofCase",
-      );
+      throw invalidArgument("'None' is not a valid EventStore.Client.Streams.AppendReq+Types+Options+ExpectedStreamRevisionOneofCase");
   }
 }
 

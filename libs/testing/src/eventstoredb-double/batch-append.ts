@@ -1,26 +1,8 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { ANY, type EventLog, NO_STREAM, type ProposedEvent, STREAM_EXISTS, type WriteResult } from './event-log.js';
-import {
-  MAX_APPEND_SIZE,
-  badRequestStatus,
-  handlerException,
-  maximumAppendSizeExceededStatus,
-  timeoutStatus,
-  wrongExpectedVersionStatus,
-} from './errors.js';
+import { MAX_APPEND_SIZE, badRequestStatus, handlerException, maximumAppendSizeExceededStatus, timeoutStatus, wrongExpectedVersionStatus } from './errors.js';
 import { streamRevisionToInt64 } from './positions.js';
-import {
-  type BatchAppendReq,
-  type BatchAppendResp,
-  GoogleEmpty,
-  type RpcStatus,
-  type StreamIdentifier,
-  type UuidDto,
-  sharedPb,
-  streamIdentifier,
-  streamNameOf,
-  streamsPb,
-} from './proto.js';
+import { type BatchAppendReq, type BatchAppendResp, GoogleEmpty, type RpcStatus, type StreamIdentifier, type UuidDto, sharedPb, streamIdentifier, streamNameOf, streamsPb } from './proto.js';
 import { sizeOnDisk, toProposedEvent } from './proposed-message.js';
 import { parseUuid } from './uuid.js';
 
@@ -151,9 +133,7 @@ function expectedVersionOf(options: InstanceType<typeof streamsPb.BatchAppendReq
     case Case.NO_STREAM:
       return NO_STREAM;
     default:
-      throw new Error(
-        "'None' is not a valid EventStore.Client.Streams.BatchAppendReq+Types+Options+ExpectedStreamPositionOneofCase",
-      );
+      throw new Error("'None' is not a valid EventStore.Client.Streams.BatchAppendReq+Types+Options+ExpectedStreamPositionOneofCase");
   }
 }
 

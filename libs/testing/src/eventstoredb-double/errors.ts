@@ -29,11 +29,9 @@ export const maxAppendSizeExceeded = () =>
   });
 
 /** `RpcExceptions.UnknownError(Type, result)`: how read enumerators report an unexpected storage result. */
-export const unexpectedResult = (resultType: string, result: string) =>
-  rpcError(status.UNKNOWN, `Unexpected ${resultType}: ${result}`);
+export const unexpectedResult = (resultType: string, result: string) => rpcError(status.UNKNOWN, `Unexpected ${resultType}: ${result}`);
 
-export const invalidCombination = (combination: string) =>
-  rpcError(status.INVALID_ARGUMENT, `The combination of ${combination} is invalid.`);
+export const invalidCombination = (combination: string) => rpcError(status.INVALID_ARGUMENT, `The combination of ${combination} is invalid.`);
 
 export const invalidArgument = (what: string) => rpcError(status.INVALID_ARGUMENT, what);
 

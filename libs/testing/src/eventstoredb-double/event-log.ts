@@ -46,8 +46,7 @@ const FIRST_EVENT_POSITION = 128n;
  */
 function recordSize(streamName: string, event: ProposedEvent): bigint {
   const fixed = 8 + 10 + 22 + 32 + 8 + 4 + 4;
-  const variable =
-    1 + Buffer.byteLength(streamName, 'utf8') + 1 + Buffer.byteLength(event.type, 'utf8') + event.data.length + event.metadata.length;
+  const variable = 1 + Buffer.byteLength(streamName, 'utf8') + 1 + Buffer.byteLength(event.type, 'utf8') + event.data.length + event.metadata.length;
   return BigInt(fixed + variable);
 }
 
@@ -149,13 +148,7 @@ export class EventLog {
     return { kind: 'written', lastRevision: last!.revision, position: last!.position };
   }
 
-  private checkCommit(
-    streamName: string,
-    stream: StoredEvent[] | undefined,
-    current: bigint,
-    expected: bigint,
-    events: ProposedEvent[],
-  ): { kind: 'ok' } | WriteResult {
+  private checkCommit(streamName: string, stream: StoredEvent[] | undefined, current: bigint, expected: bigint, events: ProposedEvent[]): { kind: 'ok' } | WriteResult {
     const ok = { kind: 'ok' } as const;
     const wrong = { kind: 'wrong_expected_version', currentRevision: current } as const;
 

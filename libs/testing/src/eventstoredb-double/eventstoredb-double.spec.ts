@@ -159,18 +159,14 @@ describe('EventStoreDB protocol test double', () => {
 
   it('advertises what it implements, BatchAppend included, in the server spelling', async () => {
     const raw = new ServerFeaturesClient(`127.0.0.1:${double.port}`, credentials.createInsecure());
-    const methods = await new Promise<InstanceType<typeof import('@eventstore/db-client/generated/serverfeatures_pb.js').SupportedMethods>>(
-      (resolve, reject) => raw.getSupportedMethods(new sharedPb.Empty(), (err, res) => (err ? reject(err) : resolve(res))),
+    const methods = await new Promise<InstanceType<typeof import('@eventstore/db-client/generated/serverfeatures_pb.js').SupportedMethods>>((resolve, reject) =>
+      raw.getSupportedMethods(new sharedPb.Empty(), (err, res) => (err ? reject(err) : resolve(res))),
     );
     raw.close();
     expect(methods.getEventStoreServerVersion()).toBe('24.2.0');
     const paths = methods.getMethodsList().map((m) => `/${m.getServiceName()}/${m.getMethodName()}`);
     expect(paths).toEqual(
-      expect.arrayContaining([
-        '/event_store.client.streams.streams/read',
-        '/event_store.client.streams.streams/append',
-        '/event_store.client.streams.streams/batchappend',
-      ]),
+      expect.arrayContaining(['/event_store.client.streams.streams/read', '/event_store.client.streams.streams/append', '/event_store.client.streams.streams/batchappend']),
     );
     expect(paths).not.toContain('/event_store.client.streams.streams/delete');
   });
@@ -220,9 +216,7 @@ describe('EventStoreDB protocol test double', () => {
     });
 
     it('refuses an append above 1 MiB of data', async () => {
-      const err = await client
-        .appendToStream(unique(), [binaryEvent({ type: 'Big', data: new Uint8Array(1024 * 1024 + 1) })], callOptions)
-        .catch((e) => e);
+      const err = await client.appendToStream(unique(), [binaryEvent({ type: 'Big', data: new Uint8Array(1024 * 1024 + 1) })], callOptions).catch((e) => e);
       expect(err).toBeInstanceOf(MaxAppendSizeExceededError);
       expect(err).toMatchObject({ maxAppendSize: 1024 * 1024 });
     });
@@ -243,9 +237,7 @@ describe('EventStoreDB protocol test double', () => {
       const events = [ev(1), ev(2)];
       const first = await client.appendToStream(stream, events, { expectedRevision: NO_STREAM });
       await expect(client.appendToStream(stream, events, { expectedRevision: NO_STREAM })).resolves.toEqual(first);
-      await expect(client.appendToStream(stream, [events[0], ev(3)], { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(
-        WrongExpectedVersionError,
-      );
+      await expect(client.appendToStream(stream, [events[0], ev(3)], { expectedRevision: NO_STREAM })).rejects.toBeInstanceOf(WrongExpectedVersionError);
       expect(await collect(client.readStream(stream))).toHaveLength(2);
     });
   });
@@ -273,10 +265,7 @@ describe('EventStoreDB protocol test double', () => {
       const before = Date.now();
       const data = Uint8Array.from([0, 1, 2, 250]);
       const metadata = Uint8Array.from([9, 8, 7]);
-      await client.appendToStream(stream, [
-        binaryEvent({ type: 'Bin', data, metadata }),
-        jsonEvent({ type: 'Json', data: { a: 1 }, metadata: { correlationId: 'c' } }),
-      ]);
+      await client.appendToStream(stream, [binaryEvent({ type: 'Bin', data, metadata }), jsonEvent({ type: 'Json', data: { a: 1 }, metadata: { correlationId: 'c' } })]);
       const [bin, json] = (await collect(client.readStream(stream))).map((e) => e.event!);
       expect(bin).toMatchObject({ type: 'Bin', isJson: false, data, metadata });
       expect(json).toMatchObject({ type: 'Json', isJson: true, data: { a: 1 }, metadata: { correlationId: 'c' } });
@@ -366,9 +355,7 @@ describe('EventStoreDB protocol test double', () => {
         // Live: SubscriptionsService counts every committed event since the subscription started.
         for (let i = 0; i < 32; i++) await writer.appendToStream('other-live', [ev(100 + i)]);
         await writer.appendToStream('match-2', [ev(200, 'Matched')]);
-        const live = (await collect(writer.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 33 })))
-          .map((e) => e.event!.position!.commit)
-          .reverse();
+        const live = (await collect(writer.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 33 }))).map((e) => e.event!.position!.commit).reverse();
         expect(await sub.next()).toEqual({ kind: 'checkpoint', commit: live[31], prepare: live[31] });
         expect(await sub.next()).toMatchObject({ kind: 'event', stream: 'match-2', position: live[32] });
         sub.close();
@@ -388,11 +375,7 @@ describe('EventStoreDB protocol test double', () => {
         for (let i = 0; i < 3; i++) await writer.appendToStream('other-1', [ev(i)]);
         const sub = filteredFromStart(own.port, 'match-');
         const max = (1n << 64n) - 1n;
-        expect([await sub.next(), await sub.next(), await sub.next()]).toEqual([
-          { kind: 'confirmation' },
-          { kind: 'checkpoint', commit: max, prepare: max },
-          { kind: 'caughtUp' },
-        ]);
+        expect([await sub.next(), await sub.next(), await sub.next()]).toEqual([{ kind: 'confirmation' }, { kind: 'checkpoint', commit: max, prepare: max }, { kind: 'caughtUp' }]);
         for (let i = 0; i < 40; i++) await writer.appendToStream('other-1', [ev(10 + i)]);
         await writer.appendToStream('match-1', [ev(99, 'Matched')]);
         expect(await sub.next()).toMatchObject({ kind: 'event', stream: 'match-1' });

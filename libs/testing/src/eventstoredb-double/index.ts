@@ -36,9 +36,7 @@ export async function startEventStoreDbDouble(options: { port?: number } = {}): 
   server.addService(ServerFeaturesService, { getSupportedMethods });
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
 
   let closed = false;

@@ -63,6 +63,6 @@ export function ticksSinceEpoch(date: Date): bigint {
 export function streamRevisionToInt64(text: string): bigint {
   const value = BigInt(text);
   if (value === UINT64_MAX) return -1n;
-  if (value > INT64_MAX) throw new Error('Specified argument was out of the range of valid values. (Parameter \'value\')');
+  if (value > INT64_MAX) throw new Error("Specified argument was out of the range of valid values. (Parameter 'value')");
   return value;
 }

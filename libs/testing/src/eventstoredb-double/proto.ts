@@ -34,9 +34,7 @@ export type AppendReq = InstanceType<StreamsPb['AppendReq']>;
 export type AppendResp = InstanceType<StreamsPb['AppendResp']>;
 export type BatchAppendReq = InstanceType<StreamsPb['BatchAppendReq']>;
 export type BatchAppendResp = InstanceType<StreamsPb['BatchAppendResp']>;
-export type ProposedMessage =
-  | InstanceType<StreamsPb['AppendReq']['ProposedMessage']>
-  | InstanceType<StreamsPb['BatchAppendReq']['ProposedMessage']>;
+export type ProposedMessage = InstanceType<StreamsPb['AppendReq']['ProposedMessage']> | InstanceType<StreamsPb['BatchAppendReq']['ProposedMessage']>;
 export type UuidDto = InstanceType<SharedPb['UUID']>;
 export type StreamIdentifier = InstanceType<SharedPb['StreamIdentifier']>;
 export type RpcStatus = InstanceType<StatusPb['Status']>;

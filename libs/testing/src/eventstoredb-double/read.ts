@@ -62,14 +62,7 @@ function dispatch(log: EventLog, options: ReadReqOptions, out: ResponseStream): 
 }
 
 /** `Enumerator.ReadStreamForwards` / `ReadStreamBackwards`. */
-async function readStream(
-  log: EventLog,
-  options: ReadReqOptions,
-  direction: 'forwards' | 'backwards',
-  maxCount: bigint,
-  uuidForm: UuidForm,
-  out: ResponseStream,
-): Promise<void> {
+async function readStream(log: EventLog, options: ReadReqOptions, direction: 'forwards' | 'backwards', maxCount: bigint, uuidForm: UuidForm, out: ResponseStream): Promise<void> {
   const streamOptions = options.getStream()!;
   const streamName = streamNameOf(streamOptions.getStreamIdentifier());
   if (streamName === undefined) throw handlerException();
@@ -96,14 +89,7 @@ async function readStream(
 }
 
 /** `Enumerator.ReadAllForwards[Filtered]` / `ReadAllBackwards[Filtered]`. */
-async function readAll(
-  log: EventLog,
-  options: ReadReqOptions,
-  direction: 'forwards' | 'backwards',
-  maxCount: bigint,
-  uuidForm: UuidForm,
-  out: ResponseStream,
-): Promise<void> {
+async function readAll(log: EventLog, options: ReadReqOptions, direction: 'forwards' | 'backwards', maxCount: bigint, uuidForm: UuidForm, out: ResponseStream): Promise<void> {
   const allOptions = options.getAll()!;
   const from: TfPos = allOptions.hasStart()
     ? { commit: 0n, prepare: 0n }

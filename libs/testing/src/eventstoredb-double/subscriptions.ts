@@ -4,14 +4,7 @@ import type { EventLog, StoredEvent } from './event-log.js';
 import { handlerException, invalidArgument } from './errors.js';
 import { BEFORE_START, END, type TfPos, at, compare, fromWire, isEnd, streamRevisionToInt64, toWire } from './positions.js';
 import { type ReadReqOptions, streamNameOf } from './proto.js';
-import {
-  type ResponseStream,
-  type UuidForm,
-  caughtUpResponse,
-  checkpointResponse,
-  confirmationResponse,
-  eventResponse,
-} from './read-response.js';
+import { type ResponseStream, type UuidForm, caughtUpResponse, checkpointResponse, confirmationResponse, eventResponse } from './read-response.js';
 
 /** `Enumerator.ReadBatchSize`: events per catch-up page. */
 const READ_BATCH_SIZE = 32;
@@ -135,11 +128,7 @@ export async function subscribeToStream(log: EventLog, options: ReadReqOptions, 
   const streamName = streamNameOf(streamOptions.getStreamIdentifier());
   if (streamName === undefined) throw handlerException();
   // null = Start, -1 = End (also what a revision of uint64 max means).
-  const requested = streamOptions.hasStart()
-    ? undefined
-    : streamOptions.hasEnd()
-      ? -1n
-      : streamRevisionToInt64(streamOptions.getRevision());
+  const requested = streamOptions.hasStart() ? undefined : streamOptions.hasEnd() ? -1n : streamRevisionToInt64(streamOptions.getRevision());
 
   const lastRevision = () => BigInt((log.stream(streamName)?.length ?? 0) - 1);
   const confirmedAt = lastRevision();

@@ -127,7 +127,9 @@ export function validateId(id: unknown): void {
   if (type === 'array' || type === 'regex' || type === 'undefined') {
     throw CommandError.of('InvalidIdField', `The '_id' value cannot be of type ${type}`);
   }
-  if (isPlainObject(id)) for (const k of Object.keys(id)) if (k.startsWith('$')) {
-    throw CommandError.of('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
-  }
+  if (isPlainObject(id))
+    for (const k of Object.keys(id))
+      if (k.startsWith('$')) {
+        throw CommandError.of('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
+      }
 }

@@ -46,7 +46,8 @@ export function parseIndexSpec(raw: unknown): IndexSpec {
     throw CommandError.of('FailedToParse', `Error in specification ${formatDocument(raw)} :: caused by :: The 'name' field is a required property of an index specification`);
   }
   for (const option of Object.keys(raw)) {
-    if (!KNOWN_OPTIONS.has(option)) throw CommandError.of('InvalidIndexSpecificationOption', `The field '${option}' is not valid for an index specification. Specification: ${formatDocument(raw)}`);
+    if (!KNOWN_OPTIONS.has(option))
+      throw CommandError.of('InvalidIndexSpecificationOption', `The field '${option}' is not valid for an index specification. Specification: ${formatDocument(raw)}`);
   }
   if (raw.collation !== undefined) throw notImplemented('index collation');
   if (raw.partialFilterExpression !== undefined && !isPlainObject(raw.partialFilterExpression)) {

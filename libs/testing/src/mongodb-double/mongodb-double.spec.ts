@@ -154,7 +154,12 @@ describe('cursors', () => {
   it('defaults to a first batch of 101 and no getMore batch size; limit closes the cursor', async () => {
     const all = await commandsDuring(() => db.collection('many').find().toArray());
     expect(all.replies.map((r) => (r.cursor.firstBatch ?? r.cursor.nextBatch).length)).toEqual([101, 149]);
-    const limited = await commandsDuring(() => db.collection('many').find({ i: { $gte: 10 } }, { limit: 150, batchSize: 100 }).toArray());
+    const limited = await commandsDuring(() =>
+      db
+        .collection('many')
+        .find({ i: { $gte: 10 } }, { limit: 150, batchSize: 100 })
+        .toArray(),
+    );
     expect(limited.replies.map((r) => (r.cursor.firstBatch ?? r.cursor.nextBatch).length)).toEqual([100, 50]);
     expect(String(limited.replies[1].cursor.id)).toBe('0');
   });
@@ -307,7 +312,14 @@ describe('documents keep their BSON types', () => {
       { _id: 9 as never, v: 1 },
     ]);
     expect((await c.find().sort({ v: 1, _id: 1 }).toArray()).map((d) => d._id)).toEqual([3, 6, 9, 4, 2, 1, 8, 5, 7]);
-    expect((await c.find({ v: { $gt: 1, $lte: 3 } }).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual([2, 4]);
+    expect(
+      (
+        await c
+          .find({ v: { $gt: 1, $lte: 3 } })
+          .sort({ _id: 1 })
+          .toArray()
+      ).map((d) => d._id),
+    ).toEqual([2, 4]);
     expect(await c.countDocuments({ v: 3 })).toBe(1);
   });
 
@@ -346,7 +358,18 @@ interface OpsDoc {
 describe('update operators', () => {
   it('applies the common operators with mongod semantics and counts modifications', async () => {
     const c = db.collection<OpsDoc>('ops');
-    await c.insertOne({ _id: 1, tags: ['a'], scores: [1, 5, 9], items: [{ k: 'x', q: 1 }, { k: 'y', q: 2 }], n: 10, old: 'v', gone: 1 });
+    await c.insertOne({
+      _id: 1,
+      tags: ['a'],
+      scores: [1, 5, 9],
+      items: [
+        { k: 'x', q: 1 },
+        { k: 'y', q: 2 },
+      ],
+      n: 10,
+      old: 'v',
+      gone: 1,
+    });
     const r = await c.updateOne(
       { _id: 1, 'items.k': 'y' },
       {
@@ -411,7 +434,12 @@ describe('many clients at once', () => {
       const name = db.databaseName;
       await Promise.all(
         others.flatMap((cl, k) =>
-          Array.from({ length: 20 }, (_, i) => cl.db(name).collection<{ _id: string; n: number; by: string[] }>('counters').updateOne({ _id: 'hits' }, { $inc: { n: 1 }, $push: { by: `${k}:${i}` } }, { upsert: true })),
+          Array.from({ length: 20 }, (_, i) =>
+            cl
+              .db(name)
+              .collection<{ _id: string; n: number; by: string[] }>('counters')
+              .updateOne({ _id: 'hits' }, { $inc: { n: 1 }, $push: { by: `${k}:${i}` } }, { upsert: true }),
+          ),
         ),
       );
       const doc = await db.collection('counters').findOne({ _id: 'hits' as never });
@@ -444,7 +472,9 @@ describe('aggregate, counts and the catalog', () => {
       { _id: 'n' as never, name: 'North' },
       { _id: 's' as never, name: 'South' },
     ]);
-    const joined = await c.aggregate([{ $match: { amount: 7 } }, { $lookup: { from: 'regions', localField: 'region', foreignField: '_id', as: 'r' } }, { $project: { _id: 0, name: { $first: '$r.name' } } }]).toArray();
+    const joined = await c
+      .aggregate([{ $match: { amount: 7 } }, { $lookup: { from: 'regions', localField: 'region', foreignField: '_id', as: 'r' } }, { $project: { _id: 0, name: { $first: '$r.name' } } }])
+      .toArray();
     expect(joined).toEqual([{ name: 'South' }]);
   });
 

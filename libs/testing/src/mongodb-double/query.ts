@@ -16,7 +16,7 @@ const MINGO_OPTIONS = { scriptEnabled: false } as const;
 
 export function compileFilter(filter: unknown): Predicate {
   if (filter === undefined || filter === null) return () => true;
-  if (!isPlainObject(filter)) throw CommandError.of('TypeMismatch', 'BSON field \'filter\' is the wrong type, expected type \'object\'');
+  if (!isPlainObject(filter)) throw CommandError.of('TypeMismatch', "BSON field 'filter' is the wrong type, expected type 'object'");
   if (Object.keys(filter).length === 0) return () => true;
   return compileViewPredicate(toView(filter) as Doc, viewOf);
 }

@@ -23,7 +23,10 @@ export function parseArrayFilters(raw: unknown): ElementFilters {
     }
     const id = [...ids][0];
     if (!/^[a-z][a-zA-Z0-9]*$/.test(id)) {
-      throw CommandError.of('BadValue', `Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${id}'`);
+      throw CommandError.of(
+        'BadValue',
+        `Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${id}'`,
+      );
     }
     if (filters.has(id)) throw CommandError.of('FailedToParse', `Found multiple array filters with the same top-level field name ${id}`);
     const test = compileViewPredicate(toView(f) as Doc, (e: unknown) => ({ [id]: toView(e) }));

@@ -62,7 +62,7 @@ export function parseEntries(update: Doc): Entry[] {
 }
 
 export function parsePath(path: string): string[] {
-  if (path === '') throw CommandError.of('EmptyFieldName', "An empty update path is not valid.");
+  if (path === '') throw CommandError.of('EmptyFieldName', 'An empty update path is not valid.');
   const comps = path.split('.');
   if (comps.some((c) => c === '')) throw CommandError.of('EmptyFieldName', `The update path '${path}' contains an empty field name, which is not allowed.`);
   if (comps.filter((c) => c === '$').length > 1) throw CommandError.of('BadValue', `Too many positional (i.e. '$') elements found in path '${path}'`);
@@ -106,7 +106,8 @@ export function validateArgument(op: string, path: string, arg: unknown): void {
       if (isPlainObject(arg) && Object.keys(arg).length === 1 && (arg.$type === 'date' || arg.$type === 'timestamp')) return;
       throw CommandError.of('BadValue', "The '$type' string field is required to be 'date' or 'timestamp': {$currentDate: {field : {$type: 'date'}}}");
     case '$bit': {
-      const ok = isPlainObject(arg) && Object.keys(arg).length > 0 && Object.entries(arg).every(([k, v]) => ['and', 'or', 'xor'].includes(k) && ['int', 'long'].includes(numberKind(v) ?? ''));
+      const ok =
+        isPlainObject(arg) && Object.keys(arg).length > 0 && Object.entries(arg).every(([k, v]) => ['and', 'or', 'xor'].includes(k) && ['int', 'long'].includes(numberKind(v) ?? ''));
       if (!ok) throw CommandError.of('BadValue', `The $bit modifier field must be an Integer(32/64 bit); a '${bsonTypeName(arg)}' is not supported here: ${shown}`);
       return;
     }

@@ -39,11 +39,32 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
 
   async function endpoint(overrides: Partial<WebhookEndpoint> = {}): Promise<WebhookEndpoint> {
     const now = new Date().toISOString();
-    const e: WebhookEndpoint = { id: `whe_${Math.random().toString(36).slice(2)}`, programId: 'prg', url, topics: ['ALL'], description: null, enabled: true, disabledReason: null, secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }], failingSince: null, createdAt: now, updatedAt: now, ...overrides };
+    const e: WebhookEndpoint = {
+      id: `whe_${Math.random().toString(36).slice(2)}`,
+      programId: 'prg',
+      url,
+      topics: ['ALL'],
+      description: null,
+      enabled: true,
+      disabledReason: null,
+      secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+      ...overrides,
+    };
     await endpoints.save(e);
     return e;
   }
-  const delivery = (endpointId: string, attempt = 1): Delivery => ({ messageId: 'evt-1', endpointId, topic: 'NEW_AFFILIATE', body: '{"id":"p1"}', attempt, firstEnqueuedAt: new Date(), redelivered: false });
+  const delivery = (endpointId: string, attempt = 1): Delivery => ({
+    messageId: 'evt-1',
+    endpointId,
+    topic: 'NEW_AFFILIATE',
+    body: '{"id":"p1"}',
+    attempt,
+    firstEnqueuedAt: new Date(),
+    redelivered: false,
+  });
 
   it('honours Retry-After and logs the attempt with status, latency and the first KiB of the answer', async () => {
     const e = await endpoint();
@@ -102,7 +123,12 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
     server.once('request', (req) => {
       headersSeen.push(Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])));
     });
-    const inOverlap = await endpoint({ secrets: [{ secret: fresh, createdAt: new Date().toISOString(), expiresAt: null }, { secret: old, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: new Date(Date.now() + 60_000).toISOString() }] });
+    const inOverlap = await endpoint({
+      secrets: [
+        { secret: fresh, createdAt: new Date().toISOString(), expiresAt: null },
+        { secret: old, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      ],
+    });
     const d = delivery(inOverlap.id);
     body = d.body;
     expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(d)).toEqual({ kind: 'ack' });
@@ -111,7 +137,12 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
     server.once('request', (req) => {
       headersSeen.push(Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])));
     });
-    const after = await endpoint({ secrets: [{ secret: fresh, createdAt: new Date().toISOString(), expiresAt: null }, { secret: old, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: new Date(Date.now() - 1_000).toISOString() }] });
+    const after = await endpoint({
+      secrets: [
+        { secret: fresh, createdAt: new Date().toISOString(), expiresAt: null },
+        { secret: old, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: new Date(Date.now() - 1_000).toISOString() },
+      ],
+    });
     expect(await new DeliveryWorker(noBus, store, { dispatcher }).deliver(delivery(after.id))).toEqual({ kind: 'ack' });
     expect(() => new Webhook(fresh).verify(body, headersSeen[1])).not.toThrow();
     expect(() => new Webhook(old).verify(body, headersSeen[1])).toThrow();

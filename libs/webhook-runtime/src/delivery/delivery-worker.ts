@@ -193,7 +193,7 @@ export class DeliveryWorker {
     }
     if (!endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince });
     await this.log.record(base, attempt, 'pending');
-    const reason = attempt.status !== null ? `HTTP ${attempt.status}` : attempt.error ?? 'no response';
+    const reason = attempt.status !== null ? `HTTP ${attempt.status}` : (attempt.error ?? 'no response');
     return { kind: 'retry', reason, ...(retryAfterMs !== null ? { notBeforeMs: retryAfterMs } : {}) };
   }
 
@@ -202,7 +202,14 @@ export class DeliveryWorker {
     const latest = (await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, endpoint.id)) as unknown as WebhookEndpoint | null;
     if (!latest) return;
     const { enabled, disabledReason, failingSince } = endpoint;
-    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, { ...(latest as unknown as Record<string, unknown>), _id: endpoint.id, pos: 0, enabled: latest.enabled && enabled, disabledReason: enabled ? latest.disabledReason : disabledReason, failingSince });
+    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, {
+      ...(latest as unknown as Record<string, unknown>),
+      _id: endpoint.id,
+      pos: 0,
+      enabled: latest.enabled && enabled,
+      disabledReason: enabled ? latest.disabledReason : disabledReason,
+      failingSince,
+    });
   }
 }
 

@@ -29,11 +29,7 @@ describe('endpoint secrets', () => {
   it('rotation keeps the active secrets for the overlap, never extending a shorter window', () => {
     const { endpoint: next, previousSecretsExpireAt } = rotateSecret(endpoint([current, overlapping, expired]), 'whsec_next', now, 2 * 3_600_000);
     expect(previousSecretsExpireAt).toBe('2024-05-01T14:00:00.000Z');
-    expect(next.secrets).toEqual([
-      { secret: 'whsec_next', createdAt: now.toISOString(), expiresAt: null },
-      { ...current, expiresAt: '2024-05-01T14:00:00.000Z' },
-      overlapping,
-    ]);
+    expect(next.secrets).toEqual([{ secret: 'whsec_next', createdAt: now.toISOString(), expiresAt: null }, { ...current, expiresAt: '2024-05-01T14:00:00.000Z' }, overlapping]);
     expect(next.updatedAt).toBe(now.toISOString());
   });
 

@@ -12,12 +12,7 @@ export function activeSecrets(endpoint: WebhookEndpoint, now = new Date()): Endp
  * The endpoint after rotating to `secret` at `now`: the secrets active until then keep signing for
  * `overlapMs` more (never longer than they already would), none when the overlap is 0.
  */
-export function rotateSecret(
-  endpoint: WebhookEndpoint,
-  secret: string,
-  now: Date,
-  overlapMs: number,
-): { endpoint: WebhookEndpoint; previousSecretsExpireAt: string | null } {
+export function rotateSecret(endpoint: WebhookEndpoint, secret: string, now: Date, overlapMs: number): { endpoint: WebhookEndpoint; previousSecretsExpireAt: string | null } {
   const expiresAt = new Date(now.getTime() + overlapMs).toISOString();
   const kept = activeSecrets(endpoint, now).map((s) => ({
     ...s,

@@ -57,8 +57,6 @@ export const ONE_OF: Record<IncomingAction, readonly (readonly string[])[]> = {
   create_transaction: [['customerKey', 'customerEmail']],
 };
 
-export const isIncomingAction = (value: unknown): value is IncomingAction =>
-  typeof value === 'string' && (INCOMING_ACTIONS as readonly string[]).includes(value);
+export const isIncomingAction = (value: unknown): value is IncomingAction => typeof value === 'string' && (INCOMING_ACTIONS as readonly string[]).includes(value);
 
-export const targetOf = (action: IncomingAction, name: string): TargetField | undefined =>
-  ACTION_TARGETS[action].find((t) => t.name === name);
+export const targetOf = (action: IncomingAction, name: string): TargetField | undefined => ACTION_TARGETS[action].find((t) => t.name === name);

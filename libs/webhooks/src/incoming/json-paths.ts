@@ -25,8 +25,7 @@ export class PathSyntaxError extends Error {}
 
 const PLAIN_KEY = /^[^.[\]"\s]+$/;
 
-export const typeOf = (value: unknown): JsonType =>
-  value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as 'string' | 'number' | 'boolean' | 'object');
+export const typeOf = (value: unknown): JsonType => (value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as 'string' | 'number' | 'boolean' | 'object'));
 
 export function formatPath(segments: readonly PathSegment[]): string {
   let out = '';
@@ -109,8 +108,7 @@ export function valueAt(root: unknown, segments: readonly PathSegment[]): unknow
   return current;
 }
 
-const exampleOf = (value: unknown): unknown =>
-  typeof value === 'string' && value.length > MAX_EXAMPLE_CHARS ? `${value.slice(0, MAX_EXAMPLE_CHARS)}…` : value;
+const exampleOf = (value: unknown): unknown => (typeof value === 'string' && value.length > MAX_EXAMPLE_CHARS ? `${value.slice(0, MAX_EXAMPLE_CHARS)}…` : value);
 
 /**
  * Every value-bearing path of a sample, depth first in document order: scalars, plus empty

@@ -33,8 +33,14 @@ describe('incoming mapping', () => {
   });
 
   it('extracts and coerces: numbers stay amounts and become text elsewhere; blanks are absent', () => {
-    const mapping = { action: 'create_transaction' as const, fields: { amount: 'order.amount', transactionKey: 'order.id', customerKey: 'customer.key', customerEmail: 'customer.email', productType: 'type' } };
-    expect(extract(mapping, { order: { amount: 149.99, id: 789 }, customer: { key: '  ', email: 'a@b.co' }, type: null })).toEqual({ values: { amount: 149.99, transactionKey: '789', customerEmail: 'a@b.co' }, issues: [] });
+    const mapping = {
+      action: 'create_transaction' as const,
+      fields: { amount: 'order.amount', transactionKey: 'order.id', customerKey: 'customer.key', customerEmail: 'customer.email', productType: 'type' },
+    };
+    expect(extract(mapping, { order: { amount: 149.99, id: 789 }, customer: { key: '  ', email: 'a@b.co' }, type: null })).toEqual({
+      values: { amount: 149.99, transactionKey: '789', customerEmail: 'a@b.co' },
+      issues: [],
+    });
     expect(extract(mapping, { order: { amount: '149.99', id: 'X' }, customer: { key: 'k' } }).values).toEqual({ amount: '149.99', transactionKey: 'X', customerKey: 'k' });
   });
 

@@ -77,7 +77,13 @@ export function extract(mapping: Mapping, payload: unknown): { values: Extracted
     if (path === undefined) continue;
     const raw = valueAt(payload, parsePath(path));
     if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-      if (target.required) issues.push({ code: 'missing_required_value', field: target.name, path, reason: `${target.name} is required, and ${path} is ${raw === undefined ? 'missing' : 'empty'} in the payload` });
+      if (target.required)
+        issues.push({
+          code: 'missing_required_value',
+          field: target.name,
+          path,
+          reason: `${target.name} is required, and ${path} is ${raw === undefined ? 'missing' : 'empty'} in the payload`,
+        });
       continue;
     }
     if (typeof raw === 'number' && Number.isFinite(raw)) {
@@ -85,7 +91,12 @@ export function extract(mapping: Mapping, payload: unknown): { values: Extracted
     } else if (typeof raw === 'string') {
       values[target.name] = raw.trim();
     } else {
-      issues.push({ code: 'wrong_type', field: target.name, path, reason: `${path} holds ${typeOf(raw)}; ${target.name} takes ${target.kind === 'amount' ? 'an amount like "149.99" or 149.99' : 'a string or a number'}` });
+      issues.push({
+        code: 'wrong_type',
+        field: target.name,
+        path,
+        reason: `${path} holds ${typeOf(raw)}; ${target.name} takes ${target.kind === 'amount' ? 'an amount like "149.99" or 149.99' : 'a string or a number'}`,
+      });
     }
   }
   for (const group of ONE_OF[mapping.action]) {

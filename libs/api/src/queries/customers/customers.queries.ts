@@ -21,12 +21,7 @@ export class CustomerQueriesController {
   @ApiOperation({ summary: 'One customer' })
   @ApiQuery({ name: 'minPosition', required: false })
   @ApiEtag()
-  async get(
-    @Param('pid') pid: string,
-    @Param('customerId') customerId: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Query('minPosition') minPosition?: string,
-  ) {
+  async get(@Param('pid') pid: string, @Param('customerId') customerId: string, @Res({ passthrough: true }) reply: FastifyReply, @Query('minPosition') minPosition?: string) {
     await this.lookups.requireProgram(pid);
     const ns = await this.read.consistent(minPosition);
     const doc = await this.read.readSide.store.get(ns, CUSTOMERS, docId(pid, customerId));

@@ -52,7 +52,10 @@ export class EventQueriesController {
     }
     const max = limit === undefined ? DEFAULT_EVENTS : Number(limit);
     if (!Number.isInteger(max) || max < 1 || max > MAX_EVENTS) throw invalid('invalid_limit', `limit must be an integer from 1 to ${MAX_EVENTS}`, 'limit');
-    const types = type?.split(',').map((t) => t.trim()).filter(Boolean);
+    const types = type
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     let from: bigint | 'start' = parsePosition(fromPosition, 'fromPosition') ?? 'start';
     const filter = { streamPrefixes: stream !== undefined ? [stream] : prefixes, eventTypes: types?.length ? types : undefined };
 
@@ -63,7 +66,15 @@ export class EventQueriesController {
       const wanted = Math.min(PAGE, max - sent);
       const page = await this.events.readAll({ fromPosition: from, maxCount: wanted, filter });
       for (const e of page) {
-        const line = JSON.stringify({ position: String(e.position), stream: e.streamName, revision: String(e.revision), type: e.type, created: e.created.toISOString(), data: publicData(e), metadata: e.metadata });
+        const line = JSON.stringify({
+          position: String(e.position),
+          stream: e.streamName,
+          revision: String(e.revision),
+          type: e.type,
+          created: e.created.toISOString(),
+          data: publicData(e),
+          metadata: e.metadata,
+        });
         if (!reply.raw.write(line + '\n')) await new Promise((resolve) => reply.raw.once('drain', resolve));
       }
       sent += page.length;

@@ -27,13 +27,7 @@ export class PartnerQueriesController {
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
   @ApiQuery({ name: 'minPosition', required: false, description: 'wait until the read models include this position' })
-  async list(
-    @Param('pid') pid: string,
-    @Query('status') status?: string,
-    @Query('cursor') cursor?: string,
-    @Query('limit') limit?: string,
-    @Query('minPosition') minPosition?: string,
-  ) {
+  async list(@Param('pid') pid: string, @Query('status') status?: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string, @Query('minPosition') minPosition?: string) {
     await this.lookups.requireProgram(pid);
     const ns = await this.read.consistent(minPosition);
     const where = { programId: pid, ...(status !== undefined ? { status: assertPartnerStatus(status) } : {}) };
@@ -57,7 +51,12 @@ export class PartnerQueriesController {
     if (at !== undefined) {
       const past = await partnerAsOf(this.events, pid, partnerId, new Date(at));
       if (!past.partner) throw notFound('partner_not_found', `partner ${partnerId} did not exist at ${at}`);
-      return { ...views.partner({ ...past.partner, pos: 0 }), commissionTotals: past.commissionTotals.map(views.totals), asOf: at, position: past.position === null ? null : String(past.position) };
+      return {
+        ...views.partner({ ...past.partner, pos: 0 }),
+        commissionTotals: past.commissionTotals.map(views.totals),
+        asOf: at,
+        position: past.position === null ? null : String(past.position),
+      };
     }
     const ns = await this.read.consistent(minPosition);
     const doc = await this.read.readSide.store.get(ns, PARTNERS, docId(pid, partnerId));

@@ -18,13 +18,7 @@ export class ChangePartnerStatusHandler implements ICommandHandler<ChangePartner
 
   async execute({ programId, partnerId, status, reason, expectedRevision, ctx }: ChangePartnerStatusCommand): Promise<ChangedPartner> {
     await this.lookups.requireProgram(programId);
-    const result = await this.runner.handle(
-      partnerStream(programId, partnerId),
-      partnerDecider,
-      { type: 'ChangePartnerStatus', status, reason },
-      ctx,
-      { expectedRevision },
-    );
+    const result = await this.runner.handle(partnerStream(programId, partnerId), partnerDecider, { type: 'ChangePartnerStatus', status, reason }, ctx, { expectedRevision });
     if (!result.state.exists) throw notFound('partner_not_found', `partner ${partnerId} not found`);
     return { body: { ...partnerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
   }

@@ -1,10 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import {
-  assertTriggerType,
-  conversionTriggerDecider,
-  normalizeTrigger,
-  triggerStream,
-} from '@partner-ledger/domain';
+import { assertTriggerType, conversionTriggerDecider, normalizeTrigger, triggerStream } from '@partner-ledger/domain';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';
 import { Lookups, snapshotOf } from '../../shared/lookups.js';

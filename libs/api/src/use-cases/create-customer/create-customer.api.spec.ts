@@ -24,8 +24,16 @@ describe('CreateCustomer: given events → POST /customers → new events', () =
         body: { key: 'cust-1', partnerId: 'ada' },
         headers: { etag: '"0"' },
         events: [
-          { stream: uniqueStream(pid, 'customer-key', 'cust-1'), type: 'ValueReserved', data: { kind: 'customer-key', value: 'cust-1', ownerId: expect.stringMatching(/^cus_/), at: expect.any(String) } },
-          { stream: uniqueStream(pid, 'customer-email', 'jane@example.com'), type: 'ValueReserved', data: { kind: 'customer-email', value: 'jane@example.com', ownerId: expect.stringMatching(/^cus_/), at: expect.any(String) } },
+          {
+            stream: uniqueStream(pid, 'customer-key', 'cust-1'),
+            type: 'ValueReserved',
+            data: { kind: 'customer-key', value: 'cust-1', ownerId: expect.stringMatching(/^cus_/), at: expect.any(String) },
+          },
+          {
+            stream: uniqueStream(pid, 'customer-email', 'jane@example.com'),
+            type: 'ValueReserved',
+            data: { kind: 'customer-email', value: 'jane@example.com', ownerId: expect.stringMatching(/^cus_/), at: expect.any(String) },
+          },
           {
             stream: expect.stringMatching(new RegExp(`^customer-${pid}\\.cus_`)),
             type: 'CustomerCreated',

@@ -58,10 +58,17 @@ export class CreateCustomerHandler implements ICommandHandler<CreateCustomerComm
       { kind: 'customer-key' as const, value: key, field: 'key' },
       { kind: 'customer-email' as const, value: email, field: 'email' },
     ];
-    return this.reservations.withClaims(programId, customerId, claims, (owner) => customerStream(programId, owner), ctx, async () => {
-      const result = await this.runner.handle(customerStream(programId, customerId), customerDecider, command, ctx, { retry: false });
-      if (!result.state.exists) throw new Error('customer not created');
-      return { body: { ...customerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
-    });
+    return this.reservations.withClaims(
+      programId,
+      customerId,
+      claims,
+      (owner) => customerStream(programId, owner),
+      ctx,
+      async () => {
+        const result = await this.runner.handle(customerStream(programId, customerId), customerDecider, command, ctx, { retry: false });
+        if (!result.state.exists) throw new Error('customer not created');
+        return { body: { ...customerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
+      },
+    );
   }
 }

@@ -19,7 +19,11 @@ describe('CreatePartner: given events → POST /partners → new events', () => 
         headers: { etag: '"0"' },
         events: [
           { stream: uniqueStream(pid, 'partner-key', 'ADA10'), type: 'ValueReserved', data: { kind: 'partner-key', value: 'ADA10', ownerId: 'ada', at: expect.any(String) } },
-          { stream: uniqueStream(pid, 'partner-email', 'ada@example.com'), type: 'ValueReserved', data: { kind: 'partner-email', value: 'ada@example.com', ownerId: 'ada', at: expect.any(String) } },
+          {
+            stream: uniqueStream(pid, 'partner-email', 'ada@example.com'),
+            type: 'ValueReserved',
+            data: { kind: 'partner-email', value: 'ada@example.com', ownerId: 'ada', at: expect.any(String) },
+          },
           {
             stream: partnerStream(pid, 'ada'),
             type: 'PartnerCreated',

@@ -1,12 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import {
-  assertEmail,
-  assertKey,
-  conflict,
-  partnerDecider,
-  partnerStream,
-  unprocessable,
-} from '@partner-ledger/domain';
+import { assertEmail, assertKey, conflict, partnerDecider, partnerStream, unprocessable } from '@partner-ledger/domain';
 import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { newId, newReferralKey } from '../../shared/ids.js';
@@ -49,10 +42,17 @@ export class CreatePartnerHandler implements ICommandHandler<CreatePartnerComman
       { kind: 'partner-key' as const, value: key, field: 'key' },
       { kind: 'partner-email' as const, value: email, field: 'email' },
     ];
-    return this.reservations.withClaims(programId, partnerId, claims, (owner) => partnerStream(programId, owner), ctx, async () => {
-      const result = await this.runner.handle(stream, partnerDecider, command, ctx, { retry: false });
-      if (!result.state.exists) throw new Error('partner not created');
-      return { body: { ...partnerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
-    });
+    return this.reservations.withClaims(
+      programId,
+      partnerId,
+      claims,
+      (owner) => partnerStream(programId, owner),
+      ctx,
+      async () => {
+        const result = await this.runner.handle(stream, partnerDecider, command, ctx, { retry: false });
+        if (!result.state.exists) throw new Error('partner not created');
+        return { body: { ...partnerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
+      },
+    );
   }
 }

@@ -18,7 +18,13 @@ export class CreateProgramController {
   create(@Body() body: CreateProgramDto, @Req() request: FastifyRequest) {
     const { name, currency, commission, tiers } = body;
     return this.commands.execute(
-      new CreateProgramCommand({ name, currency, commission: { type: commission.type, amount: commission.amount }, tiers: tiers?.map((t) => ({ level: t.level, amount: t.amount })), ctx: contextOf(request) }),
+      new CreateProgramCommand({
+        name,
+        currency,
+        commission: { type: commission.type, amount: commission.amount },
+        tiers: tiers?.map((t) => ({ level: t.level, amount: t.amount })),
+        ctx: contextOf(request),
+      }),
     );
   }
 }

@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type Attribution,
-  maxLevel,
-  normalizeTrigger,
-  type PartnerSnapshot,
-  unprocessable,
-} from '@partner-ledger/domain';
+import { type Attribution, maxLevel, normalizeTrigger, type PartnerSnapshot, unprocessable } from '@partner-ledger/domain';
 import { type Customer, Lookups, type Partner, type Program, snapshotOf } from '../../shared/lookups.js';
 
 /**

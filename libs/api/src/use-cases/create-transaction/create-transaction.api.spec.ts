@@ -43,7 +43,14 @@ describe('CreateTransaction: given events → POST /transactions → new events'
           {
             stream: transactionStream(pid, 'ORD-1'),
             type: 'TransactionRecorded',
-            data: expect.objectContaining({ programId: pid, transactionKey: 'ORD-1', amountMinor: 10000, currency: 'USD', customerId: 'cus_1', attribution: { source: 'customer', partnerId: 'ada', triggerId: null } }),
+            data: expect.objectContaining({
+              programId: pid,
+              transactionKey: 'ORD-1',
+              amountMinor: 10000,
+              currency: 'USD',
+              customerId: 'cus_1',
+              attribution: { source: 'customer', partnerId: 'ada', triggerId: null },
+            }),
           },
           {
             stream: transactionStream(pid, 'ORD-1'),

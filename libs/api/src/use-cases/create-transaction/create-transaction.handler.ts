@@ -1,12 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
-import {
-  assertKey,
-  parseAmount,
-  transactionDecider,
-  transactionStream,
-  unprocessable,
-} from '@partner-ledger/domain';
+import { assertKey, parseAmount, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
 import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';

@@ -31,8 +31,13 @@ export class UpdatePartnerDetailsHandler implements ICommandHandler<UpdatePartne
     // Decide once on the current state before claiming the new email: a refusal appends nothing.
     partnerDecider.decide(command, current);
     const claims: Claim[] = newEmail !== undefined && newEmail !== current.email ? [{ kind: 'partner-email', value: newEmail, field: 'email' }] : [];
-    const result = await this.reservations.withClaims(programId, partnerId, claims, (o) => partnerStream(programId, o), ctx, () =>
-      this.runner.handle(stream, partnerDecider, command, ctx, { expectedRevision }),
+    const result = await this.reservations.withClaims(
+      programId,
+      partnerId,
+      claims,
+      (o) => partnerStream(programId, o),
+      ctx,
+      () => this.runner.handle(stream, partnerDecider, command, ctx, { expectedRevision }),
     );
     if (!result.state.exists) throw notFound('partner_not_found', `partner ${partnerId} not found`);
     const emailChange = result.events.find((e) => e.type === 'PartnerDetailsUpdated' && e.data.previousEmail);

@@ -7,7 +7,22 @@ import { compileFilter } from '../query.js';
 import { collectionArg, existing, optionalBool, optionalDoc, withWriteConcern, type Handler } from './context.js';
 
 /** Collection options that change behaviour the double does not have. */
-const UNSUPPORTED_CREATE_OPTIONS = ['capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction', 'viewOn', 'pipeline', 'collation', 'timeseries', 'clusteredIndex', 'expireAfterSeconds', 'changeStreamPreAndPostImages', 'encryptedFields'];
+const UNSUPPORTED_CREATE_OPTIONS = [
+  'capped',
+  'size',
+  'max',
+  'validator',
+  'validationLevel',
+  'validationAction',
+  'viewOn',
+  'pipeline',
+  'collation',
+  'timeseries',
+  'clusteredIndex',
+  'expireAfterSeconds',
+  'changeStreamPreAndPostImages',
+  'encryptedFields',
+];
 const IGNORED_CREATE_OPTIONS = new Set(['create', 'storageEngine', 'indexOptionDefaults', 'idIndex', 'autoIndexId']);
 
 const create: Handler = (ctx) => {
