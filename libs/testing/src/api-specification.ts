@@ -1,7 +1,7 @@
 // Application-layer specifications in the style of Emmett's ApiSpecification: given events in a
 // real SQLite event store → one HTTP call to a real engine on loopback → the response and exactly
 // the events that call appended. Not a spec itself (jest matches *.spec.ts).
-import { expect } from '@jest/globals';
+import { expect } from './jest-expect.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { hashKey, newProgramKey } from '@partner-ledger/api';

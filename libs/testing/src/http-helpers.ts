@@ -1,6 +1,6 @@
 // Shared helpers of the per-resource e2e specs: problem+json assertions, "a refused command appends
 // nothing", and a small client bound to one program. Not a spec itself (jest matches *.spec.ts).
-import { expect } from '@jest/globals';
+import { expect } from './jest-expect.js';
 import { ADMIN_KEY, createProgram, type TestEngine } from './engine.fixture.js';
 
 export type Res = Awaited<ReturnType<TestEngine['call']>>;
