@@ -3,8 +3,23 @@ import { readFileSync } from 'node:fs';
 import { type JsonType, NULLABLE_AS, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS } from '@partner-ledger/webhooks';
 import type { Topic } from '@partner-ledger/webhooks';
 
-const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../webhooks/src/fixtures/refersion-${name}.sample.json`, import.meta.url), 'utf8'));
-export const SAMPLES = { conversion: sample('conversion'), affiliate: sample('affiliate'), 'conversion-trigger': sample('conversion-trigger') };
+const loaded = new Map<string, unknown>();
+// Read on first use, not at import: the benches load this lib from a build that has no fixtures.
+const sample = (name: string) => {
+  if (!loaded.has(name)) loaded.set(name, JSON.parse(readFileSync(new URL(`../../webhooks/src/fixtures/refersion-${name}.sample.json`, import.meta.url), 'utf8')));
+  return loaded.get(name) as Record<string, unknown>;
+};
+export const SAMPLES = {
+  get conversion() {
+    return sample('conversion');
+  },
+  get affiliate() {
+    return sample('affiliate');
+  },
+  get 'conversion-trigger'() {
+    return sample('conversion-trigger');
+  },
+};
 
 export const sampleFor = (topic: Topic) => SAMPLES[SAMPLE_OF_TOPIC[topic]];
 
