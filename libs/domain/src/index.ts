@@ -8,6 +8,7 @@ export * from './money/money.js';
 export * from './money/rate.js';
 export * from './program/commission-plan.js';
 export * from './program/program.js';
+export * from './program/program-streams.js';
 export * from './partner/partner.js';
 export * from './customer/customer.js';
 export * from './conversion-trigger/conversion-trigger.js';

@@ -1,8 +1,8 @@
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { forbiddenProgramStream, programStreamPrefixes } from './program-streams.js';
-import { invalid } from '@partner-ledger/domain';
+import { invalid, programStreamPrefixes } from '@partner-ledger/domain';
+import { forbiddenProgramStream } from './program-streams.js';
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { ApiController } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
