@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       amqpUrl: undefined,
       bodyLimitBytes: 1024 * 1024,
       incomingWebhookRateLimit: 50,
+      webhookReplayBatchSize: 1000,
       publicUrl: undefined,
     });
     expect(config.dataDir).toMatch(/\/data$/);
@@ -35,6 +36,7 @@ describe('loadConfig', () => {
     ['WEBHOOK_ALLOWED_CIDRS', 'not-a-cidr'],
     ['INCOMING_WEBHOOK_RATE_LIMIT', '0'],
     ['INCOMING_WEBHOOK_RATE_LIMIT', '2.5'],
+    ['WEBHOOK_REPLAY_BATCH_SIZE', '0'],
     ['PUBLIC_URL', 'ftp://x'],
     ['PUBLIC_URL', 'https://x/?q=1'],
   ])('refuses %s=%s naming it', (name, value) => {

@@ -31,6 +31,8 @@ export interface AppConfig {
   logLevel: string;
   /** INCOMING_WEBHOOK_RATE_LIMIT: requests per second per incoming-webhook URL (default 50). */
   incomingWebhookRateLimit: number;
+  /** WEBHOOK_REPLAY_BATCH_SIZE: events a replay job reads, publishes and saves progress for at a time (default 1000). */
+  webhookReplayBatchSize: number;
   /** PUBLIC_URL: base of the incoming-webhook URLs handed out; unset → taken from each request's Host. */
   publicUrl: string | undefined;
 }
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     amqpPrefix: checked(env.AMQP_PREFIX, 'AMQP_PREFIX', (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v), 'letters, digits, dots, dashes or underscores'),
     ...leaseTimes(env),
     incomingWebhookRateLimit: positiveInteger(env.INCOMING_WEBHOOK_RATE_LIMIT, 'INCOMING_WEBHOOK_RATE_LIMIT', 50),
+    webhookReplayBatchSize: positiveInteger(env.WEBHOOK_REPLAY_BATCH_SIZE, 'WEBHOOK_REPLAY_BATCH_SIZE', 1000),
     publicUrl: checked(env.PUBLIC_URL, 'PUBLIC_URL', (v) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v), 'an http(s) URL without query, e.g. https://ledger.example.com')?.replace(/\/+$/, ''),
   };
 }
