@@ -1,44 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { sampleFor, shapeProblems } from '@partner-ledger/testing';
+import { type ReceivedWebhook, sampleFor, shapeProblems, until, webhookReceiver as receiver } from '@partner-ledger/testing';
 import { TOPICS, type Topic } from '@partner-ledger/webhooks';
 import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A real HTTP receiver on loopback: answers each request with the next status of its script. */
-async function receiver(script: (r: Received, n: number) => number = () => 200) {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const r = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      got.push(r);
-      const status = script(r, got.length);
-      res.writeHead(status, status === 429 ? { 'retry-after': '0' } : {}).end(status >= 300 ? 'nope' : 'ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return { got, url: (path: string) => `http://127.0.0.1:${port}${path}`, close: () => new Promise((r) => server.close(r)) };
-}
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /**
  * Every topic end to end: the command, the publisher, the bus (SQLite queue), a delivery worker,
@@ -180,12 +145,21 @@ describe('outgoing webhooks: deliveries, resend, replay, test', () => {
       await until('resent', () => sink.got.length === before + 1);
       expect(sink.got.at(-1)!.headers['webhook-id']).toBe(retried.webhookId);
 
+      // Replay is a background job: 202 with the job, then it runs to the end (replay-jobs.e2e.spec.ts has the rest).
+      const finished = (path: string) =>
+        until('replay job succeeded', async () => {
+          const job = (await call('GET', path)).body;
+          return job.status === 'succeeded' && job;
+        });
       const replay = await call('POST', `/webhook-endpoints/${endpoint.id}/replay`, { from: start });
-      expect(replay).toMatchObject({ status: 202, body: { queued: 3 } });
+      expect(replay).toMatchObject({ status: 202, body: { status: 'queued', endpointId: endpoint.id, from: start } });
+      const jobPath = replay.headers.get('location')!.replace(`/v1/programs/${pid}`, '');
+      expect((await finished(jobPath)).progress.messagesQueued).toBe(3);
       await until('replayed', () => sink.got.length === before + 4);
       const firstIds = new Set(list.items.map((d: any) => d.webhookId));
       for (const r of sink.got.slice(before + 1)) expect(firstIds.has(r.headers['webhook-id'] as string)).toBe(true);
-      expect((await call('POST', `/webhook-endpoints/${endpoint.id}/replay`, { to: start })).body).toEqual({ queued: 0 });
+      const none = await call('POST', `/webhook-endpoints/${endpoint.id}/replay`, { to: start });
+      expect((await finished(none.headers.get('location')!.replace(`/v1/programs/${pid}`, ''))).progress.messagesQueued).toBe(0);
 
       expect((await call('POST', `/webhook-endpoints/${endpoint.id}/test`)).status).toBe(202);
       await until('test delivery', () => sink.got.some((r) => JSON.parse(r.body).test === true));
@@ -201,7 +175,7 @@ describe('outgoing webhooks: deliveries, resend, replay, test', () => {
   }, 30_000);
 });
 
-function expectTestSigned(request: Received, secret: string) {
+function expectTestSigned(request: ReceivedWebhook, secret: string) {
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
   expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();
 }

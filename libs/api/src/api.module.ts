@@ -4,7 +4,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { Lookups } from './shared/lookups.js';
 import { Reservations } from './shared/reservations.js';
 import { StreamRunner } from './shared/stream-runner.js';
-import { API_OPTIONS, type ApiOptions, READ_SIDE } from './shared/tokens.js';
+import { API_OPTIONS, type ApiOptions, EVENT_STORE, READ_SIDE } from './shared/tokens.js';
 import type { ReadSide } from '@partner-ledger/projections';
 import { CommissionTotalsQueriesController } from './queries/commission-totals/commission-totals.queries.js';
 import { ConversionQueriesController } from './queries/conversions/conversions.queries.js';
@@ -17,7 +17,12 @@ import { ReadModels } from './queries/read-models.js';
 import { EndpointRepository } from '@partner-ledger/webhook-runtime';
 import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
 import { DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
-import { DeliveryLog } from '@partner-ledger/webhook-runtime';
+import { DeliveryLog, ReplayJobs } from '@partner-ledger/webhook-runtime';
+import { ReplayJobsController } from './webhook-endpoints/replay-jobs.controller.js';
+import { ReplayJobsLifecycle } from './webhook-endpoints/replay-jobs.lifecycle.js';
+import { BUS, type Bus } from '@partner-ledger/bus';
+import type { EventStore } from '@partner-ledger/event-store';
+import type { Logger } from 'pino';
 import { ApproveConversionController } from './use-cases/approve-conversion/approve-conversion.controller.js';
 import { ApproveConversionHandler } from './use-cases/approve-conversion/approve-conversion.handler.js';
 import { ChangePartnerStatusController } from './use-cases/change-partner-status/change-partner-status.controller.js';
@@ -48,6 +53,8 @@ export interface ApiModuleOptions extends ApiOptions {
   webhooks: WebhookPolicy;
   /** Rate limit and public URL of incoming webhooks; defaults when absent. */
   incoming?: Partial<IncomingWebhookOptions>;
+  /** Replay jobs: events per batch (default 1000), where a failure is logged, whether this process alone uses the read store. */
+  replay?: { batchSize?: number; logger?: Logger; soleInstance?: boolean };
   /** Modules exporting what the API injects: EVENT_STORE, READ_SIDE and BUS. */
   imports: NonNullable<ModuleMetadata['imports']>;
 }
@@ -82,6 +89,7 @@ export class ApiModule {
         ProjectionQueriesController,
         WebhookEndpointsController,
         DeliveriesController,
+        ReplayJobsController,
         IncomingWebhooksController,
         ReceiveIncomingWebhookController,
       ],
@@ -92,6 +100,17 @@ export class ApiModule {
         { provide: WEBHOOK_POLICY, useValue: options.webhooks },
         { provide: EndpointRepository, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointRepository(readSide.store) },
         { provide: DeliveryLog, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new DeliveryLog(readSide.store) },
+        {
+          provide: ReplayJobs,
+          inject: [EVENT_STORE, BUS, READ_SIDE],
+          useFactory: (events: EventStore, bus: Bus, readSide: ReadSide) =>
+            new ReplayJobs(events, bus, readSide.store, {
+              batchSize: options.replay?.batchSize ?? 1000,
+              logger: options.replay?.logger,
+              soleInstance: options.replay?.soleInstance ?? false,
+            }),
+        },
+        ReplayJobsLifecycle,
         { provide: IncomingWebhookRepository, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new IncomingWebhookRepository(readSide.store) },
         {
           provide: INCOMING_OPTIONS,

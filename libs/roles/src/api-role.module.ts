@@ -67,6 +67,8 @@ export class ApiRoleModule {
           adminApiKey: admin.key,
           webhooks: { allowed: config.webhookAllowedCidrs },
           incoming: { ratePerSecond: config.incomingWebhookRateLimit, publicUrl: config.publicUrl },
+          // A SQLite read store is one file that one process owns: whatever job it left unfinished is its own.
+          replay: { batchSize: config.webhookReplayBatchSize, logger: app.logger, soleInstance: !config.mongoUrl },
           imports: [app.events, app.bus, readSide],
         }),
       ],

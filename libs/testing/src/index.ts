@@ -6,4 +6,5 @@ export * from './rabbitmq.js';
 export * from './random-history.js';
 export * from './random.js';
 export * from './sample-shape.js';
+export * from './webhook-receiver.js';
 export * from './api-specification.js';

@@ -1,18 +1,15 @@
-import { Body, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { invalid, notFound } from '@partner-ledger/domain';
+import { notFound } from '@partner-ledger/domain';
 import { BUS, type Bus } from '@partner-ledger/bus';
-import type { EventStore } from '@partner-ledger/event-store';
-import { DeliveryLog, EndpointRepository, replayToEndpoint } from '@partner-ledger/webhook-runtime';
-import { parseTopics, testTopicOf } from '@partner-ledger/webhooks';
-import { decodeCursor, encodeCursor, parseLimit, parseTime } from '../queries/read-models.js';
+import { DeliveryLog, EndpointRepository } from '@partner-ledger/webhook-runtime';
+import { testTopicOf } from '@partner-ledger/webhooks';
+import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
 import { ApiController } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
-import { EVENT_STORE } from '../shared/tokens.js';
-import { ReplayDto } from './webhook-endpoint.dto.js';
 
-/** What was sent to an endpoint, and sending it again: resend one, replay history, send a test. */
+/** What was sent to an endpoint, and sending it again: resend one, send a test (replaying history is a job: replay-jobs.controller.ts). */
 @ApiController('webhook-endpoints')
 export class DeliveriesController {
   constructor(
@@ -20,7 +17,6 @@ export class DeliveriesController {
     private readonly deliveries: DeliveryLog,
     private readonly lookups: Lookups,
     @Inject(BUS) private readonly bus: Bus,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
   @Get('programs/:pid/webhook-endpoints/:id/deliveries')
@@ -50,18 +46,6 @@ export class DeliveriesController {
     const requeued = await this.bus.requeueDeadLetter(key);
     if (requeued === 0) await this.bus.publish([{ ...key, topic: delivery.topic, body: delivery.body }]);
     return { id: deliveryId, webhookId: delivery.webhookId, queued: true };
-  }
-
-  @Post('programs/:pid/webhook-endpoints/:id/replay')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Backfill: send this endpoint every past event of its topics created in [from, to), in the payloads they had then' })
-  async replay(@Param('pid') pid: string, @Param('id') id: string, @Body() body: ReplayDto = {}) {
-    const endpoint = await this.endpoint(pid, id);
-    const from = parseTime(body?.from, 'from');
-    const to = parseTime(body?.to, 'to');
-    if (from && to && from >= to) throw invalid('invalid_range', 'from must be before to', 'from');
-    const queued = await replayToEndpoint(this.events, this.bus, endpoint, { from, to, ...(body?.topics && { selection: parseTopics(body.topics) }) });
-    return { queued };
   }
 
   @Post('programs/:pid/webhook-endpoints/:id/test')

@@ -51,20 +51,3 @@ export class RotateSecretDto {
   @Max(7 * 86400)
   overlapSeconds?: number;
 }
-
-export class ReplayDto {
-  @ApiPropertyOptional({ description: 'ISO 8601: events created at or after' })
-  @Optional()
-  @IsString()
-  from?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 8601: events created before' })
-  @Optional()
-  @IsString()
-  to?: string;
-
-  @ApiPropertyOptional({ description: "A subset of the endpoint's topics; default all of them" })
-  @Optional()
-  @IsArray()
-  topics?: string[];
-}

@@ -8,15 +8,16 @@ export interface PublishLoopOptions {
   after?: bigint | null;
   /** The endpoints that receive this event's payload; none skips it. Asked for events with a payload only. */
   recipients(event: RecordedEvent, payload: WebhookPayload): Promise<readonly { id: string }[]>;
-  /** Called once a batch past `after` is durable on the bus, with the batch's last position. */
-  published?(position: bigint): Promise<void>;
+  /** Called once a batch past `after` is durable on the bus, with the batch's last position and its message count. */
+  published?(position: bigint, queued: number): Promise<void>;
 }
 
 /**
  * Events → topics → one bus message per (event, recipient), a batch at a time. The payloads come
  * from a publisher view folded from the first event given, in order, so that each shows the data
- * as of its event: the source must therefore start at the beginning of `$all`. Shared by the
- * publisher (following the log) and the replay to one endpoint (reading it once). Answers how
+ * as of its event: the source must therefore start at the beginning of `$all` (or, for one
+ * program's payloads, of that program's streams). Shared by the publisher (following the log) and
+ * the replay jobs (reading one program's events once). Answers how
  * many messages were queued.
  */
 export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[]>, options: PublishLoopOptions): Promise<number> {
@@ -41,7 +42,7 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
     if (last === undefined || (after !== null && last <= after)) continue;
     if (messages.length) await options.bus.publish(messages);
     queued += messages.length;
-    await options.published?.(last);
+    await options.published?.(last, messages.length);
   }
   return queued;
 }
