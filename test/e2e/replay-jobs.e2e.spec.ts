@@ -124,6 +124,20 @@ describe('replay jobs', () => {
     expect((await callA('GET', `/replay-jobs/${none.id}`)).body.status).toBe('succeeded');
   }, 30_000);
 
+  it('documents the routes in OpenAPI with their request and response schemas', async () => {
+    const doc = (await engine.call('GET', '/docs-json')).body;
+    const replay = doc.paths['/v1/programs/{pid}/webhook-endpoints/{id}/replay'].post;
+    expect(replay.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReplayDto' });
+    expect(replay.responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReplayJobDto' });
+    expect(replay.responses['202'].headers.Location).toBeDefined();
+    expect(doc.paths['/v1/programs/{pid}/replay-jobs'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReplayJobPageDto' });
+    expect(doc.paths['/v1/programs/{pid}/replay-jobs/{jobId}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReplayJobDto' });
+    expect(doc.paths['/v1/programs/{pid}/replay-jobs/{jobId}/cancel'].post.responses['409']).toBeDefined();
+    expect(Object.keys(doc.components.schemas.ReplayJobDto.properties).sort()).toEqual(
+      ['id', 'status', 'endpointId', 'from', 'to', 'topics', 'progress', 'createdAt', 'startedAt', 'finishedAt', 'error'].sort(),
+    );
+  });
+
   it("answers 404 for an unknown job, endpoint or program, 403 with another program's key, 400 for a bad range", async () => {
     const job = (await callA('GET', '/replay-jobs')).body.items[0];
     expect(await callA('GET', '/replay-jobs/rpj_nope')).toMatchObject({ status: 404, body: { code: 'replay_job_not_found' } });
