@@ -34,8 +34,8 @@ export async function* batchesOf<T>(source: AsyncIterable<T>, max: number): Asyn
  * `$all` from the start (or after `after`), in pages of at most `pageSize` events, for readers that
  * go through the log once rather than follow it.
  */
-export async function* pagesOfAll(events: Pick<EventStore, 'readAll'>, options: { pageSize: number; filter?: AllFilter }): AsyncGenerator<RecordedEvent[]> {
-  let position: bigint | 'start' = 'start';
+export async function* pagesOfAll(events: Pick<EventStore, 'readAll'>, options: { pageSize: number; filter?: AllFilter; after?: bigint | null }): AsyncGenerator<RecordedEvent[]> {
+  let position: bigint | 'start' = options.after == null ? 'start' : options.after + 1n;
   for (;;) {
     const page = await events.readAll({ fromPosition: position, maxCount: options.pageSize, ...(options.filter && { filter: options.filter }) });
     if (page.length) yield page;

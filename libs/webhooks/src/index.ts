@@ -2,6 +2,7 @@ export * from './topics.js';
 export * from './view-state.js';
 export * from './bodies.js';
 export * from './type-deviations.js';
+export * from './view-fold.js';
 export * from './publisher-view.js';
 export * from './signing.js';
 export * from './retry-after.js';

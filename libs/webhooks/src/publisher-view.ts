@@ -1,17 +1,15 @@
-import { addReversals, assertNever, LEDGER_EVENT_TYPES, type LedgerEvent, type LedgerEventType } from '@partner-ledger/domain';
-import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
-import { type AffiliateBody, buildAffiliateBody, buildConversionBody, buildConversionTriggerBody, type ConversionBody, refersionSource, type WebhookPayload } from './bodies.js';
-import { EVENT_TOPICS, topicOf } from './topics.js';
+import type { LedgerEventType } from '@partner-ledger/domain';
+import type { RecordedEvent } from '@partner-ledger/event-store';
+import type { AffiliateBody, ConversionBody, WebhookPayload } from './bodies.js';
+import { topicOf } from './topics.js';
+import { affiliateBodyFrom, conversionBodyFrom, foldIntoView, payloadFromView, type ViewEntities, type ViewKind, type ViewTables } from './view-fold.js';
 import type { ConversionView, CustomerView, PartnerView, ProgramView, TransactionView } from './view-state.js';
 
 /*
- * The publisher's own ordered view of the event stream, from which webhook bodies are built. The
- * view is folded from `$all` in order; a body is computed right after its event is applied, so it
- * shows the world as of that event: never a later name, status or refund.
+ * The publisher view held in memory: every entity folded so far, in maps. The fold and payloads are
+ * `view-fold.ts`; this adds the `$all` ordering guard. Used where the events folded are bounded (a
+ * replay of one program, tests); the publisher keeps its view in the read store instead.
  */
-
-type ViewEvent = RecordedEvent<LedgerEvent>;
-const isViewEvent = (event: RecordedEvent): event is ViewEvent => isRecordedOf<LedgerEvent>(LEDGER_EVENT_TYPES, event);
 
 /** The event types the view folds (the publisher's `$all` filter must let these through). */
 export const VIEW_EVENT_TYPES = [
@@ -30,12 +28,26 @@ export const VIEW_EVENT_TYPES = [
 
 const k = (programId: string, id: string) => `${programId}\u0000${id}`;
 
+/** `ViewTables` over one map per kind. */
+export class InMemoryViewTables implements ViewTables {
+  private readonly maps: { [K in ViewKind]: Map<string, ViewEntities[K]> } = {
+    programs: new Map(),
+    partners: new Map(),
+    customers: new Map(),
+    transactions: new Map(),
+    conversions: new Map(),
+  };
+
+  get<K extends ViewKind>(kind: K, programId: string, id: string): ViewEntities[K] | undefined {
+    return this.maps[kind].get(k(programId, id));
+  }
+  set<K extends ViewKind>(kind: K, programId: string, id: string, value: ViewEntities[K]): void {
+    this.maps[kind].set(k(programId, id), value);
+  }
+}
+
 export class PublisherView {
-  private readonly programs = new Map<string, ProgramView>();
-  private readonly partners = new Map<string, PartnerView>();
-  private readonly customers = new Map<string, CustomerView>();
-  private readonly transactions = new Map<string, TransactionView>();
-  private readonly conversions = new Map<string, ConversionView>();
+  private readonly tables = new InMemoryViewTables();
   private last: { id: string; position: bigint } | null = null;
 
   /** Position of the last event applied, or null before the first. */
@@ -51,124 +63,8 @@ export class PublisherView {
   apply(event: RecordedEvent): boolean {
     if (this.last && event.position <= this.last.position) return false;
     this.last = { id: event.id, position: event.position };
-    if (isViewEvent(event)) this.fold(event);
+    foldIntoView(this.tables, event);
     return true;
-  }
-
-  private fold(event: ViewEvent): void {
-    switch (event.type) {
-      case 'ProgramCreated': {
-        const d = event.data;
-        this.programs.set(d.programId, { programId: d.programId, name: d.name, currency: d.currency, commission: { ...d.commission } });
-        return;
-      }
-      case 'PartnerCreated': {
-        const d = event.data;
-        this.partners.set(k(d.programId, d.partnerId), {
-          programId: d.programId,
-          partnerId: d.partnerId,
-          key: d.key,
-          email: d.email,
-          name: d.name,
-          status: d.status,
-          details: d.details ?? {},
-          source: refersionSource(event.metadata),
-          lastConversionAt: null,
-        });
-        return;
-      }
-      case 'PartnerDetailsUpdated': {
-        const d = event.data;
-        const partner = this.partners.get(k(d.programId, d.partnerId));
-        if (!partner) return;
-        // `changes.details` is the partner's full details after the change (the decider merges).
-        const { name, email, details } = d.changes ?? {};
-        this.partners.set(k(d.programId, d.partnerId), {
-          ...partner,
-          ...(name !== undefined ? { name } : {}),
-          ...(email !== undefined ? { email } : {}),
-          ...(details !== undefined ? { details } : {}),
-        });
-        return;
-      }
-      case 'PartnerStatusChanged': {
-        const d = event.data;
-        const partner = this.partners.get(k(d.programId, d.partnerId));
-        if (partner) this.partners.set(k(d.programId, d.partnerId), { ...partner, status: d.to });
-        return;
-      }
-      case 'CustomerCreated': {
-        const d = event.data;
-        this.customers.set(k(d.programId, d.customerId), { customerId: d.customerId, name: d.name, email: d.email });
-        return;
-      }
-      case 'TransactionRecorded': {
-        const d = event.data;
-        this.transactions.set(k(d.programId, d.transactionKey), {
-          transactionKey: d.transactionKey,
-          amountMinor: d.amountMinor,
-          currency: d.currency,
-          customerId: d.customerId,
-          productId: d.productId ?? null,
-          productType: d.productType ?? null,
-          couponCode: d.couponCode ?? null,
-          refundedMinor: 0,
-        });
-        return;
-      }
-      case 'ConversionCreated': {
-        const d = event.data;
-        this.conversions.set(k(d.programId, d.conversionId), {
-          conversionId: d.conversionId,
-          transactionKey: d.transactionKey,
-          partnerId: d.partnerId,
-          customerId: d.customerId,
-          amountMinor: d.amountMinor,
-          currency: d.currency,
-          status: 'PENDING',
-          commissions: d.commissions.map((line) => ({ ...line })),
-          reversed: d.commissions.map(() => 0),
-          reason: null,
-          created: event.created,
-          updated: null,
-          source: refersionSource(event.metadata),
-        });
-        const partner = this.partners.get(k(d.programId, d.partnerId));
-        if (partner) this.partners.set(k(d.programId, d.partnerId), { ...partner, lastConversionAt: event.created });
-        return;
-      }
-      case 'ConversionApproved':
-      case 'ConversionDenied': {
-        const d = event.data;
-        const conversion = this.conversions.get(k(d.programId, d.conversionId));
-        if (!conversion) return;
-        this.conversions.set(k(d.programId, d.conversionId), {
-          ...conversion,
-          status: event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED',
-          reason: event.type === 'ConversionDenied' ? (event.data.reason ?? null) : conversion.reason,
-          updated: event.created,
-        });
-        return;
-      }
-      case 'TransactionRefunded': {
-        const d = event.data;
-        const transaction = this.transactions.get(k(d.programId, d.transactionKey));
-        if (transaction) this.transactions.set(k(d.programId, d.transactionKey), { ...transaction, refundedMinor: d.refundedTotalMinor });
-        const conversion = d.conversionId ? this.conversions.get(k(d.programId, d.conversionId)) : undefined;
-        if (conversion && d.conversionId) {
-          const reversed = addReversals(conversion.commissions, conversion.reversed, d.reversals);
-          this.conversions.set(k(d.programId, d.conversionId), { ...conversion, reversed, updated: event.created });
-        }
-        return;
-      }
-      // Published straight from the event (see payloadFor), or never published: nothing to keep.
-      case 'ConversionTriggerCreated':
-      case 'ValueReserved':
-      case 'ValueReleased':
-        return;
-      default:
-        return assertNever(event);
-    }
   }
 
   /**
@@ -181,35 +77,7 @@ export class PublisherView {
     if (!this.last || this.last.id !== event.id) {
       throw new Error(`payloadFor(${event.id}) must directly follow apply() of that event; the view is at ${this.last?.id ?? 'nothing'}`);
     }
-    return isViewEvent(event) ? this.payloadOf(event) : null;
-  }
-
-  private payloadOf(event: ViewEvent): WebhookPayload | null {
-    switch (event.type) {
-      case 'ConversionCreated':
-      case 'ConversionApproved':
-      case 'ConversionDenied': {
-        const body = this.conversionBody(event.data.programId, event.data.conversionId);
-        return body ? { topic: EVENT_TOPICS[event.type], body } : null;
-      }
-      case 'PartnerCreated':
-      case 'PartnerStatusChanged':
-      case 'PartnerDetailsUpdated': {
-        const body = this.affiliateBody(event.data.programId, event.data.partnerId);
-        return body ? { topic: EVENT_TOPICS[event.type], body } : null;
-      }
-      case 'ConversionTriggerCreated':
-        return { topic: EVENT_TOPICS[event.type], body: buildConversionTriggerBody(event.data) };
-      case 'ProgramCreated':
-      case 'CustomerCreated':
-      case 'TransactionRecorded':
-      case 'TransactionRefunded':
-      case 'ValueReserved':
-      case 'ValueReleased':
-        return null;
-      default:
-        return assertNever(event);
-    }
+    return payloadFromView(this.tables, event);
   }
 
   /** `apply(event)` then `payloadFor(event)`; null when the event was already applied. */
@@ -218,36 +86,28 @@ export class PublisherView {
   }
 
   program(programId: string): ProgramView | undefined {
-    return this.programs.get(programId);
+    return this.tables.get('programs', programId, programId);
   }
   partner(programId: string, partnerId: string): PartnerView | undefined {
-    return this.partners.get(k(programId, partnerId));
+    return this.tables.get('partners', programId, partnerId);
   }
   customer(programId: string, customerId: string): CustomerView | undefined {
-    return this.customers.get(k(programId, customerId));
+    return this.tables.get('customers', programId, customerId);
   }
   transaction(programId: string, transactionKey: string): TransactionView | undefined {
-    return this.transactions.get(k(programId, transactionKey));
+    return this.tables.get('transactions', programId, transactionKey);
   }
   conversion(programId: string, conversionId: string): ConversionView | undefined {
-    return this.conversions.get(k(programId, conversionId));
+    return this.tables.get('conversions', programId, conversionId);
   }
 
   /** The conversion body as the view stands, or null for a conversion the view never saw. */
   conversionBody(programId: string, conversionId: string): ConversionBody | null {
-    const c = this.conversions.get(k(programId, conversionId));
-    if (!c) return null;
-    return buildConversionBody(c, programId, {
-      program: this.programs.get(programId),
-      partner: this.partners.get(k(programId, c.partnerId)),
-      customer: this.customers.get(k(programId, c.customerId)),
-      transaction: this.transactions.get(k(programId, c.transactionKey)),
-    });
+    return conversionBodyFrom(this.tables, programId, conversionId);
   }
 
   /** The affiliate body as the view stands, or null for a partner the view never saw. */
   affiliateBody(programId: string, partnerId: string): AffiliateBody | null {
-    const p = this.partners.get(k(programId, partnerId));
-    return p ? buildAffiliateBody(p, programId, this.programs.get(programId)) : null;
+    return affiliateBodyFrom(this.tables, programId, partnerId);
   }
 }

@@ -2,34 +2,58 @@ import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { PublisherView, type WebhookPayload } from '@partner-ledger/webhooks';
 
+/** Where the loop's payloads come from: a view folded batch by batch, in `$all` order. */
+export interface LoopView {
+  /** Folds the batch and answers each event's payload as of that event; null for events at or before `after`. */
+  fold(batch: readonly RecordedEvent[], after: bigint | null): Promise<(WebhookPayload | null)[]>;
+}
+
 export interface PublishLoopOptions {
   bus: Bus;
   /** Events at or before this position only feed the view: they were published before. */
   after?: bigint | null;
+  /**
+   * The view to fold. Default: a fresh in-memory view, which needs the batches to start at the
+   * beginning of `$all` (or of everything the payloads read) and holds all it folds.
+   */
+  view?: LoopView;
   /** The endpoints that receive this event's payload; none skips it. Asked for events with a payload only. */
   recipients(event: RecordedEvent, payload: WebhookPayload): Promise<readonly { id: string }[]>;
   /** Called once a batch past `after` is durable on the bus, with the batch's last position and its message count. */
   published?(position: bigint, queued: number): Promise<void>;
+  /** Called once a batch wholly at or before `after` is folded (nothing to publish), with its last position. */
+  folded?(position: bigint): Promise<void>;
+}
+
+/** A `LoopView` over an in-memory `PublisherView`. */
+export function inMemoryLoopView(view = new PublisherView()): LoopView {
+  return {
+    fold: (batch, after) => Promise.resolve(batch.map((event) => (view.apply(event) && (after === null || event.position > after) ? view.payloadFor(event) : null))),
+  };
 }
 
 /**
  * Events → topics → one bus message per (event, recipient), a batch at a time. The payloads come
- * from a publisher view folded from the first event given, in order, so that each shows the data
- * as of its event: the source must therefore start at the beginning of `$all` (or, for one
- * program's payloads, of that program's streams). Shared by the publisher (following the log) and
- * the replay jobs (reading one program's events once). Answers how
- * many messages were queued.
+ * from the view, folded in order, so that each shows the data as of its event. Shared by the
+ * publisher (following the log from its checkpoint, with its persisted view) and the replay jobs
+ * (reading one program's events once, in memory: the default view, which must then see the
+ * program's streams from their start). Answers how many messages were queued.
  */
 export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[]>, options: PublishLoopOptions): Promise<number> {
-  const view = new PublisherView();
+  const view = options.view ?? inMemoryLoopView();
   const after = options.after ?? null;
   let queued = 0;
   for await (const batch of batches) {
+    const last = batch.at(-1)?.position;
+    if (last === undefined) continue;
+    const payloads = await view.fold(batch, after);
+    if (after !== null && last <= after) {
+      await options.folded?.(last);
+      continue;
+    }
     const messages: OutgoingMessage[] = [];
-    for (const event of batch) {
-      view.apply(event);
-      if (after !== null && event.position <= after) continue;
-      const payload = view.payloadFor(event);
+    for (const [i, event] of batch.entries()) {
+      const payload = payloads[i];
       if (!payload) continue;
       const recipients = await options.recipients(event, payload);
       if (!recipients.length) continue;
@@ -38,8 +62,6 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
         messages.push({ messageId: event.id, topic: payload.topic, endpointId: endpoint.id, body, headers: { 'x-event-position': String(event.position) } });
       }
     }
-    const last = batch.at(-1)?.position;
-    if (last === undefined || (after !== null && last <= after)) continue;
     if (messages.length) await options.bus.publish(messages);
     queued += messages.length;
     await options.published?.(last, messages.length);

@@ -4,22 +4,26 @@ import type { EventStore, EventSubscription } from '@partner-ledger/event-store'
 import { batchesOf } from '@partner-ledger/event-store';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
+import { PersistedPublisherView } from './persisted-view.js';
 import { publishLoop } from './publish-loop.js';
+import { upgradeView } from './view-upgrade.js';
 
 export const PUBLISHER_CHECKPOINT = 'webhook-publisher';
 
 /**
  * Events → topics → one bus message per (event, subscribed endpoint). The payload comes from the
- * publisher's own view, folded from the start of the log in order, so it shows the data as of its
- * event. The checkpoint (in the config namespace) moves only after the bus has made the batch
- * durable; after a crash the events past it are published again (at least once; the receiver
- * deduplicates by `webhook-id`).
+ * publisher's own view, persisted in the read store beside its checkpoint (`persisted-view.ts`),
+ * so it shows the data as of its event and a start reads the log only from the checkpoint. Per
+ * batch: load the documents the events touch, fold, publish, and once the bus has made the
+ * messages durable commit the documents with the checkpoint. After a crash the events past the
+ * checkpoint are published again (at least once; the receiver deduplicates by `webhook-id`).
  */
 export class WebhookPublisher {
   private subscription: EventSubscription | null = null;
   private loop: Promise<void> | null = null;
   private published: bigint | null = null;
   private failure: Error | null = null;
+  private stopping = false;
 
   constructor(
     private readonly events: EventStore,
@@ -38,36 +42,53 @@ export class WebhookPublisher {
 
   async start(): Promise<void> {
     if (this.loop) return;
+    this.stopping = false;
     this.published = (await this.store.getCheckpoint(CONFIG_NAMESPACE, PUBLISHER_CHECKPOINT)).position;
-    // The view is rebuilt from the start on every start; only events past the checkpoint are sent.
-    const subscription = this.events.subscribeToAll({ fromPosition: 'start' });
-    this.subscription = subscription;
-    this.loop = this.run(subscription).catch((error: Error) => {
+    this.loop = this.run().catch((error: Error) => {
       this.failure = error;
       this.options.logger?.error({ err: error }, 'webhook publisher stopped on an error');
     });
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.subscription?.close();
     await this.loop;
     this.loop = null;
     this.subscription = null;
   }
 
-  private async run(subscription: EventSubscription): Promise<void> {
+  private async run(): Promise<void> {
+    const view = new PersistedPublisherView(this.store, CONFIG_NAMESPACE);
+    const checkpoint = this.published;
+    let folded = await view.foldedPosition();
+    // A checkpoint from a version that kept the view in memory: build the view up to it, once.
+    if (checkpoint !== null && (folded === null || folded < checkpoint)) {
+      await upgradeView(this.events, view, { checkpoint: PUBLISHER_CHECKPOINT, position: checkpoint, from: folded, stopping: () => this.stopping, logger: this.options.logger });
+      folded = checkpoint;
+    }
+    if (this.stopping) return;
+    const subscription = this.events.subscribeToAll({ fromPosition: checkpoint ?? 'start' });
+    this.subscription = subscription;
     const endpoints = new EndpointRepository(this.store);
+    const commit = async (position: bigint) => {
+      await view.commit(PUBLISHER_CHECKPOINT, position, position);
+      this.published = position;
+    };
     await publishLoop(batchesOf(subscription, this.options.batchSize ?? 200), {
       bus: this.bus,
-      after: this.published,
+      // The view is committed only after its batch was published, so a view ahead of the
+      // checkpoint (MongoDB, a crash between the documents and the checkpoint) was published up to
+      // its position: those events are folded again (each document skips what it already has) but
+      // not sent again.
+      after: folded !== null && (checkpoint === null || folded > checkpoint) ? folded : checkpoint,
+      view,
       recipients: async (event, payload) => {
         const programId = (event.data as { programId?: string }).programId;
         return programId ? endpoints.subscribers(programId, payload.topic) : [];
       },
-      published: async (position) => {
-        await this.store.commit(CONFIG_NAMESPACE, PUBLISHER_CHECKPOINT, [], position);
-        this.published = position;
-      },
+      published: commit,
+      folded: commit,
     });
   }
 }

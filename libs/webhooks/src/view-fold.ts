@@ -1,0 +1,267 @@
+import { addReversals, assertNever, LEDGER_EVENT_TYPES, type LedgerEvent } from '@partner-ledger/domain';
+import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
+import { type AffiliateBody, buildAffiliateBody, buildConversionBody, type ConversionBody, buildConversionTriggerBody, refersionSource, type WebhookPayload } from './bodies.js';
+import { EVENT_TOPICS, topicOf } from './topics.js';
+import type { ConversionView, CustomerView, PartnerView, ProgramView, TransactionView } from './view-state.js';
+
+/*
+ * The publisher view's fold and payloads as pure functions over "tables" of view entities, so the
+ * same code serves the in-memory view (`PublisherView`, replay and tests) and the persisted one the
+ * publisher loads per batch (libs/webhook-runtime): `viewRefsOf` names the entities an event reads
+ * or writes, the caller loads those (and the `linkedRefsOf` each conversion), then `foldIntoView`
+ * and `payloadFromView` run on exactly what was loaded.
+ */
+
+export interface ViewEntities {
+  programs: ProgramView;
+  partners: PartnerView;
+  customers: CustomerView;
+  transactions: TransactionView;
+  conversions: ConversionView;
+}
+export type ViewKind = keyof ViewEntities;
+export const VIEW_KINDS = ['programs', 'partners', 'customers', 'transactions', 'conversions'] as const satisfies readonly ViewKind[];
+
+/** One entity of the view: programs are keyed by `programId` alone (`id` = programId). */
+export interface ViewRef {
+  kind: ViewKind;
+  programId: string;
+  id: string;
+}
+
+/** Read and write access to the entities of the view (all of them, or those a batch loaded). */
+export interface ViewTables {
+  get<K extends ViewKind>(kind: K, programId: string, id: string): ViewEntities[K] | undefined;
+  set<K extends ViewKind>(kind: K, programId: string, id: string, value: ViewEntities[K]): void;
+}
+
+type ViewEvent = RecordedEvent<LedgerEvent>;
+export const isViewEvent = (event: RecordedEvent): event is ViewEvent => isRecordedOf<LedgerEvent>(LEDGER_EVENT_TYPES, event);
+
+const ref = (kind: ViewKind, programId: string, id: string): ViewRef => ({ kind, programId, id });
+
+/**
+ * The entities `event` changes or its payload reads, as far as the event names them. A conversion's
+ * approval or denial does not name its customer: load the conversion, then its `linkedRefsOf`.
+ */
+export function viewRefsOf(event: RecordedEvent): ViewRef[] {
+  if (!isViewEvent(event)) return [];
+  switch (event.type) {
+    case 'ProgramCreated':
+      return [ref('programs', event.data.programId, event.data.programId)];
+    case 'PartnerCreated':
+    case 'PartnerDetailsUpdated':
+    case 'PartnerStatusChanged': {
+      const d = event.data;
+      return [ref('programs', d.programId, d.programId), ref('partners', d.programId, d.partnerId)];
+    }
+    case 'CustomerCreated':
+      return [ref('customers', event.data.programId, event.data.customerId)];
+    case 'TransactionRecorded':
+      return [ref('transactions', event.data.programId, event.data.transactionKey)];
+    case 'ConversionCreated': {
+      const d = event.data;
+      return [
+        ref('programs', d.programId, d.programId),
+        ref('conversions', d.programId, d.conversionId),
+        ref('partners', d.programId, d.partnerId),
+        ref('customers', d.programId, d.customerId),
+        ref('transactions', d.programId, d.transactionKey),
+      ];
+    }
+    case 'ConversionApproved':
+    case 'ConversionDenied': {
+      const d = event.data;
+      return [
+        ref('programs', d.programId, d.programId),
+        ref('conversions', d.programId, d.conversionId),
+        ref('partners', d.programId, d.partnerId),
+        ref('transactions', d.programId, d.transactionKey),
+      ];
+    }
+    case 'TransactionRefunded': {
+      const d = event.data;
+      return [ref('transactions', d.programId, d.transactionKey), ...(d.conversionId ? [ref('conversions', d.programId, d.conversionId)] : [])];
+    }
+    case 'ConversionTriggerCreated':
+    case 'ValueReserved':
+    case 'ValueReleased':
+      return [];
+    default:
+      return assertNever(event);
+  }
+}
+
+/** What a conversion's body reads besides the conversion itself. */
+export function linkedRefsOf(programId: string, conversion: ConversionView): ViewRef[] {
+  return [ref('partners', programId, conversion.partnerId), ref('customers', programId, conversion.customerId), ref('transactions', programId, conversion.transactionKey)];
+}
+
+/** Folds one event into the view. Order and duplicates are the caller's concern. */
+export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
+  if (!isViewEvent(event)) return;
+  switch (event.type) {
+    case 'ProgramCreated': {
+      const d = event.data;
+      view.set('programs', d.programId, d.programId, { programId: d.programId, name: d.name, currency: d.currency, commission: { ...d.commission } });
+      return;
+    }
+    case 'PartnerCreated': {
+      const d = event.data;
+      view.set('partners', d.programId, d.partnerId, {
+        programId: d.programId,
+        partnerId: d.partnerId,
+        key: d.key,
+        email: d.email,
+        name: d.name,
+        status: d.status,
+        details: d.details ?? {},
+        source: refersionSource(event.metadata),
+        lastConversionAt: null,
+      });
+      return;
+    }
+    case 'PartnerDetailsUpdated': {
+      const d = event.data;
+      const partner = view.get('partners', d.programId, d.partnerId);
+      if (!partner) return;
+      // `changes.details` is the partner's full details after the change (the decider merges).
+      const { name, email, details } = d.changes ?? {};
+      view.set('partners', d.programId, d.partnerId, {
+        ...partner,
+        ...(name !== undefined ? { name } : {}),
+        ...(email !== undefined ? { email } : {}),
+        ...(details !== undefined ? { details } : {}),
+      });
+      return;
+    }
+    case 'PartnerStatusChanged': {
+      const d = event.data;
+      const partner = view.get('partners', d.programId, d.partnerId);
+      if (partner) view.set('partners', d.programId, d.partnerId, { ...partner, status: d.to });
+      return;
+    }
+    case 'CustomerCreated': {
+      const d = event.data;
+      view.set('customers', d.programId, d.customerId, { customerId: d.customerId, name: d.name, email: d.email });
+      return;
+    }
+    case 'TransactionRecorded': {
+      const d = event.data;
+      view.set('transactions', d.programId, d.transactionKey, {
+        transactionKey: d.transactionKey,
+        amountMinor: d.amountMinor,
+        currency: d.currency,
+        customerId: d.customerId,
+        productId: d.productId ?? null,
+        productType: d.productType ?? null,
+        couponCode: d.couponCode ?? null,
+        refundedMinor: 0,
+      });
+      return;
+    }
+    case 'ConversionCreated': {
+      const d = event.data;
+      view.set('conversions', d.programId, d.conversionId, {
+        conversionId: d.conversionId,
+        transactionKey: d.transactionKey,
+        partnerId: d.partnerId,
+        customerId: d.customerId,
+        amountMinor: d.amountMinor,
+        currency: d.currency,
+        status: 'PENDING',
+        commissions: d.commissions.map((line) => ({ ...line })),
+        reversed: d.commissions.map(() => 0),
+        reason: null,
+        created: event.created,
+        updated: null,
+        source: refersionSource(event.metadata),
+      });
+      const partner = view.get('partners', d.programId, d.partnerId);
+      if (partner) view.set('partners', d.programId, d.partnerId, { ...partner, lastConversionAt: event.created });
+      return;
+    }
+    case 'ConversionApproved':
+    case 'ConversionDenied': {
+      const d = event.data;
+      const conversion = view.get('conversions', d.programId, d.conversionId);
+      if (!conversion) return;
+      view.set('conversions', d.programId, d.conversionId, {
+        ...conversion,
+        status: event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED',
+        reason: event.type === 'ConversionDenied' ? (event.data.reason ?? null) : conversion.reason,
+        updated: event.created,
+      });
+      return;
+    }
+    case 'TransactionRefunded': {
+      const d = event.data;
+      const transaction = view.get('transactions', d.programId, d.transactionKey);
+      if (transaction) view.set('transactions', d.programId, d.transactionKey, { ...transaction, refundedMinor: d.refundedTotalMinor });
+      const conversion = d.conversionId ? view.get('conversions', d.programId, d.conversionId) : undefined;
+      if (conversion && d.conversionId) {
+        const reversed = addReversals(conversion.commissions, conversion.reversed, d.reversals);
+        view.set('conversions', d.programId, d.conversionId, { ...conversion, reversed, updated: event.created });
+      }
+      return;
+    }
+    // Published straight from the event (see payloadFromView), or never published: nothing to keep.
+    case 'ConversionTriggerCreated':
+    case 'ValueReserved':
+    case 'ValueReleased':
+      return;
+    default:
+      return assertNever(event);
+  }
+}
+
+/**
+ * The topic and body for `event` from the view as it stands: call it right after folding `event`
+ * (and nothing later), so the body shows the data as of its event. Null for events not published.
+ */
+export function payloadFromView(view: ViewTables, event: RecordedEvent): WebhookPayload | null {
+  if (!topicOf(event.type) || !isViewEvent(event)) return null;
+  switch (event.type) {
+    case 'ConversionCreated':
+    case 'ConversionApproved':
+    case 'ConversionDenied': {
+      const body = conversionBodyFrom(view, event.data.programId, event.data.conversionId);
+      return body ? { topic: EVENT_TOPICS[event.type], body } : null;
+    }
+    case 'PartnerCreated':
+    case 'PartnerStatusChanged':
+    case 'PartnerDetailsUpdated': {
+      const body = affiliateBodyFrom(view, event.data.programId, event.data.partnerId);
+      return body ? { topic: EVENT_TOPICS[event.type], body } : null;
+    }
+    case 'ConversionTriggerCreated':
+      return { topic: EVENT_TOPICS[event.type], body: buildConversionTriggerBody(event.data) };
+    case 'ProgramCreated':
+    case 'CustomerCreated':
+    case 'TransactionRecorded':
+    case 'TransactionRefunded':
+    case 'ValueReserved':
+    case 'ValueReleased':
+      return null;
+    default:
+      return assertNever(event);
+  }
+}
+
+/** The conversion body as the view stands, or null for a conversion the view never saw. */
+export function conversionBodyFrom(view: ViewTables, programId: string, conversionId: string): ConversionBody | null {
+  const c = view.get('conversions', programId, conversionId);
+  if (!c) return null;
+  return buildConversionBody(c, programId, {
+    program: view.get('programs', programId, programId),
+    partner: view.get('partners', programId, c.partnerId),
+    customer: view.get('customers', programId, c.customerId),
+    transaction: view.get('transactions', programId, c.transactionKey),
+  });
+}
+
+/** The affiliate body as the view stands, or null for a partner the view never saw. */
+export function affiliateBodyFrom(view: ViewTables, programId: string, partnerId: string): AffiliateBody | null {
+  const p = view.get('partners', programId, partnerId);
+  return p ? buildAffiliateBody(p, programId, view.get('programs', programId, programId)) : null;
+}
