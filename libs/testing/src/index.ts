@@ -8,3 +8,4 @@ export * from './random.js';
 export * from './sample-shape.js';
 export * from './webhook-receiver.js';
 export * from './api-specification.js';
+export * from './publisher-history.js';

@@ -1,0 +1,121 @@
+// Test support (not built): a deterministic history for the webhook publisher's specs, appended
+// straight to an event store, in which payloads depend on earlier events of other batches
+// (renames, status changes, approvals, refunds of conversions made long before) across programs.
+import type { EventStore, NewEvent } from '@partner-ledger/event-store';
+
+export interface HistoryStep {
+  stream: string;
+  event: NewEvent;
+}
+
+const meta = { correlationId: 'publisher-history', source: 'api' as const };
+
+/**
+ * `rounds` rounds per program, interleaved between programs. Round r creates partner r, customer
+ * r, transaction r and its conversion (to partner r-1 from round 1 on), renames partner r-1,
+ * activates partner r, approves or denies conversion r-1 and refunds half of transaction r-2.
+ */
+export function publisherHistory(programIds: readonly string[], rounds: number): HistoryStep[] {
+  const steps: HistoryStep[] = [];
+  const add = (stream: string, type: string, data: Record<string, unknown>) => steps.push({ stream, event: { type, data, metadata: meta } });
+  for (const programId of programIds) {
+    add(`program-${programId}`, 'ProgramCreated', {
+      programId,
+      name: `Program ${programId}`,
+      currency: 'USD',
+      apiKeyHash: 'h',
+      commission: { type: 'PERCENT_OF_SALE', amount: '10' },
+      tiers: [],
+    });
+  }
+  for (let r = 0; r < rounds; r += 1) {
+    for (const programId of programIds) {
+      const partner = (i: number) => `ptr_${i}`;
+      const amountMinor = 1000 + 10 * r;
+      const commissions = [{ partnerId: partner(Math.max(0, r - 1)), level: 1, amountMinor: amountMinor / 10 }];
+      add(`partner-${programId}.${partner(r)}`, 'PartnerCreated', {
+        programId,
+        partnerId: partner(r),
+        key: `key${r}`,
+        email: `p${r}@example.com`,
+        name: `Partner ${r}`,
+        status: 'PENDING',
+        referringPartnerId: null,
+        details: { city: 'Lyon' },
+      });
+      add(`customer-${programId}.cus_${r}`, 'CustomerCreated', {
+        programId,
+        customerId: `cus_${r}`,
+        key: `c${r}`,
+        email: `c${r}@example.com`,
+        name: `Customer ${r}`,
+        partnerId: partner(r),
+        referringCustomerId: null,
+      });
+      const tx = `${programId}.tx${r}`;
+      add(`transaction-${tx}`, 'TransactionRecorded', {
+        programId,
+        transactionKey: `tx${r}`,
+        amountMinor,
+        currency: 'USD',
+        customerId: `cus_${r}`,
+        productId: `SKU-${r}`,
+        productType: null,
+        couponCode: null,
+        requestHash: `rh${r}`,
+        attribution: { source: 'customer', partnerId: partner(r), triggerId: null },
+        unattributedReason: null,
+      });
+      add(`transaction-${tx}`, 'ConversionCreated', {
+        programId,
+        conversionId: `cv_${r}`,
+        transactionKey: `tx${r}`,
+        partnerId: partner(Math.max(0, r - 1)),
+        customerId: `cus_${r}`,
+        amountMinor,
+        currency: 'USD',
+        status: 'PENDING',
+        commissions,
+        trace: { rule: 'PERCENT_OF_SALE', base: amountMinor, levels: [] },
+      });
+      if (r >= 1) {
+        add(`partner-${programId}.${partner(r - 1)}`, 'PartnerDetailsUpdated', { programId, partnerId: partner(r - 1), changes: { name: `Partner ${r - 1} (renamed in round ${r})` } });
+        const decided = r % 3 === 0 ? 'ConversionDenied' : 'ConversionApproved';
+        add(`transaction-${programId}.tx${r - 1}`, decided, {
+          programId,
+          conversionId: `cv_${r - 1}`,
+          transactionKey: `tx${r - 1}`,
+          partnerId: partner(Math.max(0, r - 2)),
+          currency: 'USD',
+          commissions: [],
+          ...(decided === 'ConversionDenied' ? { reason: `denied in round ${r}` } : {}),
+        });
+      }
+      add(`partner-${programId}.${partner(r)}`, 'PartnerStatusChanged', { programId, partnerId: partner(r), from: 'PENDING', to: 'ACTIVE', reason: null });
+      if (r >= 2) {
+        const k = r - 2;
+        const amount = 1000 + 10 * k;
+        add(`transaction-${programId}.tx${k}`, 'TransactionRefunded', {
+          programId,
+          transactionKey: `tx${k}`,
+          refundId: `rf_${k}`,
+          amountMinor: Math.round(amount / 2),
+          refundedTotalMinor: Math.round(amount / 2),
+          fullyRefunded: false,
+          currency: 'USD',
+          conversionId: `cv_${k}`,
+          conversionStatus: null,
+          reversals: [{ partnerId: partner(Math.max(0, k - 1)), level: 1, amountMinor: Math.round(amount / 20) }],
+        });
+      }
+      if (r % 4 === 0)
+        add(`trigger-${programId}.tr_${r}`, 'ConversionTriggerCreated', { programId, triggerId: `tr_${r}`, partnerId: partner(r), type: 'EMAIL', trigger: `t${r}@example.com` });
+    }
+  }
+  return steps;
+}
+
+/** Appends the steps in order, one append each (each event gets its own position). */
+export async function appendSteps(events: EventStore, steps: readonly HistoryStep[]): Promise<void> {
+  for (const { stream, event } of steps) await events.appendToStream(stream, [event]);
+}

@@ -1,0 +1,312 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteBus } from '@partner-ledger/bus';
+import { type EventStore, type EventSubscription, type RecordedEvent, SqliteEventStore } from '@partner-ledger/event-store';
+import { connectMongoReadStore, type ReadStore, SqliteReadStore } from '@partner-ledger/read-store';
+import { appendSteps, type MongoDbDouble, publisherHistory, startMongoDbDouble } from '@partner-ledger/testing';
+import { PublisherView } from '@partner-ledger/webhooks';
+import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
+import { VIEW_META_COLLECTION } from './persisted-view.js';
+import { PUBLISHER_CHECKPOINT, WebhookPublisher } from './publisher.js';
+
+/*
+ * The publisher with its view persisted in the read store, on a real SQLite event store and bus, on
+ * both read stores (a SQLite file; the MongoDB adapter over the wire-protocol test double). Every
+ * run is compared with what the in-memory view folded over the whole log gives: the same webhook
+ * ids, each once, with the same bodies.
+ */
+
+const PROGRAMS = ['prg_a', 'prg_b'];
+const STEPS = publisherHistory(PROGRAMS, 12);
+const endpointOf = (programId: string) => `whe_${programId}`;
+
+interface Sent {
+  key: string;
+  topic: string;
+  body: string;
+}
+
+/** Every (event, endpoint) the publisher must send, keyed `eventId/endpointId`, from the in-memory view. */
+function expectedFrom(all: RecordedEvent[], after: bigint | null = null): Map<string, Sent> {
+  const view = new PublisherView();
+  const out = new Map<string, Sent>();
+  for (const event of all) {
+    const payload = view.next(event);
+    const programId = (event.data as { programId?: string }).programId;
+    if (!payload || !programId || (after !== null && event.position <= after)) continue;
+    const key = `${event.id}/${endpointOf(programId)}`;
+    out.set(key, { key, topic: payload.topic, body: JSON.stringify(payload.body) });
+  }
+  return out;
+}
+
+/** An event store that counts what its subscriptions hand out and what `readAll` answers. */
+function counting(inner: EventStore) {
+  const counts = { subscribed: 0, read: 0, firstSubscribed: null as bigint | null };
+  const store: EventStore = {
+    kind: inner.kind,
+    appendToStream: (...args) => inner.appendToStream(...args),
+    readStream: (...args) => inner.readStream(...args),
+    readAll: async (options) => {
+      const page = await inner.readAll(options);
+      counts.read += page.length;
+      return page;
+    },
+    subscribeToAll: (options) => {
+      const subscription = inner.subscribeToAll(options);
+      const wrapped: EventSubscription = {
+        caughtUp: subscription.caughtUp,
+        close: () => subscription.close(),
+        async *[Symbol.asyncIterator]() {
+          for await (const event of subscription) {
+            counts.subscribed += 1;
+            counts.firstSubscribed ??= event.position;
+            yield event;
+          }
+        },
+      };
+      return wrapped;
+    },
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+  return { store, counts };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let double: MongoDbDouble | undefined;
+afterAll(async () => double?.close());
+
+const READ_STORES: [string, (dir: string) => Promise<() => Promise<ReadStore>>][] = [
+  ['SQLite file', async (dir) => async () => SqliteReadStore.open(join(dir, 'read.db'))],
+  [
+    'MongoDB (wire-protocol TEST DOUBLE)',
+    async () => {
+      double ??= await startMongoDbDouble();
+      const dbName = `pl_pub_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const url = double.url;
+      return () => connectMongoReadStore(url, { dbName });
+    },
+  ],
+];
+
+describe.each(READ_STORES)('the webhook publisher with its view persisted on %s', (_name, readStoreIn) => {
+  /** A fresh event store, bus and read store (reopened at will, as a restarted process would). */
+  async function world() {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-publisher-'));
+    const events = SqliteEventStore.open(join(dir, 'events.db'));
+    const bus = SqliteBus.open(join(dir, 'bus.db'), { pollIntervalMs: 20 });
+    const openStore = await readStoreIn(dir);
+    const setup = await openStore();
+    for (const programId of PROGRAMS) {
+      const now = new Date().toISOString();
+      await new EndpointRepository(setup).save({
+        id: endpointOf(programId),
+        programId,
+        url: 'http://127.0.0.1:9/hook',
+        topics: ['ALL'],
+        description: null,
+        enabled: true,
+        disabledReason: null,
+        secrets: [],
+        failingSince: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    await setup.close();
+    const head = async () => (await events.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 }))[0].position;
+
+    /** One publisher process: opens the read store, publishes up to the head of the log, stops. */
+    async function runPublisher(options: { events?: EventStore; store?: (s: ReadStore) => ReadStore } = {}): Promise<WebhookPublisher> {
+      const opened = await openStore();
+      const publisher = new WebhookPublisher(options.events ?? events, bus, options.store?.(opened) ?? opened, { batchSize: 7 });
+      try {
+        await publisher.start();
+        const last = await head();
+        await until('the publisher at the head of the log', () => publisher.error !== null || publisher.position === last);
+        return publisher;
+      } finally {
+        await publisher.stop();
+        await opened.close();
+      }
+    }
+
+    /** Everything on the bus (at least `atLeast` messages), once each publisher has stopped. */
+    async function sent(atLeast: number): Promise<Sent[]> {
+      const out: Sent[] = [];
+      // A consumer closing hands back what it claimed but had not started: drain until none is left.
+      for (;;) {
+        const consumer = bus.consume(async (d) => {
+          out.push({ key: `${d.messageId}/${d.endpointId}`, topic: d.topic, body: d.body });
+          return { kind: 'ack' };
+        });
+        await until(`${atLeast} messages`, async () => out.length >= atLeast && (await bus.stats()).ready === 0);
+        await consumer.close();
+        const stats = await bus.stats();
+        if (stats.ready === 0) {
+          expect(stats).toEqual({ ready: 0, delayed: 0, dead: 0 });
+          return out;
+        }
+      }
+    }
+
+    return {
+      events,
+      openStore,
+      runPublisher,
+      sent,
+      all: () => events.readAll({ fromPosition: 'start' }),
+      close: async () => {
+        await bus.close();
+        await events.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('an uninterrupted run sends every (event, endpoint) once, with the bodies of the in-memory view', async () => {
+    const w = await world();
+    try {
+      await appendSteps(w.events, STEPS);
+      const publisher = await w.runPublisher();
+      expect(publisher.error).toBeNull();
+      const expected = expectedFrom(await w.all());
+      expect(expected.size).toBeGreaterThan(100);
+      expect(await w.sent(expected.size)).toEqual([...expected.values()]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('after a restart it reads only from its checkpoint and sends the rest, neither re-sent nor skipped, as of each event', async () => {
+    const w = await world();
+    try {
+      const cut = Math.floor(STEPS.length * 0.4);
+      await appendSteps(w.events, STEPS.slice(0, cut));
+      const first = await w.runPublisher();
+      const checkpoint = first.position!;
+      await appendSteps(w.events, STEPS.slice(cut));
+      const counted = counting(w.events);
+      const second = await w.runPublisher({ events: counted.store });
+      expect(second.error).toBeNull();
+      const all = await w.all();
+      // The log behind the checkpoint is neither read nor subscribed to again.
+      expect(counted.counts).toEqual({ subscribed: all.filter((e) => e.position > checkpoint).length, read: 0, firstSubscribed: all.find((e) => e.position > checkpoint)!.position });
+      const expected = expectedFrom(all);
+      expect(await w.sent(expected.size)).toEqual([...expected.values()]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('a crash between publishing a batch and committing it re-sends that batch with the same ids and bodies, and nothing else', async () => {
+    const w = await world();
+    try {
+      await appendSteps(w.events, STEPS);
+      let commits = 0;
+      const crashing = (store: ReadStore): ReadStore =>
+        Object.assign(Object.create(store) as ReadStore, {
+          commit: (...args: Parameters<ReadStore['commit']>) => {
+            commits += 1;
+            if (commits === 5) return Promise.reject(new Error('injected crash before the commit'));
+            return store.commit(...args);
+          },
+        });
+      const crashed = await w.runPublisher({ store: crashing });
+      expect(crashed.error?.message).toBe('injected crash before the commit');
+      const resumed = await w.runPublisher();
+      expect(resumed.error).toBeNull();
+      const expected = expectedFrom(await w.all());
+      const sent = await w.sent(expected.size + 1);
+      const distinct = new Map(sent.map((s) => [s.key, s]));
+      expect([...distinct.values()]).toEqual([...expected.values()]);
+      // The repeats are the crashed batch's messages (at most 7 events, 2 messages at most each), as they were.
+      const repeats = sent.length - distinct.size;
+      expect(repeats).toBeGreaterThan(0);
+      expect(repeats).toBeLessThanOrEqual(14);
+      for (const s of sent) expect(s).toEqual(expected.get(s.key));
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('upgrades a store with a checkpoint but no persisted view: builds the view up to it once, without sending, then goes on', async () => {
+    const w = await world();
+    try {
+      const cut = Math.floor(STEPS.length / 2);
+      await appendSteps(w.events, STEPS.slice(0, cut));
+      const before = await w.all();
+      const checkpoint = before[before.length - 1].position;
+      // What the previous version left: its checkpoint, no view.
+      const store = await w.openStore();
+      await store.commit(CONFIG_NAMESPACE, PUBLISHER_CHECKPOINT, [], checkpoint);
+      await store.close();
+      await appendSteps(w.events, STEPS.slice(cut));
+      const upgrading = counting(w.events);
+      expect((await w.runPublisher({ events: upgrading.store })).error).toBeNull();
+      const all = await w.all();
+      expect(upgrading.counts.read).toBeGreaterThanOrEqual(before.length);
+      expect(upgrading.counts.firstSubscribed).toBe(all.find((e) => e.position > checkpoint)!.position);
+      const expected = expectedFrom(all, checkpoint);
+      expect(await w.sent(expected.size)).toEqual([...expected.values()]);
+      // Once: the next start reads nothing behind its checkpoint.
+      const again = counting(w.events);
+      expect((await w.runPublisher({ events: again.store })).error).toBeNull();
+      expect(again.counts).toEqual({ subscribed: 0, read: 0, firstSubscribed: null });
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('keeps one document per entity, as of the last event folded into it, and the position the view was committed at', async () => {
+    const w = await world();
+    try {
+      await appendSteps(w.events, STEPS);
+      await w.runPublisher();
+      const all = await w.all();
+      const store = await w.openStore();
+      try {
+        const partner = await store.get(CONFIG_NAMESPACE, 'publisher-view.partners', 'prg_a/ptr_0');
+        expect(partner).toMatchObject({ _id: 'prg_a/ptr_0', name: 'Partner 0 (renamed in round 1)', status: 'ACTIVE', lastConversionAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+        const renamed = all.find(
+          (e) => e.type === 'PartnerDetailsUpdated' && (e.data as { partnerId: string; programId: string }).partnerId === 'ptr_0' && (e.data as { programId: string }).programId === 'prg_a',
+        )!;
+        const lastOfPartner = all
+          .filter(
+            (e) => e.type === 'ConversionCreated' && (e.data as { partnerId: string; programId: string }).partnerId === 'ptr_0' && (e.data as { programId: string }).programId === 'prg_a',
+          )
+          .at(-1)!;
+        expect(partner!.pos).toBe(Number(lastOfPartner.position > renamed.position ? lastOfPartner.position : renamed.position));
+        // Conversion 5: denied in round 6, half its transaction (1050) refunded in round 7.
+        const conversion = await store.get(CONFIG_NAMESPACE, 'publisher-view.conversions', 'prg_b/cv_5');
+        expect(conversion).toMatchObject({
+          status: 'DENIED',
+          reason: 'denied in round 6',
+          reversed: [53],
+          created: expect.stringMatching(/^\d{4}-/),
+          updated: expect.stringMatching(/^\d{4}-/),
+        });
+        expect(await store.get(CONFIG_NAMESPACE, 'publisher-view.transactions', 'prg_b/tx5')).toMatchObject({ refundedMinor: 525 });
+        expect(await store.get(CONFIG_NAMESPACE, 'publisher-view.programs', 'prg_a')).toMatchObject({ name: 'Program prg_a' });
+        expect(await store.count(CONFIG_NAMESPACE, 'publisher-view.partners')).toBe(24);
+        expect((await store.get(CONFIG_NAMESPACE, VIEW_META_COLLECTION, 'folded'))?.pos).toBe(Number(all[all.length - 1].position));
+        expect((await store.getCheckpoint(CONFIG_NAMESPACE, PUBLISHER_CHECKPOINT)).position).toBe(all[all.length - 1].position);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await w.close();
+    }
+  });
+});
