@@ -39,7 +39,7 @@ class InProcessPublisher implements PublisherRole {
 }
 
 /** Single-active (apps/publisher): resumes from the checkpoint the previous holder confirmed. */
-class LeasedPublisher implements PublisherRole {
+export class LeasedPublisher implements PublisherRole {
   private running: WebhookPublisher | null = null;
   readonly keeper: SingleActive;
 

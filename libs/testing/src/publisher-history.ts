@@ -1,7 +1,9 @@
 // Test support (not built): a deterministic history for the webhook publisher's specs, appended
 // straight to an event store, in which payloads depend on earlier events of other batches
 // (renames, status changes, approvals, refunds of conversions made long before) across programs.
-import type { EventStore, NewEvent } from '@partner-ledger/event-store';
+import type { Bus } from '@partner-ledger/bus';
+import type { EventStore, NewEvent, RecordedEvent } from '@partner-ledger/event-store';
+import { PublisherView } from '@partner-ledger/webhooks';
 
 export interface HistoryStep {
   stream: string;
@@ -118,4 +120,53 @@ export function publisherHistory(programIds: readonly string[], rounds: number):
 /** Appends the steps in order, one append each (each event gets its own position). */
 export async function appendSteps(events: EventStore, steps: readonly HistoryStep[]): Promise<void> {
   for (const { stream, event } of steps) await events.appendToStream(stream, [event]);
+}
+
+/** One bus message as a receiver tells it apart: `eventId/endpointId`, topic and body. */
+export interface SentMessage {
+  key: string;
+  topic: string;
+  body: string;
+}
+
+/**
+ * Every (event, endpoint) the publisher must send for `all` (the whole log, in order), keyed
+ * `eventId/endpointId`, with the body the in-memory view gives as of the event; events at or before
+ * `after` excluded. One endpoint per program, named by `endpointOf`.
+ */
+export function expectedMessages(all: readonly RecordedEvent[], endpointOf: (programId: string) => string, after: bigint | null = null): Map<string, SentMessage> {
+  const view = new PublisherView();
+  const out = new Map<string, SentMessage>();
+  for (const event of all) {
+    const payload = view.next(event);
+    const programId = (event.data as { programId?: string }).programId;
+    if (!payload || !programId || (after !== null && event.position <= after)) continue;
+    const key = `${event.id}/${endpointOf(programId)}`;
+    out.set(key, { key, topic: payload.topic, body: JSON.stringify(payload.body) });
+  }
+  return out;
+}
+
+/** Consumes every message on the bus (at least `atLeast`), acknowledging each, until none is left. */
+export async function drainBus(bus: Bus, atLeast: number, timeoutMs = 20_000): Promise<SentMessage[]> {
+  const out: SentMessage[] = [];
+  // A consumer closing hands back what it claimed but had not started: drain until none is left.
+  for (;;) {
+    const consumer = bus.consume(async (d) => {
+      out.push({ key: `${d.messageId}/${d.endpointId}`, topic: d.topic, body: d.body });
+      return { kind: 'ack' };
+    });
+    await waitUntil(`${atLeast} messages`, async () => out.length >= atLeast && (await bus.stats()).ready === 0, timeoutMs);
+    await consumer.close();
+    const stats = await bus.stats();
+    if (stats.ready === 0 && stats.delayed === 0) return out;
+  }
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

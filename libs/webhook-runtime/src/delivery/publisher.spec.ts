@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { SqliteBus } from '@partner-ledger/bus';
 import { type EventStore, type EventSubscription, type RecordedEvent, SqliteEventStore } from '@partner-ledger/event-store';
 import { connectMongoReadStore, type ReadStore, SqliteReadStore } from '@partner-ledger/read-store';
-import { appendSteps, type MongoDbDouble, publisherHistory, startMongoDbDouble } from '@partner-ledger/testing';
-import { PublisherView } from '@partner-ledger/webhooks';
+import { appendSteps, drainBus, expectedMessages, type MongoDbDouble, publisherHistory, startMongoDbDouble } from '@partner-ledger/testing';
 import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
 import { VIEW_META_COLLECTION } from './persisted-view.js';
 import { PUBLISHER_CHECKPOINT, WebhookPublisher } from './publisher.js';
@@ -23,25 +22,7 @@ const PROGRAMS = ['prg_a', 'prg_b'];
 const STEPS = publisherHistory(PROGRAMS, 12);
 const endpointOf = (programId: string) => `whe_${programId}`;
 
-interface Sent {
-  key: string;
-  topic: string;
-  body: string;
-}
-
-/** Every (event, endpoint) the publisher must send, keyed `eventId/endpointId`, from the in-memory view. */
-function expectedFrom(all: RecordedEvent[], after: bigint | null = null): Map<string, Sent> {
-  const view = new PublisherView();
-  const out = new Map<string, Sent>();
-  for (const event of all) {
-    const payload = view.next(event);
-    const programId = (event.data as { programId?: string }).programId;
-    if (!payload || !programId || (after !== null && event.position <= after)) continue;
-    const key = `${event.id}/${endpointOf(programId)}`;
-    out.set(key, { key, topic: payload.topic, body: JSON.stringify(payload.body) });
-  }
-  return out;
-}
+const expectedFrom = (all: RecordedEvent[], after: bigint | null = null) => expectedMessages(all, endpointOf, after);
 
 /** An event store that counts what its subscriptions hand out and what `readAll` answers. */
 function counting(inner: EventStore) {
@@ -142,30 +123,11 @@ describe.each(READ_STORES)('the webhook publisher with its view persisted on %s'
       }
     }
 
-    /** Everything on the bus (at least `atLeast` messages), once each publisher has stopped. */
-    async function sent(atLeast: number): Promise<Sent[]> {
-      const out: Sent[] = [];
-      // A consumer closing hands back what it claimed but had not started: drain until none is left.
-      for (;;) {
-        const consumer = bus.consume(async (d) => {
-          out.push({ key: `${d.messageId}/${d.endpointId}`, topic: d.topic, body: d.body });
-          return { kind: 'ack' };
-        });
-        await until(`${atLeast} messages`, async () => out.length >= atLeast && (await bus.stats()).ready === 0);
-        await consumer.close();
-        const stats = await bus.stats();
-        if (stats.ready === 0) {
-          expect(stats).toEqual({ ready: 0, delayed: 0, dead: 0 });
-          return out;
-        }
-      }
-    }
-
     return {
       events,
       openStore,
       runPublisher,
-      sent,
+      sent: (atLeast: number) => drainBus(bus, atLeast),
       all: () => events.readAll({ fromPosition: 'start' }),
       close: async () => {
         await bus.close();
