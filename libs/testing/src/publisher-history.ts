@@ -15,7 +15,8 @@ const meta = { correlationId: 'publisher-history', source: 'api' as const };
 /**
  * `rounds` rounds per program, interleaved between programs. Round r creates partner r, customer
  * r, transaction r and its conversion (to partner r-1 from round 1 on), renames partner r-1,
- * activates partner r, approves or denies conversion r-1 and refunds half of transaction r-2.
+ * activates partner r, approves or denies conversion r-1, refunds half of transaction r-2 and a
+ * quarter more of transaction r-3.
  */
 export function publisherHistory(programIds: readonly string[], rounds: number): HistoryStep[] {
   const steps: HistoryStep[] = [];
@@ -108,6 +109,23 @@ export function publisherHistory(programIds: readonly string[], rounds: number):
           conversionId: `cv_${k}`,
           conversionStatus: null,
           reversals: [{ partnerId: partner(Math.max(0, k - 1)), level: 1, amountMinor: Math.round(amount / 20) }],
+        });
+      }
+      if (r >= 3) {
+        // A second refund of transaction r-3: a quarter more (three quarters in all).
+        const k = r - 3;
+        const amount = 1000 + 10 * k;
+        add(`transaction-${programId}.tx${k}`, 'TransactionRefunded', {
+          programId,
+          transactionKey: `tx${k}`,
+          refundId: `rf2_${k}`,
+          amountMinor: Math.round(amount / 4),
+          refundedTotalMinor: Math.round(amount / 2) + Math.round(amount / 4),
+          fullyRefunded: false,
+          currency: 'USD',
+          conversionId: `cv_${k}`,
+          conversionStatus: null,
+          reversals: [{ partnerId: partner(Math.max(0, k - 1)), level: 1, amountMinor: Math.round(amount / 40) }],
         });
       }
       if (r % 4 === 0)
