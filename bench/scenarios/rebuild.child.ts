@@ -1,11 +1,7 @@
-import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { ChildHandler } from '../lib/child.js';
 
 export interface PrepareParams {
   dataDir: string;
-  adminKey: string;
   /** Random commands sent to the engine for the seed history. */
   commands: number;
   /** Events wanted in the log. */
@@ -28,63 +24,11 @@ export interface RebuildRunResult {
 }
 
 export const handlers: Record<string, ChildHandler> = {
-  /**
-   * The log to rebuild: a seed history made by the real engine over HTTP (partners in referral
-   * chains, customers, sales, approvals, denials, refunds, status changes, refusals: every event
-   * decided by the real deciders), then copied under new program ids until the log holds `events`
-   * events. Copies are written straight into the events table, which is setup, not measurement.
-   */
+  /** The log to rebuild: `buildLongHistory` (libs/testing), which the scale test shares. */
   async 'rebuild.prepare'(p: PrepareParams): Promise<PrepareResult> {
-    const [{ loadConfig, DATABASE_FILE }, { startEngine }, { createLogger }, { RandomHistory }] = await Promise.all([
-      import('@partner-ledger/config'),
-      import('@partner-ledger/roles'),
-      import('@partner-ledger/platform'),
-      import('@partner-ledger/testing'),
-    ]);
-    const engine = await startEngine(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: p.dataDir, ADMIN_API_KEY: p.adminKey, LOG_LEVEL: 'silent' }), createLogger({ level: 'silent' }));
-    const call = async (method: string, path: string, body?: unknown, key: string | null = p.adminKey) => {
-      const res = await fetch(engine.url + path, {
-        method,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-    };
-    // RandomHistory drives a test engine through `call` only.
-    const history = await RandomHistory.start({ call } as never, 20261122);
-    await history.run(p.commands);
-    await engine.close();
-
-    const file = join(p.dataDir, DATABASE_FILE);
-    const db = new Database(file);
-    // Setup only: no fsync per copy (the measured runs open the file with the engine's settings).
-    db.pragma('synchronous = OFF');
-    const seed = db.prepare('SELECT stream, revision, type, data, metadata, created FROM events ORDER BY position').all() as {
-      stream: string;
-      revision: number;
-      type: string;
-      data: string;
-      metadata: string;
-      created: number;
-    }[];
-    const pid = history.programId;
-    const insert = db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const copy = db.transaction((k: number) => {
-      const to = `prg_${k.toString(16).padStart(20, '0')}`;
-      for (const e of seed) {
-        insert.run(randomUUID(), e.stream.split(pid).join(to), e.revision, e.type, e.data.split(pid).join(to), e.metadata.split(pid).join(to), e.created);
-      }
-    });
-    let total = seed.length;
-    let copies = 0;
-    while (total + seed.length <= p.events) {
-      copy(++copies);
-      total += seed.length;
-    }
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
-    return { file, events: total, seedEvents: seed.length, seedCommands: history.stats.commands, copies };
+    const { buildLongHistory } = await import('@partner-ledger/testing');
+    const { file, events, seedEvents, seedCommands, copies } = await buildLongHistory({ dataDir: p.dataDir, commands: p.commands, events: p.events });
+    return { file, events, seedEvents, seedCommands, copies };
   },
 
   /** The engine's rebuild (`rebuildReadModels`, what the CLI runs): fresh namespace, replay, swap. */

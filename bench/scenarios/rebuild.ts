@@ -11,7 +11,6 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   ctx.log(`${SCENARIO}: preparing a log of ${wanted.toLocaleString('en-US')} events`);
   const prepare = Child.start<PrepareResult>('rebuild.prepare', {
     dataDir: join(ctx.tmp, 'rebuild'),
-    adminKey: 'bench-admin-key-0123456789',
     commands: ctx.quick ? 300 : 1_500,
     events: wanted,
   } satisfies PrepareParams);

@@ -9,3 +9,4 @@ export * from './sample-shape.js';
 export * from './webhook-receiver.js';
 export * from './api-specification.js';
 export * from './publisher-history.js';
+export * from './long-history.js';
