@@ -11,6 +11,14 @@ describe('health', () => {
     expect(report).toEqual({ status: 'error', checks: { stuck: { status: 'error', detail: 'timed out after 20 ms' } } });
   });
 
+  it("keeps a healthy check's detail and stays ok", async () => {
+    const report = await runHealthChecks([
+      { name: 'projections', check: async () => 'catching up: partners 12 events behind' },
+      { name: 'store', check: async () => undefined },
+    ]);
+    expect(report).toEqual({ status: 'ok', checks: { projections: { status: 'ok', detail: 'catching up: partners 12 events behind' }, store: { status: 'ok' } } });
+  });
+
   it('builds indicators from injected services through a factory', async () => {
     @Injectable()
     class Store {

@@ -5,8 +5,12 @@ import type { FastifyReply } from 'fastify';
 /** One dependency the app cannot serve without (event store, read store, bus). */
 export interface HealthIndicator {
   name: string;
-  /** Resolves when healthy; the rejection's message becomes the check's `detail`. */
-  check(): Promise<void>;
+  /**
+   * Resolves when healthy, with a text for the check's `detail` when there is something an operator
+   * should see while healthy (a projection catching up); the rejection's message becomes the
+   * `detail` of a failed check.
+   */
+  check(): Promise<void | string>;
 }
 
 export interface HealthCheckResult {
@@ -39,8 +43,8 @@ export async function runHealthChecks(indicators: readonly HealthIndicator[], ti
         timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
       });
       try {
-        await Promise.race([indicator.check(), timeout]);
-        return [indicator.name, { status: 'ok' }];
+        const detail = await Promise.race([indicator.check(), timeout]);
+        return [indicator.name, typeof detail === 'string' ? { status: 'ok', detail } : { status: 'ok' }];
       } catch (err) {
         return [indicator.name, { status: 'error', detail: err instanceof Error ? err.message : String(err) }];
       } finally {

@@ -53,6 +53,9 @@ describe('HTTP platform (real HTTP on loopback)', () => {
     await (await fetch(`${t.url}/nowhere/${Math.random()}`)).text();
     expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/route="<unmatched>",status_code="404"/);
     expect(text).toContain('process_cpu_user_seconds_total');
+    // The event loop's delay (perf_hooks.monitorEventLoopDelay, since the previous scrape): what a
+    // long synchronous batch costs the lease renewal and /health.
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds [0-9.e+-]+$/m);
   });
 
   it('serves an OpenAPI document listing the app routes but not /health or /metrics', async () => {

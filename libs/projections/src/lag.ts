@@ -11,11 +11,11 @@ export interface Lag {
 }
 
 /** Counted up to this many events: past it, "far behind" is all an operator needs to know. */
-const MAX_COUNTED = 10_000;
+export const MAX_COUNTED_LAG = 10_000;
 
 /** The lag of a projection whose last applied position is `applied` (null: nothing yet). */
 export async function lagOf(events: EventStore, projection: string, applied: bigint | null): Promise<Lag> {
-  const behind = await events.readAll({ fromPosition: applied === null ? 'start' : applied + 1n, maxCount: MAX_COUNTED });
+  const behind = await events.readAll({ fromPosition: applied === null ? 'start' : applied + 1n, maxCount: MAX_COUNTED_LAG });
   const oldest = behind[0];
   return {
     projection,

@@ -6,7 +6,7 @@ import { EVENT_STORE, type EventStore } from '@partner-ledger/event-store';
 import { FencedReadStore, LEASE_STORE, type LeaseStore, SingleActive } from '@partner-ledger/leases';
 import type { HealthIndicator } from '@partner-ledger/platform';
 import { METRICS_REGISTRY } from '@partner-ledger/platform';
-import { READ_SIDE, ReadSide, registerProjectionLagGauge } from '@partner-ledger/projections';
+import { type Lag, MAX_COUNTED_LAG, READ_SIDE, ReadSide, registerProjectionLagGauge } from '@partner-ledger/projections';
 import { READ_STORE, type ReadStore } from '@partner-ledger/read-store';
 import { type Composition, PROJECTIONS_HEALTH } from './composition.js';
 import { registerLeaseHeld } from './lease-held.js';
@@ -81,14 +81,30 @@ class LeasedProjector implements Projector {
   }
 }
 
+/**
+ * Failed when a projection stopped on an error; healthy but "catching up" while a projection trails
+ * the log, so a load balancer keeps the process in (it answers, and its queries wait for their
+ * positions) and an operator sees how far behind it is.
+ */
 function projectionsIndicator(projector: Projector): HealthIndicator {
   return {
     name: 'projections',
     check: async () => {
-      const failed = projector.current()?.failures ?? [];
+      const readSide = projector.current();
+      if (!readSide) return 'standby: another instance holds the lease';
+      const failed = readSide.failures;
       if (failed.length) throw new Error(failed.map((f) => `${f.projection}: ${f.error.message}`).join('; '));
+      return catchingUp(await readSide.lag());
     },
   };
+}
+
+/** Which projections trail the log and by how many events (counted up to MAX_COUNTED_LAG). */
+function catchingUp(lags: Lag[]): string | undefined {
+  const behind = lags.filter((l) => l.eventsBehind > 0);
+  if (!behind.length) return undefined;
+  const count = (l: Lag) => (l.eventsBehind >= MAX_COUNTED_LAG ? `${MAX_COUNTED_LAG}+` : String(l.eventsBehind));
+  return `catching up: ${behind.map((l) => `${l.projection} ${count(l)} events behind`).join(', ')}`;
 }
 
 /**
