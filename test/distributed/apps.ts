@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -47,8 +48,9 @@ export class AppProcess {
     child.stderr!.on('data', take);
   }
 
-  static async start(app: AppName, label: string, env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
-    const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${app}/src/main.js`], {
+  /** `nodeArgs`: options for node itself (the scale test bounds the heap with them). */
+  static async start(app: AppName, label: string, env: Record<string, string>, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<AppProcess> {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, `dist/apps/${app}/src/main.js`], {
       cwd: root,
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,6 +108,14 @@ export class AppProcess {
     const match = new RegExp(`^lease_held\\{lease="${lease}"\\} (\\d+)$`, 'm').exec(text);
     if (!match) throw new Error(`${this.label}: no lease_held for ${lease} in /metrics`);
     return Number(match[1]);
+  }
+
+  /** Peak resident memory of the process so far (VmHWM of /proc/<pid>/status), in MiB; Linux only. */
+  peakRssMb(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+    if (!match) throw new Error(`${this.label}: no VmHWM in /proc/${this.child.pid}/status`);
+    return Number(match[1]) / 1024;
   }
 
   kill(signal: NodeJS.Signals): void {

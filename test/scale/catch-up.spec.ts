@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ADMIN_KEY, buildLongHistory, type LongHistory } from '@partner-ledger/testing';
+import { AppProcess } from '../distributed/apps.js';
+
+/**
+ * Issue 13 at CI size: the single-active projector and publisher start on a SQLite file whose log
+ * holds 200k events none of them has seen (buildLongHistory, the rebuild bench's log), each with a
+ * 256 MB heap. Both must catch up without losing their lease (the renewal shares the event loop
+ * with the synchronous SQLite work of the catch-up), answer /health meanwhile, stay within the
+ * heap, and the first webhook of a sale made after the backlog must arrive without a restart.
+ * Runs the built apps, so it builds first (as test/e2e/shutdown.spec.ts does).
+ */
+const EVENTS = 200_000;
+const HEAP = ['--max-old-space-size=256'];
+/** A catch-up of 200k events takes ~40 s alone on a CI runner; the rest is head room. */
+const CATCH_UP_MS = 100_000;
+/** Resident memory above the 256 MB heap: code, SQLite's page cache, buffers. */
+const MAX_PEAK_RSS_MB = 400;
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function health(app: AppProcess): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; detail?: string }> } }> {
+  const res = await fetch(`${app.url}/health`);
+  return { status: res.status, body: (await res.json()) as never };
+}
+
+describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
+  let dataDir: string;
+  let log: LongHistory;
+  const apps: AppProcess[] = [];
+  let projector: AppProcess;
+  let publisher: AppProcess;
+  let api: AppProcess;
+  const received: string[] = [];
+  let receiver: Server;
+  let receiverUrl: string;
+
+  beforeAll(async () => {
+    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: new URL('../../', import.meta.url).pathname, timeout: 120_000 });
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    dataDir = mkdtempSync(join(tmpdir(), 'pl-scale-'));
+    log = await buildLongHistory({ dataDir, commands: 300, events: EVENTS });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const app of apps) app.kill('SIGTERM');
+    await Promise.all(apps.map((a) => a.exited));
+    await new Promise((r) => receiver?.close(r));
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('catches up without losing a lease, answers /health meanwhile, stays in its heap, and delivers the next sale', async () => {
+    expect(log.events).toBeGreaterThan(EVENTS - log.seedEvents);
+    const env = { DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8' };
+    projector = await AppProcess.start('projector', 'projector', env, 30_000, HEAP);
+    apps.push(projector);
+    publisher = await AppProcess.start('publisher', 'publisher', env, 30_000, HEAP);
+    apps.push(publisher);
+
+    // Listening before the catch-up is done, healthy, and saying how far behind it is.
+    const early = await health(projector);
+    expect(early.status).toBe(200);
+    expect(early.body.checks.projections).toEqual({ status: 'ok', detail: expect.stringMatching(/^catching up: .*events behind/) });
+
+    apps.push((api = await AppProcess.start('api', 'api', env)));
+    apps.push(await AppProcess.start('delivery-worker', 'delivery-worker', env));
+
+    // A new program with an endpoint, and a sale attributed to a partner: the end of the log.
+    const call = async (path: string, body: unknown, key = ADMIN_KEY) => {
+      const res = await fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const program = await call('/v1/programs', { name: 'After the backlog', currency: 'USD', commission: { type: 'PERCENT_OF_SALE', amount: '10' } });
+    const [pid, key] = [program.id as string, program.apiKey as string];
+    await call(`/v1/programs/${pid}/webhook-endpoints`, { url: receiverUrl, topics: ['NEW_CONVERSION'] }, key);
+    await call(`/v1/programs/${pid}/partners`, { email: 'ada@example.com', name: 'Ada', key: 'ADA' }, key);
+    await call(`/v1/programs/${pid}/customers`, { email: 'jane@example.com', name: 'Jane', key: 'jane', partner: { key: 'ADA' } }, key);
+    await call(`/v1/programs/${pid}/transactions`, { customerKey: 'jane', amount: '120.00', key: 'sale-after-backlog' }, key);
+
+    // The publisher reaches the sale only after the whole backlog: its webhook proves the catch-up.
+    await until('the first webhook of the new sale', () => received.length > 0, CATCH_UP_MS);
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0])).toMatchObject({ order_id: 'sale-after-backlog' });
+    await until(
+      'the projector to catch up',
+      async () => {
+        const h = await health(projector);
+        return h.status === 200 && h.body.checks.projections.detail === undefined;
+      },
+      CATCH_UP_MS,
+    );
+
+    for (const app of [projector, publisher]) {
+      expect(app.running).toBe(true);
+      const lines = app.lines();
+      expect(lines.filter((l) => /passed its deadline|stepping down|could not renew/.test(JSON.stringify(l)))).toEqual([]);
+      expect(lines.filter((l) => l.msg === 'lease left')).toEqual([]);
+      expect(lines.filter((l) => l.msg === 'lease acquired')).toHaveLength(1);
+      const peak = app.peakRssMb();
+      // The figure a reader of the CI log wants beside the verdict.
+      process.stdout.write(`scale: ${app.label} caught up ${log.events} events, peak RSS ${peak.toFixed(0)} MiB\n`);
+      expect(peak).toBeLessThan(MAX_PEAK_RSS_MB);
+    }
+  }, 150_000);
+});
