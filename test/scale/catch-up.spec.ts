@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ADMIN_KEY, buildLongHistory, type LongHistory } from '@partner-ledger/testing';
+import { ADMIN_KEY, buildLongHistory, type LongHistory, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
 import { AppProcess } from '../distributed/apps.js';
 
 /**
@@ -23,16 +22,6 @@ const CATCH_UP_MS = 100_000;
 /** Resident memory above the 256 MB heap: code, SQLite's page cache, buffers. */
 const MAX_PEAK_RSS_MB = 400;
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function health(app: AppProcess): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; detail?: string }> } }> {
   const res = await fetch(`${app.url}/health`);
   return { status: res.status, body: (await res.json()) as never };
@@ -45,22 +34,11 @@ describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
   let projector: AppProcess;
   let publisher: AppProcess;
   let api: AppProcess;
-  const received: string[] = [];
-  let receiver: Server;
-  let receiverUrl: string;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: new URL('../../', import.meta.url).pathname, timeout: 120_000 });
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push(Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    receiver = await webhookReceiver();
     dataDir = mkdtempSync(join(tmpdir(), 'pl-scale-'));
     log = await buildLongHistory({ dataDir, commands: 300, events: EVENTS });
   }, 180_000);
@@ -68,7 +46,7 @@ describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
   afterAll(async () => {
     for (const app of apps) app.kill('SIGTERM');
     await Promise.all(apps.map((a) => a.exited));
-    await new Promise((r) => receiver?.close(r));
+    await receiver?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -97,15 +75,15 @@ describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
     };
     const program = await call('/v1/programs', { name: 'After the backlog', currency: 'USD', commission: { type: 'PERCENT_OF_SALE', amount: '10' } });
     const [pid, key] = [program.id as string, program.apiKey as string];
-    await call(`/v1/programs/${pid}/webhook-endpoints`, { url: receiverUrl, topics: ['NEW_CONVERSION'] }, key);
+    await call(`/v1/programs/${pid}/webhook-endpoints`, { url: receiver.url('/hook'), topics: ['NEW_CONVERSION'] }, key);
     await call(`/v1/programs/${pid}/partners`, { email: 'ada@example.com', name: 'Ada', key: 'ADA' }, key);
     await call(`/v1/programs/${pid}/customers`, { email: 'jane@example.com', name: 'Jane', key: 'jane', partner: { key: 'ADA' } }, key);
     await call(`/v1/programs/${pid}/transactions`, { customerKey: 'jane', amount: '120.00', key: 'sale-after-backlog' }, key);
 
     // The publisher reaches the sale only after the whole backlog: its webhook proves the catch-up.
-    await until('the first webhook of the new sale', () => received.length > 0, CATCH_UP_MS);
-    expect(received).toHaveLength(1);
-    expect(JSON.parse(received[0])).toMatchObject({ order_id: 'sale-after-backlog' });
+    await until('the first webhook of the new sale', () => receiver.got.length > 0, CATCH_UP_MS);
+    expect(receiver.got).toHaveLength(1);
+    expect(JSON.parse(receiver.got[0].body)).toMatchObject({ order_id: 'sale-after-backlog' });
     await until(
       'the projector to catch up',
       async () => {
