@@ -8,8 +8,7 @@ import type { AppConfig } from '@partner-ledger/config';
 import { SqliteEventStore } from '@partner-ledger/event-store';
 import { SqliteLeaseStore } from '@partner-ledger/leases';
 import { SqliteReadStore } from '@partner-ledger/read-store';
-import { appendSteps, drainBus, expectedMessages, publisherHistory } from '@partner-ledger/testing';
-import { EndpointRepository } from '@partner-ledger/webhook-runtime';
+import { appendSteps, drainBus, expectedMessages, publisherHistory, saveCatchAllEndpoints } from '@partner-ledger/testing';
 import { LeasedPublisher } from './publisher.module.js';
 
 /*
@@ -58,22 +57,7 @@ describe('the publisher under its lease', () => {
     };
     try {
       const setup = SqliteReadStore.open(join(dir, 'read.db'));
-      for (const programId of PROGRAMS) {
-        const now = new Date().toISOString();
-        await new EndpointRepository(setup).save({
-          id: endpointOf(programId),
-          programId,
-          url: 'http://127.0.0.1:9/hook',
-          topics: ['ALL'],
-          description: null,
-          enabled: true,
-          disabledReason: null,
-          secrets: [],
-          failingSince: null,
-          createdAt: now,
-          updatedAt: now,
-        });
-      }
+      await saveCatchAllEndpoints(setup, PROGRAMS, endpointOf);
       await setup.close();
       const third = Math.floor(STEPS.length / 3);
 

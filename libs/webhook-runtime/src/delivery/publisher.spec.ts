@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { SqliteBus } from '@partner-ledger/bus';
 import { type EventStore, type EventSubscription, type RecordedEvent, SqliteEventStore } from '@partner-ledger/event-store';
 import { connectMongoReadStore, type DocumentWrite, type ReadStore, SqliteReadStore } from '@partner-ledger/read-store';
-import { appendSteps, drainBus, expectedMessages, type MongoDbDouble, publisherHistory, startMongoDbDouble } from '@partner-ledger/testing';
+import { appendSteps, drainBus, expectedMessages, type MongoDbDouble, publisherHistory, saveCatchAllEndpoints, startMongoDbDouble } from '@partner-ledger/testing';
 import { PublisherView } from '@partner-ledger/webhooks';
-import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
+import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
 import { VIEW_META_COLLECTION } from './persisted-view.js';
 import { PUBLISHER_CHECKPOINT, WebhookPublisher } from './publisher.js';
 
@@ -115,22 +115,7 @@ describe.each(READ_STORES)('the webhook publisher with its view persisted on %s'
     const bus = SqliteBus.open(join(dir, 'bus.db'), { pollIntervalMs: 20 });
     const openStore = await readStoreIn(dir);
     const setup = await openStore();
-    for (const programId of PROGRAMS) {
-      const now = new Date().toISOString();
-      await new EndpointRepository(setup).save({
-        id: endpointOf(programId),
-        programId,
-        url: 'http://127.0.0.1:9/hook',
-        topics: ['ALL'],
-        description: null,
-        enabled: true,
-        disabledReason: null,
-        secrets: [],
-        failingSince: null,
-        createdAt: now,
-        updatedAt: now,
-      });
-    }
+    await saveCatchAllEndpoints(setup, PROGRAMS, endpointOf);
     await setup.close();
     const head = async () => (await events.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 }))[0].position;
 
