@@ -31,29 +31,15 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const schedule = [60_000];
   const prefix = `${ctx.busPrefix}.delivery`;
   try {
-    const [{ connectRabbitMq }, { SqliteReadStore }, { EndpointRepository }, { newWebhookSecret }] = await Promise.all([
+    const [{ connectRabbitMq }, { SqliteReadStore }, { EndpointRepository, newWebhookEndpoint }] = await Promise.all([
       import('@partner-ledger/bus'),
       import('@partner-ledger/read-store'),
       import('@partner-ledger/webhook-runtime'),
-      import('@partner-ledger/webhooks'),
     ]);
     const file = join(ctx.tmp, 'delivery.db');
     const store = SqliteReadStore.open(file);
-    const now = new Date().toISOString();
     for (let e = 0; e < ENDPOINTS; e++) {
-      await new EndpointRepository(store).save({
-        id: `whe_bench${e}`,
-        programId: 'prg_0123456789abcdef0123',
-        url: receivers[e].url,
-        topics: ['NEW_CONVERSION'],
-        description: null,
-        enabled: true,
-        disabledReason: null,
-        secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
-        failingSince: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      await new EndpointRepository(store).save(newWebhookEndpoint({ id: `whe_bench${e}`, programId: 'prg_0123456789abcdef0123', url: receivers[e].url, topics: ['NEW_CONVERSION'] }));
     }
     await store.close();
 

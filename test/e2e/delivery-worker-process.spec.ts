@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SqliteBus } from '@partner-ledger/bus';
 import { SqliteReadStore } from '@partner-ledger/read-store';
-import { EndpointRepository } from '@partner-ledger/webhook-runtime';
-import { newWebhookSecret } from '@partner-ledger/webhooks';
+import { EndpointRepository, newWebhookEndpoint } from '@partner-ledger/webhook-runtime';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -35,21 +34,8 @@ describe('the delivery worker process', () => {
   it('delivers what is queued in the SQLite file, answers /health, and stops cleanly on SIGTERM', async () => {
     const file = join(dir, 'partner-ledger.db');
     const store = SqliteReadStore.open(file);
-    const now = new Date().toISOString();
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-    await new EndpointRepository(store).save({
-      id: 'whe_w',
-      programId: 'prg',
-      url,
-      topics: ['ALL'],
-      description: null,
-      enabled: true,
-      disabledReason: null,
-      secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-    });
+    await new EndpointRepository(store).save(newWebhookEndpoint({ id: 'whe_w', programId: 'prg', url, topics: ['ALL'] }));
     const bus = SqliteBus.open(file);
     await bus.publish(Array.from({ length: 50 }, (_, i) => ({ messageId: `evt-${i}`, topic: 'NEW_AFFILIATE', endpointId: 'whe_w', body: `{"i":${i}}` })));
 

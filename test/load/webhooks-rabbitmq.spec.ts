@@ -10,8 +10,7 @@ import { SqliteEventStore } from '@partner-ledger/event-store';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { DeliveryWorker } from '@partner-ledger/webhook-runtime';
 import { WebhookPublisher } from '@partner-ledger/webhook-runtime';
-import { EndpointRepository, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
-import { newWebhookSecret } from '@partner-ledger/webhooks';
+import { EndpointRepository, newWebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { parseAllowedCidrs } from '@partner-ledger/config';
 import { guardedDispatcher } from '@partner-ledger/webhook-runtime';
 
@@ -103,22 +102,8 @@ describe('webhooks at volume on RabbitMQ', () => {
     const store = SqliteEventStore.open(file);
     const readStore = SqliteReadStore.open(file);
     const repo = new EndpointRepository(readStore);
-    const now = new Date().toISOString();
     for (const [i, e] of endpoints.entries()) {
-      const endpoint: WebhookEndpoint = {
-        id: `whe_${name}${i}`,
-        programId: 'prg_load',
-        url: e.url,
-        topics: ['NEW_AFFILIATE'],
-        description: null,
-        enabled: true,
-        disabledReason: null,
-        secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
-        failingSince: null,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await repo.save(endpoint);
+      await repo.save(newWebhookEndpoint({ id: `whe_${name}${i}`, programId: 'prg_load', url: e.url, topics: ['NEW_AFFILIATE'] }));
     }
     const buses = await Promise.all([0, 1, 2].map(() => connectRabbitMq(AMQP_URL, { prefix, retrySchedule: schedule })));
     const publisher = new WebhookPublisher(store, buses[0], readStore, { batchSize: 500 });

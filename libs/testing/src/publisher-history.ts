@@ -4,7 +4,7 @@
 import type { Bus } from '@partner-ledger/bus';
 import type { EventStore, NewEvent, RecordedEvent } from '@partner-ledger/event-store';
 import type { ReadStore } from '@partner-ledger/read-store';
-import { EndpointRepository } from '@partner-ledger/webhook-runtime';
+import { EndpointRepository, newWebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { PublisherView } from '@partner-ledger/webhooks';
 
 export interface HistoryStep {
@@ -194,19 +194,6 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 /** One enabled endpoint per program subscribed to every topic, at an address nothing listens on (the specs read the bus, not a receiver). */
 export async function saveCatchAllEndpoints(store: ReadStore, programIds: readonly string[], endpointOf: (programId: string) => string): Promise<void> {
   for (const programId of programIds) {
-    const now = new Date().toISOString();
-    await new EndpointRepository(store).save({
-      id: endpointOf(programId),
-      programId,
-      url: 'http://127.0.0.1:9/hook',
-      topics: ['ALL'],
-      description: null,
-      enabled: true,
-      disabledReason: null,
-      secrets: [],
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-    });
+    await new EndpointRepository(store).save({ ...newWebhookEndpoint({ id: endpointOf(programId), programId, url: 'http://127.0.0.1:9/hook', topics: ['ALL'] }), secrets: [] });
   }
 }

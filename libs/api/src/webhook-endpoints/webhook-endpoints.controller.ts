@@ -2,7 +2,7 @@ import { Body, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import { notFound } from '@partner-ledger/domain';
-import { EndpointRepository, rotateSecret, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { EndpointRepository, newWebhookEndpoint, rotateSecret, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { newWebhookSecret } from '@partner-ledger/webhooks';
 import type { AllowedCidrs } from '@partner-ledger/config';
 import { checkUrlAtSave, type Resolver } from '@partner-ledger/webhook-runtime';
@@ -46,21 +46,8 @@ export class WebhookEndpointsController {
     await this.lookups.requireProgram(pid);
     const topics = parseTopics(body.topics);
     const { url } = await checkUrlAtSave(body.url, this.policy);
-    const now = new Date().toISOString();
     const secret = newWebhookSecret();
-    const endpoint: WebhookEndpoint = {
-      id: `whe_${randomBytes(10).toString('hex')}`,
-      programId: pid,
-      url: url.href,
-      topics,
-      description: body.description ?? null,
-      enabled: true,
-      disabledReason: null,
-      secrets: [{ secret, createdAt: now, expiresAt: null }],
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const endpoint = newWebhookEndpoint({ id: `whe_${randomBytes(10).toString('hex')}`, programId: pid, url: url.href, topics, description: body.description ?? null, secret });
     await this.endpoints.save(endpoint);
     return { ...view(endpoint), secret };
   }

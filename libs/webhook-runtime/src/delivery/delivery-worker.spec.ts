@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { Bus, Delivery } from '@partner-ledger/bus';
 import { SqliteReadStore } from '@partner-ledger/read-store';
-import { EndpointRepository, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
+import { EndpointRepository, newWebhookEndpoint, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { newWebhookSecret, webhookIdFor } from '@partner-ledger/webhooks';
 import { parseAllowedCidrs } from '@partner-ledger/config';
 import { guardedDispatcher } from '../ssrf.js';
@@ -38,21 +38,7 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
   });
 
   async function endpoint(overrides: Partial<WebhookEndpoint> = {}): Promise<WebhookEndpoint> {
-    const now = new Date().toISOString();
-    const e: WebhookEndpoint = {
-      id: `whe_${Math.random().toString(36).slice(2)}`,
-      programId: 'prg',
-      url,
-      topics: ['ALL'],
-      description: null,
-      enabled: true,
-      disabledReason: null,
-      secrets: [{ secret: newWebhookSecret(), createdAt: now, expiresAt: null }],
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-      ...overrides,
-    };
+    const e: WebhookEndpoint = { ...newWebhookEndpoint({ id: `whe_${Math.random().toString(36).slice(2)}`, programId: 'prg', url, topics: ['ALL'] }), ...overrides };
     await endpoints.save(e);
     return e;
   }

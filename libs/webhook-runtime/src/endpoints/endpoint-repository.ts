@@ -1,5 +1,5 @@
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
-import { subscribesTo, type Topic, type TopicSelection } from '@partner-ledger/webhooks';
+import { newWebhookSecret, subscribesTo, type Topic, type TopicSelection } from '@partner-ledger/webhooks';
 
 /** Configuration lives outside the rebuildable read-model namespaces: a rebuild never touches it. */
 export const CONFIG_NAMESPACE = 'config';
@@ -27,6 +27,24 @@ export interface WebhookEndpoint {
   failingSince: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** An endpoint as it is created: enabled, one signing secret (a new one unless given), no failures. */
+export function newWebhookEndpoint(fields: Pick<WebhookEndpoint, 'id' | 'programId' | 'url' | 'topics'> & { description?: string | null; secret?: string; now?: Date }): WebhookEndpoint {
+  const now = (fields.now ?? new Date()).toISOString();
+  return {
+    id: fields.id,
+    programId: fields.programId,
+    url: fields.url,
+    topics: fields.topics,
+    description: fields.description ?? null,
+    enabled: true,
+    disabledReason: null,
+    secrets: [{ secret: fields.secret ?? newWebhookSecret(), createdAt: now, expiresAt: null }],
+    failingSince: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 const toDoc = (e: WebhookEndpoint): StoredDoc => ({ _id: e.id, pos: 0, ...e });
