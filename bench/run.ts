@@ -20,6 +20,7 @@ const SCENARIOS: Scenario[] = [
   { id: '4', load: () => import('./scenarios/end-to-end.js') },
   { id: '5', load: () => import('./scenarios/delivery.js') },
   { id: '6', load: () => import('./scenarios/eventstoredb.js') },
+  { id: '7', load: () => import('./scenarios/scale.js') },
 ];
 
 /** Child handlers by name prefix, imported only in the child that runs one. */
@@ -30,6 +31,7 @@ const CHILD_MODULES: Record<string, () => Promise<{ handlers: Record<string, Chi
   rebuild: () => import('./scenarios/rebuild.child.js'),
   delivery: () => import('./scenarios/delivery.child.js'),
   esdb: () => import('./scenarios/eventstoredb.child.js'),
+  scale: () => import('./scenarios/scale.child.js'),
 };
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

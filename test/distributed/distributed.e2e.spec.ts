@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { Webhook } from 'standardwebhooks';
 import { parseRetrySchedule } from '@partner-ledger/config';
-import { DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker } from '@partner-ledger/testing';
+import { type AppName, AppProcess, DEFAULT_TEST_AMQP_URL, dropTopology, type LogLine, probeBroker } from '@partner-ledger/testing';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { connectEventStoreDb } from '@partner-ledger/event-store';
 import { connectMongoLeaseStore } from '@partner-ledger/leases';
@@ -17,7 +17,6 @@ import { connectMongoReadStore } from '@partner-ledger/read-store';
 import { PROJECTIONS } from '@partner-ledger/projections';
 import { startEventStoreDbDouble, type EventStoreDbDouble } from '@partner-ledger/testing';
 import { startMongoDbDouble } from '@partner-ledger/testing';
-import { AppProcess, type AppName, type LogLine } from './apps.js';
 import { commissionTotalsFromDomain, documentsOf, expectedWebhooks, minor, ofProgram, replayedDocuments, wholeLog, type Buckets } from './recompute.js';
 
 const root = new URL('../../', import.meta.url).pathname;

@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ADMIN_KEY, buildLongHistory, type LongHistory, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
-import { AppProcess } from '../distributed/apps.js';
+import { ADMIN_KEY, AppProcess, buildLongHistory, type LongHistory, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
 
 /**
  * Issue 13 at CI size: the single-active projector and publisher start on a SQLite file whose log
@@ -53,9 +52,9 @@ describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
   it('catches up without losing a lease, answers /health meanwhile, stays in its heap, and delivers the next sale', async () => {
     expect(log.events).toBeGreaterThan(EVENTS - log.seedEvents);
     const env = { DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8' };
-    projector = await AppProcess.start('projector', 'projector', env, 30_000, HEAP);
+    projector = await AppProcess.start('projector', 'projector', env, { nodeArgs: HEAP });
     apps.push(projector);
-    publisher = await AppProcess.start('publisher', 'publisher', env, 30_000, HEAP);
+    publisher = await AppProcess.start('publisher', 'publisher', env, { nodeArgs: HEAP });
     apps.push(publisher);
 
     // Listening before the catch-up is done, healthy, and saying how far behind it is.

@@ -10,3 +10,4 @@ export * from './webhook-receiver.js';
 export * from './api-specification.js';
 export * from './publisher-history.js';
 export * from './long-history.js';
+export * from './app-process.js';

@@ -1,12 +1,14 @@
+// Test and bench support (not built): a built app run as a process of its own.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('../../', import.meta.url).pathname;
-
-export type AppName = 'api' | 'projector' | 'publisher' | 'delivery-worker';
+export type AppName = 'engine' | 'api' | 'projector' | 'publisher' | 'delivery-worker';
 
 /** The line each app logs once it listens (see the apps' main.ts). */
 const READY: Record<AppName, string> = {
+  engine: 'partner-ledger engine listening',
   api: 'partner-ledger api listening',
   projector: 'projector running',
   publisher: 'publisher running',
@@ -17,6 +19,26 @@ export interface LogLine {
   level: number;
   msg: string;
   [key: string]: unknown;
+}
+
+export interface AppProcessOptions {
+  /** How long to wait for the ready line. */
+  timeoutMs?: number;
+  /** Options for node itself (the scale test bounds the heap with them). */
+  nodeArgs?: string[];
+  /** Where the build is, relative to the repository: `dist` (npm run build), or the bench's own build. */
+  distDir?: string;
+}
+
+/** The repository: the nearest directory above this file with a package.json (from the sources or from a build). */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('app-process: no package.json above this file');
+    dir = up;
+  }
+  return dir;
 }
 
 /** One built app (`dist/apps/<app>/src/main.js`) as its own process, its JSON log kept. */
@@ -48,10 +70,10 @@ export class AppProcess {
     child.stderr!.on('data', take);
   }
 
-  /** `nodeArgs`: options for node itself (the scale test bounds the heap with them). */
-  static async start(app: AppName, label: string, env: Record<string, string>, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<AppProcess> {
-    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, `dist/apps/${app}/src/main.js`], {
-      cwd: root,
+  static async start(app: AppName, label: string, env: Record<string, string>, options: AppProcessOptions = {}): Promise<AppProcess> {
+    const { timeoutMs = 30_000, nodeArgs = [], distDir = 'dist' } = options;
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, join(distDir, 'apps', app, 'src', 'main.js')], {
+      cwd: repositoryRoot(),
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
