@@ -1,6 +1,7 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from './event-store.port.js';
 import { type EventStoreConfig, openEventStore } from './open-event-store.js';
+import type { EventStoreMigrationLogger } from './sqlite/schema.js';
 
 /** Injection token of the EventStore port. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -14,10 +15,10 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export class EventStoreModule implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
 
-  static forRoot(config: EventStoreConfig): DynamicModule {
+  static forRoot(config: EventStoreConfig, logger?: EventStoreMigrationLogger): DynamicModule {
     return {
       module: EventStoreModule,
-      providers: [{ provide: EVENT_STORE, useFactory: () => openEventStore(config) }],
+      providers: [{ provide: EVENT_STORE, useFactory: () => openEventStore(config, {}, logger) }],
       exports: [EVENT_STORE],
     };
   }

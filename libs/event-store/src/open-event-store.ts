@@ -1,6 +1,7 @@
 import { databaseFile, type DatabaseFileOptions } from '@partner-ledger/config';
 import type { EventStore } from './event-store.port.js';
 import type { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
+import type { EventStoreMigrationLogger } from './sqlite/schema.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
 export interface EventStoreConfig {
@@ -18,8 +19,11 @@ export async function connectEventStoreDb(url: string): Promise<EventStoreDbEven
   return EventStoreDbEventStore.connect(url);
 }
 
-/** The event store the configuration selects: EventStoreDB with EVENT_STORE_URL, else the SQLite file. */
-export async function openEventStore(config: EventStoreConfig, options: DatabaseFileOptions = {}): Promise<EventStore> {
+/**
+ * The event store the configuration selects: EventStoreDB with EVENT_STORE_URL, else the SQLite
+ * file (`logger` hears of a one-time upgrade of an older file).
+ */
+export async function openEventStore(config: EventStoreConfig, options: DatabaseFileOptions = {}, logger?: EventStoreMigrationLogger): Promise<EventStore> {
   if (config.eventStoreUrl) return connectEventStoreDb(config.eventStoreUrl);
-  return SqliteEventStore.open(databaseFile(config.dataDir, options));
+  return SqliteEventStore.open(databaseFile(config.dataDir, options), { logger });
 }

@@ -49,7 +49,7 @@ export class Composition {
   ) {}
 
   get events(): DynamicModule {
-    return this.store('events', () => EventStoreModule.forRoot(this.config));
+    return this.store('events', () => EventStoreModule.forRoot(this.config, this.logger));
   }
 
   get readStore(): DynamicModule {

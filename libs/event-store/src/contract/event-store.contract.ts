@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port.js';
+import { type AllFilter, type EventStore, matchesFilter, type NewEvent, type RecordedEvent } from '../event-store.port.js';
 import { WrongExpectedRevisionError } from '../expected-revision.js';
 
 export interface EventStoreFixture {
@@ -180,6 +180,78 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       it('maxCount counts events returned', async () => {
         const two = await store.readAll({ fromPosition: first, maxCount: 2, filter: { streamPrefixes: [category], eventTypes: ['Alpha', 'Gamma'] } });
         expect(two.map((e) => e.data.n)).toEqual([1, 3]);
+      });
+    });
+
+    describe('read $all by several stream prefixes', () => {
+      const c = `pfx${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+      // Two owners whose ids share a beginning (prg_1, prg_10), names with dots further in.
+      const writes: [string, string][] = [
+        [`${c}program-prg_1`, 'Created'],
+        [`${c}program-prg_10`, 'Created'],
+        [`${c}partner-prg_1.a`, 'Joined'],
+        [`${c}partner-prg_10.b`, 'Joined'],
+        [`${c}customer-prg_1.x`, 'Seen'],
+        [`${c}trigger-prg_1.email.x`, 'Reserved'],
+        [`${c}trigger-prg_1.code.y`, 'Reserved'],
+        [`${c}partner-prg_1.a`, 'Paid'],
+        [`${c}partner-prg_10.b`, 'Paid'],
+        [`${c}customer-prg_1.x`, 'Seen'],
+        [`${c}program-prg_1`, 'Renamed'],
+        [`${c}partner-prg_1.c`, 'Joined'],
+      ];
+      const filters: AllFilter[] = [
+        { streamPrefixes: [`${c}partner-prg_1.`] },
+        { streamPrefixes: [`${c}program-prg_1`, `${c}partner-prg_1.`, `${c}customer-prg_1.`, `${c}trigger-prg_1.`] },
+        { streamPrefixes: [`${c}program-prg_10`, `${c}partner-prg_10.`] },
+        { streamPrefixes: [`${c}trigger-prg_1.email.`, `${c}partner-prg_1.a`] },
+        { streamPrefixes: [`${c}partner-`, `${c}partner-prg_1.`, `${c}partner-prg_1.a`, `${c}partner-prg_1.`] },
+        { streamPrefixes: [`${c}partner-prg_1.`, `${c}customer-prg_1.`], eventTypes: ['Joined', 'Seen'] },
+        { streamPrefixes: [`${c}none-prg_1.`, `${c}none`] },
+      ];
+      let all: RecordedEvent[];
+      const ids = (events: RecordedEvent[]) => events.map((e) => `${e.streamName}@${e.revision}`);
+      const expected = (filter: AllFilter) => ids(all.filter((e) => matchesFilter(e, filter)));
+      beforeAll(async () => {
+        const results = [];
+        for (const [stream, type] of writes) results.push(await store.appendToStream(stream, [ev(type, results.length)]));
+        all = await store.readAll({ fromPosition: results[0].position, filter: { streamPrefixes: [c] } });
+        expect(all.map((e) => e.data.n)).toEqual(writes.map((_, i) => i));
+      });
+
+      it('selects by prefix, not by owner: partner-prg_1. leaves prg_10 out, program-prg_1 takes program-prg_10 in', () => {
+        expect(expected(filters[0])).toEqual([`${c}partner-prg_1.a@0`, `${c}partner-prg_1.a@1`, `${c}partner-prg_1.c@0`]);
+        expect(expected(filters[1])).toContain(`${c}program-prg_10@0`);
+        expect(expected(filters[1])).not.toContain(`${c}partner-prg_10.b@0`);
+      });
+
+      it('forwards: in position order, each event once, whole and in pages across prefixes', async () => {
+        for (const filter of filters) {
+          expect(ids(await store.readAll({ fromPosition: all[0].position, filter }))).toEqual(expected(filter));
+          const paged: RecordedEvent[] = [];
+          for (let from = all[0].position; ;) {
+            const page = await store.readAll({ fromPosition: from, maxCount: 2, filter });
+            paged.push(...page);
+            if (page.length < 2) break;
+            from = page[1].position + 1n;
+          }
+          expect(ids(paged)).toEqual(expected(filter));
+        }
+      });
+
+      it('backwards: newest first, from the end and in pages across prefixes', async () => {
+        for (const filter of filters) {
+          const newestFirst = expected(filter).reverse();
+          expect(ids(await store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1, filter }))).toEqual(newestFirst.slice(0, 1));
+          const paged: RecordedEvent[] = [];
+          for (let from: bigint | 'end' = 'end'; ;) {
+            const page = await store.readAll({ direction: 'backwards', fromPosition: from, maxCount: 2, filter });
+            paged.push(...page);
+            if (page.length < 2) break;
+            from = page[1].position;
+          }
+          expect(ids(paged)).toEqual(newestFirst);
+        }
       });
     });
 

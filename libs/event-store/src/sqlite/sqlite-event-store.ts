@@ -3,7 +3,6 @@ import { StatementCache } from './statement-cache.js';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
-  type AllFilter,
   type AppendResult,
   type EventStore,
   type EventSubscription,
@@ -14,8 +13,9 @@ import {
   type SubscribeToAllOptions,
 } from '../event-store.port.js';
 import { assertExpectedRevision, type ExpectedRevision } from '../expected-revision.js';
-import { EVENT_STORE_SCHEMA } from './schema.js';
+import { EVENT_COLUMNS, type EventStoreMigrationLogger, migrateEventStore } from './schema.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
+import { planStreamPrefixes, prefixQuery, prefixUpperBound } from './stream-prefix-query.js';
 
 interface EventRow {
   position: number | bigint;
@@ -31,6 +31,8 @@ interface EventRow {
 export interface SqliteEventStoreOptions {
   /** How often a live subscription looks for events appended by another process (ms). */
   pollIntervalMs?: number;
+  /** Told of a one-time upgrade of an older file, with how long it took. */
+  logger?: EventStoreMigrationLogger;
 }
 
 /** An append waiting for the next group commit. */
@@ -90,13 +92,15 @@ export class SqliteEventStore implements EventStore {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.defaultSafeIntegers(true);
-    db.exec(EVENT_STORE_SCHEMA);
+    migrateEventStore(db, options.logger);
     this.appended.setMaxListeners(0);
     this.statements = {
       streamRevision: db.prepare<[string], { revision: bigint }>('SELECT revision FROM streams WHERE name = ?'),
       upsertStream: db.prepare('INSERT INTO streams (name, revision) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET revision = excluded.revision'),
       insertEvent: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       lastPosition: db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events'),
+      // Another group between the prefix and its upper bound: the prefix spans more than one group.
+      otherGroup: db.prepare<[string, string]>('SELECT 1 FROM events INDEXED BY events_stream_group WHERE stream_group > ? AND stream_group < ? LIMIT 1'),
     };
     // Built once: db.transaction() makes a new wrapper (with its four variants) on every call.
     this.appendTx = db.transaction((streamName: string, events: NewEvent[], expected: ExpectedRevision) => this.appendRows(streamName, events, expected));
@@ -192,11 +196,11 @@ export class SqliteEventStore implements EventStore {
     let rows: EventRow[];
     if (backwards) {
       const upTo = from === 'end' ? Number.MAX_SAFE_INTEGER : from === 'start' ? 0n : from;
-      rows = this.prepared.get('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?').all(streamName, upTo, limit) as EventRow[];
+      rows = this.prepared.get(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`).all(streamName, upTo, limit) as EventRow[];
     } else {
       if (from === 'end') return [];
       const start = from === 'start' ? 0n : from;
-      rows = this.prepared.get('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?').all(streamName, start, limit) as EventRow[];
+      rows = this.prepared.get(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`).all(streamName, start, limit) as EventRow[];
     }
     return rows.map(toRecorded);
   }
@@ -212,25 +216,42 @@ export class SqliteEventStore implements EventStore {
     const backwards = options.direction === 'backwards';
     const from = options.fromPosition ?? (backwards ? 'end' : 'start');
     const limit = limitOf(options.maxCount);
+    if (from === (backwards ? 'start' : 'end')) return [];
+    const position = from === 'start' || from === 'end' ? null : { op: backwards ? ('<' as const) : ('>=' as const), value: from };
+    const filter = options.filter ?? {};
+    if (filter.streamPrefixes?.length) {
+      const prefixes = filter.streamPrefixes;
+      // The probes and the read see one snapshot, so a group created in between cannot be missed.
+      return this.snapshot(() => {
+        const { sql, params } = prefixQuery(
+          planStreamPrefixes(prefixes, (p) => this.onlyGroup(p)),
+          filter,
+          position,
+          backwards,
+          limit,
+        );
+        return (this.prepared.get(sql).all(...params) as EventRow[]).map(toRecorded);
+      });
+    }
     const where: string[] = [];
     const params: unknown[] = [];
-    if (backwards) {
-      if (from === 'start') return [];
-      if (from !== 'end') {
-        where.push('position < ?');
-        params.push(from);
-      }
-    } else {
-      if (from === 'end') return [];
-      if (from !== 'start') {
-        where.push('position >= ?');
-        params.push(from);
-      }
+    if (position) {
+      where.push(`position ${position.op} ?`);
+      params.push(position.value);
     }
-    addFilter(where, params, options.filter);
-    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` + `ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
+    if (filter.eventTypes?.length) {
+      where.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
+      params.push(...filter.eventTypes);
+    }
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`;
     params.push(limit);
     return (this.prepared.get(sql).all(...params) as EventRow[]).map(toRecorded);
+  }
+
+  /** True when no stream group other than `prefix` itself starts with `prefix` (one index probe). */
+  private onlyGroup(prefix: string): boolean {
+    const upper = prefixUpperBound(prefix);
+    return upper !== null && this.statements.otherGroup.get(prefix, upper) === undefined;
   }
 
   lastPositionSync(): bigint {
@@ -264,18 +285,6 @@ export class SqliteEventStore implements EventStore {
 
   private assertOpen() {
     if (this.closed) throw new Error('event store is closed');
-  }
-}
-
-function addFilter(where: string[], params: unknown[], filter?: AllFilter) {
-  if (filter?.streamPrefixes?.length) {
-    // substr() compares bytes exactly, where LIKE would need escaping and is case-insensitive.
-    where.push('(' + filter.streamPrefixes.map(() => 'substr(stream, 1, length(?1)) = ?1'.replaceAll('?1', '?')).join(' OR ') + ')');
-    for (const p of filter.streamPrefixes) params.push(p, p);
-  }
-  if (filter?.eventTypes?.length) {
-    where.push(`type IN (${filter.eventTypes.map(() => '?').join(', ')})`);
-    params.push(...filter.eventTypes);
   }
 }
 

@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from './sqlite-event-store.js';
+
+/** The schema files were written with before `stream_group`. */
+const SCHEMA_BEFORE_STREAM_GROUP = `
+CREATE TABLE events (
+  position  INTEGER PRIMARY KEY AUTOINCREMENT,
+  id        TEXT    NOT NULL UNIQUE,
+  stream    TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  type      TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  metadata  TEXT    NOT NULL,
+  created   INTEGER NOT NULL,
+  UNIQUE (stream, revision)
+);
+CREATE INDEX events_type ON events (type, position);
+CREATE TABLE streams (name TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+describe('sqlite event store: opening a file written before stream groups', () => {
+  it('adds the column and its index once, logs how long it took, and reads by prefix as before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-es-'));
+    const file = join(dir, 'events.db');
+    try {
+      const old = new Database(file);
+      old.exec(SCHEMA_BEFORE_STREAM_GROUP);
+      const insert = old.prepare("INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, 0, 'A', '{}', '{}', 0)");
+      ['program-prg_1', 'partner-prg_1.a', 'partner-prg_10.b', 'customer-prg_1.c'].forEach((stream, i) => insert.run(`e${i}`, stream));
+      old.close();
+
+      const logged: { details: object; message: string }[] = [];
+      const logger = { info: (details: object, message: string) => logged.push({ details, message }) };
+      const store = SqliteEventStore.open(file, { logger });
+      expect(logged).toEqual([{ details: { events: 4, ms: expect.any(Number) }, message: expect.stringContaining('indexed by stream group') }]);
+      const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").pluck().all();
+      expect(indexes).toContain('events_stream_group');
+      const read = await store.readAll({ filter: { streamPrefixes: ['program-prg_1', 'partner-prg_1.', 'customer-prg_1.'] } });
+      expect(read.map((e) => e.streamName)).toEqual(['program-prg_1', 'partner-prg_1.a', 'customer-prg_1.c']);
+      await store.appendToStream('partner-prg_1.d', [{ type: 'B', data: {} }]);
+      expect((await store.readAll({ direction: 'backwards', maxCount: 1, filter: { streamPrefixes: ['partner-prg_1.'] } })).map((e) => e.streamName)).toEqual(['partner-prg_1.d']);
+      await store.close();
+
+      const again = SqliteEventStore.open(file, { logger });
+      expect(logged).toHaveLength(1);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a new file gets the index without an upgrade to log', async () => {
+    const logged: string[] = [];
+    const store = SqliteEventStore.open(':memory:', { logger: { info: (_: object, message: string) => logged.push(message) } });
+    expect(store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'events_stream_group'").get()).toBeDefined();
+    expect(logged).toEqual([]);
+    await store.close();
+  });
+});
