@@ -44,11 +44,6 @@ export async function* scanAll(events: EventStore, options: ScanOptions = {}): A
   }
 }
 
-/** Stream-name prefixes of a program's partners, customers and transactions (categories + id + dot). */
-export function programStreamPrefixes(programId: string): string[] {
-  return ['partner-', 'customer-', 'transaction-'].map((category) => `${category}${programId}.`);
-}
-
 /** A program's currency and commission plan, from its stream (a program never changes). */
 export async function programPlan(events: EventStore, programId: string): Promise<{ currency: string; plan: CommissionPlan } | null> {
   const [created] = await events.readStream(programStream(programId), { maxCount: 1 });

@@ -8,12 +8,13 @@ import {
   netCommissions,
   parseCommissionPlan,
   type PartnerStatus,
+  programStreamPrefixes,
   refundReversals,
   type ReversibleCommissions,
 } from '@partner-ledger/domain';
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold, isLedgerEvent, type RecordedLedgerEvent } from '@partner-ledger/projections';
-import { programPlan, programStreamPrefixes, scanAll } from './history.js';
+import { programPlan, scanAll } from './history.js';
 
 export interface Bucket {
   count: number;
@@ -279,7 +280,10 @@ export async function simulateProgram(
 ): Promise<SimulationResult & { currentPlan: CommissionPlan }> {
   const program = await programPlan(events, programId);
   if (!program) throw new ProgramNotFoundError(`program ${programId} not found`);
-  const history = scanAll(events, { filter: { streamPrefixes: programStreamPrefixes(programId) }, onProgress: options.onProgress, pageSize: options.pageSize });
+  // Only the categories the replay folds: the program stream is read above, and trigger and
+  // reservation streams hold nothing that prices a conversion.
+  const streamPrefixes = programStreamPrefixes(programId, ['partner', 'customer', 'transaction']);
+  const history = scanAll(events, { filter: { streamPrefixes }, onProgress: options.onProgress, pageSize: options.pageSize });
   const result = await simulatePlan(history, { programId, currency: program.currency, plan });
   return { ...result, currentPlan: program.plan };
 }
