@@ -71,7 +71,8 @@ function buildProgram(io: CliIo, outcome: { exitCode: number }): Command {
     return { dataDir: resolve(io.cwd, o.dataDir), eventStoreUrl, mongoUrl };
   };
   const withStores = async <T>(command: Command, fn: (stores: Stores) => Promise<T>): Promise<T> => {
-    const stores = await openStores(globals(command));
+    // An older file is upgraded once on open (schema.ts): say so, since it delays the command.
+    const stores = await openStores(globals(command), { info: (details, message) => io.stderr.write(`${message}: ${JSON.stringify(details)}\n`) });
     try {
       return await fn(stores);
     } finally {

@@ -1,5 +1,5 @@
 import { MissingDatabaseError } from '@partner-ledger/config';
-import { type EventStore, openEventStore } from '@partner-ledger/event-store';
+import { type EventStore, type EventStoreMigrationLogger, openEventStore } from '@partner-ledger/event-store';
 import { openReadStore, type ReadStore } from '@partner-ledger/read-store';
 import { UsageError } from './errors.js';
 
@@ -35,9 +35,10 @@ async function opening<T>(open: () => Promise<T>): Promise<T> {
  * (openEventStore, openReadStore): events in DATA_DIR's SQLite file unless an EventStoreDB URL is
  * given, read models in the same file unless a MongoDB URL is given. The EventStoreDB and MongoDB
  * clients are loaded only when asked for (they double the start-up time of every command otherwise).
+ * `logger` hears of a one-time upgrade of an older SQLite file.
  */
-export async function openStores(options: GlobalOptions): Promise<Stores> {
-  const events = await opening(() => openEventStore(options, MUST_EXIST));
+export async function openStores(options: GlobalOptions, logger?: EventStoreMigrationLogger): Promise<Stores> {
+  const events = await opening(() => openEventStore(options, MUST_EXIST, logger));
   let readStore: Promise<ReadStore> | null = null;
   return {
     events,

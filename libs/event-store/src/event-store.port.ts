@@ -77,7 +77,11 @@ export interface ReadStreamOptions {
 }
 
 export interface AllFilter {
-  /** Stream name starts with any of these (case-sensitive). */
+  /**
+   * Stream name starts with any of these (case-sensitive). The SQLite adapter reads a prefix that
+   * ends at a name's first '.', or one with a '.' further in, through an index in position order
+   * (a page costs its rows, not the log); see sqlite/stream-prefix-query.ts for the others.
+   */
   streamPrefixes?: string[];
   /** Event type equals any of these. */
   eventTypes?: string[];
