@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { type AppendResult, type EventStore, type EventSubscription, type NewEvent, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent } from './event-store.port.js';
+import {
+  type AppendResult,
+  type CountAllResult,
+  type EventStore,
+  type EventSubscription,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+} from './event-store.port.js';
 import { assertExpectedRevision, type ExpectedRevision } from './expected-revision.js';
 
 /**
@@ -71,6 +80,10 @@ export class DryRunEventStore implements EventStore {
   }
 
   readAll(_options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return Promise.reject(new Error('a dry run reads streams only'));
+  }
+
+  countAll(): Promise<CountAllResult> {
     return Promise.reject(new Error('a dry run reads streams only'));
   }
 

@@ -95,6 +95,20 @@ export interface ReadAllOptions {
   filter?: AllFilter;
 }
 
+export interface CountAllOptions {
+  /** Counts events at positions >= this (inclusive). */
+  fromPosition: bigint | 'start';
+  /** Counting stops here: past it, "far behind" is all a caller needs. */
+  limit: number;
+}
+
+export interface CountAllResult {
+  /** Events counted, at most the limit. */
+  count: number;
+  /** When the first of them was written; null when there is none. */
+  firstCreated: Date | null;
+}
+
 export interface SubscribeToAllOptions {
   /** Exclusive: delivers events strictly after this position. Default 'start'. */
   fromPosition?: bigint | 'start' | 'end';
@@ -118,6 +132,8 @@ export interface EventStore {
   /** A missing stream reads as empty. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** How far the log runs past a position, without handing (or, where the store can, reading) the events: a projection's lag. */
+  countAll(options: CountAllOptions): Promise<CountAllResult>;
   subscribeToAll(options?: SubscribeToAllOptions): EventSubscription;
   /** Cheap liveness probe for /health. */
   ping(): Promise<void>;

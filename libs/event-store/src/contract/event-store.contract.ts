@@ -183,6 +183,18 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       });
     });
 
+    describe('count $all', () => {
+      it('counts the events from a position up to a limit, and says when the first was written', async () => {
+        const stream = `count${randomUUID().replaceAll('-', '').slice(0, 10)}-1`;
+        const appended = await store.appendToStream(stream, [ev('Alpha', 1), ev('Beta', 2), ev('Gamma', 3)]);
+        const [first] = await store.readStream(stream, { maxCount: 1 });
+        expect(await store.countAll({ fromPosition: first.position, limit: 100 })).toEqual({ count: 3, firstCreated: first.created });
+        expect(await store.countAll({ fromPosition: first.position, limit: 2 })).toEqual({ count: 2, firstCreated: first.created });
+        expect(await store.countAll({ fromPosition: appended.position + 1n, limit: 100 })).toEqual({ count: 0, firstCreated: null });
+        expect((await store.countAll({ fromPosition: 'start', limit: 1 })).count).toBe(1);
+      });
+    });
+
     describe('read $all by several stream prefixes', () => {
       const c = `pfx${randomUUID().replaceAll('-', '').slice(0, 10)}`;
       // Two owners whose ids share a beginning (prg_1, prg_10), names with dots further in.

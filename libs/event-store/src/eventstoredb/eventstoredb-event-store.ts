@@ -2,7 +2,18 @@
 // loader and Jest's native ESM mode (named imports depend on each loader's CJS export detection).
 import esdb from '@eventstore/db-client';
 import type { EventStoreDBClient as Client } from '@eventstore/db-client';
-import type { AppendResult, EventStore, EventSubscription, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from '../event-store.port.js';
+import type {
+  AppendResult,
+  CountAllOptions,
+  CountAllResult,
+  EventStore,
+  EventSubscription,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port.js';
 import type { ExpectedRevision } from '../expected-revision.js';
 import { appendToStream } from './append.js';
 import { collect } from './mappings.js';
@@ -43,6 +54,12 @@ export class EventStoreDbEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     return readAll(this.client, options);
+  }
+
+  /** EventStoreDB has no count of `$all`: the events are read (one page, up to the limit) and counted. */
+  async countAll(options: CountAllOptions): Promise<CountAllResult> {
+    const page = await this.readAll({ fromPosition: options.fromPosition, maxCount: options.limit });
+    return { count: page.length, firstCreated: page[0]?.created ?? null };
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): EventSubscription {

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   type AppendResult,
+  type CountAllOptions,
+  type CountAllResult,
   type EventStore,
   type EventSubscription,
   type NewEvent,
@@ -260,6 +262,19 @@ export class SqliteEventStore implements EventStore {
 
   snapshot<T>(fn: () => T): T {
     return this.snapshotTx.deferred(fn) as T;
+  }
+
+  /** Counted on the primary key without reading a row's columns: cheap enough for every /health and scrape. */
+  async countAll(options: CountAllOptions): Promise<CountAllResult> {
+    this.assertOpen();
+    await this.settled();
+    const from = options.fromPosition === 'start' ? 0 : options.fromPosition;
+    return this.snapshot(() => {
+      const row = this.prepared.get('SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE position >= ? LIMIT ?)').get(from, Math.max(0, options.limit)) as { n: number | bigint };
+      const n = Number(row.n);
+      const first = n ? (this.prepared.get('SELECT created FROM events WHERE position >= ? ORDER BY position LIMIT 1').get(from) as { created: number | bigint }) : undefined;
+      return { count: n, firstCreated: first ? new Date(Number(first.created)) : null };
+    });
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): EventSubscription {

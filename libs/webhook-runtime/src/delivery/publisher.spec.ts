@@ -57,6 +57,7 @@ function counting(inner: EventStore) {
     kind: inner.kind,
     appendToStream: (...args) => inner.appendToStream(...args),
     readStream: (...args) => inner.readStream(...args),
+    countAll: (options) => inner.countAll(options),
     readAll: async (options) => {
       const page = await inner.readAll(options);
       counts.read += page.length;
