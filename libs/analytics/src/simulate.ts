@@ -75,6 +75,8 @@ interface SimConversion extends ReversibleCommissions {
   partnerId: string;
   currency: string;
   amountMinor: number;
+  /** Refunded so far: a reopened conversion takes back now what refunds made while it was denied. */
+  refundedMinor: number;
 }
 
 /**
@@ -158,6 +160,7 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
           partnerId: d.partnerId,
           currency: d.currency,
           amountMinor: d.amountMinor,
+          refundedMinor: 0,
           status: 'PENDING',
           commissions: lines,
           reversed: lines.map(() => 0),
@@ -188,12 +191,35 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         const d = event.data;
         const conversion = d.conversionId ? conversions.get(d.conversionId) : undefined;
         if (!conversion) return;
+        conversion.refundedMinor = d.refundedTotalMinor;
         // Nothing is taken back from a denied conversion: refundReversals is then empty.
         const from: BucketName = conversion.status === 'APPROVED' ? 'approved' : 'pending';
         const reversals = refundReversals(conversion, d.refundedTotalMinor, conversion.amountMinor);
         for (const reversal of reversals) {
           const t = totalsOf(reversal.partnerId, conversion.currency);
           t[from].amount -= reversal.amountMinor;
+          t.reversed.count += 1;
+          t.reversed.amount += reversal.amountMinor;
+        }
+        conversion.reversed = addReversals(conversion.commissions, conversion.reversed, reversals);
+        return;
+      }
+      case 'ConversionReopened': {
+        const conversion = conversions.get(event.data.conversionId);
+        if (!conversion || conversion.status !== 'DENIED') return;
+        conversion.status = 'PENDING';
+        for (const line of netCommissions(conversion)) {
+          const t = totalsOf(line.partnerId, conversion.currency);
+          t.denied.count -= 1;
+          t.denied.amount -= line.amountMinor;
+          t.pending.count += 1;
+          t.pending.amount += line.amountMinor;
+        }
+        // As the decider does: refunds made while denied are taken back now.
+        const reversals = refundReversals(conversion, conversion.refundedMinor, conversion.amountMinor);
+        for (const reversal of reversals) {
+          const t = totalsOf(reversal.partnerId, conversion.currency);
+          t.pending.amount -= reversal.amountMinor;
           t.reversed.count += 1;
           t.reversed.amount += reversal.amountMinor;
         }

@@ -28,6 +28,7 @@ const TYPES: Record<LedgerEventType, true> = {
   ConversionCreated: true,
   ConversionApproved: true,
   ConversionDenied: true,
+  ConversionReopened: true,
   TransactionRefunded: true,
 };
 

@@ -1,3 +1,4 @@
+export * from './actor.js';
 export * from './decider.js';
 export * from './errors.js';
 export * from './events.js';
@@ -14,5 +15,6 @@ export * from './customer/customer.js';
 export * from './conversion-trigger/conversion-trigger.js';
 export * from './reservation/reservation.js';
 export * from './transaction/attribution.js';
+export * from './transaction/flags.js';
 export * from './transaction/reversals.js';
 export * from './transaction/transaction.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from './errors.js';
-import { assertEmail, assertKey, assertName, normalizeEmail, optionalText } from './validation.js';
+import { assertEmail, assertKey, assertName, normalizeEmail, normalizeMailbox, optionalText } from './validation.js';
 
 function refusal(fn: () => unknown): Pick<DomainError, 'kind' | 'code' | 'field'> {
   try {
@@ -60,5 +60,23 @@ describe('optionalText', () => {
   it('refuses non-strings and long strings', () => {
     expect(refusal(() => optionalText(5, 'f'))).toEqual({ kind: 'validation', code: 'invalid_text', field: 'f' });
     expect(refusal(() => optionalText('abc', 'f', 2))).toEqual({ kind: 'validation', code: 'too_long', field: 'f' });
+  });
+});
+
+describe('normalizeMailbox', () => {
+  it.each([
+    ['Ada@Example.com', 'ada@example.com'],
+    ['ada+promo@example.com', 'ada@example.com'],
+    ['ada+a+b@example.com', 'ada@example.com'],
+    ['j.ane@gmail.com', 'jane@gmail.com'],
+    ['J.Ane+promo@GoogleMail.com', 'jane@gmail.com'],
+    ['j.ane@example.com', 'j.ane@example.com'],
+    ['+tag@example.com', '+tag@example.com'],
+  ])('%p is the mailbox %p', (email, mailbox) => {
+    expect(normalizeMailbox(email)).toBe(mailbox);
+  });
+  it('keeps different people apart', () => {
+    expect(normalizeMailbox('jane@example.com')).not.toBe(normalizeMailbox('jane@example.org'));
+    expect(normalizeMailbox('jane.doe@example.com')).not.toBe(normalizeMailbox('janedoe@example.com'));
   });
 });

@@ -20,6 +20,30 @@ export function normalizeEmail(value: string): string {
   return value.trim().toLowerCase();
 }
 
+// Gmail ignores dots in the local part, and googlemail.com is the same service.
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+/**
+ * The mailbox an address delivers to, for telling one person's addresses apart from another's (not
+ * for storing): `normalizeEmail`, then a `+tag` dropped from the local part (any domain), and for
+ * gmail.com/googlemail.com the dots dropped and the domain written gmail.com.
+ * `J.Ane+promo@GoogleMail.com` → `jane@gmail.com`.
+ */
+export function normalizeMailbox(value: string): string {
+  const email = normalizeEmail(value);
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return email;
+  let local = email.slice(0, at);
+  let domain = email.slice(at + 1);
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  if (GMAIL_DOMAINS.has(domain)) {
+    local = local.replaceAll('.', '') || local;
+    domain = 'gmail.com';
+  }
+  return `${local}@${domain}`;
+}
+
 /** A valid email address, normalised. */
 export function assertEmail(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value.trim())) {

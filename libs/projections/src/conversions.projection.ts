@@ -6,6 +6,7 @@ import {
   type ConversionApproved,
   type ConversionCreated,
   type ConversionDenied,
+  type ConversionReopened,
   type TransactionRefunded,
 } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
@@ -45,7 +46,7 @@ interface ConversionLine extends CommissionLine {
   reversedMinor: number;
 }
 
-type ConversionEvent = RecordedEvent<ConversionCreated | ConversionApproved | ConversionDenied | TransactionRefunded>;
+type ConversionEvent = RecordedEvent<ConversionCreated | ConversionApproved | ConversionDenied | ConversionReopened | TransactionRefunded>;
 
 /** The events this projection folds, or null for the others: every event type is named here. */
 function conversionEvent(e: RecordedLedgerEvent): ConversionEvent | null {
@@ -53,6 +54,7 @@ function conversionEvent(e: RecordedLedgerEvent): ConversionEvent | null {
     case 'ConversionCreated':
     case 'ConversionApproved':
     case 'ConversionDenied':
+    case 'ConversionReopened':
     case 'TransactionRefunded':
       return e;
     case 'ProgramCreated':
@@ -70,12 +72,13 @@ function conversionEvent(e: RecordedLedgerEvent): ConversionEvent | null {
   }
 }
 
-/** The commission lines an event moves: a refund moves its reversals. */
+/** The commission lines an event moves: a refund moves its reversals (a reopen's are among its lines). */
 function linesOf(e: ConversionEvent): CommissionLine[] {
   switch (e.type) {
     case 'ConversionCreated':
     case 'ConversionApproved':
     case 'ConversionDenied':
+    case 'ConversionReopened':
       return e.data.commissions;
     case 'TransactionRefunded':
       return e.data.reversals;
@@ -86,7 +89,7 @@ function linesOf(e: ConversionEvent): CommissionLine[] {
 
 export const conversionsProjection: Projection = {
   name: 'conversions',
-  eventTypes: ['ConversionCreated', 'ConversionApproved', 'ConversionDenied', 'TransactionRefunded'] satisfies LedgerEventType[],
+  eventTypes: ['ConversionCreated', 'ConversionApproved', 'ConversionDenied', 'ConversionReopened', 'TransactionRefunded'] satisfies LedgerEventType[],
   touches(event) {
     const e = conversionEvent(event);
     if (!e) return [];
@@ -141,6 +144,15 @@ function applyTotals(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc {
     case 'ConversionDenied':
       move(e.data.commissions, 'pending', 'denied');
       break;
+    case 'ConversionReopened':
+      // Back from denied what was denied, then what refunds made meanwhile take back from pending.
+      move(e.data.commissions, 'denied', 'pending');
+      for (const line of mine(e.data.reversals)) {
+        totals.pending.amount -= line.amountMinor;
+        totals.reversed.count += 1;
+        totals.reversed.amount += line.amountMinor;
+      }
+      break;
     case 'TransactionRefunded': {
       const from: keyof Totals = e.data.conversionStatus === 'APPROVED' ? 'approved' : 'pending';
       for (const line of mine(e.data.reversals)) {
@@ -173,6 +185,10 @@ function applyConversion(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc 
         currency: d.currency,
         status: 'PENDING',
         commissions: d.commissions.map((l): ConversionLine => ({ ...l, reversedMinor: 0 })),
+        flags: d.flags ?? [],
+        flagReasons: d.flagReasons ?? [],
+        // A scalar to filter on (`?flagged=`): the read store matches fields, not list members.
+        flagged: (d.flags ?? []).length > 0,
         createdAt: at,
         seq: Number(e.position),
         updatedAt: at,
@@ -182,18 +198,25 @@ function applyConversion(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc 
       return doc && { ...doc, status: 'APPROVED', updatedAt: at };
     case 'ConversionDenied':
       return doc && { ...doc, status: 'DENIED', reason: e.data.reason, updatedAt: at };
+    case 'ConversionReopened':
+      // The denial's reason no longer applies; the conversion's history keeps it.
+      return doc && { ...doc, status: 'PENDING', reason: null, commissions: withReversals(doc, e.data.reversals), updatedAt: at };
     case 'TransactionRefunded': {
       if (!doc) return null;
-      const lines = doc.commissions as ConversionLine[];
-      const reversed = addReversals(
-        lines,
-        lines.map((l) => l.reversedMinor),
-        e.data.reversals,
-      );
-      const commissions = lines.map((line, i) => ({ ...line, reversedMinor: reversed[i] }));
-      return { ...doc, commissions, refundedMinor: e.data.refundedTotalMinor, updatedAt: at };
+      return { ...doc, commissions: withReversals(doc, e.data.reversals), refundedMinor: e.data.refundedTotalMinor, updatedAt: at };
     }
     default:
       return assertNever(e);
   }
+}
+
+/** A conversion document's lines after `reversals`. */
+function withReversals(doc: Doc, reversals: CommissionLine[]): ConversionLine[] {
+  const lines = doc.commissions as ConversionLine[];
+  const reversed = addReversals(
+    lines,
+    lines.map((l) => l.reversedMinor),
+    reversals,
+  );
+  return lines.map((line, i) => ({ ...line, reversedMinor: reversed[i] }));
 }

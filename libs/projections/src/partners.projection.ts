@@ -27,6 +27,7 @@ function partnersEvent(e: RecordedLedgerEvent): PartnersEvent | null {
     case 'TransactionRecorded':
     case 'ConversionApproved':
     case 'ConversionDenied':
+    case 'ConversionReopened':
     case 'TransactionRefunded':
       return null;
     default:

@@ -70,7 +70,8 @@ export function viewRefsOf(event: RecordedEvent): ViewRef[] {
       ];
     }
     case 'ConversionApproved':
-    case 'ConversionDenied': {
+    case 'ConversionDenied':
+    case 'ConversionReopened': {
       const d = event.data;
       return [
         ref('programs', d.programId, d.programId),
@@ -194,6 +195,14 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
       });
       return;
     }
+    case 'ConversionReopened': {
+      const d = event.data;
+      const conversion = view.get('conversions', d.programId, d.conversionId);
+      if (!conversion) return;
+      const reversed = addReversals(conversion.commissions, conversion.reversed, d.reversals);
+      view.set('conversions', d.programId, d.conversionId, { ...conversion, status: 'PENDING', reason: null, reversed, updated: event.created });
+      return;
+    }
     case 'TransactionRefunded': {
       const d = event.data;
       const transaction = view.get('transactions', d.programId, d.transactionKey);
@@ -242,6 +251,10 @@ export function payloadFromView(view: ViewTables, event: RecordedEvent): Webhook
     case 'TransactionRefunded':
     case 'ValueReserved':
     case 'ValueReleased':
+      return null;
+    case 'ConversionReopened':
+      // Refersion has no topic for a conversion going back to pending, and NEW_CONVERSION would have
+      // receivers count it twice: the next APPROVED_CONVERSION or DENIED_CONVERSION tells them.
       return null;
     default:
       return assertNever(event);

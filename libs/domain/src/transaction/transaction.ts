@@ -1,3 +1,4 @@
+import { type Actor, actorField } from '../actor.js';
 import type { Decider, DomainEvent } from '../decider.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import { assertNever } from '../exhaustive.js';
@@ -7,6 +8,8 @@ import { type CommissionLine, type CommissionPlan, commissionFor, maxLevel } fro
 import type { PartnerSnapshot } from '../partner/partner.js';
 import { assertKey, optionalText } from '../validation.js';
 import { type Attribution, type AttributionSource, conversionIdFor } from './attribution.js';
+import { type Decision, decisionFields } from './decision.js';
+import { type ConversionFlag, type FlagReason, flagsOf, type ReferralFacts, selfReferralReasons } from './flags.js';
 import { addReversals, netCommissions, refundReversals } from './reversals.js';
 
 export type ConversionStatus = 'PENDING' | 'APPROVED' | 'DENIED';
@@ -47,15 +50,39 @@ export type ConversionCreated = DomainEvent<
     status: 'PENDING';
     commissions: CommissionLine[];
     trace: CommissionTrace;
+    /** Present when the sale was flagged (see flags.ts); absent means none, as in older events. */
+    flags?: ConversionFlag[];
+    flagReasons?: FlagReason[];
+    /** Who recorded the sale; absent in older events. */
+    actor?: Actor;
   }
 >;
 export type ConversionApproved = DomainEvent<
   'ConversionApproved',
-  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; commissions: CommissionLine[] }
+  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; commissions: CommissionLine[] } & Decision
 >;
 export type ConversionDenied = DomainEvent<
   'ConversionDenied',
-  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; reason: string | null; commissions: CommissionLine[] }
+  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; reason: string | null; commissions: CommissionLine[]; actor?: Actor }
+>;
+/**
+ * A denied conversion back to PENDING. `commissions` are the lines going back from denied to
+ * pending (what was denied); `reversals` what refunds made while it was denied take back now, as
+ * they would have had it been pending (empty when there were none).
+ */
+export type ConversionReopened = DomainEvent<
+  'ConversionReopened',
+  {
+    programId: string;
+    conversionId: string;
+    transactionKey: string;
+    partnerId: string;
+    currency: string;
+    reason: string | null;
+    commissions: CommissionLine[];
+    reversals: CommissionLine[];
+    actor?: Actor;
+  }
 >;
 export type TransactionRefunded = DomainEvent<
   'TransactionRefunded',
@@ -71,9 +98,9 @@ export type TransactionRefunded = DomainEvent<
     conversionStatus: ConversionStatus | null;
     /** Commission taken back from each line by this refund, proportional to the amount refunded. */
     reversals: CommissionLine[];
-  }
+  } & Decision
 >;
-export type TransactionEvent = TransactionRecorded | ConversionCreated | ConversionApproved | ConversionDenied | TransactionRefunded;
+export type TransactionEvent = TransactionRecorded | ConversionCreated | ConversionApproved | ConversionDenied | ConversionReopened | TransactionRefunded;
 
 export interface CreateTransaction {
   type: 'CreateTransaction';
@@ -92,21 +119,34 @@ export interface CreateTransaction {
   attribution: Attribution | null;
   /** The attributed partner's referrers, nearest first: chain[0] is paid at level 2. */
   chain: PartnerSnapshot[];
+  /** For the self-referral check; without them the sale is not checked. */
+  referral?: ReferralFacts;
+  actor?: Actor;
 }
 export interface ApproveConversion {
   type: 'ApproveConversion';
+  reason?: unknown;
+  actor?: Actor;
 }
 export interface DenyConversion {
   type: 'DenyConversion';
   reason?: unknown;
+  actor?: Actor;
+}
+export interface ReopenConversion {
+  type: 'ReopenConversion';
+  reason?: unknown;
+  actor?: Actor;
 }
 export interface RefundTransaction {
   type: 'RefundTransaction';
   refundId: string;
   /** Omitted → refund everything not yet refunded. */
   amount?: unknown;
+  reason?: unknown;
+  actor?: Actor;
 }
-export type TransactionCommand = CreateTransaction | ApproveConversion | DenyConversion | RefundTransaction;
+export type TransactionCommand = CreateTransaction | ApproveConversion | DenyConversion | ReopenConversion | RefundTransaction;
 
 export interface ConversionState {
   conversionId: string;
@@ -115,6 +155,8 @@ export interface ConversionState {
   commissions: CommissionLine[];
   /** Cumulative reversal per commission line, same order as `commissions`. */
   reversed: number[];
+  /** Flags raised when the sale was recorded (never cleared): a flagged conversion is never auto-approved. */
+  flags: ConversionFlag[];
 }
 
 export type TransactionState =
@@ -181,6 +223,7 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
     trace.levels.push({ level, partnerId: partner.partnerId, rate, amountMinor: amount });
     commissions.push({ partnerId: partner.partnerId, level, amountMinor: amount });
   }
+  const flagReasons = selfReferralReasons(attribution.partner, command.chain, command.referral);
   const created: ConversionCreated = {
     type: 'ConversionCreated',
     data: {
@@ -194,6 +237,8 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
       status: 'PENDING',
       commissions,
       trace,
+      ...(flagReasons.length ? { flags: flagsOf(flagReasons), flagReasons } : {}),
+      ...actorField(command.actor),
     },
   };
   return [recorded, created];
@@ -229,6 +274,7 @@ function decideRefund(command: RefundTransaction, state: ExistingTransaction): T
         conversionId: conversion?.conversionId ?? null,
         conversionStatus: conversion?.status ?? null,
         reversals: conversion ? refundReversals(conversion, refundedTotalMinor, recorded.amountMinor) : [],
+        ...decisionFields(command),
       },
     },
   ];
@@ -249,14 +295,14 @@ function reviewed(state: ExistingTransaction) {
   return { conversion, data };
 }
 
-function decideApprove(state: ExistingTransaction): TransactionEvent[] {
+function decideApprove(command: ApproveConversion, state: ExistingTransaction): TransactionEvent[] {
   const { conversion, data } = reviewed(state);
   if (conversion.status === 'APPROVED') return [];
   if (conversion.status === 'DENIED') throw conflict('conversion_denied', 'a denied conversion cannot be approved');
   if (state.recorded.amountMinor - state.refundedMinor === 0) {
     throw conflict('transaction_fully_refunded', 'a fully refunded conversion cannot be approved');
   }
-  return [{ type: 'ConversionApproved', data }];
+  return [{ type: 'ConversionApproved', data: { ...data, ...decisionFields(command) } }];
 }
 
 function decideDeny(command: DenyConversion, state: ExistingTransaction): TransactionEvent[] {
@@ -265,7 +311,27 @@ function decideDeny(command: DenyConversion, state: ExistingTransaction): Transa
   if (conversion.status === 'APPROVED') {
     throw conflict('conversion_already_approved', 'an approved conversion cannot be denied; refund the transaction instead');
   }
-  return [{ type: 'ConversionDenied', data: { ...data, reason: optionalText(command.reason, 'reason', 500) } }];
+  return [{ type: 'ConversionDenied', data: { ...data, reason: optionalText(command.reason, 'reason', 500), ...actorField(command.actor) } }];
+}
+
+/**
+ * Only a DENIED conversion can be reopened, and not once its sale is fully refunded (nothing would
+ * be left to approve). Reopening is not idempotent like approve and deny: a second reopen finds the
+ * conversion PENDING and is refused, so a retried request cannot be mistaken for a decision.
+ */
+function decideReopen(command: ReopenConversion, state: ExistingTransaction): TransactionEvent[] {
+  const { conversion, data } = reviewed(state);
+  if (conversion.status === 'PENDING') throw conflict('conversion_already_pending', 'the conversion is pending already: only a denied conversion can be reopened');
+  if (conversion.status === 'APPROVED') {
+    throw conflict('conversion_already_approved', 'an approved conversion cannot be reopened; refund the transaction instead');
+  }
+  if (state.recorded.amountMinor - state.refundedMinor === 0) {
+    throw conflict('transaction_fully_refunded', 'a fully refunded conversion cannot be reopened');
+  }
+  const reason = optionalText(command.reason, 'reason', 500);
+  // Refunds made while it was denied reversed nothing; priced now as if it had been pending throughout.
+  const reversals = refundReversals({ ...conversion, status: 'PENDING' }, state.refundedMinor, state.recorded.amountMinor);
+  return [{ type: 'ConversionReopened', data: { ...data, reason, reversals, ...actorField(command.actor) } }];
 }
 
 export const transactionDecider: Decider<TransactionCommand, TransactionEvent, TransactionState> = {
@@ -277,9 +343,11 @@ export const transactionDecider: Decider<TransactionCommand, TransactionEvent, T
       case 'RefundTransaction':
         return decideRefund(command, existing(state));
       case 'ApproveConversion':
-        return decideApprove(existing(state));
+        return decideApprove(command, existing(state));
       case 'DenyConversion':
         return decideDeny(command, existing(state));
+      case 'ReopenConversion':
+        return decideReopen(command, existing(state));
       default:
         return assertNever(command);
     }
@@ -298,12 +366,19 @@ export const transactionDecider: Decider<TransactionCommand, TransactionEvent, T
             status: 'PENDING',
             commissions: event.data.commissions,
             reversed: event.data.commissions.map(() => 0),
+            flags: event.data.flags ?? [],
           },
         };
       case 'ConversionApproved':
       case 'ConversionDenied':
         if (!state.exists || !state.conversion) return state;
         return { ...state, conversion: { ...state.conversion, status: event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED' } };
+      case 'ConversionReopened': {
+        if (!state.exists || !state.conversion) return state;
+        const conversion = state.conversion;
+        const reversed = addReversals(conversion.commissions, conversion.reversed, event.data.reversals);
+        return { ...state, conversion: { ...conversion, status: 'PENDING', reversed } };
+      }
       case 'TransactionRefunded': {
         if (!state.exists) return state;
         const conversion = state.conversion;
