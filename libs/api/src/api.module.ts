@@ -40,6 +40,9 @@ import { CreateTransactionController } from './use-cases/create-transaction/crea
 import { CreateTransactionHandler } from './use-cases/create-transaction/create-transaction.handler.js';
 import { DenyConversionController } from './use-cases/deny-conversion/deny-conversion.controller.js';
 import { DenyConversionHandler } from './use-cases/deny-conversion/deny-conversion.handler.js';
+import { ReopenConversionController } from './use-cases/reopen-conversion/reopen-conversion.controller.js';
+import { ReopenConversionHandler } from './use-cases/reopen-conversion/reopen-conversion.handler.js';
+import { ConversionHistoryController } from './queries/conversions/conversion-history.queries.js';
 import { RefundTransactionController } from './use-cases/refund-transaction/refund-transaction.controller.js';
 import { RefundTransactionHandler } from './use-cases/refund-transaction/refund-transaction.handler.js';
 import { UpdatePartnerDetailsController } from './use-cases/update-partner-details/update-partner-details.controller.js';
@@ -79,11 +82,13 @@ export class ApiModule {
         CreateTransactionController,
         ApproveConversionController,
         DenyConversionController,
+        ReopenConversionController,
         RefundTransactionController,
         CreateConversionTriggerController,
         PartnerQueriesController,
         CustomerQueriesController,
         ConversionQueriesController,
+        ConversionHistoryController,
         CommissionTotalsQueriesController,
         EventQueriesController,
         ProjectionQueriesController,
@@ -133,6 +138,7 @@ export class ApiModule {
         CreateTransactionHandler,
         ApproveConversionHandler,
         DenyConversionHandler,
+        ReopenConversionHandler,
         RefundTransactionHandler,
         CreateConversionTriggerHandler,
       ],

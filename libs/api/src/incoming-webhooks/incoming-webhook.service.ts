@@ -101,7 +101,7 @@ export class IncomingWebhookService {
   async receive(webhook: IncomingWebhook, kind: UrlKind, payload: unknown, bytes: number, correlationId: string): Promise<Received> {
     const started = Date.now();
     const requestId = `iwr_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
-    const ctx: CommandContext = { correlationId, causationId: requestId, source: 'incoming-webhook' };
+    const ctx: CommandContext = { correlationId, causationId: requestId, source: 'incoming-webhook', actor: { type: 'INCOMING_WEBHOOK', id: webhook.id } };
     let received: Received;
     let outcome: RequestOutcome;
     let result: Record<string, unknown> | null = null;

@@ -130,6 +130,9 @@ export const views = {
         reversed: formatAmount(l.reversedMinor, currency),
       })),
       ...(d.reason ? { reason: d.reason } : {}),
+      // Documents projected before flags existed have none (a rebuild of `conversions` adds them).
+      flags: d.flags ?? [],
+      flagReasons: d.flagReasons ?? [],
       createdAt: d.createdAt,
       updatedAt: d.updatedAt,
     };

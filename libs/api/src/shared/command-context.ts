@@ -1,10 +1,16 @@
+import type { Actor } from '@partner-ledger/domain';
 import type { EventMetadata } from '@partner-ledger/event-store';
 
-/** Who asked and why: becomes the metadata of every event the command appends. */
+/**
+ * Who asked and why: the ids and source become the metadata of every event the command appends;
+ * the actor (who the request authenticated as) is handed to the decider, which records it on the
+ * decisions it makes.
+ */
 export interface CommandContext {
   correlationId: string;
   causationId?: string;
   source: NonNullable<EventMetadata['source']>;
+  actor: Actor;
 }
 
 export function metadataOf(ctx: CommandContext): EventMetadata {

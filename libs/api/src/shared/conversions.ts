@@ -1,4 +1,4 @@
-import { notFound, transactionDecider, transactionKeyOf, transactionStream } from '@partner-ledger/domain';
+import { type ApproveConversion, type DenyConversion, notFound, type ReopenConversion, transactionDecider, transactionKeyOf, transactionStream } from '@partner-ledger/domain';
 import type { ExpectedRevision } from '@partner-ledger/event-store';
 import type { CommandContext } from './command-context.js';
 import type { Versioned } from './etag.js';
@@ -10,7 +10,7 @@ import { conversionView } from './views.js';
 export type DecidedConversion = Versioned<NonNullable<ReturnType<typeof conversionView>> & { position: string }>;
 
 /**
- * Approve and deny both act on the conversion held in its transaction's stream: the id names the
+ * Approve, deny and reopen all act on the conversion held in its transaction's stream: the id names the
  * stream, an unknown one is 404 before anything is decided, and the answer is the conversion's view
  * with the transaction stream's revision as its ETag.
  */
@@ -18,7 +18,7 @@ export async function decideConversion(
   runner: StreamRunner,
   lookups: Lookups,
   target: { programId: string; conversionId: string; expectedRevision?: ExpectedRevision; ctx: CommandContext },
-  decision: { type: 'ApproveConversion' } | { type: 'DenyConversion'; reason?: string },
+  decision: ApproveConversion | DenyConversion | ReopenConversion,
 ): Promise<DecidedConversion> {
   const { programId, conversionId, expectedRevision, ctx } = target;
   await lookups.requireProgram(programId);
@@ -27,7 +27,7 @@ export async function decideConversion(
   if (key === null) throw missing();
   const stream = transactionStream(programId, key);
   if (!(await runner.exists(stream))) throw missing();
-  const result = await runner.handle(stream, transactionDecider, decision, ctx, { expectedRevision });
+  const result = await runner.handle(stream, transactionDecider, { ...decision, actor: ctx.actor }, ctx, { expectedRevision });
   const view = result.state.exists ? conversionView(result.state) : null;
   if (!view) throw missing();
   return { body: { ...view, position: position(result.position) }, revision: result.revision as bigint };

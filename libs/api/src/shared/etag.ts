@@ -1,4 +1,4 @@
-import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, type Type } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { invalid } from '@partner-ledger/domain';
@@ -41,16 +41,17 @@ export function withEtag<T>(reply: FastifyReply, result: Versioned<T>): T {
 const ETAG_HEADER = { ETag: { description: "The entity's stream revision, quoted; send it back in If-Match", schema: { type: 'string', example: '"3"' } } };
 
 /** OpenAPI: the response carries the entity's ETag. */
-export const ApiEtag = (status = 200) => ApiResponse({ status, description: 'Success; `ETag` is the revision of the entity the body reflects', headers: ETAG_HEADER });
+export const ApiEtag = (status = 200, type?: Type<unknown>) =>
+  ApiResponse({ status, description: 'Success; `ETag` is the revision of the entity the body reflects', headers: ETAG_HEADER, ...(type ? { type } : {}) });
 
 /** OpenAPI: the command takes If-Match, answers the new ETag, and may answer 412. */
-export const ApiIfMatch = (status = 200) =>
+export const ApiIfMatch = (status = 200, type?: Type<unknown>) =>
   applyDecorators(
     ApiHeader({
       name: 'If-Match',
       required: false,
       description: 'An ETag of this entity (e.g. "3"): the command applies only if the entity is still at that revision. 400 `invalid_if_match` when malformed.',
     }),
-    ApiEtag(status),
+    ApiEtag(status, type),
     ApiResponse({ status: 412, description: '`precondition_failed`: the entity changed since that ETag; nothing was written. Read it again and retry.' }),
   );

@@ -2,15 +2,24 @@ import { applyDecorators, Controller, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { AuthGuard } from '../auth/auth.guard.js';
+import type { Actor } from '@partner-ledger/domain';
+import { AuthGuard, type Principal } from '../auth/auth.guard.js';
 import type { CommandContext } from './command-context.js';
 
 /** A `/v1` controller behind bearer-key auth, grouped under `tag` in the OpenAPI document. */
 export const ApiController = (tag: string) => applyDecorators(Controller('v1'), UseGuards(AuthGuard), ApiBearerAuth(), ApiTags(tag));
 
+/** The actor a request's key stands for: the admin, or a program's own key (named by its program). */
+export function actorOf(principal: Principal | undefined): Actor {
+  // Every route that issues commands is behind the AuthGuard, which sets the principal first.
+  if (!principal) throw new Error('no principal: the route is not behind the AuthGuard');
+  return principal.role === 'admin' ? { type: 'ADMIN' } : { type: 'PROGRAM_KEY', id: principal.programId };
+}
+
 export const contextOf = (request: FastifyRequest, source: CommandContext['source'] = 'api'): CommandContext => ({
   correlationId: String(request.id),
   source,
+  actor: actorOf(request.principal),
 });
 
 /** Amounts arrive as "149.99" or 149.99; the domain parses them exactly, this only checks the type. */

@@ -45,6 +45,8 @@ export function conversionView(t: ExistingTransaction) {
     amount: formatAmount(t.recorded.amountMinor, currency),
     currency,
     commissions: commissionView(netCommissions(c), currency),
+    flags: c.flags,
+    flagReasons: c.flagReasons,
   };
 }
 
@@ -67,6 +69,8 @@ export function transactionView(t: ExistingTransaction) {
       status: conversion.status,
       partnerId: conversion.partnerId,
       commissions: conversion.commissions,
+      flags: conversion.flags,
+      flagReasons: conversion.flagReasons,
     },
   };
 }

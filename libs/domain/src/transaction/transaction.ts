@@ -157,6 +157,7 @@ export interface ConversionState {
   reversed: number[];
   /** Flags raised when the sale was recorded (never cleared): a flagged conversion is never auto-approved. */
   flags: ConversionFlag[];
+  flagReasons: FlagReason[];
 }
 
 export type TransactionState =
@@ -367,6 +368,7 @@ export const transactionDecider: Decider<TransactionCommand, TransactionEvent, T
             commissions: event.data.commissions,
             reversed: event.data.commissions.map(() => 0),
             flags: event.data.flags ?? [],
+            flagReasons: event.data.flagReasons ?? [],
           },
         };
       case 'ConversionApproved':

@@ -17,10 +17,11 @@ export class ConversionQueriesController {
   ) {}
 
   @Get('programs/:pid/conversions')
-  @ApiOperation({ summary: 'List conversions, newest first; filter by partner, status, transaction key and creation time [from, to)' })
+  @ApiOperation({ summary: 'List conversions, newest first; filter by partner, status, flagged, transaction key and creation time [from, to)' })
   @ApiQuery({ name: 'partnerId', required: false })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
   @ApiQuery({ name: 'transactionKey', required: false })
+  @ApiQuery({ name: 'flagged', required: false, enum: ['true', 'false'], description: 'true: only conversions with flags (e.g. SELF_REFERRAL); false: only those without' })
   @ApiQuery({ name: 'from', required: false, description: 'created at or after (ISO 8601)' })
   @ApiQuery({ name: 'to', required: false, description: 'created before (ISO 8601)' })
   @ApiQuery({ name: 'cursor', required: false })
@@ -31,6 +32,7 @@ export class ConversionQueriesController {
     @Query('partnerId') partnerId?: string,
     @Query('status') status?: string,
     @Query('transactionKey') transactionKey?: string,
+    @Query('flagged') flagged?: string,
     @Query('from') from?: string,
     @Query('to') to?: string,
     @Query('cursor') cursor?: string,
@@ -43,6 +45,10 @@ export class ConversionQueriesController {
     if (partnerId !== undefined) where.partnerId = partnerId;
     if (status !== undefined) where.status = status;
     if (transactionKey !== undefined) where.transactionKey = transactionKey;
+    if (flagged !== undefined) {
+      if (flagged !== 'true' && flagged !== 'false') throw invalid('invalid_flagged', 'flagged must be true or false', 'flagged');
+      where.flagged = flagged === 'true';
+    }
     const gte = parseTime(from, 'from');
     const lt = parseTime(to, 'to');
     const range = gte !== undefined || lt !== undefined ? { field: 'createdAt', gte, lt } : undefined;

@@ -63,7 +63,14 @@ describe('ApproveConversion: given events → POST /conversions/:id/approve → 
         status: 200,
         body: { id: conversionId, status: 'APPROVED' },
         headers: { etag: '"2"' },
-        events: [{ stream, type: 'ConversionApproved', data: { programId: pid, conversionId, transactionKey: 'ORD-1', partnerId: 'ada', currency: 'USD', commissions } }],
+        // The actor is the program key the request authenticated with.
+        events: [
+          {
+            stream,
+            type: 'ConversionApproved',
+            data: { programId: pid, conversionId, transactionKey: 'ORD-1', partnerId: 'ada', currency: 'USD', commissions, actor: { type: 'PROGRAM_KEY', id: pid } },
+          },
+        ],
       });
   });
 

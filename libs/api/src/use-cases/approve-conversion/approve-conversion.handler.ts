@@ -12,6 +12,6 @@ export class ApproveConversionHandler implements ICommandHandler<ApproveConversi
   ) {}
 
   execute(command: ApproveConversionCommand): Promise<DecidedConversion> {
-    return decideConversion(this.runner, this.lookups, command, { type: 'ApproveConversion' });
+    return decideConversion(this.runner, this.lookups, command, { type: 'ApproveConversion', reason: command.reason });
   }
 }

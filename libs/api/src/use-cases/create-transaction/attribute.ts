@@ -14,7 +14,7 @@ export class Attributor {
     program: Program,
     customer: Customer,
     input: { partnerKey?: string; couponCode?: string; productId?: string },
-  ): Promise<{ attribution: Attribution | null; chain: PartnerSnapshot[] }> {
+  ): Promise<{ attribution: Attribution | null; chain: PartnerSnapshot[]; partners: Partner[] }> {
     const pid = program.programId;
     let found: { source: Attribution['source']; partner: Partner; triggerId?: string } | null = null;
 
@@ -30,24 +30,27 @@ export class Attributor {
     }
     if (!found) found = await this.byTrigger(pid, 'EMAIL', customer.email, 'email_trigger');
     if (!found && input.productId) found = await this.byTrigger(pid, 'SKU', input.productId, 'sku_trigger');
-    if (!found) return { attribution: null, chain: [] };
+    if (!found) return { attribution: null, chain: [], partners: [] };
 
+    const uplines = await this.chainAbove(pid, found.partner, maxLevel(program) - 1);
     return {
       attribution: { source: found.source, partner: snapshotOf(found.partner), triggerId: found.triggerId },
-      chain: await this.chainAbove(pid, found.partner, maxLevel(program) - 1),
+      chain: uplines.map(snapshotOf),
+      // As loaded, emails included: the self-referral check compares them with the buyer's.
+      partners: [found.partner, ...uplines],
     };
   }
 
   /** The referrers above `partner`, nearest first, at most `depth` of them; a cycle ends the walk. */
-  private async chainAbove(pid: string, partner: Partner, depth: number): Promise<PartnerSnapshot[]> {
-    const chain: PartnerSnapshot[] = [];
+  private async chainAbove(pid: string, partner: Partner, depth: number): Promise<Partner[]> {
+    const chain: Partner[] = [];
     const seen = new Set([partner.partnerId]);
     let next = partner.referringPartnerId;
     while (next && chain.length < depth && !seen.has(next)) {
       seen.add(next);
       const upline = await this.lookups.partner(pid, next);
       if (!upline) break;
-      chain.push(snapshotOf(upline));
+      chain.push(upline);
       next = upline.referringPartnerId;
     }
     return chain;

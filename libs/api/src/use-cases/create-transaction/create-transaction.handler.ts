@@ -9,6 +9,7 @@ import { StreamRunner } from '../../shared/stream-runner.js';
 import { transactionView } from '../../shared/views.js';
 import { Attributor } from './attribute.js';
 import { CreateTransactionCommand } from './create-transaction.command.js';
+import { referralFacts } from './referral-facts.js';
 
 export interface RecordedTransaction extends Versioned<ReturnType<typeof transactionView> & { position: string }> {
   /** True when the key was recorded before with the same request: nothing was appended. */
@@ -62,7 +63,9 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
         if (state.exists) return { ...base, customerId: state.recorded.customerId, attribution: null, chain: [] };
         const customer = await this.lookups.customerBy(programId, { key: body.customerKey });
         if (!customer) throw unprocessable('customer_not_found', 'customerKey names no customer of this program', 'customerKey');
-        const { attribution, chain } = await this.attributor.attribute(program, customer, body);
+        const { attribution, chain, partners } = await this.attributor.attribute(program, customer, body);
+        // Only a sale that creates a conversion (an ACTIVE partner) can be flagged.
+        const referral = attribution?.partner.status === 'ACTIVE' ? await referralFacts(this.lookups, programId, customer, partners) : undefined;
         return {
           ...base,
           currency: body.currency,
@@ -72,6 +75,8 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
           customerId: customer.customerId,
           attribution,
           chain,
+          referral,
+          actor: ctx.actor,
         };
       },
       ctx,

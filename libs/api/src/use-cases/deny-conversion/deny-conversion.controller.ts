@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation } from '@nestjs/swagger';
 import type { ExpectedRevision } from '@partner-ledger/event-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DecidedConversionDto } from '../../shared/conversion-responses.dto.js';
 import type { DecidedConversion } from '../../shared/conversions.js';
 import { ApiIfMatch, IfMatch, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
@@ -16,7 +17,7 @@ export class DenyConversionController {
   @Post('programs/:pid/conversions/:id/deny')
   @HttpCode(200)
   @ApiOperation({ summary: 'Deny a pending conversion (idempotent; an approved one cannot be denied: refund instead)' })
-  @ApiIfMatch()
+  @ApiIfMatch(200, DecidedConversionDto)
   async deny(
     @Param('pid') pid: string,
     @Param('id') id: string,

@@ -1,11 +1,3 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
-import { Optional } from '../../shared/http.js';
+import { DecisionReasonDto } from '../../shared/decision-reason.dto.js';
 
-export class DenyConversionDto {
-  @ApiPropertyOptional({ maxLength: 500 })
-  @Optional()
-  @IsString()
-  @MaxLength(500)
-  reason?: string;
-}
+export class DenyConversionDto extends DecisionReasonDto {}

@@ -24,7 +24,9 @@ export class RefundTransactionHandler implements ICommandHandler<RefundTransacti
   async execute({ programId, transactionKey, amount, expectedRevision, ctx }: RefundTransactionCommand): Promise<Versioned<Record<string, unknown>>> {
     await this.lookups.requireProgram(programId);
     const refundId = newId('ref');
-    const result = await this.runner.handle(transactionStream(programId, transactionKey), transactionDecider, { type: 'RefundTransaction', refundId, amount }, ctx, { expectedRevision });
+    const result = await this.runner.handle(transactionStream(programId, transactionKey), transactionDecider, { type: 'RefundTransaction', refundId, amount, actor: ctx.actor }, ctx, {
+      expectedRevision,
+    });
     const refunded = refundOf(result.events);
     if (!result.state.exists || !refunded) throw notFound('transaction_not_found', `transaction ${transactionKey} not found`);
     const currency = result.state.recorded.currency;

@@ -1,0 +1,3 @@
+import { DecisionReasonDto } from '../../shared/decision-reason.dto.js';
+
+export class ApproveConversionDto extends DecisionReasonDto {}
