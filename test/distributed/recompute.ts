@@ -92,7 +92,10 @@ export function commissionTotalsFromDomain(all: RecordedEvent[], programId: stri
     const c = state.conversion;
     c.commissions.forEach((line, i) => add(line.partnerId, c.status.toLowerCase() as keyof Buckets, line.amountMinor - c.reversed[i]));
     c.commissions.forEach((line, i) => add(line.partnerId, 'reversed', c.reversed[i], 0));
-    for (const e of stream) if (e.type === 'TransactionRefunded') for (const r of (e.data as { reversals: { partnerId: string }[] }).reversals) add(r.partnerId, 'reversed', 0, 1);
+    // Refunds reverse, and so does a reopening, for refunds made while the conversion was denied.
+    for (const e of stream)
+      if (e.type === 'TransactionRefunded' || e.type === 'ConversionReopened')
+        for (const r of (e.data as { reversals: { partnerId: string }[] }).reversals) add(r.partnerId, 'reversed', 0, 1);
   }
   return { partners, program };
 }

@@ -22,6 +22,8 @@ interface TxRef {
   conversionId: string | null;
   amountMinor: number;
   refundedMinor: number;
+  /** Denied and not reopened since, as far as this history's own answers say. */
+  denied?: boolean;
 }
 
 export interface HistoryStats {
@@ -42,7 +44,7 @@ export const DEFAULT_PLAN = {
 /**
  * One program on a running test engine, and `run(n)` to send it n random commands: partners (some
  * referred by others, some PENDING), coupon triggers, customers, sales (some with a coupon), approvals,
- * denials, partial and full refunds, status changes and detail updates. Refusals (approving a denied
+ * denials, reopenings of denied conversions, partial and full refunds, status changes and detail updates. Refusals (approving a denied
  * conversion, refunding a refunded sale…) are part of the mix and counted, never errors.
  * Deterministic for a seed (ids aside). The only random history of the tests: one generator, so
  * every suite exercises the same mix.
@@ -140,7 +142,17 @@ export class RandomHistory {
 
   async deny(tx?: TxRef) {
     const t = tx ?? this.pick(this.transactions.filter((x) => x.conversionId));
-    if (t?.conversionId) await this.post('deny', `/conversions/${t.conversionId}/deny`, { reason: 'random' });
+    if (!t?.conversionId) return;
+    const res = await this.post('deny', `/conversions/${t.conversionId}/deny`, { reason: 'random' });
+    if (res.status === 200) t.denied = true;
+  }
+
+  /** Reopens a denied conversion (refused when its sale was refunded in full since). */
+  async reopen(tx?: TxRef) {
+    const t = tx ?? this.pick(this.transactions.filter((x) => x.denied));
+    if (!t?.conversionId) return;
+    const res = await this.post('reopen', `/conversions/${t.conversionId}/reopen`, { reason: 'random' });
+    if (res.status === 200) t.denied = false;
   }
 
   async refund(tx?: TxRef, amount?: string) {
@@ -176,7 +188,8 @@ export class RandomHistory {
       else if (this.customers.length < 4 || r < 0.22) await this.customer();
       else if (r < 0.5) await this.sale();
       else if (r < 0.62) await this.approve();
-      else if (r < 0.7) await this.deny();
+      else if (r < 0.685) await this.deny();
+      else if (r < 0.7) await this.reopen();
       else if (r < 0.84) await this.refund();
       else if (r < 0.95) await this.status();
       else await this.rename();
