@@ -131,6 +131,21 @@ describe('reversible, audited decisions and self-referral flags over HTTP', () =
       }
     });
 
+    it('a sale an incoming webhook recorded names the incoming webhook as its actor (and is flagged like any other)', async () => {
+      const partner = await program.partner({ key: uniq('REF'), email: `${uniq('shop')}@example.com` });
+      const hook = (await program.post('/incoming-webhooks', { name: 'orders' })).body;
+      const order = { customer: { email: partner.email.replace('@', '+own@'), name: 'Self Buyer' }, order: { id: uniq('ORD-'), amount: '30.00' }, ref: partner.key };
+      const post = (url: string) => engine.call('POST', new URL(url).pathname, JSON.stringify(order), null, { 'content-type': 'application/json' });
+      expectStatus(await post(hook.testUrl), 200);
+      const fields = { customerEmail: 'customer.email', customerName: 'customer.name', transactionKey: 'order.id', amount: 'order.amount', partnerKey: 'ref' };
+      expectStatus(await engine.call('PUT', program.path(`/incoming-webhooks/${hook.id}/mapping`), { action: 'create_transaction', fields }, program.key), 200);
+      const received = await post(hook.productionUrl);
+      expectStatus(received, 201);
+      expect(received.body.transaction.conversion).toMatchObject({ status: 'PENDING', flags: ['SELF_REFERRAL'] });
+      const conversionId = received.body.transaction.conversion.id;
+      expect((await history(conversionId)).body.items).toEqual([expect.objectContaining({ type: 'CREATED', actor: { type: 'INCOMING_WEBHOOK', id: hook.id }, flags: ['SELF_REFERRAL'] })]);
+    });
+
     it('pages with limit and nextCursor, oldest first', async () => {
       const { tx } = await program.sale('100.00');
       for (const amount of ['1.00', '2.00', '3.00']) expectStatus(await program.post(`/transactions/${tx.key}/refund`, { amount }), 200);
@@ -180,7 +195,7 @@ describe('reversible, audited decisions and self-referral flags over HTTP', () =
       const flagged = { flags: ['SELF_REFERRAL'], flagReasons: [{ flag: 'SELF_REFERRAL', reason: 'customer_is_partner', partnerId: partner.id }] };
       expect(tx.conversion).toMatchObject({ status: 'PENDING', ...flagged, commissions: [{ partnerId: partner.id, level: 1, amount: '5.00' }] });
 
-      const pending = await read(`/conversions?status=PENDING&flagged=true&minPosition=${tx.position}`);
+      const pending = await read(`/conversions?status=PENDING&flagged=true&partnerId=${partner.id}&minPosition=${tx.position}`);
       expect(pending.items).toEqual([expect.objectContaining({ id: tx.conversion.id, status: 'PENDING', ...flagged })]);
       const clean = await read(`/conversions?flagged=false&partnerId=${partner.id}`);
       expect(clean.items).toEqual([]);

@@ -205,6 +205,26 @@ describe('conversion bodies', () => {
     expect(deniedBody).toMatchObject({ status: 'DENIED', updated: '2020-02-16 10:00:00', reason: 'fraud', denied_reason_code: null });
   });
 
+  it('a reopened conversion publishes nothing; the next approval shows it APPROVED, the denial reason gone, net of the catch-up reversal', () => {
+    const reopened = ev(
+      'ConversionReopened',
+      {
+        programId: P,
+        conversionId: 'cv_1022',
+        transactionKey: '1022',
+        partnerId: 'p1',
+        currency: 'USD',
+        reason: 'proved real',
+        commissions: commissions(1306),
+        reversals: [{ partnerId: 'p1', level: 1, amountMinor: 306 }],
+      },
+      { at: '2020-02-17T08:00:00Z' },
+    );
+    const payloads = run([program(), partner(), customer(), recorded(), created(), denied(), reopened, approved('1022', '2020-02-18T09:00:00Z')]);
+    expect(payloads.at(-2)).toBeNull();
+    expect(last(payloads)).toMatchObject({ topic: 'APPROVED_CONVERSION', body: { status: 'APPROVED', reason: null, updated: '2020-02-18 09:00:00', commission_total: '10.00' } });
+  });
+
   it('commission_total is the level-1 commission net of refunds, as of the event', () => {
     const refund = ev('TransactionRefunded', {
       programId: P,
