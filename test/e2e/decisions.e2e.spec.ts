@@ -108,7 +108,7 @@ describe('reversible, audited decisions and self-referral flags over HTTP', () =
       expectStatus(await deny(tx.conversion.id, { reason: 'duplicate?' }), 200);
       expectStatus(await reopen(tx.conversion.id, { reason: 'not a duplicate' }, ADMIN_KEY), 200);
       expectStatus(await program.post(`/conversions/${tx.conversion.id}/approve`, { reason: 'order shipped' }), 200);
-      expectStatus(await program.post(`/transactions/${tx.key}/refund`, { amount: '25.00' }), 200);
+      expectStatus(await program.post(`/transactions/${tx.key}/refund`, { amount: '25.00', reason: 'one item returned' }), 200);
 
       const res = await expectNoNewEvents(engine, () => history(tx.conversion.id));
       expectStatus(res, 200);
@@ -120,7 +120,7 @@ describe('reversible, audited decisions and self-referral flags over HTTP', () =
         expect.objectContaining({ type: 'DENIED', status: 'DENIED', actor: programKey, reason: 'duplicate?', commissions: line('10.00') }),
         expect.objectContaining({ type: 'REOPENED', status: 'PENDING', actor: { type: 'ADMIN' }, reason: 'not a duplicate', commissions: line('10.00'), reversals: [] }),
         expect.objectContaining({ type: 'APPROVED', status: 'APPROVED', actor: programKey, reason: 'order shipped' }),
-        expect.objectContaining({ type: 'REFUNDED', status: 'APPROVED', actor: programKey, reason: null, amount: '25.00', fullyRefunded: false, reversals: line('2.50') }),
+        expect.objectContaining({ type: 'REFUNDED', status: 'APPROVED', actor: programKey, reason: 'one item returned', amount: '25.00', fullyRefunded: false, reversals: line('2.50') }),
       ]);
       const items = res.body.items as { at: string; position: string; revision: number }[];
       expect(items.map((i) => i.revision)).toEqual([1, 2, 3, 4, 5]);

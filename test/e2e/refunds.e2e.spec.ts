@@ -117,7 +117,8 @@ describe('refunds over HTTP', () => {
       ['amount zero', 'invalid_amount', 'amount', { amount: '0.00' }],
       ['amount 3 decimals', 'invalid_amount', 'amount', { amount: '1.001' }],
       ['amount text', 'invalid_amount', 'amount', { amount: 'all' }],
-      ['unknown field', 'validation_failed', 'reason', { amount: '1', reason: 'x' }],
+      ['unknown field', 'validation_failed', 'note', { amount: '1', note: 'x' }],
+      ['reason not text', 'validation_failed', 'reason', { amount: '1', reason: 7 }],
     ])('%s → 400 %s naming %s, nothing appended', async (_label, code, field, body) => {
       await expectRefused(engine, () => refund(tx.key, body), 400, code, field);
     });

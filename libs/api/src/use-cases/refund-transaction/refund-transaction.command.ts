@@ -6,6 +6,8 @@ export class RefundTransactionCommand {
   readonly transactionKey!: string;
   /** Partial refund amount as sent; absent refunds everything left. */
   readonly amount?: string | number;
+  /** Why; recorded on TransactionRefunded and shown in the conversion history. */
+  readonly reason?: string;
   /** From If-Match: the transaction stream's revision the client decided on. */
   readonly expectedRevision?: ExpectedRevision;
   readonly ctx!: CommandContext;

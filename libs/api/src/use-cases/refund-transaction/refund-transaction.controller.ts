@@ -24,7 +24,7 @@ export class RefundTransactionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const command = new RefundTransactionCommand({ programId: pid, transactionKey: key, amount: body?.amount, expectedRevision, ctx: contextOf(request) });
+    const command = new RefundTransactionCommand({ programId: pid, transactionKey: key, amount: body?.amount, reason: body?.reason, expectedRevision, ctx: contextOf(request) });
     return withEtag(reply, await this.commands.execute<RefundTransactionCommand, Versioned<unknown>>(command));
   }
 }

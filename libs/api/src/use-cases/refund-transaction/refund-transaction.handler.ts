@@ -21,12 +21,18 @@ export class RefundTransactionHandler implements ICommandHandler<RefundTransacti
     private readonly lookups: Lookups,
   ) {}
 
-  async execute({ programId, transactionKey, amount, expectedRevision, ctx }: RefundTransactionCommand): Promise<Versioned<Record<string, unknown>>> {
+  async execute({ programId, transactionKey, amount, reason, expectedRevision, ctx }: RefundTransactionCommand): Promise<Versioned<Record<string, unknown>>> {
     await this.lookups.requireProgram(programId);
     const refundId = newId('ref');
-    const result = await this.runner.handle(transactionStream(programId, transactionKey), transactionDecider, { type: 'RefundTransaction', refundId, amount, actor: ctx.actor }, ctx, {
-      expectedRevision,
-    });
+    const result = await this.runner.handle(
+      transactionStream(programId, transactionKey),
+      transactionDecider,
+      { type: 'RefundTransaction', refundId, amount, reason, actor: ctx.actor },
+      ctx,
+      {
+        expectedRevision,
+      },
+    );
     const refunded = refundOf(result.events);
     if (!result.state.exists || !refunded) throw notFound('transaction_not_found', `transaction ${transactionKey} not found`);
     const currency = result.state.recorded.currency;
