@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthGuard } from './auth/auth.guard.js';
+import { AUTO_APPROVER_OPTIONS, AutoApprover, type AutoApproverOptions } from './auto-approval/auto-approver.js';
 import { Lookups } from './shared/lookups.js';
 import { Reservations } from './shared/reservations.js';
 import { StreamRunner } from './shared/stream-runner.js';
@@ -58,6 +59,8 @@ export interface ApiModuleOptions extends ApiOptions {
   incoming?: Partial<IncomingWebhookOptions>;
   /** Replay jobs: events per batch (default 1000), where a failure is logged, whether this process alone uses the read store. */
   replay?: { batchSize?: number; logger?: Logger; soleInstance?: boolean };
+  /** The auto-approver's batch size and logger (default 100, none); whoever runs it imports this module. */
+  autoApproval?: Partial<AutoApproverOptions>;
   /** Modules exporting what the API injects: EVENT_STORE, READ_SIDE and BUS. */
   imports: NonNullable<ModuleMetadata['imports']>;
 }
@@ -125,6 +128,8 @@ export class ApiModule {
           } satisfies IncomingWebhookOptions,
         },
         IncomingWebhookService,
+        { provide: AUTO_APPROVER_OPTIONS, useValue: { batchSize: options.autoApproval?.batchSize ?? 100, logger: options.autoApproval?.logger } satisfies AutoApproverOptions },
+        AutoApprover,
         StreamRunner,
         Lookups,
         Reservations,
@@ -142,6 +147,7 @@ export class ApiModule {
         RefundTransactionHandler,
         CreateConversionTriggerHandler,
       ],
+      exports: [AutoApprover],
     };
   }
 }

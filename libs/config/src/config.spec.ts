@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       incomingWebhookRateLimit: 50,
       webhookReplayBatchSize: 1000,
       publicUrl: undefined,
+      autoApprovalIntervalMs: 30_000,
+      autoApprovalBatchSize: 100,
     });
     expect(config.dataDir).toMatch(/\/data$/);
   });
@@ -23,6 +25,10 @@ describe('loadConfig', () => {
       incomingWebhookRateLimit: 5,
       publicUrl: 'https://ledger.example.com',
     });
+  });
+
+  it('reads the auto-approver knobs', () => {
+    expect(loadConfig({ AUTO_APPROVAL_INTERVAL: '5s', AUTO_APPROVAL_BATCH_SIZE: '20' })).toMatchObject({ autoApprovalIntervalMs: 5_000, autoApprovalBatchSize: 20 });
   });
 
   it.each([
@@ -37,6 +43,9 @@ describe('loadConfig', () => {
     ['INCOMING_WEBHOOK_RATE_LIMIT', '0'],
     ['INCOMING_WEBHOOK_RATE_LIMIT', '2.5'],
     ['WEBHOOK_REPLAY_BATCH_SIZE', '0'],
+    ['AUTO_APPROVAL_INTERVAL', '0s'],
+    ['AUTO_APPROVAL_INTERVAL', 'often'],
+    ['AUTO_APPROVAL_BATCH_SIZE', '0'],
     ['PUBLIC_URL', 'ftp://x'],
     ['PUBLIC_URL', 'https://x/?q=1'],
   ])('refuses %s=%s naming it', (name, value) => {

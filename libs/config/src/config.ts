@@ -35,6 +35,10 @@ export interface AppConfig {
   webhookReplayBatchSize: number;
   /** PUBLIC_URL: base of the incoming-webhook URLs handed out; unset → taken from each request's Host. */
   publicUrl: string | undefined;
+  /** AUTO_APPROVAL_INTERVAL: how often the auto-approver looks for conversions whose hold has passed (default 30s). */
+  autoApprovalIntervalMs: number;
+  /** AUTO_APPROVAL_BATCH_SIZE: due conversions the auto-approver approves per look, at most (default 100). */
+  autoApprovalBatchSize: number;
 }
 
 export class ConfigError extends Error {}
@@ -131,5 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     incomingWebhookRateLimit: positiveInteger(env.INCOMING_WEBHOOK_RATE_LIMIT, 'INCOMING_WEBHOOK_RATE_LIMIT', 50),
     webhookReplayBatchSize: positiveInteger(env.WEBHOOK_REPLAY_BATCH_SIZE, 'WEBHOOK_REPLAY_BATCH_SIZE', 1000),
     publicUrl: checked(env.PUBLIC_URL, 'PUBLIC_URL', (v) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v), 'an http(s) URL without query, e.g. https://ledger.example.com')?.replace(/\/+$/, ''),
+    autoApprovalIntervalMs: duration(env.AUTO_APPROVAL_INTERVAL, 'AUTO_APPROVAL_INTERVAL', 30_000),
+    autoApprovalBatchSize: positiveInteger(env.AUTO_APPROVAL_BATCH_SIZE, 'AUTO_APPROVAL_BATCH_SIZE', 100),
   };
 }

@@ -18,3 +18,4 @@ export * from './transaction/attribution.js';
 export * from './transaction/flags.js';
 export * from './transaction/reversals.js';
 export * from './transaction/transaction.js';
+export * from './transaction/auto-approval.js';

@@ -1,4 +1,5 @@
 export { createHttpApp, DEFAULT_BODY_LIMIT_BYTES, type HttpAppOptions } from './bootstrap.js';
+export { CLOCK, type Clock, systemClock } from './clock.js';
 export { CORRELATION_HEADER, CorrelationId, correlationIdOf, genCorrelationId, isSaneCorrelationId, registerCorrelationHeader } from './correlation.js';
 export {
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,

@@ -10,10 +10,11 @@
  * when the module is declared would be shared by every app built from that module, and the
  * second app of a test process would fail on duplicate metric names. It is created by a factory
  * instead, once per app, and the module is global so any provider can inject `METRICS_REGISTRY`
- * to add its own metrics.
+ * to add its own metrics, and `CLOCK` (clock.ts) for the time.
  */
 import { Module, type DynamicModule, type FactoryProvider, type ModuleMetadata } from '@nestjs/common';
 import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS, HEALTH_CHECK_TIMEOUT_MS, HEALTH_INDICATORS, HealthController, type HealthIndicator } from './health.js';
+import { CLOCK, type Clock, systemClock } from './clock.js';
 import { MetricsController } from './metrics.controller.js';
 import { createMetricsRegistry, METRICS_REGISTRY } from './metrics.js';
 
@@ -29,6 +30,8 @@ export interface PlatformModuleOptions {
   imports?: ModuleMetadata['imports'];
   /** Bound on each check (default 5 s). */
   healthCheckTimeoutMs?: number;
+  /** What `CLOCK` provides to the whole app (default the system clock; tests pass one they move). */
+  clock?: Clock;
 }
 
 @Module({})
@@ -47,8 +50,9 @@ export class PlatformModule {
         { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
         indicatorsProvider,
         { provide: HEALTH_CHECK_TIMEOUT_MS, useValue: options.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
       ],
-      exports: [METRICS_REGISTRY],
+      exports: [METRICS_REGISTRY, CLOCK],
     };
   }
 }

@@ -1,11 +1,24 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { ApiModule, resolveAdminKey } from '@partner-ledger/api';
+import { ApiModule, AutoApprover, resolveAdminKey } from '@partner-ledger/api';
+import { LEASE_STORE, type LeaseStore } from '@partner-ledger/leases';
 import { EVENT_STORE, type EventStore } from '@partner-ledger/event-store';
 import { METRICS_REGISTRY } from '@partner-ledger/platform';
 import { READ_SIDE, ReadSide, registerProjectionLagGauge } from '@partner-ledger/projections';
 import { READ_STORE, type ReadStore } from '@partner-ledger/read-store';
-import type { Composition } from './composition.js';
+import {
+  AUTO_APPROVER_LEASE,
+  AutoApprovalLoop,
+  type AutoApprovalRole,
+  autoApprovalIndicator,
+  InProcessAutoApproval,
+  LeasedAutoApproval,
+  registerAutoApprovalMetrics,
+} from './auto-approval.js';
+import { AUTO_APPROVAL_HEALTH, type Composition } from './composition.js';
+import { registerLeaseHeld } from './lease-held.js';
+
+const AUTO_APPROVAL_ROLE = Symbol('AUTO_APPROVAL_ROLE');
 
 /** Starts and stops the follower read side of an API whose projections run in another process. */
 class FollowerLifecycle implements OnModuleInit, OnApplicationShutdown {
@@ -59,19 +72,44 @@ export class ApiRoleModule {
     }
     app.adminApiKey = admin.key;
     const readSide = app.readSideModule ?? ReadSideFollowerModule.forRoot(app);
-    app.addRole('api');
-    return {
+    // The engine (its own projector in process) owns its stores and looks always; API instances
+    // beside a separate projector share theirs, and look one at a time, under a lease.
+    const leased = app.singleActive || !app.readSideModule;
+    const { logger } = app;
+    const module: DynamicModule = {
       module: ApiRoleModule,
+      providers: [
+        {
+          provide: AUTO_APPROVAL_ROLE,
+          inject: [AutoApprover, METRICS_REGISTRY, ...(leased ? [LEASE_STORE] : [])],
+          useFactory: (approver: AutoApprover, registry: Registry, leases?: LeaseStore): AutoApprovalRole => {
+            let role: AutoApprovalRole | null = null;
+            const approvals = registerAutoApprovalMetrics(registry, () => role?.current() ?? null);
+            const loop = new AutoApprovalLoop(approver, config.autoApprovalIntervalMs, logger, approvals);
+            if (!leases) return (role = new InProcessAutoApproval(loop));
+            const leasedRole = new LeasedAutoApproval(loop, leases, config, logger);
+            registerLeaseHeld(registry, leasedRole.keeper);
+            return (role = leasedRole);
+          },
+        },
+        { provide: AUTO_APPROVAL_HEALTH, inject: [AUTO_APPROVAL_ROLE], useFactory: autoApprovalIndicator },
+      ],
+      exports: [AUTO_APPROVAL_HEALTH],
       imports: [
+        ...(leased ? [app.leases] : []),
         ApiModule.forRoot({
           adminApiKey: admin.key,
           webhooks: { allowed: config.webhookAllowedCidrs },
           incoming: { ratePerSecond: config.incomingWebhookRateLimit, publicUrl: config.publicUrl },
           // A SQLite read store is one file that one process owns: whatever job it left unfinished is its own.
           replay: { batchSize: config.webhookReplayBatchSize, logger: app.logger, soleInstance: !config.mongoUrl },
+          autoApproval: { batchSize: config.autoApprovalBatchSize, logger: app.logger },
           imports: [app.events, app.bus, readSide],
         }),
       ],
     };
+    app.addRole('api', { module, token: AUTO_APPROVAL_HEALTH });
+    if (leased) app.leaseNames.push(AUTO_APPROVER_LEASE);
+    return module;
   }
 }

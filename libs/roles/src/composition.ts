@@ -4,7 +4,7 @@ import { BUS, type Bus, BusModule } from '@partner-ledger/bus';
 import type { AppConfig } from '@partner-ledger/config';
 import { EVENT_STORE, type EventStore, EventStoreModule } from '@partner-ledger/event-store';
 import { LeaseModule } from '@partner-ledger/leases';
-import { type HealthIndicator, PlatformModule } from '@partner-ledger/platform';
+import { type Clock, type HealthIndicator, PlatformModule, systemClock } from '@partner-ledger/platform';
 import { READ_STORE, type ReadStore, ReadStoreModule } from '@partner-ledger/read-store';
 
 /** The roles one process can run; `apps/engine` runs them all, each other app one of them. */
@@ -46,6 +46,8 @@ export class Composition {
      * needs none, so a restart resumes at once instead of waiting out a dead holder's TTL.
      */
     readonly singleActive = false,
+    /** What the app's CLOCK provides (PlatformModule, declared by `finish()`). */
+    readonly clock: Clock = systemClock,
   ) {}
 
   get events(): DynamicModule {
@@ -101,6 +103,7 @@ export class Composition {
     if (has('bus')) add(BUS, (bus: Bus) => ({ name: 'bus', check: () => bus.ping() }));
     for (const h of this.health) if (h !== projections) add(h.token, (indicator: HealthIndicator) => indicator);
     return PlatformModule.forRoot({
+      clock: this.clock,
       imports: [readStore, ...present, ...this.health.map((h) => h.module)],
       indicators: { inject, useFactory: (...deps: unknown[]) => deps.map((dep, i) => checks[i](dep)) },
     });
@@ -119,3 +122,4 @@ export class Composition {
 /** Tokens of the roles' health indicators. */
 export const PROJECTIONS_HEALTH = Symbol('PROJECTIONS_HEALTH');
 export const PUBLISHER_HEALTH = Symbol('PUBLISHER_HEALTH');
+export const AUTO_APPROVAL_HEALTH = Symbol('AUTO_APPROVAL_HEALTH');

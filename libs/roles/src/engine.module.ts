@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@partner-ledger/config';
-import { createLogger } from '@partner-ledger/platform';
+import { type Clock, createLogger } from '@partner-ledger/platform';
 import { READ_SIDE, type ReadSide } from '@partner-ledger/projections';
 import type { WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import { ApiRoleModule } from './api-role.module.js';
@@ -40,8 +40,12 @@ export interface RunningEngine {
 }
 
 /** Every role in one process, on the embedded adapters unless the config names others. */
-export async function startEngine(config: AppConfig, logger: Logger = createLogger({ level: config.logLevel as never, name: 'engine' })): Promise<RunningEngine> {
-  const { app, url, composition } = await startApp(config, logger, (c) => EngineModule.forRoot(c), ENGINE_APP);
+export async function startEngine(
+  config: AppConfig,
+  logger: Logger = createLogger({ level: config.logLevel as never, name: 'engine' }),
+  options: { clock?: Clock } = {},
+): Promise<RunningEngine> {
+  const { app, url, composition } = await startApp(config, logger, (c) => EngineModule.forRoot(c), { ...ENGINE_APP, clock: options.clock });
   return {
     app,
     url,

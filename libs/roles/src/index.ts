@@ -1,4 +1,5 @@
 export * from './api-role.module.js';
+export * from './auto-approval.js';
 export * from './composition.js';
 export * from './delivery-worker.module.js';
 export * from './engine.module.js';

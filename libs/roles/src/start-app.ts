@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { BUS } from '@partner-ledger/bus';
 import { type AppConfig, ConfigError, loadConfig } from '@partner-ledger/config';
 import { EVENT_STORE } from '@partner-ledger/event-store';
-import { createHttpApp, createLogger } from '@partner-ledger/platform';
+import { type Clock, createHttpApp, createLogger } from '@partner-ledger/platform';
 import { READ_STORE } from '@partner-ledger/read-store';
 import { ALL_ROLES, Composition } from './composition.js';
 
@@ -15,6 +15,8 @@ export interface AppOptions {
   title: string;
   /** Run the projector and the publisher under a lease (see Composition). */
   singleActive?: boolean;
+  /** The app's clock (default the system clock); tests pass one they move. */
+  clock?: Clock;
 }
 
 export interface RunningApp {
@@ -29,7 +31,7 @@ export type AppModuleFactory = (composition: Composition) => DynamicModule;
 
 /** Creates the app's Nest application (through the platform's createHttpApp), listens, logs ready. */
 export async function startApp(config: AppConfig, logger: Logger, rootModule: AppModuleFactory, options: AppOptions): Promise<RunningApp> {
-  const composition = new Composition(config, logger, options.singleActive ?? false);
+  const composition = new Composition(config, logger, options.singleActive ?? false, options.clock);
   const app = await createHttpApp(rootModule(composition), {
     logger,
     title: options.title,

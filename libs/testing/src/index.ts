@@ -11,3 +11,4 @@ export * from './api-specification.js';
 export * from './publisher-history.js';
 export * from './long-history.js';
 export * from './app-process.js';
+export * from './movable-clock.js';

@@ -7,7 +7,8 @@ import type { Lookups } from './lookups.js';
 import type { StreamRunner } from './stream-runner.js';
 import { conversionView } from './views.js';
 
-export type DecidedConversion = Versioned<NonNullable<ReturnType<typeof conversionView>> & { position: string }>;
+/** `appended`: whether this decision appended an event (false for an idempotent repeat); not part of the answer. */
+export type DecidedConversion = Versioned<NonNullable<ReturnType<typeof conversionView>> & { position: string }> & { appended: boolean };
 
 /**
  * Approve, deny and reopen all act on the conversion held in its transaction's stream: the id names the
@@ -30,5 +31,5 @@ export async function decideConversion(
   const result = await runner.handle(stream, transactionDecider, { ...decision, actor: ctx.actor }, ctx, { expectedRevision });
   const view = result.state.exists ? conversionView(result.state) : null;
   if (!view) throw missing();
-  return { body: { ...view, position: position(result.position) }, revision: result.revision as bigint };
+  return { body: { ...view, position: position(result.position) }, revision: result.revision as bigint, appended: result.events.length > 0 };
 }

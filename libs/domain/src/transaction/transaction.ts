@@ -7,6 +7,7 @@ import { parseAmount } from '../money/money.js';
 import { type CommissionLine, type CommissionPlan, commissionFor, maxLevel } from '../program/commission-plan.js';
 import type { PartnerSnapshot } from '../partner/partner.js';
 import { assertKey, optionalText } from '../validation.js';
+import type { AutoApprovalRule } from './auto-approval.js';
 import { type Attribution, type AttributionSource, conversionIdFor } from './attribution.js';
 import { type Decision, decisionFields } from './decision.js';
 import { type ConversionFlag, type FlagReason, flagsOf, type ReferralFacts, selfReferralReasons } from './flags.js';
@@ -55,6 +56,8 @@ export type ConversionCreated = DomainEvent<
     flagReasons?: FlagReason[];
     /** Who recorded the sale; absent in older events. */
     actor?: Actor;
+    /** The program's AUTO_AFTER_HOLD rule when it was sold (auto-approval.ts); absent: a person approves it. */
+    approval?: AutoApprovalRule;
   }
 >;
 export type ConversionApproved = DomainEvent<
