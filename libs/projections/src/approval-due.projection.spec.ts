@@ -73,6 +73,26 @@ describe('approval-due projection: the auto-approver work list', () => {
     expect(await store.count(ns, APPROVAL_DUE)).toBe(0);
   });
 
+  it('a flagged conversion gets no document: the engine never approves it', async () => {
+    await run(
+      created('F', {
+        approval: rule(0, '2026-03-01T10:00:00.000Z'),
+        flags: ['SELF_REFERRAL'],
+        flagReasons: [{ flag: 'SELF_REFERRAL', reason: 'customer_is_partner', partnerId: 'ada' }],
+      }),
+    );
+    expect(await get('F')).toBeNull();
+  });
+
+  it('a reopened conversion stays closed: people decide it from then on', async () => {
+    await run(
+      created('A', { approval: rule(0, '2026-03-01T10:00:00.000Z') }),
+      decided('ConversionDenied', 'A'),
+      rec('ConversionReopened', { conversionId: 'cv_A', transactionKey: 'A', partnerId: 'ada', currency: 'USD', reason: null, commissions, reversals: [] }),
+    );
+    expect(await get('A')).toMatchObject({ status: 'CLOSED', closedBy: 'ConversionDenied', pos: 2 });
+  });
+
   it.each([
     ['approved', 'ConversionApproved' as const],
     ['denied', 'ConversionDenied' as const],

@@ -19,7 +19,11 @@ export type ApprovalDueStatus = 'DUE' | 'CLOSED';
  */
 type DueEvent = RecordedEvent<ConversionCreated | ConversionApproved | ConversionDenied | TransactionRefunded>;
 
-/** The events this projection folds, or null for the others: every event type is named here. */
+/**
+ * The events this projection folds, or null for the others: every event type is named here. A
+ * reopened conversion was denied, so its document is closed already, and it stays closed: a person
+ * took it back, and people decide it from then on (the decider refuses the engine too).
+ */
 function dueEvent(e: RecordedLedgerEvent): DueEvent | null {
   switch (e.type) {
     case 'ConversionCreated':
@@ -36,8 +40,6 @@ function dueEvent(e: RecordedLedgerEvent): DueEvent | null {
     case 'ValueReserved':
     case 'ValueReleased':
     case 'TransactionRecorded':
-    // A reopened conversion was denied, so its document is closed already, and stays closed: a
-    // person took it back, and people decide it from then on (the decider refuses the engine too).
     case 'ConversionReopened':
       return null;
     default:
