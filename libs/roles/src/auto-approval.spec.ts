@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { AutoApprovalRun, AutoApprover } from '@partner-ledger/api';
+import { AutoApprovalLoop, autoApprovalIndicator, InProcessAutoApproval, registerAutoApprovalMetrics } from './auto-approval.js';
+
+/** An approver whose looks answer from a script: a result, or an error to throw. */
+function scripted(...looks: (AutoApprovalRun | Error)[]) {
+  const calls: number[] = [];
+  const approver = {
+    async run() {
+      calls.push(Date.now());
+      const next = looks.length > 1 ? looks.shift()! : looks[0];
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    async dueNow() {
+      return [
+        { _id: 'a', pos: 1 },
+        { _id: 'b', pos: 2 },
+      ];
+    },
+  };
+  return { approver: approver as unknown as AutoApprover, calls };
+}
+
+const logger = pino({ level: 'silent' });
+
+describe('AutoApprovalLoop', () => {
+  it('looks at start and then every interval, never two looks at once, until stopped', async () => {
+    const { approver, calls } = scripted({ approved: 0, skipped: 0 });
+    const loop = new AutoApprovalLoop(approver, 20, logger);
+    loop.start();
+    await new Promise((r) => setTimeout(r, 110));
+    await loop.stop();
+    const seen = calls.length;
+    expect(seen).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < calls.length; i++) expect(calls[i] - calls[i - 1]).toBeGreaterThanOrEqual(15);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls.length).toBe(seen);
+  });
+
+  it('a failed look fails the health check with its error, and the next good look clears it', async () => {
+    const { approver } = scripted(new Error('read store unreachable'), { approved: 1, skipped: 0 });
+    const loop = new AutoApprovalLoop(approver, 1_000, logger);
+    const health = autoApprovalIndicator(new InProcessAutoApproval(loop));
+    await loop.look();
+    await expect(health.check()).rejects.toThrow('last look failed: read store unreachable');
+    await loop.look();
+    await expect(health.check()).resolves.toBeUndefined();
+  });
+
+  it('counts the approvals it made and reports the due backlog', async () => {
+    const registry = new Registry();
+    let current: AutoApprovalLoop | null = null;
+    const approvals = registerAutoApprovalMetrics(registry, () => current);
+    const { approver } = scripted({ approved: 3, skipped: 1 });
+    current = new AutoApprovalLoop(approver, 1_000, logger, approvals);
+    await current.look();
+    await current.look();
+    const text = await registry.metrics();
+    expect(text).toMatch(/^auto_approvals_total 6$/m);
+    expect(text).toMatch(/^auto_approval_due 2$/m);
+  });
+
+  it('a standby (no loop) reports standby, not a failure', async () => {
+    const health = autoApprovalIndicator({ current: () => null, onModuleInit: () => undefined, onApplicationShutdown: async () => undefined });
+    await expect(health.check()).resolves.toMatch(/^standby/);
+  });
+});
