@@ -189,6 +189,8 @@ function applyConversion(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc 
         flagReasons: d.flagReasons ?? [],
         // A scalar to filter on (`?flagged=`): the read store matches fields, not list members.
         flagged: (d.flags ?? []).length > 0,
+        // Only under an AUTO_AFTER_HOLD rule (absent keeps other documents as they were).
+        ...(d.approval ? { approval: d.approval } : {}),
         createdAt: at,
         seq: Number(e.position),
         updatedAt: at,

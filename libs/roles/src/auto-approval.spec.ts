@@ -31,7 +31,7 @@ describe('AutoApprovalLoop', () => {
     const { approver, calls } = scripted({ approved: 0, skipped: 0 });
     const loop = new AutoApprovalLoop(approver, 20, logger);
     loop.start();
-    await new Promise((r) => setTimeout(r, 110));
+    for (const end = Date.now() + 5_000; calls.length < 3 && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
     await loop.stop();
     const seen = calls.length;
     expect(seen).toBeGreaterThanOrEqual(3);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
-import { AUTO_APPROVAL_ACTOR, DomainError } from '@partner-ledger/domain';
+import { AUTO_AFTER_HOLD_RULE, AUTO_APPROVAL_ACTOR, DomainError } from '@partner-ledger/domain';
 import { CLOCK, type Clock } from '@partner-ledger/platform';
 import { APPROVAL_DUE, type ReadSide } from '@partner-ledger/projections';
 import type { Query, Scalar, StoredDoc } from '@partner-ledger/read-store';
@@ -95,7 +95,7 @@ export class AutoApprover {
     const conversionId = doc.conversionId as string;
     const ctx: CommandContext = { correlationId: `auto-approval-${randomUUID()}`, source: 'system', actor: AUTO_APPROVAL_ACTOR };
     try {
-      const decided = await this.commands.execute<ApproveConversionCommand, DecidedConversion>(new ApproveConversionCommand({ programId, conversionId, ctx }));
+      const decided = await this.commands.execute<ApproveConversionCommand, DecidedConversion>(new ApproveConversionCommand({ programId, conversionId, byRule: AUTO_AFTER_HOLD_RULE, ctx }));
       if (!decided.appended) return false;
       this.approvedTotal += 1;
       this.options.logger?.info({ programId, conversionId, holdDays: doc.holdDays, dueAt: doc.dueAt, correlationId: ctx.correlationId }, 'conversion approved after its hold');

@@ -1,6 +1,7 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import { DryRunEventStore } from '@partner-ledger/event-store';
 import type { EventStore } from '@partner-ledger/event-store';
+import type { Clock } from '@partner-ledger/platform';
 import { Lookups } from '../shared/lookups.js';
 import { Reservations } from '../shared/reservations.js';
 import { StreamRunner } from '../shared/stream-runner.js';
@@ -34,14 +35,14 @@ export function realPorts(commands: CommandBus, lookups: Lookups): CommandPorts 
 }
 
 /** Handlers wired by hand over a store that writes nowhere; `store.events` is what they appended. */
-export function dryRunPorts(base: EventStore): { ports: CommandPorts; store: DryRunEventStore } {
+export function dryRunPorts(base: EventStore, clock: Clock): { ports: CommandPorts; store: DryRunEventStore } {
   const store = new DryRunEventStore(base);
   const runner = new StreamRunner(store);
   const lookups = new Lookups(runner);
   const reservations = new Reservations(runner);
   const partners = new CreatePartnerHandler(runner, lookups, reservations);
   const customers = new CreateCustomerHandler(runner, lookups, reservations);
-  const transactions = new CreateTransactionHandler(runner, lookups, new Attributor(lookups));
+  const transactions = new CreateTransactionHandler(runner, lookups, new Attributor(lookups), clock);
   return {
     store,
     ports: {

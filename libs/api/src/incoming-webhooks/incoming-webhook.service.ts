@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { EventStore } from '@partner-ledger/event-store';
-import { METRICS_REGISTRY } from '@partner-ledger/platform';
+import { CLOCK, type Clock, METRICS_REGISTRY } from '@partner-ledger/platform';
 import { toProblem } from '@partner-ledger/platform';
 import { DomainError, invalid, unprocessable } from '@partner-ledger/domain';
 import { type IncomingRequest, type IncomingWebhook, IncomingWebhookRepository, type RequestOutcome } from '@partner-ledger/webhook-runtime';
@@ -64,6 +64,7 @@ export class IncomingWebhookService {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(INCOMING_OPTIONS) readonly options: IncomingWebhookOptions,
     @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.limiter = new RateLimiterMemory({ points: options.ratePerSecond, duration: 1 });
     this.requests = new Counter({
@@ -162,7 +163,7 @@ export class IncomingWebhookService {
     try {
       const { values, issues } = extract(webhook.mapping!, payload);
       if (issues.length > 0) throw missingValues(issues);
-      const { ports, store } = dryRunPorts(this.events);
+      const { ports, store } = dryRunPorts(this.events, this.clock);
       const outcome = await runAction(ports, webhook.programId, webhook.mapping!, values, ctx);
       return {
         wouldSucceed: true,
@@ -185,7 +186,7 @@ export class IncomingWebhookService {
     if (issues.length > 0) throw missingValues(issues);
     // The dry run refuses whatever the real run would refuse for this payload, before anything is
     // written; only a change made by someone else in between can still fail the real run midway.
-    await runAction(dryRunPorts(this.events).ports, webhook.programId, webhook.mapping, values, ctx);
+    await runAction(dryRunPorts(this.events, this.clock).ports, webhook.programId, webhook.mapping, values, ctx);
     const outcome = await runAction(realPorts(this.commands, this.lookups), webhook.programId, webhook.mapping, values, ctx);
     const status = outcome.created ? 201 : 200;
     return {

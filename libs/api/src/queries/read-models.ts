@@ -133,6 +133,7 @@ export const views = {
       // Documents projected before flags existed have none (a rebuild of `conversions` adds them).
       flags: d.flags ?? [],
       flagReasons: d.flagReasons ?? [],
+      ...(d.approval ? { approval: d.approval } : {}),
       createdAt: d.createdAt,
       updatedAt: d.updatedAt,
     };

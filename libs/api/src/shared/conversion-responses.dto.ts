@@ -12,6 +12,15 @@ export class ActorDto {
   rule?: string;
 }
 
+export class AutoApprovalRuleDto {
+  @ApiProperty({ enum: ['AUTO_AFTER_HOLD'] })
+  mode!: string;
+  @ApiProperty({ description: "The program's hold when the sale was recorded" })
+  holdDays!: number;
+  @ApiProperty({ description: 'ISO 8601: from when the engine approves it (the sale plus holdDays), unless it is decided, fully refunded or flagged first' })
+  holdUntil!: string;
+}
+
 export class FlagReasonDto {
   @ApiProperty({ enum: CONVERSION_FLAGS })
   flag!: string;
@@ -49,6 +58,8 @@ export class DecidedConversionDto {
   flags!: string[];
   @ApiProperty({ type: [FlagReasonDto] })
   flagReasons!: FlagReasonDto[];
+  @ApiPropertyOptional({ type: AutoApprovalRuleDto, description: 'Only for a sale of a program in AUTO_AFTER_HOLD mode: the rule it was sold under, and when it falls due' })
+  approval?: AutoApprovalRuleDto;
   @ApiProperty({ example: '12', description: 'Global position of the last event written (or of the stream when nothing was)' })
   position!: string;
 }
@@ -76,6 +87,8 @@ export class ConversionHistoryEntryDto {
   flags?: string[];
   @ApiPropertyOptional({ type: [FlagReasonDto], description: 'CREATED only' })
   flagReasons?: FlagReasonDto[];
+  @ApiPropertyOptional({ type: AutoApprovalRuleDto, description: 'CREATED: the AUTO_AFTER_HOLD rule it was sold under; APPROVED: present when the engine approved it by that rule' })
+  approval?: AutoApprovalRuleDto;
   @ApiPropertyOptional({ description: 'REFUNDED only' })
   refundId?: string;
   @ApiPropertyOptional({ example: '25.00', description: 'REFUNDED only: the amount refunded' })

@@ -47,6 +47,8 @@ export function conversionView(t: ExistingTransaction) {
     commissions: commissionView(netCommissions(c), currency),
     flags: c.flags,
     flagReasons: c.flagReasons,
+    // Only for a sale under an AUTO_AFTER_HOLD rule: when it falls due.
+    ...(c.autoApproval ? { approval: c.autoApproval } : {}),
   };
 }
 
@@ -71,6 +73,7 @@ export function transactionView(t: ExistingTransaction) {
       commissions: conversion.commissions,
       flags: conversion.flags,
       flagReasons: conversion.flagReasons,
+      ...(conversion.approval ? { approval: conversion.approval } : {}),
     },
   };
 }

@@ -6,6 +6,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The rule name the engine records as its actor's `rule` when it approves a conversion whose hold has passed. */
 export const AUTO_AFTER_HOLD_RULE = 'AUTO_AFTER_HOLD';
 
+/** A program's approval settings, as the sale's command carries them. */
+export interface ApprovalSettings {
+  mode: 'MANUAL' | 'AUTO_AFTER_HOLD';
+  holdDays: number;
+}
+
 /** Who the engine's approvals are by. */
 export const AUTO_APPROVAL_ACTOR: Actor = Object.freeze({ type: 'ENGINE', rule: AUTO_AFTER_HOLD_RULE });
 
@@ -23,15 +29,17 @@ export interface AutoApprovalRule {
 }
 
 /** The rule a sale recorded at `at` gets under its program's settings; undefined for MANUAL. */
-export function autoApprovalRuleAt(settings: { mode: 'MANUAL' | 'AUTO_AFTER_HOLD'; holdDays: number } | undefined, at: Date): AutoApprovalRule | undefined {
+export function autoApprovalRuleAt(settings: ApprovalSettings | undefined, at: Date): AutoApprovalRule | undefined {
   if (!settings || settings.mode !== 'AUTO_AFTER_HOLD') return undefined;
   return { mode: 'AUTO_AFTER_HOLD', holdDays: settings.holdDays, holdUntil: new Date(at.getTime() + settings.holdDays * DAY_MS).toISOString() };
 }
 
 /** What the decider knows of a conversion that the engine's approval rule checks. */
 export interface AutoApprovalFacts {
-  /** The sale's rule; null when it has none, or once a person reopened a denied conversion. */
+  /** The sale's rule; null when it has none. */
   autoApproval: AutoApprovalRule | null;
+  /** A person reopened it after a denial: people decide it from then on. */
+  reopened: boolean;
   flags: readonly string[];
 }
 
@@ -42,7 +50,8 @@ export interface AutoApprovalFacts {
  */
 export function assertAutoApprovable(conversion: AutoApprovalFacts, now: Date | undefined): AutoApprovalRule {
   const rule = conversion.autoApproval;
-  if (!rule) throw conflict('auto_approval_not_applicable', 'this conversion is not approved automatically: its program approved manually when it was sold, or a person reopened it');
+  if (!rule || conversion.reopened)
+    throw conflict('auto_approval_not_applicable', 'this conversion is not approved automatically: its program approved manually when it was sold, or a person reopened it');
   if (conversion.flags.length) throw conflict('conversion_flagged', `a flagged conversion (${conversion.flags.join(', ')}) is never approved automatically`);
   if (!now || now.getTime() < new Date(rule.holdUntil).getTime()) throw conflict('hold_not_passed', `the conversion's hold lasts until ${rule.holdUntil}`);
   return rule;

@@ -7,7 +7,7 @@ import { parseAmount } from '../money/money.js';
 import { type CommissionLine, type CommissionPlan, commissionFor, maxLevel } from '../program/commission-plan.js';
 import type { PartnerSnapshot } from '../partner/partner.js';
 import { assertKey, optionalText } from '../validation.js';
-import type { AutoApprovalRule } from './auto-approval.js';
+import { type ApprovalSettings, assertAutoApprovable, type AUTO_AFTER_HOLD_RULE, type AutoApprovalRule, autoApprovalRuleAt } from './auto-approval.js';
 import { type Attribution, type AttributionSource, conversionIdFor } from './attribution.js';
 import { type Decision, decisionFields } from './decision.js';
 import { type ConversionFlag, type FlagReason, flagsOf, type ReferralFacts, selfReferralReasons } from './flags.js';
@@ -60,9 +60,10 @@ export type ConversionCreated = DomainEvent<
     approval?: AutoApprovalRule;
   }
 >;
+/** `approval`: present when the engine approved it by its AUTO_AFTER_HOLD rule (the actor names the rule), the rule as sold. */
 export type ConversionApproved = DomainEvent<
   'ConversionApproved',
-  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; commissions: CommissionLine[] } & Decision
+  { programId: string; conversionId: string; transactionKey: string; partnerId: string; currency: string; commissions: CommissionLine[]; approval?: AutoApprovalRule } & Decision
 >;
 export type ConversionDenied = DomainEvent<
   'ConversionDenied',
@@ -117,7 +118,10 @@ export interface CreateTransaction {
   couponCode?: unknown;
   /** Hash of the normalised request: a repeated key with the same body is a replay, not a conflict. */
   requestHash: string;
-  program: { currency: string } & CommissionPlan;
+  /** The plan in effect at the sale, with the program's approval settings then (absent: MANUAL). */
+  program: { currency: string; approval?: ApprovalSettings } & CommissionPlan;
+  /** When the sale is decided (the handler's clock): its hold runs from here. Absent: no hold is recorded. */
+  at?: Date;
   customerId: string;
   attribution: Attribution | null;
   /** The attributed partner's referrers, nearest first: chain[0] is paid at level 2. */
@@ -130,6 +134,13 @@ export interface ApproveConversion {
   type: 'ApproveConversion';
   reason?: unknown;
   actor?: Actor;
+  /**
+   * The engine's approval process approves by its AUTO_AFTER_HOLD rule: the decider checks the
+   * rule applies (auto-approval.ts) and records it. Left out: an approval as a person makes it.
+   */
+  byRule?: typeof AUTO_AFTER_HOLD_RULE;
+  /** The handler's clock: whether the hold has passed is judged at this time. */
+  now?: Date;
 }
 export interface DenyConversion {
   type: 'DenyConversion';
@@ -161,6 +172,10 @@ export interface ConversionState {
   /** Flags raised when the sale was recorded (never cleared): a flagged conversion is never auto-approved. */
   flags: ConversionFlag[];
   flagReasons: FlagReason[];
+  /** The AUTO_AFTER_HOLD rule it was sold under; null without one. */
+  autoApproval: AutoApprovalRule | null;
+  /** A person reopened it after a denial: from then on people decide it, the engine no longer does. */
+  reopened: boolean;
 }
 
 export type TransactionState =
@@ -242,6 +257,7 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
       commissions,
       trace,
       ...(flagReasons.length ? { flags: flagsOf(flagReasons), flagReasons } : {}),
+      ...withApproval(command.at && autoApprovalRuleAt(program.approval, command.at)),
       ...actorField(command.actor),
     },
   };
@@ -299,6 +315,14 @@ function reviewed(state: ExistingTransaction) {
   return { conversion, data };
 }
 
+const withApproval = (approval: AutoApprovalRule | undefined) => (approval ? { approval } : {});
+
+/**
+ * A person may approve a pending conversion at any time, hold or not. An approval by the
+ * AUTO_AFTER_HOLD rule (the engine's process, actor ENGINE) is made only when the rule applies,
+ * checked here against the stream at the handler's `now` (auto-approval.ts), and the event carries
+ * the rule as sold.
+ */
 function decideApprove(command: ApproveConversion, state: ExistingTransaction): TransactionEvent[] {
   const { conversion, data } = reviewed(state);
   if (conversion.status === 'APPROVED') return [];
@@ -306,7 +330,8 @@ function decideApprove(command: ApproveConversion, state: ExistingTransaction): 
   if (state.recorded.amountMinor - state.refundedMinor === 0) {
     throw conflict('transaction_fully_refunded', 'a fully refunded conversion cannot be approved');
   }
-  return [{ type: 'ConversionApproved', data: { ...data, ...decisionFields(command) } }];
+  const rule = command.byRule ? assertAutoApprovable(conversion, command.now) : undefined;
+  return [{ type: 'ConversionApproved', data: { ...data, ...withApproval(rule), ...decisionFields(command) } }];
 }
 
 function decideDeny(command: DenyConversion, state: ExistingTransaction): TransactionEvent[] {
@@ -372,6 +397,8 @@ export const transactionDecider: Decider<TransactionCommand, TransactionEvent, T
             reversed: event.data.commissions.map(() => 0),
             flags: event.data.flags ?? [],
             flagReasons: event.data.flagReasons ?? [],
+            autoApproval: event.data.approval ?? null,
+            reopened: false,
           },
         };
       case 'ConversionApproved':
@@ -382,7 +409,7 @@ export const transactionDecider: Decider<TransactionCommand, TransactionEvent, T
         if (!state.exists || !state.conversion) return state;
         const conversion = state.conversion;
         const reversed = addReversals(conversion.commissions, conversion.reversed, event.data.reversals);
-        return { ...state, conversion: { ...conversion, status: 'PENDING', reversed } };
+        return { ...state, conversion: { ...conversion, status: 'PENDING', reversed, reopened: true } };
       }
       case 'TransactionRefunded': {
         if (!state.exists) return state;

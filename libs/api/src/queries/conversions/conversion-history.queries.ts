@@ -31,10 +31,19 @@ function entryOf(e: Recorded) {
         commissions: commissionView(d.commissions, d.currency),
         flags: d.flags ?? [],
         flagReasons: d.flagReasons ?? [],
+        ...(d.approval ? { approval: d.approval } : {}),
       };
     }
     case 'ConversionApproved':
-      return { type: 'APPROVED', status: 'APPROVED', ...common, actor, reason: e.data.reason ?? null, commissions: commissionView(e.data.commissions, e.data.currency) };
+      return {
+        type: 'APPROVED',
+        status: 'APPROVED',
+        ...common,
+        actor,
+        reason: e.data.reason ?? null,
+        commissions: commissionView(e.data.commissions, e.data.currency),
+        ...(e.data.approval ? { approval: e.data.approval } : {}),
+      };
     case 'ConversionDenied':
       return { type: 'DENIED', status: 'DENIED', ...common, actor, reason: e.data.reason ?? null, commissions: commissionView(e.data.commissions, e.data.currency) };
     case 'ConversionReopened': {

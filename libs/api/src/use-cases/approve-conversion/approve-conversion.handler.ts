@@ -1,4 +1,6 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CLOCK, type Clock } from '@partner-ledger/platform';
 import { type DecidedConversion, decideConversion } from '../../shared/conversions.js';
 import { Lookups } from '../../shared/lookups.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
@@ -9,9 +11,10 @@ export class ApproveConversionHandler implements ICommandHandler<ApproveConversi
   constructor(
     private readonly runner: StreamRunner,
     private readonly lookups: Lookups,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   execute(command: ApproveConversionCommand): Promise<DecidedConversion> {
-    return decideConversion(this.runner, this.lookups, command, { type: 'ApproveConversion', reason: command.reason });
+    return decideConversion(this.runner, this.lookups, command, { type: 'ApproveConversion', reason: command.reason, byRule: command.byRule, now: this.clock.now() });
   }
 }

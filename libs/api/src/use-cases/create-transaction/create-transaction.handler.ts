@@ -1,4 +1,6 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CLOCK, type Clock } from '@partner-ledger/platform';
 import { createHash } from 'node:crypto';
 import { assertKey, parseAmount, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
 import type { Versioned } from '../../shared/etag.js';
@@ -46,10 +48,13 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
     private readonly runner: StreamRunner,
     private readonly lookups: Lookups,
     private readonly attributor: Attributor,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(body: CreateTransactionCommand): Promise<RecordedTransaction> {
     const { programId, ctx } = body;
+    // The sale's time: a hold under an AUTO_AFTER_HOLD program runs from it.
+    const at = this.clock.now();
     const program = await this.lookups.requireProgram(programId);
     const transactionKey = body.key === undefined ? newId('txn') : assertKey(body.key, 'key');
     const hash = requestHash(body, program);
@@ -58,7 +63,7 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
       transactionStream(programId, transactionKey),
       transactionDecider,
       async (state) => {
-        const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program };
+        const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program, at };
         // A replay is decided on the stored request hash alone: no look-up can change its answer.
         if (state.exists) return { ...base, customerId: state.recorded.customerId, attribution: null, chain: [] };
         const customer = await this.lookups.customerBy(programId, { key: body.customerKey });
