@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { AutoApprovalRun, AutoApprover } from '@partner-ledger/api';
-import { AutoApprovalLoop, autoApprovalIndicator, InProcessAutoApproval, registerAutoApprovalMetrics } from './auto-approval.js';
+import type { AppConfig } from '@partner-ledger/config';
+import { SqliteLeaseStore } from '@partner-ledger/leases';
+import { AutoApprovalLoop, autoApprovalIndicator, InProcessAutoApproval, LeasedAutoApproval, registerAutoApprovalMetrics } from './auto-approval.js';
 
 /** An approver whose looks answer from a script: a result, or an error to throw. */
 function scripted(...looks: (AutoApprovalRun | Error)[]) {
@@ -66,5 +68,35 @@ describe('AutoApprovalLoop', () => {
   it('a standby (no loop) reports standby, not a failure', async () => {
     const health = autoApprovalIndicator({ current: () => null, onModuleInit: () => undefined, onApplicationShutdown: async () => undefined });
     await expect(health.check()).resolves.toMatch(/^standby/);
+  });
+});
+
+describe('LeasedAutoApproval', () => {
+  it('of two instances on one lease store, only the holder looks; the other is a standby until the holder stops', async () => {
+    const leases = SqliteLeaseStore.open(':memory:');
+    const config = { leaseTtlMs: 300, leaseRenewIntervalMs: 50 } as AppConfig;
+    const a = scripted({ approved: 0, skipped: 0 });
+    const b = scripted({ approved: 0, skipped: 0 });
+    const roleA = new LeasedAutoApproval(new AutoApprovalLoop(a.approver, 20, logger), leases, config, logger);
+    const roleB = new LeasedAutoApproval(new AutoApprovalLoop(b.approver, 20, logger), leases, config, logger);
+    const waitFor = async (ok: () => boolean) => {
+      for (const end = Date.now() + 5_000; !ok() && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+      expect(ok()).toBe(true);
+    };
+    try {
+      roleA.onModuleInit();
+      await waitFor(() => a.calls.length >= 2);
+      roleB.onModuleInit();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(b.calls).toEqual([]);
+      await expect(autoApprovalIndicator(roleB).check()).resolves.toMatch(/^standby/);
+      // A clean stop releases the lease: the standby takes over and looks.
+      await roleA.onApplicationShutdown();
+      await waitFor(() => b.calls.length >= 1);
+      expect(roleB.current()).not.toBeNull();
+    } finally {
+      await roleA.onApplicationShutdown();
+      await roleB.onApplicationShutdown();
+    }
   });
 });
