@@ -12,3 +12,4 @@ export * from './publisher-history.js';
 export * from './long-history.js';
 export * from './app-process.js';
 export * from './movable-clock.js';
+export * from './auto-approval.js';
