@@ -152,7 +152,10 @@ export function registerAutoApprovalMetrics(registry: Registry, current: () => A
     async collect() {
       const loop = current();
       if (!loop) return;
-      this.set((await loop.approver.dueNow(MAX_COUNTED_DUE)).length);
+      // A read store that does not answer leaves the last value: /metrics must answer anyway (the
+      // failing look shows in /health).
+      const due = await loop.approver.dueNow(MAX_COUNTED_DUE).catch(() => null);
+      if (due) this.set(due.length);
     },
   });
   return new Counter({ name: 'auto_approvals_total', help: 'Conversions this instance approved by the AUTO_AFTER_HOLD rule', registers: [registry] });
