@@ -226,7 +226,8 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         conversion.reversed = addReversals(conversion.commissions, conversion.reversed, reversals);
         return;
       }
-      // Nothing the pricing depends on.
+      // Nothing the pricing depends on. Payouts pay what was approved under the actual plan: a
+      // re-priced history does not move them.
       case 'ProgramCreated':
       case 'PartnerDetailsUpdated':
       case 'CustomerCreated':
@@ -234,6 +235,9 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
       case 'ValueReserved':
       case 'ValueReleased':
       case 'TransactionRecorded':
+      case 'PayoutCreated':
+      case 'PayoutPaid':
+      case 'PayoutCancelled':
         return;
       default:
         return assertNever(event);

@@ -18,3 +18,5 @@ export * from './transaction/attribution.js';
 export * from './transaction/flags.js';
 export * from './transaction/reversals.js';
 export * from './transaction/transaction.js';
+export * from './payout/payout.js';
+export * from './payout/payout-plan.js';

@@ -1,9 +1,9 @@
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, type Projection, ProjectionRunner } from './index.js';
+import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PAYOUT_LINES, PAYOUTS, PROGRAM_TOTALS, PROJECTIONS, type Projection, ProjectionRunner } from './index.js';
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
 
 /** Every read-model collection, for comparisons (each is written by exactly one projection). */
-export const READ_MODEL_COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS] as const;
+export const READ_MODEL_COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS, PAYOUTS, PAYOUT_LINES] as const;
 
 /**
  * The collections each projection owns. A projection rebuilt on its own needs the others carried
@@ -13,6 +13,7 @@ export const READ_MODEL_COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISS
 export const PROJECTION_COLLECTIONS: Readonly<Record<string, readonly string[]>> = {
   partners: [PARTNERS, CUSTOMERS],
   conversions: [CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS],
+  payouts: [PAYOUTS, PAYOUT_LINES],
 };
 
 export interface RebuildOptions {
