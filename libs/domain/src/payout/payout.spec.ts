@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { reservationDecider, type ReservationEvent, uniqueStream } from '../reservation/reservation.js';
 import { DeciderSpecification } from '../testing/decider-specification.js';
-import type { PayableLine } from './payout-plan.js';
+import { type PayableLine, payoutClaimValue } from './payout-plan.js';
 import { type CreatePayout, type PayoutCreated, payoutDecider, type PayoutEvent, payoutStream } from './payout.js';
 
 const spec = DeciderSpecification.for(payoutDecider);
@@ -243,5 +244,49 @@ describe('confirming and cancelling', () => {
       .given([created(ITEMS)])
       .when({ type: 'ConfirmPayout', reference: 'x'.repeat(201), confirmedBy: 'admin', now: NOW })
       .thenThrows('too_long', 'validation', 'reference');
+  });
+});
+
+describe('a commission line is in at most one draft or paid payout (its payout-line claims)', () => {
+  const claims = DeciderSpecification.for(reservationDecider);
+  const value = payoutClaimValue('cv_1', 'par_a', 0);
+  const reserve = (ownerId: string, at = NOW) => ({ type: 'Reserve' as const, kind: 'payout-line' as const, value, ownerId, currentOwnerExists: true, now: at, field: 'items' });
+  const reserved = (ownerId: string): ReservationEvent => ({ type: 'ValueReserved', data: { kind: 'payout-line', value, ownerId, at: NOW.toISOString() } });
+
+  it('names the n-th settlement of a (conversion, partner) line in a reservation stream of the program', () => {
+    expect(uniqueStream('prg_1', 'payout-line', value)).toBe('unique-prg_1.payout-line.cv_1.par_a.0');
+    expect(payoutClaimValue('cv_1', 'par_a', 1)).toBe('cv_1.par_a.1');
+  });
+
+  it('two payouts can never hold one settlement: the second is refused with payout_line_taken', () => {
+    claims
+      .given([])
+      .when(reserve('po_1'))
+      .then([reserved('po_1')]);
+    claims
+      .given([reserved('po_1')])
+      .when(reserve('po_2'))
+      .thenThrows('payout_line_taken', 'conflict', 'items');
+    claims
+      .given([reserved('po_1')])
+      .when(reserve('po_1'))
+      .thenNothing();
+  });
+
+  it('cancel makes the line payable again: once released, another payout takes it', () => {
+    const released: ReservationEvent = { type: 'ValueReleased', data: { kind: 'payout-line', value, ownerId: 'po_1' } };
+    claims
+      .given([reserved('po_1')])
+      .when({ type: 'Release', ownerId: 'po_1' })
+      .then([released]);
+    claims
+      .given([reserved('po_1'), released])
+      .when(reserve('po_2'))
+      .then([reserved('po_2')]);
+    // A release by another payout changes nothing.
+    claims
+      .given([reserved('po_1')])
+      .when({ type: 'Release', ownerId: 'po_2' })
+      .thenNothing();
   });
 });
