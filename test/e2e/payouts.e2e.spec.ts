@@ -106,6 +106,11 @@ describe('payouts over HTTP', () => {
       });
       const partner = await get(program, `/partners/${ada.partner.id}`);
       expect(partner.body.commissionTotals[0]).toMatchObject({ paid: { count: 2, amount: '15.00' }, balance: '0.00' });
+      // asOf folds the payout streams too: paid after the confirmation, not before it.
+      const beforePaid = await get(program, `/partners/${ada.partner.id}?asOf=${encodeURIComponent(one.body.createdAt)}`);
+      expect(beforePaid.body.commissionTotals[0]).toMatchObject({ approved: { amount: '15.00' }, paid: { count: 0, amount: '0.00' }, balance: '15.00' });
+      const afterPaid = await get(program, `/partners/${ada.partner.id}?asOf=${encodeURIComponent(new Date().toISOString())}`);
+      expect(afterPaid.body.commissionTotals).toEqual(partner.body.commissionTotals);
 
       // Paid once: nothing is left to pay.
       await expectRefused(engine, () => createPayout(program), 422, 'nothing_to_pay');
