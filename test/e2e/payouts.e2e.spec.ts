@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
 import { parseCsv } from '@partner-ledger/analytics';
+import { DATABASE_FILE } from '@partner-ledger/config';
+import { payoutClaimValue, RESERVATION_GRACE_MS, uniqueStream } from '@partner-ledger/domain';
+import { SqliteEventStore } from '@partner-ledger/event-store';
 import { expectRefused, expectStatus, newProgram, POSITION, type ProgramClient, type Res, startTestEngine, type TestEngine, UNKNOWN_PID, withEventDelta } from '@partner-ledger/testing';
 
 /** POST/GET /programs/:pid/payouts, GET …/:id, …/:id/export, POST …/:id/confirm and …/:id/cancel */
@@ -177,6 +181,36 @@ describe('payouts over HTTP', () => {
       const some = await createPayout(program, { partnerIds: [bob.partner.id, carl.partner.id], minimumAmount: '5.00' });
       expectStatus(some, 201);
       expect(some.body.items).toEqual([{ partnerId: carl.partner.id, amount: '30.00', conversionIds: [carl.conversionId] }]);
+    });
+
+    it('a claim left by a payout that was never written holds its line for the reservation grace, then is taken over', async () => {
+      const program = await newProgram(engine);
+      const sale = await approvedSale(program, '60.00');
+      // As a process that died between claiming and writing its payout would leave it.
+      const claim = async (stream: string, at: Date) => {
+        const writer = SqliteEventStore.open(join(engine.dataDir, DATABASE_FILE));
+        try {
+          const head = await writer.readStream(stream);
+          await writer.appendToStream(
+            stream,
+            [{ type: 'ValueReserved', data: { kind: 'payout-line', value: stream.split('.payout-line.')[1], ownerId: 'po_gone', at: at.toISOString() }, metadata: {} }],
+            { expectedRevision: head.at(-1)?.revision ?? 'no_stream' },
+          );
+        } finally {
+          await writer.close();
+        }
+      };
+      const stream = uniqueStream(program.id, 'payout-line', payoutClaimValue(sale.conversionId, sale.partner.id, 0));
+      await claim(stream, new Date());
+      await expectRefused(engine, () => createPayout(program), 422, 'nothing_to_pay');
+      const other = await newProgram(engine);
+      const late = await approvedSale(other, '60.00');
+      await claim(uniqueStream(other.id, 'payout-line', payoutClaimValue(late.conversionId, late.partner.id, 0)), new Date(Date.now() - RESERVATION_GRACE_MS - 1000));
+      const taken = await withEventDelta(engine, () => createPayout(other));
+      expectStatus(taken, 201);
+      expect(taken.body.items).toEqual([{ partnerId: late.partner.id, amount: '6.00', conversionIds: [late.conversionId] }]);
+      // The dangling claim released, the new one, the payout.
+      expect(taken.appended).toBe(3);
     });
 
     it('two payouts created at the same time never share a commission', async () => {

@@ -38,7 +38,7 @@ export class CreatePayoutHandler implements ICommandHandler<CreatePayoutCommand>
       const now = new Date();
       // Refuse bad options before reading anything.
       const options = payoutOptions(request, program.currency, now);
-      const lines = await new PayableLines(this.runner, this.readSide, programId).gather(options.currency);
+      const lines = await new PayableLines(this.runner, this.readSide, programId).gather(options.currency, options.partnerIds);
       const payoutId = newId('po');
       const command: CreatePayout = { type: 'CreatePayout', ...request, programId, payoutId, programCurrency: program.currency, now, lines };
       const [created] = payoutDecider.decide(command, payoutDecider.initialState());

@@ -5,6 +5,7 @@ import {
   payoutDecider,
   type PayoutState,
   payoutStream,
+  RESERVATION_GRACE_MS,
   reservationDecider,
   transactionDecider,
   transactionKeyOf,
@@ -43,9 +44,11 @@ export class PayableLines {
     private readonly programId: string,
   ) {}
 
-  async gather(currency: string): Promise<PayableLine[]> {
+  /** `partnerIds`: only these partners' lines are checked (the decider keeps to them anyway). */
+  async gather(currency: string, partnerIds: ReadonlySet<string> | null): Promise<PayableLine[]> {
     const lines: PayableLine[] = [];
     for await (const { conversionId, partnerId } of this.candidates(currency)) {
+      if (partnerIds && !partnerIds.has(partnerId)) continue;
       const line = await this.verify(conversionId, partnerId);
       if (line) lines.push(line);
     }
@@ -92,8 +95,8 @@ export class PayableLines {
   /**
    * Follows the line's claims from the first: each one held by a paid payout adds what that payout
    * paid for the line; the first free one is the claim a new payout takes. A claim held by a draft,
-   * by a payout still being written or by a cancelled one still releasing its claims means the line
-   * is not payable now.
+   * by a payout still being written (within the reservation grace) or by a cancelled one still
+   * releasing its claims means the line is not payable now.
    */
   private async settlement(conversionId: string, partnerId: string): Promise<{ claim: number; settledMinor: number } | null> {
     let settledMinor = 0;
@@ -101,7 +104,10 @@ export class PayableLines {
       const { state } = await this.runner.load(uniqueStream(this.programId, 'payout-line', payoutClaimValue(conversionId, partnerId, claim)), reservationDecider);
       if (state.ownerId === null) return { claim, settledMinor };
       const payout = await this.payout(state.ownerId);
-      if (!payout.state.exists || payout.state.status !== 'PAID') return null;
+      // A claim whose payout was never written (its process died in between) is taken over once
+      // the reservation grace has passed, as any dangling reservation is.
+      if (!payout.state.exists) return Date.now() - Date.parse(state.at!) > RESERVATION_GRACE_MS ? { claim, settledMinor } : null;
+      if (payout.state.status !== 'PAID') return null;
       settledMinor += payout.amounts.get(`${conversionId}\u0000${partnerId}`) ?? 0;
     }
   }
