@@ -57,10 +57,12 @@ describe('payouts over HTTP', () => {
         items: [first, second].map((partnerId) => ({ partnerId, amount: amountOf(partnerId), conversionIds: idsOf(partnerId) })),
         total: '17.00',
         reference: null,
-        confirmedBy: null,
         createdAt: expect.any(String),
+        createdBy: { type: 'PROGRAM_KEY', id: program.id },
+        confirmedBy: null,
         paidAt: null,
         cancelledAt: null,
+        cancelledBy: null,
         position: expect.stringMatching(POSITION),
       });
       expect(created.headers.get('etag')).toBe('"0"');
@@ -92,7 +94,7 @@ describe('payouts over HTTP', () => {
       const paid = await withEventDelta(engine, () => program.post(`/payouts/${id}/confirm`, { reference: 'PAYPAL-7781' }));
       expectStatus(paid, 200);
       expect(paid.appended).toBe(1);
-      expect(paid.body).toMatchObject({ id, status: 'PAID', reference: 'PAYPAL-7781', confirmedBy: 'program_key', paidAt: expect.any(String), total: '17.00' });
+      expect(paid.body).toMatchObject({ id, status: 'PAID', reference: 'PAYPAL-7781', confirmedBy: { type: 'PROGRAM_KEY', id: program.id }, paidAt: expect.any(String), total: '17.00' });
       expect(paid.headers.get('etag')).toBe('"1"');
 
       const totals = await totalsOf(program, paid.body.position);
@@ -130,7 +132,7 @@ describe('payouts over HTTP', () => {
       expectStatus(cancelled, 200);
       // PayoutCancelled and the release of its one claim.
       expect(cancelled.appended).toBe(2);
-      expect(cancelled.body).toMatchObject({ id: draft.id, status: 'CANCELLED', cancelledAt: expect.any(String) });
+      expect(cancelled.body).toMatchObject({ id: draft.id, status: 'CANCELLED', cancelledAt: expect.any(String), cancelledBy: { type: 'PROGRAM_KEY', id: program.id } });
       const again = await withEventDelta(engine, () => program.post(`/payouts/${draft.id}/cancel`));
       expectStatus(again, 200);
       expect(again.appended).toBe(0);

@@ -132,11 +132,12 @@ describe('simulatePlan on a small hand-checked history', () => {
       payoutId: 'po_1',
       programCurrency: 'USD',
       now,
+      actor: { type: 'ADMIN' as const },
       partnerIds: ['c'],
       lines: [{ ...line, partnerId: 'c', owedMinor: 750, approvedAt: now.toISOString() }],
     };
     log.decide(payoutDecider, payoutStream(PID, 'po_1'), command);
-    log.decide(payoutDecider, payoutStream(PID, 'po_1'), { type: 'ConfirmPayout', confirmedBy: 'admin', now });
+    log.decide(payoutDecider, payoutStream(PID, 'po_1'), { type: 'ConfirmPayout', confirmedBy: { type: 'ADMIN' }, now });
     const result = await simulatePlan(log, { programId: PID, currency: 'USD', plan: ALTERNATIVE });
     const byPartner = Object.fromEntries(result.partners.map((p) => [p.partnerId, p]));
     expect(byPartner.c).toMatchObject({ paid: { count: 1, amount: 750 }, balance: { actual: 0, simulated: 150 } });

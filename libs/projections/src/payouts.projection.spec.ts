@@ -33,13 +33,14 @@ const batch = (payoutId: string, amountMinor: number, claim = 0) => ({
   payoutId,
   upTo: at.toISOString(),
   createdAt: at.toISOString(),
+  createdBy: { type: 'ADMIN' },
   items: [{ partnerId: 'a', amountMinor, lines: [{ conversionId: 'cv_t1', amountMinor, claim }] }],
   totalMinor: amountMinor,
 });
 const payoutCreated = (payoutId: string, amountMinor: number, claim = 0) => rec('PayoutCreated', batch(payoutId, amountMinor, claim));
 const payoutPaid = (payoutId: string, amountMinor: number, claim = 0) =>
-  rec('PayoutPaid', { ...batch(payoutId, amountMinor, claim), reference: 'R', confirmedBy: 'admin', paidAt: at.toISOString() });
-const payoutCancelled = (payoutId: string, amountMinor: number) => rec('PayoutCancelled', { ...batch(payoutId, amountMinor), cancelledAt: at.toISOString() });
+  rec('PayoutPaid', { ...batch(payoutId, amountMinor, claim), reference: 'R', confirmedBy: { type: 'ADMIN' }, paidAt: at.toISOString() });
+const payoutCancelled = (payoutId: string, amountMinor: number) => rec('PayoutCancelled', { ...batch(payoutId, amountMinor), cancelledAt: at.toISOString(), cancelledBy: { type: 'ADMIN' } });
 
 function fold(...events: RecordedEvent[]) {
   const f = new InMemoryFold([conversionsProjection, payoutsProjection]);
@@ -62,7 +63,7 @@ describe('payouts projection and the paid totals', () => {
     const history = [created('t1'), approved('t1'), payoutCreated('po_1', 1000), payoutPaid('po_1', 1000)];
     const paid = fold(...history);
     expect(paid.get(PAYOUT_LINES, 'prg:cv_t1:a')).toMatchObject({ netMinor: 1000, paidMinor: 1000, heldBy: null, open: false });
-    expect(paid.get(PAYOUTS, 'prg:po_1')).toMatchObject({ status: 'PAID', reference: 'R', confirmedBy: 'admin' });
+    expect(paid.get(PAYOUTS, 'prg:po_1')).toMatchObject({ status: 'PAID', reference: 'R', confirmedBy: { type: 'ADMIN' } });
     expect(paid.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ approved: { count: 1, amount: 1000 }, paid: { count: 1, amount: 1000 } });
     expect(paid.get(COMMISSION_TOTALS, 'prg:b:USD')).toMatchObject({ approved: { count: 1, amount: 500 }, paid: { count: 0, amount: 0 } });
     expect(paid.get(PROGRAM_TOTALS, 'prg:USD')).toMatchObject({ approved: { amount: 1500 }, paid: { count: 1, amount: 1000 } });

@@ -126,11 +126,11 @@ function applyPayout(ref: DocRef, doc: Doc | null, e: RecordedEvent<PayoutEvent>
   const at = e.created.toISOString();
   switch (e.type) {
     case 'PayoutCreated':
-      return { _id: ref.id, ...e.data, status: 'DRAFT', reference: null, confirmedBy: null, paidAt: null, cancelledAt: null, seq: Number(e.position), updatedAt: at };
+      return { _id: ref.id, ...e.data, status: 'DRAFT', reference: null, confirmedBy: null, paidAt: null, cancelledAt: null, cancelledBy: null, seq: Number(e.position), updatedAt: at };
     case 'PayoutPaid':
       return doc && { ...doc, status: 'PAID', reference: e.data.reference, confirmedBy: e.data.confirmedBy, paidAt: e.data.paidAt, updatedAt: at };
     case 'PayoutCancelled':
-      return doc && { ...doc, status: 'CANCELLED', cancelledAt: e.data.cancelledAt, updatedAt: at };
+      return doc && { ...doc, status: 'CANCELLED', cancelledAt: e.data.cancelledAt, cancelledBy: e.data.cancelledBy, updatedAt: at };
     default:
       return assertNever(e);
   }

@@ -110,12 +110,14 @@ const batch = {
   currency: 'USD',
   upTo: '2020-03-01T00:00:00.000Z',
   createdAt: '2020-03-01T09:00:00.000Z',
+  createdBy: { type: 'ADMIN' },
   items: [{ partnerId: 'p1', amountMinor: 1306, lines: [{ conversionId: 'cv_1022', amountMinor: 1306, claim: 0 }] }],
   totalMinor: 1306,
 };
 const payoutCreated = () => ev('PayoutCreated', batch, { at: batch.createdAt });
-const payoutPaid = (reference: string | null) => ev('PayoutPaid', { ...batch, reference, confirmedBy: 'admin', paidAt: '2020-03-02T10:00:00.000Z' }, { at: '2020-03-02T10:00:00.000Z' });
-const payoutCancelled = () => ev('PayoutCancelled', { ...batch, cancelledAt: '2020-03-02T10:00:00.000Z' }, { at: '2020-03-02T10:00:00.000Z' });
+const payoutPaid = (reference: string | null) =>
+  ev('PayoutPaid', { ...batch, reference, confirmedBy: { type: 'ADMIN' }, paidAt: '2020-03-02T10:00:00.000Z' }, { at: '2020-03-02T10:00:00.000Z' });
+const payoutCancelled = () => ev('PayoutCancelled', { ...batch, cancelledAt: '2020-03-02T10:00:00.000Z', cancelledBy: { type: 'ADMIN' } }, { at: '2020-03-02T10:00:00.000Z' });
 const trigger = () => ev('ConversionTriggerCreated', { programId: P, triggerId: 'tr1', partnerId: 'p1', type: 'EMAIL', trigger: 'customer@trigger.com' });
 
 /** Applies the events in list order (positions renumbered so) and returns the payload of each. */

@@ -1,4 +1,4 @@
-import { formatAmount, notFound, type PayoutBatch, type PayoutConfirmer, type PayoutState, type PayoutStatus } from '@partner-ledger/domain';
+import { type Actor, formatAmount, notFound, type PayoutBatch, type PayoutState, type PayoutStatus } from '@partner-ledger/domain';
 import type { Versioned } from './etag.js';
 import { position } from './http.js';
 import type { Handled } from './stream-runner.js';
@@ -7,7 +7,8 @@ import type { Handled } from './stream-runner.js';
 export interface PayoutRecord extends PayoutBatch {
   status: PayoutStatus;
   reference: string | null;
-  confirmedBy?: PayoutConfirmer | null;
+  confirmedBy: Actor | null;
+  cancelledBy: Actor | null;
   paidAt: string | null;
   cancelledAt: string | null;
 }
@@ -22,10 +23,12 @@ export function payoutView(p: PayoutRecord) {
     items: p.items.map((item) => ({ partnerId: item.partnerId, amount: formatAmount(item.amountMinor, p.currency), conversionIds: item.lines.map((line) => line.conversionId) })),
     total: formatAmount(p.totalMinor, p.currency),
     reference: p.reference,
-    confirmedBy: p.confirmedBy ?? null,
     createdAt: p.createdAt,
+    createdBy: p.createdBy,
+    confirmedBy: p.confirmedBy,
     paidAt: p.paidAt,
     cancelledAt: p.cancelledAt,
+    cancelledBy: p.cancelledBy,
   };
 }
 
@@ -35,6 +38,7 @@ export const payoutRecordOf = (state: Extract<PayoutState, { exists: true }>): P
   status: state.status,
   reference: state.reference,
   confirmedBy: state.confirmedBy,
+  cancelledBy: state.cancelledBy,
   paidAt: state.paidAt,
   cancelledAt: state.cancelledAt,
 });

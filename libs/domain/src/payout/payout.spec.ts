@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { Actor } from '../actor.js';
 import { reservationDecider, type ReservationEvent, uniqueStream } from '../reservation/reservation.js';
 import { DeciderSpecification } from '../testing/decider-specification.js';
 import { type PayableLine, payoutClaimValue } from './payout-plan.js';
@@ -6,6 +7,8 @@ import { type CreatePayout, type PayoutCreated, payoutDecider, type PayoutEvent,
 
 const spec = DeciderSpecification.for(payoutDecider);
 const NOW = new Date('2026-03-10T12:00:00.000Z');
+const ADMIN: Actor = { type: 'ADMIN' };
+const KEY: Actor = { type: 'PROGRAM_KEY', id: 'prg_1' };
 
 const line = (conversionId: string, partnerId: string, owedMinor: number, over: Partial<PayableLine> = {}): PayableLine => ({
   conversionId,
@@ -22,17 +25,18 @@ const create = (lines: PayableLine[], over: Partial<CreatePayout> = {}): CreateP
   payoutId: 'po_1',
   programCurrency: 'USD',
   now: NOW,
+  actor: KEY,
   lines,
   ...over,
 });
 
 const created = (items: PayoutCreated['data']['items'], upTo = NOW.toISOString()): PayoutCreated => ({
   type: 'PayoutCreated',
-  data: { programId: 'prg_1', payoutId: 'po_1', currency: 'USD', upTo, createdAt: NOW.toISOString(), items, totalMinor: items.reduce((s, i) => s + i.amountMinor, 0) },
+  data: { programId: 'prg_1', payoutId: 'po_1', currency: 'USD', upTo, createdAt: NOW.toISOString(), createdBy: KEY, items, totalMinor: items.reduce((s, i) => s + i.amountMinor, 0) },
 });
 const ITEMS = [{ partnerId: 'par_a', amountMinor: 1500, lines: [{ conversionId: 'cv_1', amountMinor: 1500, claim: 0 }] }];
-const paid: PayoutEvent = { type: 'PayoutPaid', data: { ...created(ITEMS).data, reference: 'PP-1', confirmedBy: 'admin', paidAt: NOW.toISOString() } };
-const cancelled: PayoutEvent = { type: 'PayoutCancelled', data: { ...created(ITEMS).data, cancelledAt: NOW.toISOString() } };
+const paid: PayoutEvent = { type: 'PayoutPaid', data: { ...created(ITEMS).data, reference: 'PP-1', confirmedBy: ADMIN, paidAt: NOW.toISOString() } };
+const cancelled: PayoutEvent = { type: 'PayoutCancelled', data: { ...created(ITEMS).data, cancelledAt: NOW.toISOString(), cancelledBy: ADMIN } };
 
 describe('payout stream', () => {
   it('is named per program and payout', () => {
@@ -201,7 +205,7 @@ describe('confirming and cancelling', () => {
   it('confirms a draft as paid, with its reference and who confirmed it', () => {
     const { state } = spec
       .given([created(ITEMS)])
-      .when({ type: 'ConfirmPayout', reference: ' PP-1 ', confirmedBy: 'admin', now: NOW })
+      .when({ type: 'ConfirmPayout', reference: ' PP-1 ', confirmedBy: ADMIN, now: NOW })
       .then([paid]);
     expect(state).toMatchObject({ exists: true, status: 'PAID', reference: 'PP-1' });
   });
@@ -209,40 +213,40 @@ describe('confirming and cancelling', () => {
   it('cancels a draft; cancelling a cancelled payout again decides nothing (a retry finishes releasing its commissions)', () => {
     const { state } = spec
       .given([created(ITEMS)])
-      .when({ type: 'CancelPayout', now: NOW })
+      .when({ type: 'CancelPayout', cancelledBy: ADMIN, now: NOW })
       .then([cancelled]);
     expect(state).toMatchObject({ exists: true, status: 'CANCELLED' });
     spec
       .given([created(ITEMS), cancelled])
-      .when({ type: 'CancelPayout', now: NOW })
+      .when({ type: 'CancelPayout', cancelledBy: ADMIN, now: NOW })
       .thenNothing();
   });
 
   it('refuses to confirm a cancelled or paid payout, to cancel a paid one, and anything on an unknown one', () => {
     spec
       .given([created(ITEMS), cancelled])
-      .when({ type: 'ConfirmPayout', confirmedBy: 'admin', now: NOW })
+      .when({ type: 'ConfirmPayout', confirmedBy: ADMIN, now: NOW })
       .thenThrows('payout_cancelled', 'conflict');
     spec
       .given([created(ITEMS), paid])
-      .when({ type: 'ConfirmPayout', confirmedBy: 'admin', now: NOW })
+      .when({ type: 'ConfirmPayout', confirmedBy: ADMIN, now: NOW })
       .thenThrows('payout_already_paid', 'conflict');
     spec
       .given([created(ITEMS), paid])
-      .when({ type: 'CancelPayout', now: NOW })
+      .when({ type: 'CancelPayout', cancelledBy: ADMIN, now: NOW })
       .thenThrows('payout_already_paid', 'conflict');
-    spec.given([]).when({ type: 'ConfirmPayout', confirmedBy: 'admin', now: NOW }).thenThrows('payout_not_found', 'not_found');
-    spec.given([]).when({ type: 'CancelPayout', now: NOW }).thenThrows('payout_not_found', 'not_found');
+    spec.given([]).when({ type: 'ConfirmPayout', confirmedBy: ADMIN, now: NOW }).thenThrows('payout_not_found', 'not_found');
+    spec.given([]).when({ type: 'CancelPayout', cancelledBy: ADMIN, now: NOW }).thenThrows('payout_not_found', 'not_found');
   });
 
   it('refuses a reference that is not text or too long', () => {
     spec
       .given([created(ITEMS)])
-      .when({ type: 'ConfirmPayout', reference: 7, confirmedBy: 'admin', now: NOW })
+      .when({ type: 'ConfirmPayout', reference: 7, confirmedBy: ADMIN, now: NOW })
       .thenThrows('invalid_text', 'validation', 'reference');
     spec
       .given([created(ITEMS)])
-      .when({ type: 'ConfirmPayout', reference: 'x'.repeat(201), confirmedBy: 'admin', now: NOW })
+      .when({ type: 'ConfirmPayout', reference: 'x'.repeat(201), confirmedBy: ADMIN, now: NOW })
       .thenThrows('too_long', 'validation', 'reference');
   });
 });

@@ -1,3 +1,4 @@
+import type { Actor } from '../actor.js';
 import type { Decider, DomainEvent } from '../decider.js';
 import { conflict, notFound } from '../errors.js';
 import { assertNever } from '../exhaustive.js';
@@ -5,19 +6,17 @@ import { optionalText } from '../validation.js';
 import { type PayableLine, type PayoutItem, type PayoutRequest, planPayout } from './payout-plan.js';
 
 export type PayoutStatus = 'DRAFT' | 'PAID' | 'CANCELLED';
-/**
- * Who confirmed a payout. A plain field until the domain has one actor type for every decision;
- * then this is read as that type's `admin` and `program key` kinds.
- */
-export type PayoutConfirmer = 'admin' | 'program_key';
 
-export type PayoutCreated = DomainEvent<'PayoutCreated', { programId: string; payoutId: string; currency: string; upTo: string; createdAt: string; items: PayoutItem[]; totalMinor: number }>;
+export type PayoutCreated = DomainEvent<
+  'PayoutCreated',
+  { programId: string; payoutId: string; currency: string; upTo: string; createdAt: string; createdBy: Actor; items: PayoutItem[]; totalMinor: number }
+>;
 /** What every payout event carries: the batch as created, so a fold of any one of them needs no other. */
 export type PayoutBatch = PayoutCreated['data'];
 /** Carries the batch again so a fold of this one event knows what was paid to whom. */
-export type PayoutPaid = DomainEvent<'PayoutPaid', PayoutBatch & { reference: string | null; confirmedBy: PayoutConfirmer; paidAt: string }>;
+export type PayoutPaid = DomainEvent<'PayoutPaid', PayoutBatch & { reference: string | null; confirmedBy: Actor; paidAt: string }>;
 /** Carries the batch so a fold of this one event knows which commissions are payable again. */
-export type PayoutCancelled = DomainEvent<'PayoutCancelled', PayoutBatch & { cancelledAt: string }>;
+export type PayoutCancelled = DomainEvent<'PayoutCancelled', PayoutBatch & { cancelledAt: string; cancelledBy: Actor }>;
 export type PayoutEvent = PayoutCreated | PayoutPaid | PayoutCancelled;
 
 export interface CreatePayout extends PayoutRequest {
@@ -27,24 +26,35 @@ export interface CreatePayout extends PayoutRequest {
   /** The program's currency. */
   programCurrency: string;
   now: Date;
+  actor: Actor;
   /** Every (conversion, partner) line with something to settle, checked against the streams by the caller. */
   lines: PayableLine[];
 }
 export interface ConfirmPayout {
   type: 'ConfirmPayout';
   reference?: unknown;
-  confirmedBy: PayoutConfirmer;
+  confirmedBy: Actor;
   now: Date;
 }
 export interface CancelPayout {
   type: 'CancelPayout';
   now: Date;
+  cancelledBy: Actor;
 }
 export type PayoutCommand = CreatePayout | ConfirmPayout | CancelPayout;
 
 export type PayoutState =
   | { exists: false }
-  | { exists: true; status: PayoutStatus; created: PayoutCreated['data']; reference: string | null; confirmedBy: PayoutConfirmer | null; paidAt: string | null; cancelledAt: string | null };
+  | {
+      exists: true;
+      status: PayoutStatus;
+      created: PayoutCreated['data'];
+      reference: string | null;
+      confirmedBy: Actor | null;
+      paidAt: string | null;
+      cancelledAt: string | null;
+      cancelledBy: Actor | null;
+    };
 
 /** A payout's stream: `payout-<programId>.<payoutId>`. */
 export const payoutStream = (programId: string, payoutId: string) => `payout-${programId}.${payoutId}`;
@@ -69,7 +79,7 @@ function decideConfirm(command: ConfirmPayout, state: ExistingPayout): PayoutEve
 function decideCancel(command: CancelPayout, state: ExistingPayout): PayoutEvent[] {
   if (state.status === 'PAID') throw conflict('payout_already_paid', 'a paid payout cannot be cancelled');
   if (state.status === 'CANCELLED') return [];
-  return [{ type: 'PayoutCancelled', data: { ...itemsOf(state), cancelledAt: command.now.toISOString() } }];
+  return [{ type: 'PayoutCancelled', data: { ...itemsOf(state), cancelledAt: command.now.toISOString(), cancelledBy: command.cancelledBy } }];
 }
 
 function decideCreate(command: CreatePayout, state: PayoutState): PayoutEvent[] {
@@ -84,6 +94,7 @@ function decideCreate(command: CreatePayout, state: PayoutState): PayoutEvent[] 
         currency: plan.currency,
         upTo: plan.upTo,
         createdAt: command.now.toISOString(),
+        createdBy: command.actor,
         items: plan.items,
         totalMinor: plan.totalMinor,
       },
@@ -108,11 +119,11 @@ export const payoutDecider: Decider<PayoutCommand, PayoutEvent, PayoutState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'PayoutCreated':
-        return { exists: true, status: 'DRAFT', created: event.data, reference: null, confirmedBy: null, paidAt: null, cancelledAt: null };
+        return { exists: true, status: 'DRAFT', created: event.data, reference: null, confirmedBy: null, paidAt: null, cancelledAt: null, cancelledBy: null };
       case 'PayoutPaid':
         return state.exists ? { ...state, status: 'PAID', reference: event.data.reference, confirmedBy: event.data.confirmedBy, paidAt: event.data.paidAt } : state;
       case 'PayoutCancelled':
-        return state.exists ? { ...state, status: 'CANCELLED', cancelledAt: event.data.cancelledAt } : state;
+        return state.exists ? { ...state, status: 'CANCELLED', cancelledAt: event.data.cancelledAt, cancelledBy: event.data.cancelledBy } : state;
       default:
         return assertNever(event);
     }

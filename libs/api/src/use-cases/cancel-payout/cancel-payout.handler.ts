@@ -24,7 +24,7 @@ export class CancelPayoutHandler implements ICommandHandler<CancelPayoutCommand>
 
   async execute({ programId, payoutId, ctx }: CancelPayoutCommand): Promise<Versioned<Record<string, unknown>>> {
     await this.lookups.requireProgram(programId);
-    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'CancelPayout', now: new Date() }, ctx);
+    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'CancelPayout', cancelledBy: ctx.actor, now: new Date() }, ctx);
     if (result.state.exists) await this.reservations.releaseAll(programId, payoutId, claimsOf(result.state.created.items), ctx);
     return decidePayout(result);
   }

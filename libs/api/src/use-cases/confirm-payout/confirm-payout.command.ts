@@ -1,11 +1,9 @@
-import type { PayoutConfirmer } from '@partner-ledger/domain';
 import type { CommandContext, PropsOf } from '../../shared/command-context.js';
 
 export class ConfirmPayoutCommand {
   readonly programId!: string;
   readonly payoutId!: string;
   readonly reference?: string;
-  readonly confirmedBy!: PayoutConfirmer;
   readonly ctx!: CommandContext;
 
   constructor(props: PropsOf<ConfirmPayoutCommand>) {

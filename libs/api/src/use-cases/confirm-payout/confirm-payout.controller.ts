@@ -18,8 +18,7 @@ export class ConfirmPayoutController {
   @ApiResponse({ status: 200, type: PayoutDto, description: 'The payout, PAID' })
   @ApiResponse({ status: 409, description: '`payout_cancelled`, `payout_already_paid`' })
   async confirm(@Param('pid') pid: string, @Param('id') id: string, @Body() body: ConfirmPayoutDto = {}, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const confirmedBy = request.principal?.role === 'admin' ? 'admin' : 'program_key';
-    const command = new ConfirmPayoutCommand({ programId: pid, payoutId: id, reference: body?.reference, confirmedBy, ctx: contextOf(request) });
+    const command = new ConfirmPayoutCommand({ programId: pid, payoutId: id, reference: body?.reference, ctx: contextOf(request) });
     return withEtag(reply, await this.commands.execute<ConfirmPayoutCommand, Versioned<unknown>>(command));
   }
 }

@@ -14,9 +14,9 @@ export class ConfirmPayoutHandler implements ICommandHandler<ConfirmPayoutComman
     private readonly lookups: Lookups,
   ) {}
 
-  async execute({ programId, payoutId, reference, confirmedBy, ctx }: ConfirmPayoutCommand): Promise<Versioned<Record<string, unknown>>> {
+  async execute({ programId, payoutId, reference, ctx }: ConfirmPayoutCommand): Promise<Versioned<Record<string, unknown>>> {
     await this.lookups.requireProgram(programId);
-    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'ConfirmPayout', reference, confirmedBy, now: new Date() }, ctx);
+    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'ConfirmPayout', reference, confirmedBy: ctx.actor, now: new Date() }, ctx);
     return decidePayout(result);
   }
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, MaxLength } from 'class-validator';
 import { MAX_PAYOUT_PARTNER_IDS } from '@partner-ledger/domain';
+import { ActorDto } from '../../shared/conversion-responses.dto.js';
 import { IsAmount, Optional } from '../../shared/http.js';
 
 export class CreatePayoutDto {
@@ -45,10 +46,12 @@ export class PayoutDto {
   @ApiProperty({ type: [PayoutItemDto] }) items!: PayoutItemDto[];
   @ApiProperty({ example: '42.50' }) total!: string;
   @ApiProperty({ nullable: true, type: String, description: 'What the confirmation named, e.g. the provider batch id' }) reference!: string | null;
-  @ApiProperty({ nullable: true, enum: ['admin', 'program_key'], description: 'Which key confirmed it' }) confirmedBy!: string | null;
   @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: ActorDto, description: 'Who created it' }) createdBy!: ActorDto;
+  @ApiProperty({ type: ActorDto, nullable: true, description: 'Who confirmed it' }) confirmedBy!: ActorDto | null;
   @ApiProperty({ nullable: true, type: String }) paidAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) cancelledAt!: string | null;
+  @ApiProperty({ type: ActorDto, nullable: true, description: 'Who cancelled it' }) cancelledBy!: ActorDto | null;
   @ApiPropertyOptional({ description: 'Global position of the last event appended (command answers only)' }) position?: string;
 }
 

@@ -40,7 +40,7 @@ export class CreatePayoutHandler implements ICommandHandler<CreatePayoutCommand>
       const options = payoutOptions(request, program.currency, now);
       const lines = await new PayableLines(this.runner, this.readSide, programId).gather(options.currency, options.partnerIds);
       const payoutId = newId('po');
-      const command: CreatePayout = { type: 'CreatePayout', ...request, programId, payoutId, programCurrency: program.currency, now, lines };
+      const command: CreatePayout = { type: 'CreatePayout', ...request, programId, payoutId, programCurrency: program.currency, now, actor: ctx.actor, lines };
       const [created] = payoutDecider.decide(command, payoutDecider.initialState());
       if (created.type !== 'PayoutCreated') throw new Error('a payout decision starts with PayoutCreated');
       const stream = (id: string) => payoutStream(programId, id);
