@@ -229,6 +229,18 @@ describe('payouts over HTTP', () => {
     });
   });
 
+  it('documents every payout route in /docs-json, with the payout schema on its answers', async () => {
+    const docs = (await engine.call('GET', '/docs-json', undefined, null)).body;
+    const paths = docs.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>>;
+    const ref = (path: string, method: string, status: string) => paths[path]?.[method]?.responses[status]?.content?.['application/json']?.schema?.$ref;
+    expect(ref('/v1/programs/{pid}/payouts', 'post', '201')).toBe('#/components/schemas/PayoutDto');
+    expect(ref('/v1/programs/{pid}/payouts', 'get', '200')).toBe('#/components/schemas/PayoutPageDto');
+    expect(ref('/v1/programs/{pid}/payouts/{id}', 'get', '200')).toBe('#/components/schemas/PayoutDto');
+    expect(ref('/v1/programs/{pid}/payouts/{id}/confirm', 'post', '200')).toBe('#/components/schemas/PayoutDto');
+    expect(ref('/v1/programs/{pid}/payouts/{id}/cancel', 'post', '200')).toBe('#/components/schemas/PayoutDto');
+    expect(paths['/v1/programs/{pid}/payouts/{id}/export'].get.responses['200'].content).toHaveProperty('text/csv');
+  });
+
   describe('refusals append nothing', () => {
     let program: ProgramClient;
     let paidId: string;
