@@ -104,6 +104,8 @@ describe('conservation of commission, and projections that crash', () => {
       approved: { count: program.approved.count, amount: money(program.approved.amount) },
       denied: { count: program.denied.count, amount: money(program.denied.amount) },
       reversed: { count: program.reversed.count, amount: money(program.reversed.amount) },
+      paid: { count: 0, amount: '0.00' },
+      balance: money(program.approved.amount),
     });
   });
 

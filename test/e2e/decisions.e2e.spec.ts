@@ -50,6 +50,8 @@ describe('reversible, audited decisions and self-referral flags over HTTP', () =
           approved: { count: 1, amount: '10.00' },
           denied: { count: 0, amount: '0.00' },
           reversed: { count: 0, amount: '0.00' },
+          paid: { count: 0, amount: '0.00' },
+          balance: '10.00',
         },
       ]);
       const listed = await read(`/conversions?transactionKey=${tx.key}&minPosition=${approved.position}`);

@@ -68,6 +68,8 @@ describe('queries', () => {
         approved: { count: 1, amount: '3.75' },
         denied: { count: 1, amount: '2.50' },
         reversed: { count: 1, amount: '1.25' },
+        paid: { count: 0, amount: '0.00' },
+        balance: '3.75',
       },
     ]);
     const bob = await read(`/partners/${b.id}/commissions`);
@@ -79,6 +81,8 @@ describe('queries', () => {
         approved: { count: 1, amount: '7.50' },
         denied: { count: 1, amount: '5.00' },
         reversed: { count: 1, amount: '2.50' },
+        paid: { count: 0, amount: '0.00' },
+        balance: '7.50',
       },
     ]);
   });
@@ -131,6 +135,8 @@ describe('queries', () => {
       approved: { count: 2, amount: '11.25' },
       denied: { count: 2, amount: '7.50' },
       reversed: { count: 2, amount: '3.75' },
+      paid: { count: 0, amount: '0.00' },
+      balance: '11.25',
     });
     expect(totals.items.map((t: any) => t.partnerId)).toEqual([b.id, a.id]);
   });
@@ -174,7 +180,7 @@ describe('queries', () => {
     await read('/partners');
     const res = await engine.call('GET', '/v1/projections');
     expect(res.status).toBe(200);
-    expect(res.body.items.map((l: any) => l.projection).sort()).toEqual(['approval-due', 'conversions', 'partners']);
+    expect(res.body.items.map((l: any) => l.projection).sort()).toEqual(['approval-due', 'conversions', 'partners', 'payouts']);
     for (const lag of res.body.items) expect(lag.eventsBehind).toBe(0);
     expectProblem(await engine.call('GET', '/v1/projections', undefined, key), 403, 'admin_key_required');
     const metrics = await fetch(`${engine.url}/metrics`).then((r) => r.text());

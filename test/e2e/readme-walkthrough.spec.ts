@@ -39,6 +39,8 @@ describe('README walk-through, run verbatim with bash and curl', () => {
         approved: { count: 1, amount: '15.00' },
         denied: { count: 0, amount: '0.00' },
         reversed: { count: 0, amount: '0.00' },
+        paid: { count: 0, amount: '0.00' },
+        balance: '15.00',
       },
     ]);
   });
@@ -67,5 +69,27 @@ describe('README walk-through, run verbatim with bash and curl', () => {
       transaction: { key: 'ORD-790', amount: '149.99', conversion: { partnerId: partner.id, commissions: [{ amount: '15.00' }] } },
     });
     expect(again).toEqual({ outcome: 'existing', customer: live.customer.id });
+  });
+
+  it('continues with the payout block: a batch of the partner’s 15.00, its CSV, its confirmation, totals showing it paid', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const blockOf = (name: string) => new RegExp(`<!-- ${name}:start -->\\s*\`\`\`bash\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(readme)?.[1];
+    const [walkthrough, payout] = [blockOf('walkthrough'), blockOf('payout-walkthrough')];
+    expect(payout).toBeDefined();
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${walkthrough}\n${payout}`], {
+      env: { ...process.env, API: `${engine.url}/v1`, ADMIN: ADMIN_KEY },
+      timeout: 20_000,
+    });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(10);
+    const partner = lines[1];
+    const [batch, csv, paid, totals] = lines.slice(6);
+    expect(batch).toMatchObject({ id: expect.stringMatching(/^po_/), status: 'DRAFT', currency: 'USD', items: [{ partnerId: partner.id, amount: '15.00' }], total: '15.00' });
+    expect(csv).toEqual(['partner_id,email,name,amount,currency,reference', `${partner.id},ada@example.com,Ada Lovelace,15.00,USD,${batch.id}`]);
+    expect(paid).toMatchObject({ id: batch.id, status: 'PAID', reference: 'PAYPAL-BATCH-1' });
+    expect(totals.items).toEqual([expect.objectContaining({ partnerId: partner.id, approved: { count: 1, amount: '15.00' }, paid: { count: 1, amount: '15.00' }, balance: '0.00' })]);
   });
 });

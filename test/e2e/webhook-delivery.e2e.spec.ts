@@ -43,6 +43,11 @@ describe('outgoing webhooks, one per topic', () => {
     const t2 = await post('/transactions', { customerKey: 'jane', amount: '10.00', key: '1023' });
     await post(`/conversions/${t1.conversion.id}/approve`);
     await post(`/conversions/${t2.conversion.id}/deny`, { reason: 'fraud' });
+    // The payout topics: a batch cancelled, then one confirmed.
+    const cancelled = await post('/payouts', {});
+    await post(`/payouts/${cancelled.id}/cancel`);
+    const paid = await post('/payouts', {});
+    await post(`/payouts/${paid.id}/confirm`, { reference: 'PAYPAL-BATCH-1' });
     await until('every topic', () => TOPICS.every((t) => sink.got.some((r) => r.headers['refersion-topic'] === t)));
   }, 60_000);
   afterAll(async () => {
@@ -73,6 +78,18 @@ describe('outgoing webhooks, one per topic', () => {
     });
     const statuses = sink.got.filter((r) => r.headers['refersion-topic'] === 'AFFILIATE_STATUS_CHANGE').map((r) => JSON.parse(r.body).status);
     expect(statuses).toEqual(['DISABLED', 'ACTIVE']);
+  });
+
+  it('carries each payout with its status, total and affiliate; PAYOUT_PAID with its reference', () => {
+    const bodies = (topic: Topic) => sink.got.filter((r) => r.headers['refersion-topic'] === topic).map((r) => JSON.parse(r.body));
+    const item = { code: 'ADA', email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace', amount: '13.06', conversion_ids: [expect.stringMatching(/^cv_/)] };
+    expect(bodies('PAYOUT_CREATED')).toEqual([
+      expect.objectContaining({ status: 'DRAFT', total: '13.06', currency: 'USD', items: [expect.objectContaining(item)] }),
+      expect.objectContaining({ status: 'DRAFT', total: '13.06' }),
+    ]);
+    expect(bodies('PAYOUT_CANCELLED')).toEqual([expect.objectContaining({ status: 'CANCELLED', reference: null, updated: expect.any(String) })]);
+    expect(bodies('PAYOUT_PAID')).toEqual([expect.objectContaining({ status: 'PAID', reference: 'PAYPAL-BATCH-1', items: [expect.objectContaining(item)] })]);
+    expect(bodies('PAYOUT_PAID')[0].id).toBe(bodies('PAYOUT_CREATED')[1].id);
   });
 
   it('a wrong secret does not verify', () => {

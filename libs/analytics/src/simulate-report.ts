@@ -27,7 +27,12 @@ export function simulationJson(result: SimulationResult & { currentPlan?: Commis
     plan: result.plan,
     conversions: result.conversions,
     position: result.position === null ? null : String(result.position),
-    partners: result.partners.map((p) => ({ partnerId: p.partnerId, ...row(p) })),
+    partners: result.partners.map((p) => ({
+      partnerId: p.partnerId,
+      ...row(p),
+      paid: { count: p.paid.count, amount: formatAmount(p.paid.amount, p.currency) },
+      balance: { today: formatAmount(p.balance.actual, p.currency), plan: formatAmount(p.balance.simulated, p.currency) },
+    })),
     total: result.total.map(row),
   };
 }

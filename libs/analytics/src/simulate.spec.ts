@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  conversionIdFor,
   type Decider,
   DomainError,
   type PartnerSnapshot,
   partnerDecider,
   type PartnerState,
   partnerStream,
+  payoutDecider,
+  payoutStream,
   programDecider,
   programStream,
   transactionDecider,
@@ -117,6 +120,31 @@ describe('simulatePlan on a small hand-checked history', () => {
       { partnerId: 'c', level: 1, amountMinor: 250 },
       { partnerId: 'b', level: 2, amountMinor: 125 },
     ]);
+  });
+
+  it('knows payouts: what was paid is the same in both worlds, and each world has its balance (a negative one would be owed back)', async () => {
+    const log = handHistory();
+    const line = { conversionId: conversionIdFor('t1'), amountMinor: 750, claim: 0 };
+    const now = new Date(1_800_000_000_000);
+    const command = {
+      type: 'CreatePayout' as const,
+      programId: PID,
+      payoutId: 'po_1',
+      programCurrency: 'USD',
+      now,
+      actor: { type: 'ADMIN' as const },
+      partnerIds: ['c'],
+      lines: [{ ...line, partnerId: 'c', owedMinor: 750, approvedAt: now.toISOString() }],
+    };
+    log.decide(payoutDecider, payoutStream(PID, 'po_1'), command);
+    log.decide(payoutDecider, payoutStream(PID, 'po_1'), { type: 'ConfirmPayout', confirmedBy: { type: 'ADMIN' }, now });
+    const result = await simulatePlan(log, { programId: PID, currency: 'USD', plan: ALTERNATIVE });
+    const byPartner = Object.fromEntries(result.partners.map((p) => [p.partnerId, p]));
+    expect(byPartner.c).toMatchObject({ paid: { count: 1, amount: 750 }, balance: { actual: 0, simulated: 150 } });
+    expect(byPartner.b).toMatchObject({ paid: { count: 0, amount: 0 }, balance: { actual: 375, simulated: 300 } });
+    // The pricing itself is not moved by a payout.
+    expect(byPartner.c.simulated).toEqual(totals({ approved: [1, 900], denied: [1, 600], reversed: [1, 300] }));
+    expect(simulationJson(result).partners.find((p) => p.partnerId === 'c')).toMatchObject({ paid: { count: 1, amount: '7.50' }, balance: { today: '0.00', plan: '1.50' } });
   });
 
   it('under the current plan: no difference', async () => {

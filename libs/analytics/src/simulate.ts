@@ -42,7 +42,17 @@ export interface PartnerComparison {
   simulated: Totals;
   /** simulated − actual, per bucket. */
   difference: Totals;
+  /** What confirmed payouts paid the partner: a fact of the history, the same under either plan. */
+  paid: Bucket;
+  /**
+   * approved − paid in each world, minor units: under the simulated plan, a negative balance is what
+   * the partner was overpaid and would owe back (a clawback).
+   */
+  balance: { actual: number; simulated: number };
 }
+
+/** Per currency, the sums of the partners' buckets. */
+export type CurrencyComparison = Omit<PartnerComparison, 'partnerId' | 'paid' | 'balance'>;
 
 export interface SimulationResult {
   programId: string;
@@ -51,7 +61,7 @@ export interface SimulationResult {
   /** Sorted by partner id, then currency; partners with commission in either world. */
   partners: PartnerComparison[];
   /** Sum over partners, per currency. */
-  total: Omit<PartnerComparison, 'partnerId'>[];
+  total: CurrencyComparison[];
   conversions: number;
   /** Position of the last event replayed (null for an empty history). */
   position: bigint | null;
@@ -226,7 +236,8 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         conversion.reversed = addReversals(conversion.commissions, conversion.reversed, reversals);
         return;
       }
-      // Nothing the pricing depends on.
+      // Nothing the pricing depends on. Payouts pay what was approved under the actual plan: a
+      // re-priced history does not move them (the actual fold counts them as `paid`).
       case 'ProgramCreated':
       case 'PartnerDetailsUpdated':
       case 'CustomerCreated':
@@ -234,6 +245,9 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
       case 'ValueReserved':
       case 'ValueReleased':
       case 'TransactionRecorded':
+      case 'PayoutCreated':
+      case 'PayoutPaid':
+      case 'PayoutCancelled':
         return;
       default:
         return assertNever(event);
@@ -248,18 +262,21 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
   }
 
   const today = new Map<string, Totals>();
+  const paid = new Map<string, Bucket>();
   for (const doc of actual.docs.values()) {
     const { partnerId, currency, pending, approved, denied, reversed } = doc as unknown as { partnerId: string; currency: string } & Totals;
     today.set(`${partnerId}\u0000${currency}`, structuredClone({ pending, approved, denied, reversed }));
+    paid.set(`${partnerId}\u0000${currency}`, { ...((doc.paid as Bucket | undefined) ?? { count: 0, amount: 0 }) });
   }
   const keys = [...new Set([...today.keys(), ...simulated.keys()])].sort();
   const rows: PartnerComparison[] = keys.map((key) => {
     const [partnerId, currency] = key.split('\u0000');
     const a = today.get(key) ?? emptyTotals();
     const s = simulated.get(key) ?? emptyTotals();
-    return { partnerId, currency, actual: a, simulated: s, difference: subtract(s, a) };
+    const p = paid.get(key) ?? { count: 0, amount: 0 };
+    return { partnerId, currency, actual: a, simulated: s, difference: subtract(s, a), paid: p, balance: { actual: a.approved.amount - p.amount, simulated: s.approved.amount - p.amount } };
   });
-  const byCurrency = new Map<string, Omit<PartnerComparison, 'partnerId'>>();
+  const byCurrency = new Map<string, CurrencyComparison>();
   for (const row of rows) {
     let sum = byCurrency.get(row.currency);
     if (!sum) byCurrency.set(row.currency, (sum = { currency: row.currency, actual: emptyTotals(), simulated: emptyTotals(), difference: emptyTotals() }));
@@ -296,7 +313,7 @@ export class ProgramNotFoundError extends Error {}
 
 /**
  * Simulates a program's whole history from the event store: reads the program (currency, current
- * plan) from its stream, then replays its partner and transaction streams in `$all` order.
+ * plan) from its stream, then replays its partner, transaction and payout streams in `$all` order.
  */
 export async function simulateProgram(
   events: EventStore,
@@ -308,7 +325,7 @@ export async function simulateProgram(
   if (!program) throw new ProgramNotFoundError(`program ${programId} not found`);
   // Only the categories the replay folds: the program stream is read above, and trigger and
   // reservation streams hold nothing that prices a conversion.
-  const streamPrefixes = programStreamPrefixes(programId, ['partner', 'customer', 'transaction']);
+  const streamPrefixes = programStreamPrefixes(programId, ['partner', 'customer', 'transaction', 'payout']);
   const history = scanAll(events, { filter: { streamPrefixes }, onProgress: options.onProgress, pageSize: options.pageSize });
   const result = await simulatePlan(history, { programId, currency: program.currency, plan });
   return { ...result, currentPlan: program.plan };

@@ -13,6 +13,13 @@ import { CustomerQueriesController } from './queries/customers/customers.queries
 import { EventQueriesController } from './queries/events/events.queries.js';
 import { PartnerQueriesController } from './queries/partners/partners.queries.js';
 import { ProjectionQueriesController } from './queries/projections/projections.queries.js';
+import { PayoutQueriesController } from './queries/payouts/payouts.queries.js';
+import { CreatePayoutController } from './use-cases/create-payout/create-payout.controller.js';
+import { CreatePayoutHandler } from './use-cases/create-payout/create-payout.handler.js';
+import { ConfirmPayoutController } from './use-cases/confirm-payout/confirm-payout.controller.js';
+import { ConfirmPayoutHandler } from './use-cases/confirm-payout/confirm-payout.handler.js';
+import { CancelPayoutController } from './use-cases/cancel-payout/cancel-payout.controller.js';
+import { CancelPayoutHandler } from './use-cases/cancel-payout/cancel-payout.handler.js';
 import { EntityEtags } from './queries/entity-etags.js';
 import { ReadModels } from './queries/read-models.js';
 import { EndpointRepository } from '@partner-ledger/webhook-runtime';
@@ -88,6 +95,9 @@ export class ApiModule {
         ReopenConversionController,
         RefundTransactionController,
         CreateConversionTriggerController,
+        CreatePayoutController,
+        ConfirmPayoutController,
+        CancelPayoutController,
         PartnerQueriesController,
         CustomerQueriesController,
         ConversionQueriesController,
@@ -95,6 +105,7 @@ export class ApiModule {
         CommissionTotalsQueriesController,
         EventQueriesController,
         ProjectionQueriesController,
+        PayoutQueriesController,
         WebhookEndpointsController,
         DeliveriesController,
         ReplayJobsController,
@@ -141,6 +152,9 @@ export class ApiModule {
         ChangePartnerStatusHandler,
         CreateCustomerHandler,
         CreateTransactionHandler,
+        CreatePayoutHandler,
+        ConfirmPayoutHandler,
+        CancelPayoutHandler,
         ApproveConversionHandler,
         DenyConversionHandler,
         ReopenConversionHandler,

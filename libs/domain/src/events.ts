@@ -1,6 +1,7 @@
 import type { ConversionTriggerEvent } from './conversion-trigger/conversion-trigger.js';
 import type { CustomerEvent } from './customer/customer.js';
 import type { PartnerEvent } from './partner/partner.js';
+import type { PayoutEvent } from './payout/payout.js';
 import type { ProgramEvent } from './program/program.js';
 import type { ReservationEvent } from './reservation/reservation.js';
 import type { TransactionEvent } from './transaction/transaction.js';
@@ -9,7 +10,7 @@ import type { TransactionEvent } from './transaction/transaction.js';
  * Every event the deciders write: the event log's vocabulary. Read models, webhook bodies and
  * analytics fold these, narrowed by `type`, so renaming a field breaks the build where it is read.
  */
-export type LedgerEvent = ProgramEvent | PartnerEvent | CustomerEvent | ConversionTriggerEvent | ReservationEvent | TransactionEvent;
+export type LedgerEvent = ProgramEvent | PartnerEvent | CustomerEvent | ConversionTriggerEvent | ReservationEvent | TransactionEvent | PayoutEvent;
 export type LedgerEventType = LedgerEvent['type'];
 /** The member of the union with this type. */
 export type LedgerEventOf<T extends LedgerEventType> = Extract<LedgerEvent, { type: T }>;
@@ -30,6 +31,9 @@ const TYPES: Record<LedgerEventType, true> = {
   ConversionDenied: true,
   ConversionReopened: true,
   TransactionRefunded: true,
+  PayoutCreated: true,
+  PayoutPaid: true,
+  PayoutCancelled: true,
 };
 
 /** The type names of `LedgerEvent`, to tell a ledger event from any other in a log read at runtime. */

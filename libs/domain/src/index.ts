@@ -19,3 +19,5 @@ export * from './transaction/flags.js';
 export * from './transaction/reversals.js';
 export * from './transaction/transaction.js';
 export * from './transaction/auto-approval.js';
+export * from './payout/payout.js';
+export * from './payout/payout-plan.js';

@@ -41,6 +41,9 @@ function dueEvent(e: RecordedLedgerEvent): DueEvent | null {
     case 'ValueReleased':
     case 'TransactionRecorded':
     case 'ConversionReopened':
+    case 'PayoutCreated':
+    case 'PayoutPaid':
+    case 'PayoutCancelled':
       return null;
     default:
       return assertNever(e);

@@ -1,3 +1,4 @@
+import { programStreamPrefixes } from '@partner-ledger/domain';
 import type { EventStore } from '@partner-ledger/event-store';
 import { COMMISSION_TOTALS, docId, InMemoryFold, PARTNERS, PROJECTIONS, readUntil } from './index.js';
 import type { Doc } from './projection.js';
@@ -20,7 +21,8 @@ export async function partnerAsOf(events: EventStore, programId: string, partner
   const totalsPrefix = `${docId(programId, partnerId)}:`;
   const fold = new InMemoryFold(PROJECTIONS, (ref) => (ref.collection === PARTNERS ? ref.id === partnerDoc : ref.collection === COMMISSION_TOTALS && ref.id.startsWith(totalsPrefix)));
   let position: bigint | null = null;
-  const prefixes = ['partner-', 'customer-', 'transaction-'].map((category) => `${category}${programId}.`);
+  // Payout streams too: a PayoutPaid moves the partner's `paid` totals.
+  const prefixes = programStreamPrefixes(programId, ['partner', 'customer', 'transaction', 'payout']);
   for await (const event of readUntil(events, prefixes, asOf)) {
     fold.apply(event);
     position = event.position;

@@ -7,6 +7,7 @@ import {
   type ConversionCreated,
   type ConversionDenied,
   type ConversionReopened,
+  type PayoutPaid,
   type TransactionRefunded,
 } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
@@ -31,15 +32,19 @@ export interface Totals {
   approved: Bucket;
   denied: Bucket;
   reversed: Bucket;
+  paid: Bucket;
 }
 
 const copy = (b: unknown): Bucket => ({ count: (b as Bucket).count, amount: (b as Bucket).amount });
+/** Documents written before payouts existed have no `paid` bucket: nothing was paid then. */
+const copyPaid = (b: unknown): Bucket => (b ? copy(b) : { count: 0, amount: 0 });
 
 const emptyTotals = (): Totals => ({
   pending: { count: 0, amount: 0 },
   approved: { count: 0, amount: 0 },
   denied: { count: 0, amount: 0 },
   reversed: { count: 0, amount: 0 },
+  paid: { count: 0, amount: 0 },
 });
 
 interface ConversionLine extends CommissionLine {
@@ -47,15 +52,17 @@ interface ConversionLine extends CommissionLine {
 }
 
 type ConversionEvent = RecordedEvent<ConversionCreated | ConversionApproved | ConversionDenied | ConversionReopened | TransactionRefunded>;
+type TotalsEvent = ConversionEvent | RecordedEvent<PayoutPaid>;
 
 /** The events this projection folds, or null for the others: every event type is named here. */
-function conversionEvent(e: RecordedLedgerEvent): ConversionEvent | null {
+function conversionEvent(e: RecordedLedgerEvent): TotalsEvent | null {
   switch (e.type) {
     case 'ConversionCreated':
     case 'ConversionApproved':
     case 'ConversionDenied':
     case 'ConversionReopened':
     case 'TransactionRefunded':
+    case 'PayoutPaid':
       return e;
     case 'ProgramCreated':
     case 'PartnerCreated':
@@ -66,6 +73,8 @@ function conversionEvent(e: RecordedLedgerEvent): ConversionEvent | null {
     case 'ValueReserved':
     case 'ValueReleased':
     case 'TransactionRecorded':
+    case 'PayoutCreated':
+    case 'PayoutCancelled':
       return null;
     default:
       return assertNever(e);
@@ -89,10 +98,17 @@ function linesOf(e: ConversionEvent): CommissionLine[] {
 
 export const conversionsProjection: Projection = {
   name: 'conversions',
-  eventTypes: ['ConversionCreated', 'ConversionApproved', 'ConversionDenied', 'ConversionReopened', 'TransactionRefunded'] satisfies LedgerEventType[],
+  eventTypes: ['ConversionCreated', 'ConversionApproved', 'ConversionDenied', 'ConversionReopened', 'TransactionRefunded', 'PayoutPaid'] satisfies LedgerEventType[],
   touches(event) {
     const e = conversionEvent(event);
     if (!e) return [];
+    if (e.type === 'PayoutPaid') {
+      const d = e.data;
+      return [
+        ...d.items.map((item) => ({ collection: COMMISSION_TOTALS, id: docId(d.programId, item.partnerId, d.currency) })),
+        { collection: PROGRAM_TOTALS, id: docId(d.programId, d.currency) },
+      ];
+    }
     const d = e.data;
     if (!d.conversionId) return []; // a refund of a sale without a conversion
     const lines = linesOf(e);
@@ -106,11 +122,17 @@ export const conversionsProjection: Projection = {
   apply(ref, doc, event) {
     const e = conversionEvent(event);
     if (!e) return doc;
+    if (e.type === 'PayoutPaid') return ref.collection === CONVERSIONS ? doc : applyTotals(ref, doc, e);
     return ref.collection === CONVERSIONS ? applyConversion(ref, doc, e) : applyTotals(ref, doc, e);
   },
 };
 
-function applyTotals(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc {
+/**
+ * `paid` counts the commission lines paid payouts settled (a clawback netted off counts as one) and
+ * their amount. Approved is already net of refunds, so `approved - paid` is the balance still owed:
+ * negative after a refund of commission already paid (a clawback), until a payout nets it off.
+ */
+function applyTotals(ref: DocRef, doc: Doc | null, e: TotalsEvent): Doc {
   const d = e.data;
   const partnerId = ref.collection === COMMISSION_TOTALS ? ref.id.split(':')[1] : null;
   const base: Doc = doc ?? {
@@ -122,7 +144,7 @@ function applyTotals(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc {
   };
   // A plain copy of the four buckets: Node 20's structuredClone goes through a MessageChannel and
   // was the costliest step of a rebuild's fold.
-  const totals: Totals = { pending: copy(base.pending), approved: copy(base.approved), denied: copy(base.denied), reversed: copy(base.reversed) };
+  const totals: Totals = { pending: copy(base.pending), approved: copy(base.approved), denied: copy(base.denied), reversed: copy(base.reversed), paid: copyPaid(base.paid) };
   const mine = (lines: CommissionLine[]) => lines.filter((l) => partnerId === null || l.partnerId === partnerId);
   const move = (lines: CommissionLine[], from: keyof Totals | null, to: keyof Totals) => {
     for (const line of mine(lines)) {
@@ -151,6 +173,13 @@ function applyTotals(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc {
         totals.pending.amount -= line.amountMinor;
         totals.reversed.count += 1;
         totals.reversed.amount += line.amountMinor;
+      }
+      break;
+    case 'PayoutPaid':
+      for (const item of e.data.items) {
+        if (partnerId !== null && item.partnerId !== partnerId) continue;
+        totals.paid.count += item.lines.length;
+        totals.paid.amount += item.amountMinor;
       }
       break;
     case 'TransactionRefunded': {

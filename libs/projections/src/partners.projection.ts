@@ -29,6 +29,9 @@ function partnersEvent(e: RecordedLedgerEvent): PartnersEvent | null {
     case 'ConversionDenied':
     case 'ConversionReopened':
     case 'TransactionRefunded':
+    case 'PayoutCreated':
+    case 'PayoutPaid':
+    case 'PayoutCancelled':
       return null;
     default:
       return assertNever(e);

@@ -55,6 +55,8 @@ export class RandomHistory {
   readonly customers: string[] = [];
   readonly transactions: TxRef[] = [];
   readonly coupons: string[] = [];
+  /** Payouts created and neither confirmed nor cancelled yet. */
+  readonly drafts: string[] = [];
   private readonly rnd: () => number;
   private n = 0;
 
@@ -179,9 +181,28 @@ export class RandomHistory {
     if (p) await this.post('details', `/partners/${p.id}`, { name: `Renamed ${this.n++}`, details: { city: 'Lyon, "FR"' } }, 'PATCH');
   }
 
-  /** `count` random commands, weighted towards sales and their lifecycle. */
-  async run(count: number): Promise<void> {
+  /** A payout (some with a minimum), or the confirmation (mostly) or cancellation of a draft. */
+  async payout() {
+    const draft = this.drafts.length > 0 && this.rnd() < 0.6 ? this.drafts.splice(Math.floor(this.rnd() * this.drafts.length), 1)[0] : undefined;
+    if (draft) {
+      const action = this.rnd() < 0.75 ? 'confirm' : 'cancel';
+      await this.post(action, `/payouts/${draft}/${action}`);
+      return;
+    }
+    const res = await this.post('payout', '/payouts', this.rnd() < 0.3 ? { minimumAmount: '20.00' } : {});
+    if (res.status === 201) this.drafts.push(res.body.id);
+  }
+
+  /**
+   * `count` random commands, weighted towards sales and their lifecycle; with `payouts`, some are
+   * payouts, confirmations and cancellations too (without, the sequence for a seed is as before).
+   */
+  async run(count: number, opts: { payouts?: boolean } = {}): Promise<void> {
     for (let i = 0; i < count; i++) {
+      if (opts.payouts && this.rnd() < 0.06) {
+        await this.payout();
+        continue;
+      }
       const r = this.rnd();
       if (this.partners.length < 4 || r < 0.1) await this.partner();
       else if (r < 0.12) await this.coupon();

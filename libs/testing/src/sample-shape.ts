@@ -5,8 +5,9 @@ import type { Topic } from '@partner-ledger/webhooks';
 
 const loaded = new Map<string, unknown>();
 // Read on first use, not at import: the benches load this lib from a build that has no fixtures.
-const sample = (name: string) => {
-  if (!loaded.has(name)) loaded.set(name, JSON.parse(readFileSync(new URL(`../../webhooks/src/fixtures/refersion-${name}.sample.json`, import.meta.url), 'utf8')));
+// The payout topics are ours, not Refersion's: their sample is `payout.sample.json`.
+const sample = (name: string, file = `refersion-${name}`) => {
+  if (!loaded.has(name)) loaded.set(name, JSON.parse(readFileSync(new URL(`../../webhooks/src/fixtures/${file}.sample.json`, import.meta.url), 'utf8')));
   return loaded.get(name) as Record<string, unknown>;
 };
 export const SAMPLES = {
@@ -18,6 +19,9 @@ export const SAMPLES = {
   },
   get 'conversion-trigger'() {
     return sample('conversion-trigger');
+  },
+  get payout() {
+    return sample('payout', 'payout');
   },
 };
 

@@ -1,5 +1,15 @@
 import type { EventMetadata } from '@partner-ledger/event-store';
-import { type CommissionType, type ConversionStatus, type ConversionTriggerCreated, formatAmount, netCommissions, type PartnerStatus, type TriggerType } from '@partner-ledger/domain';
+import {
+  type CommissionType,
+  type ConversionStatus,
+  type ConversionTriggerCreated,
+  formatAmount,
+  netCommissions,
+  type PartnerStatus,
+  type PayoutBatch,
+  type PayoutStatus,
+  type TriggerType,
+} from '@partner-ledger/domain';
 import type { ConversionView, CustomerView, PartnerView, ProgramView, TransactionView } from './view-state.js';
 
 /*
@@ -71,10 +81,34 @@ export interface ConversionTriggerBody {
   type: TriggerType;
 }
 
+/** Our own body (Refersion has no payouts), in the same style: snake case, Refersion dates, decimal strings. */
+export interface PayoutBody {
+  id: string;
+  status: PayoutStatus;
+  currency: string;
+  up_to: string;
+  total: string;
+  reference: string | null;
+  created: string;
+  updated: string | null;
+  offer: { id: string; name: string };
+  items: {
+    affiliate_id: string;
+    code: string;
+    email: string;
+    first_name: string;
+    last_name: string;
+    paypal_email: string | null;
+    amount: string;
+    conversion_ids: string[];
+  }[];
+}
+
 export type WebhookPayload =
   | { topic: 'NEW_CONVERSION' | 'APPROVED_CONVERSION' | 'DENIED_CONVERSION'; body: ConversionBody }
   | { topic: 'NEW_AFFILIATE' | 'AFFILIATE_STATUS_CHANGE' | 'AFFILIATE_DETAILS_CHANGE'; body: AffiliateBody }
-  | { topic: 'NEW_CONVERSION_TRIGGER'; body: ConversionTriggerBody };
+  | { topic: 'NEW_CONVERSION_TRIGGER'; body: ConversionTriggerBody }
+  | { topic: 'PAYOUT_CREATED' | 'PAYOUT_PAID' | 'PAYOUT_CANCELLED'; body: PayoutBody };
 
 /** Event metadata `source` → Refersion `source`: api → API, incoming-webhook → INCOMING_WEBHOOK. */
 export function refersionSource(metadata: EventMetadata | undefined): string {
@@ -193,6 +227,45 @@ export function buildAffiliateBody(p: PartnerView, programId: string, program: P
 /** The conversion trigger body, straight from its event. */
 export function buildConversionTriggerBody(d: ConversionTriggerCreated['data']): ConversionTriggerBody {
   return { id: d.triggerId, affiliate_id: d.partnerId, trigger: d.trigger, type: d.type };
+}
+
+/** What a payout body shows besides the payout's own event: the payout as created, its program and partners. */
+export interface PayoutContext {
+  status: PayoutStatus;
+  /** The time of the event that confirmed or cancelled it; null for PAYOUT_CREATED. */
+  updated: Date | null;
+  reference: string | null;
+  program?: ProgramView;
+  partner: (partnerId: string) => PartnerView | undefined;
+}
+
+/** The payout body: the batch as of its event, each item with its partner as the view has it. */
+export function buildPayoutBody(d: PayoutBatch, { status, updated, reference, program, partner }: PayoutContext): PayoutBody {
+  return {
+    id: d.payoutId,
+    status,
+    currency: d.currency,
+    up_to: refersionDate(new Date(d.upTo)),
+    total: formatAmount(d.totalMinor, d.currency),
+    reference,
+    created: refersionDate(new Date(d.createdAt)),
+    updated: updated ? refersionDate(updated) : null,
+    offer: { id: d.programId, name: program?.name ?? '' },
+    items: d.items.map((item) => {
+      const p = partner(item.partnerId);
+      const names = p ? partnerNames(p) : { firstName: '', lastName: '' };
+      return {
+        affiliate_id: item.partnerId,
+        code: p?.key ?? '',
+        email: p?.email ?? '',
+        first_name: names.firstName,
+        last_name: names.lastName,
+        paypal_email: p?.details.paypalEmail ?? null,
+        amount: formatAmount(item.amountMinor, d.currency),
+        conversion_ids: item.lines.map((line) => line.conversionId),
+      };
+    }),
+  };
 }
 
 /** Names from details when given, else split from the partner's `name`; each independently. */

@@ -104,6 +104,20 @@ const denied = (key = '1022', reason: string | null = 'fraud') =>
       at: '2020-02-16T10:00:00Z',
     },
   );
+const batch = {
+  programId: P,
+  payoutId: 'po_1',
+  currency: 'USD',
+  upTo: '2020-03-01T00:00:00.000Z',
+  createdAt: '2020-03-01T09:00:00.000Z',
+  createdBy: { type: 'ADMIN' },
+  items: [{ partnerId: 'p1', amountMinor: 1306, lines: [{ conversionId: 'cv_1022', amountMinor: 1306, claim: 0 }] }],
+  totalMinor: 1306,
+};
+const payoutCreated = () => ev('PayoutCreated', batch, { at: batch.createdAt });
+const payoutPaid = (reference: string | null) =>
+  ev('PayoutPaid', { ...batch, reference, confirmedBy: { type: 'ADMIN' }, paidAt: '2020-03-02T10:00:00.000Z' }, { at: '2020-03-02T10:00:00.000Z' });
+const payoutCancelled = () => ev('PayoutCancelled', { ...batch, cancelledAt: '2020-03-02T10:00:00.000Z', cancelledBy: { type: 'ADMIN' } }, { at: '2020-03-02T10:00:00.000Z' });
 const trigger = () => ev('ConversionTriggerCreated', { programId: P, triggerId: 'tr1', partnerId: 'p1', type: 'EMAIL', trigger: 'customer@trigger.com' });
 
 /** Applies the events in list order (positions renumbered so) and returns the payload of each. */
@@ -135,6 +149,9 @@ function scenario(topic: Topic, full: boolean): WebhookPayload {
     AFFILIATE_STATUS_CHANGE: [program(), p, status('PENDING', 'ACTIVE')],
     AFFILIATE_DETAILS_CHANGE: [program(), p, ev('PartnerDetailsUpdated', { programId: P, partnerId: 'p1', changes: { name: 'John Q Smith' } })],
     NEW_CONVERSION_TRIGGER: [program(), p, trigger()],
+    PAYOUT_CREATED: [...base, approved(), payoutCreated()],
+    PAYOUT_PAID: [...base, approved(), payoutCreated(), payoutPaid(full ? 'PAYPAL-7781' : null)],
+    PAYOUT_CANCELLED: [...base, approved(), payoutCreated(), payoutCancelled()],
   };
   const payload = last(run(events[topic]));
   expect(payload?.topic).toBe(topic);
@@ -344,6 +361,41 @@ describe('trigger bodies', () => {
       topic: 'NEW_CONVERSION_TRIGGER',
       body: { id: 'tr1', affiliate_id: 'p1', trigger: 'customer@trigger.com', type: 'EMAIL' },
     });
+  });
+});
+
+describe('payout bodies', () => {
+  it('PAYOUT_CREATED, PAYOUT_PAID and PAYOUT_CANCELLED carry the batch, its status and each item with its affiliate', () => {
+    const base = [program(), partner(), status('PENDING', 'ACTIVE'), customer(), recorded(), created(), approved(), payoutCreated()];
+    const createdBody = last(run(base));
+    expect(createdBody).toEqual({
+      topic: 'PAYOUT_CREATED',
+      body: {
+        id: 'po_1',
+        status: 'DRAFT',
+        currency: 'USD',
+        up_to: '2020-03-01 00:00:00',
+        total: '13.06',
+        reference: null,
+        created: '2020-03-01 09:00:00',
+        updated: null,
+        offer: { id: P, name: 'Standard Affiliate Commission' },
+        items: [
+          {
+            affiliate_id: 'p1',
+            code: '123ab',
+            email: 'john@example.com',
+            first_name: 'John',
+            last_name: 'Smith',
+            paypal_email: 'pay@example.com',
+            amount: '13.06',
+            conversion_ids: ['cv_1022'],
+          },
+        ],
+      },
+    });
+    expect(last(run([...base, payoutPaid('PAYPAL-7781')]))).toMatchObject({ topic: 'PAYOUT_PAID', body: { status: 'PAID', reference: 'PAYPAL-7781', updated: '2020-03-02 10:00:00' } });
+    expect(last(run([...base, payoutCancelled()]))).toMatchObject({ topic: 'PAYOUT_CANCELLED', body: { status: 'CANCELLED', reference: null, updated: '2020-03-02 10:00:00' } });
   });
 });
 

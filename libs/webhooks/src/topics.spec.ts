@@ -11,7 +11,10 @@ describe('topics', () => {
     expect(topicOf('PartnerStatusChanged')).toBe('AFFILIATE_STATUS_CHANGE');
     expect(topicOf('PartnerDetailsUpdated')).toBe('AFFILIATE_DETAILS_CHANGE');
     expect(topicOf('ConversionTriggerCreated')).toBe('NEW_CONVERSION_TRIGGER');
-    expect(TOPICS).toHaveLength(7);
+    expect(topicOf('PayoutCreated')).toBe('PAYOUT_CREATED');
+    expect(topicOf('PayoutPaid')).toBe('PAYOUT_PAID');
+    expect(topicOf('PayoutCancelled')).toBe('PAYOUT_CANCELLED');
+    expect(TOPICS).toHaveLength(10);
   });
 
   it('publishes nothing for the other events', () => {

@@ -12,6 +12,10 @@ export const TOPICS = [
   'AFFILIATE_STATUS_CHANGE',
   'AFFILIATE_DETAILS_CHANGE',
   'NEW_CONVERSION_TRIGGER',
+  // Our own, next to Refersion's: Refersion has no payout webhooks.
+  'PAYOUT_CREATED',
+  'PAYOUT_PAID',
+  'PAYOUT_CANCELLED',
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -28,6 +32,9 @@ export const EVENT_TOPICS = {
   PartnerStatusChanged: 'AFFILIATE_STATUS_CHANGE',
   PartnerDetailsUpdated: 'AFFILIATE_DETAILS_CHANGE',
   ConversionTriggerCreated: 'NEW_CONVERSION_TRIGGER',
+  PayoutCreated: 'PAYOUT_CREATED',
+  PayoutPaid: 'PAYOUT_PAID',
+  PayoutCancelled: 'PAYOUT_CANCELLED',
 } as const satisfies Partial<Record<LedgerEventType, Topic>>;
 
 /** Event types that are published as a topic (the publisher may filter `$all` on these). */

@@ -42,12 +42,16 @@ export const TYPE_DEVIATIONS: Readonly<Record<Topic, Readonly<Record<string, Typ
   AFFILIATE_STATUS_CHANGE: AFFILIATE_DEVIATIONS,
   AFFILIATE_DETAILS_CHANGE: AFFILIATE_DEVIATIONS,
   NEW_CONVERSION_TRIGGER: TRIGGER_DEVIATIONS,
+  // Our own topics: the sample is ours, so nothing deviates.
+  PAYOUT_CREATED: {},
+  PAYOUT_PAID: {},
+  PAYOUT_CANCELLED: {},
 };
 /** Types a key may carry where the sample shows `null`. */
 export const NULLABLE_AS: readonly JsonType[] = ['null', 'string'];
 
-/** Which Refersion sample (`src/fixtures/`) each topic's body follows. */
-export const SAMPLE_OF_TOPIC: Readonly<Record<Topic, 'conversion' | 'affiliate' | 'conversion-trigger'>> = {
+/** Which sample (`src/fixtures/`) each topic's body follows: Refersion's, or ours for the payout topics. */
+export const SAMPLE_OF_TOPIC: Readonly<Record<Topic, 'conversion' | 'affiliate' | 'conversion-trigger' | 'payout'>> = {
   NEW_CONVERSION: 'conversion',
   APPROVED_CONVERSION: 'conversion',
   DENIED_CONVERSION: 'conversion',
@@ -55,4 +59,7 @@ export const SAMPLE_OF_TOPIC: Readonly<Record<Topic, 'conversion' | 'affiliate' 
   AFFILIATE_STATUS_CHANGE: 'affiliate',
   AFFILIATE_DETAILS_CHANGE: 'affiliate',
   NEW_CONVERSION_TRIGGER: 'conversion-trigger',
+  PAYOUT_CREATED: 'payout',
+  PAYOUT_PAID: 'payout',
+  PAYOUT_CANCELLED: 'payout',
 };

@@ -1,6 +1,16 @@
 import { addReversals, assertNever, LEDGER_EVENT_TYPES, type LedgerEvent } from '@partner-ledger/domain';
 import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
-import { type AffiliateBody, buildAffiliateBody, buildConversionBody, type ConversionBody, buildConversionTriggerBody, refersionSource, type WebhookPayload } from './bodies.js';
+import {
+  type AffiliateBody,
+  buildAffiliateBody,
+  buildConversionBody,
+  type ConversionBody,
+  buildConversionTriggerBody,
+  buildPayoutBody,
+  type PayoutBody,
+  refersionSource,
+  type WebhookPayload,
+} from './bodies.js';
 import { EVENT_TOPICS, topicOf } from './topics.js';
 import type { ConversionView, CustomerView, PartnerView, ProgramView, TransactionView } from './view-state.js';
 
@@ -83,6 +93,12 @@ export function viewRefsOf(event: RecordedEvent): ViewRef[] {
     case 'TransactionRefunded': {
       const d = event.data;
       return [ref('transactions', d.programId, d.transactionKey), ...(d.conversionId ? [ref('conversions', d.programId, d.conversionId)] : [])];
+    }
+    case 'PayoutCreated':
+    case 'PayoutPaid':
+    case 'PayoutCancelled': {
+      const d = event.data;
+      return [ref('programs', d.programId, d.programId), ...d.items.map((item) => ref('partners', d.programId, item.partnerId))];
     }
     case 'ConversionTriggerCreated':
     case 'ValueReserved':
@@ -215,9 +231,13 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
       return;
     }
     // Published straight from the event (see payloadFromView), or never published: nothing to keep.
+    // A payout event carries its whole batch, so the view keeps no payouts.
     case 'ConversionTriggerCreated':
     case 'ValueReserved':
     case 'ValueReleased':
+    case 'PayoutCreated':
+    case 'PayoutPaid':
+    case 'PayoutCancelled':
       return;
     default:
       return assertNever(event);
@@ -245,6 +265,12 @@ export function payloadFromView(view: ViewTables, event: RecordedEvent): Webhook
     }
     case 'ConversionTriggerCreated':
       return { topic: EVENT_TOPICS[event.type], body: buildConversionTriggerBody(event.data) };
+    case 'PayoutCreated':
+      return { topic: EVENT_TOPICS[event.type], body: payoutBodyFrom(view, event.data, { status: 'DRAFT', updated: null, reference: null }) };
+    case 'PayoutPaid':
+      return { topic: EVENT_TOPICS[event.type], body: payoutBodyFrom(view, event.data, { status: 'PAID', updated: event.created, reference: event.data.reference }) };
+    case 'PayoutCancelled':
+      return { topic: EVENT_TOPICS[event.type], body: payoutBodyFrom(view, event.data, { status: 'CANCELLED', updated: event.created, reference: null }) };
     case 'ProgramCreated':
     case 'CustomerCreated':
     case 'TransactionRecorded':
@@ -277,4 +303,9 @@ export function conversionBodyFrom(view: ViewTables, programId: string, conversi
 export function affiliateBodyFrom(view: ViewTables, programId: string, partnerId: string): AffiliateBody | null {
   const p = view.get('partners', programId, partnerId);
   return p ? buildAffiliateBody(p, programId, view.get('programs', programId, programId)) : null;
+}
+
+/** The payout body from its event, with its program and partners as the view stands. */
+function payoutBodyFrom(view: ViewTables, d: Parameters<typeof buildPayoutBody>[0], state: Pick<Parameters<typeof buildPayoutBody>[1], 'status' | 'updated' | 'reference'>): PayoutBody {
+  return buildPayoutBody(d, { ...state, program: view.get('programs', d.programId, d.programId), partner: (partnerId) => view.get('partners', d.programId, partnerId) });
 }

@@ -144,6 +144,9 @@ export const views = {
       const { count, amount } = b as { count: number; amount: number };
       return { count, amount: formatAmount(amount, currency) };
     };
+    // Documents written before payouts existed have no `paid`: nothing was paid then.
+    const paid = (d.paid as { count: number; amount: number } | undefined) ?? { count: 0, amount: 0 };
+    const approved = (d.approved as { amount: number }).amount;
     return {
       ...(d.partnerId ? { partnerId: d.partnerId } : {}),
       currency,
@@ -151,6 +154,9 @@ export const views = {
       approved: bucket(d.approved),
       denied: bucket(d.denied),
       reversed: bucket(d.reversed),
+      paid: bucket(paid),
+      // Approved is net of refunds, so a refund after payment shows here as a negative balance.
+      balance: formatAmount(approved - paid.amount, currency),
     };
   },
 };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Prefixed random ids: readable in logs, 80 bits of entropy, safe in stream names and URLs. */
-export function newId(prefix: 'prg' | 'par' | 'cus' | 'txn' | 'trg' | 'ref'): string {
+export function newId(prefix: 'prg' | 'par' | 'cus' | 'txn' | 'trg' | 'ref' | 'po'): string {
   return `${prefix}_${randomBytes(10).toString('hex')}`;
 }
 

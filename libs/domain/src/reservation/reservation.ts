@@ -12,7 +12,12 @@ import { assertNever } from '../exhaustive.js';
  * reservation dangles. A dangling reservation (owner stream absent, older than the grace period) is
  * taken over by the next claimant.
  */
-export type UniqueKind = 'partner-key' | 'partner-email' | 'customer-key' | 'customer-email';
+/**
+ * `payout-line` is not a unique value of an entity but a commission line's n-th settlement, held by
+ * the payout that settles it (see `payoutClaimValue`): the same append-once rule keeps a commission
+ * in at most one unpaid or paid payout.
+ */
+export type UniqueKind = 'partner-key' | 'partner-email' | 'customer-key' | 'customer-email' | 'payout-line';
 
 export const RESERVATION_GRACE_MS = 60_000;
 
