@@ -248,6 +248,8 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
       case 'PayoutCreated':
       case 'PayoutPaid':
       case 'PayoutCancelled':
+      case 'CommissionPlanChanged':
+      case 'CustomerPurchaseCounted':
         return;
       default:
         return assertNever(event);

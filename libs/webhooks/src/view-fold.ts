@@ -103,6 +103,8 @@ export function viewRefsOf(event: RecordedEvent): ViewRef[] {
     case 'ConversionTriggerCreated':
     case 'ValueReserved':
     case 'ValueReleased':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return [];
     default:
       return assertNever(event);
@@ -238,6 +240,8 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
     case 'PayoutCreated':
     case 'PayoutPaid':
     case 'PayoutCancelled':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return;
     default:
       return assertNever(event);
@@ -277,6 +281,8 @@ export function payloadFromView(view: ViewTables, event: RecordedEvent): Webhook
     case 'TransactionRefunded':
     case 'ValueReserved':
     case 'ValueReleased':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return null;
     case 'ConversionReopened':
       // Refersion has no topic for a conversion going back to pending, and NEW_CONVERSION would have

@@ -2,6 +2,7 @@ import type { CommandBus } from '@nestjs/cqrs';
 import { DryRunEventStore } from '@partner-ledger/event-store';
 import type { EventStore } from '@partner-ledger/event-store';
 import { Lookups } from '../shared/lookups.js';
+import { PurchaseCounter } from '../shared/purchase-counter.js';
 import { Reservations } from '../shared/reservations.js';
 import { StreamRunner } from '../shared/stream-runner.js';
 import { CreateCustomerCommand } from '../use-cases/create-customer/create-customer.command.js';
@@ -41,7 +42,7 @@ export function dryRunPorts(base: EventStore): { ports: CommandPorts; store: Dry
   const reservations = new Reservations(runner);
   const partners = new CreatePartnerHandler(runner, lookups, reservations);
   const customers = new CreateCustomerHandler(runner, lookups, reservations);
-  const transactions = new CreateTransactionHandler(runner, lookups, new Attributor(lookups));
+  const transactions = new CreateTransactionHandler(runner, lookups, new Attributor(lookups), new PurchaseCounter(store));
   return {
     store,
     ports: {

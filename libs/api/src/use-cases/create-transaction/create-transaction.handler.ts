@@ -1,10 +1,11 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
-import { assertKey, parseAmount, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
+import { assertKey, parseAmount, planAt, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
 import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';
 import { Lookups, type Program } from '../../shared/lookups.js';
+import { PurchaseCounter } from '../../shared/purchase-counter.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
 import { transactionView } from '../../shared/views.js';
 import { Attributor } from './attribute.js';
@@ -46,11 +47,18 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
     private readonly runner: StreamRunner,
     private readonly lookups: Lookups,
     private readonly attributor: Attributor,
+    private readonly purchases: PurchaseCounter,
   ) {}
 
   async execute(body: CreateTransactionCommand): Promise<RecordedTransaction> {
     const { programId, ctx } = body;
-    const program = await this.lookups.requireProgram(programId);
+    // A sale's time is when it is decided here: it picks the plan in effect and is the purchase's
+    // time for a commission duration (the event's `created`, a few milliseconds later, is what
+    // readers of the log see).
+    const now = new Date();
+    const program = await this.lookups.requireCurrentProgram(programId);
+    const { commission, tiers, productRates } = planAt(program, now);
+    const priced = { currency: program.currency, commission, tiers, productRates };
     const transactionKey = body.key === undefined ? newId('txn') : assertKey(body.key, 'key');
     const hash = requestHash(body, program);
 
@@ -58,15 +66,15 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
       transactionStream(programId, transactionKey),
       transactionDecider,
       async (state) => {
-        const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program };
+        const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program: priced };
         // A replay is decided on the stored request hash alone: no look-up can change its answer.
         if (state.exists) return { ...base, customerId: state.recorded.customerId, attribution: null, chain: [] };
         const customer = await this.lookups.customerBy(programId, { key: body.customerKey });
         if (!customer) throw unprocessable('customer_not_found', 'customerKey names no customer of this program', 'customerKey');
-        const { attribution, chain, partners } = await this.attributor.attribute(program, customer, body);
+        const { attribution, chain, partners } = await this.attributor.attribute(program, customer, body, priced);
         // Only a sale that creates a conversion (an ACTIVE partner) can be flagged.
         const referral = attribution?.partner.status === 'ACTIVE' ? await referralFacts(this.lookups, programId, customer, partners) : undefined;
-        return {
+        const command = {
           ...base,
           currency: body.currency,
           productId: body.productId,
@@ -78,6 +86,10 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
           referral,
           actor: ctx.actor,
         };
+        if (!attribution) return command;
+        // Counted only once the sale is known to be accepted (a refusal counts nothing).
+        const purchase = await this.purchases.count(programId, customer.customerId, transactionKey, now, (p) => void transactionDecider.decide({ ...command, purchase: p }, state), ctx);
+        return { ...command, purchase };
       },
       ctx,
     );
