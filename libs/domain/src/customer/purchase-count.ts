@@ -5,7 +5,8 @@ import type { CustomerPurchase } from '../program/commission-rules.js';
 /**
  * A customer's attributed purchases, counted: what a commission duration (ONE_TIME, MONTHS,
  * PAYMENTS) is measured against. One stream per customer, `purchases-<pid>.<cid>`, apart from the
- * customer's own stream so that loading a customer stays one event however much it buys.
+ * customer's own stream so that loading a customer stays one event however much it buys. Purchases
+ * are counted only while the plan in effect has a limited duration (LIFETIME needs no count).
  *
  * Each event carries the running totals (`number`, `firstAt`), so the state is the last event alone:
  * a sale reads this stream backwards by one event, whatever the customer's history. The count is

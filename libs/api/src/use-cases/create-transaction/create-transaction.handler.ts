@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
-import { assertKey, parseAmount, planAt, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
+import { assertKey, LIFETIME, parseAmount, planAt, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
 import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';
@@ -86,7 +86,10 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
           referral,
           actor: ctx.actor,
         };
-        if (!attribution) return command;
+        // Purchases are counted only while a limited duration is in effect: a LIFETIME plan needs
+        // no count, and its sales append nothing more than they always did. A duration that starts
+        // after a LIFETIME plan therefore runs from the customer's first purchase under it.
+        if (!attribution || (commission.duration ?? LIFETIME).type === 'LIFETIME') return command;
         // Counted only once the sale is known to be accepted (a refusal counts nothing).
         const purchase = await this.purchases.count(programId, customer.customerId, transactionKey, now, (p) => void transactionDecider.decide({ ...command, purchase: p }, state), ctx);
         return { ...command, purchase };
