@@ -188,6 +188,22 @@ describe('commission rules over HTTP', () => {
     });
   });
 
+  it('documents the routes in OpenAPI with their request and response schemas', async () => {
+    const doc = (await engine.call('GET', '/docs-json')).body;
+    const change = doc.paths['/v1/programs/{pid}/commission-plan'].put;
+    expect(change.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ChangeCommissionPlanDto' });
+    expect(change.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ProgramPlansView' });
+    expect(change.responses['412']).toBeDefined();
+    expect(change.responses['422']).toBeDefined();
+    expect(doc.paths['/v1/programs/{pid}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ProgramPlansView' });
+    expect(Object.keys(doc.components.schemas.ChangeCommissionPlanDto.properties).sort()).toEqual(['approval', 'commission', 'effectiveFrom', 'productRates', 'tiers']);
+    expect(Object.keys(doc.components.schemas.CreateProgramDto.properties)).toEqual(expect.arrayContaining(['productRates', 'approval']));
+    expect(Object.keys(doc.components.schemas.CommissionDto.properties)).toContain('duration');
+    expect(Object.keys(doc.components.schemas.ProgramPlansView.properties).sort()).toEqual(
+      ['id', 'name', 'currency', 'commission', 'tiers', 'productRates', 'approval', 'effectiveFrom', 'plans', 'position'].sort(),
+    );
+  });
+
   describe('durations', () => {
     it("ONE_TIME: the customer's first purchase earns, the next is recorded with no conversion and the reason", async () => {
       const program = await newProgram(engine, { commission: { type: 'PERCENT_OF_SALE', amount: '10', duration: { type: 'ONE_TIME' } } });

@@ -20,8 +20,9 @@ export class ChangeCommissionPlanController {
     description:
       'Records a new plan (commission with duration, tiers, product rates, approval settings) that prices sales recorded from `effectiveFrom` on; sales recorded before keep the plan they were sold under. `approval` left out keeps the current settings.',
   })
+  // Above ApiIfMatch so that its 200 (ETag only) does not replace this one's schema.
+  @ApiResponse({ status: 200, type: ProgramPlansView, description: 'The program with its plans; `ETag` is the program stream revision', headers: { ETag: { schema: { type: 'string' } } } })
   @ApiIfMatch()
-  @ApiResponse({ status: 200, type: ProgramPlansView })
   @ApiResponse({ status: 422, description: '`effective_from_in_past`: sales recorded since then were priced under the earlier plan' })
   async change(
     @Param('pid') pid: string,
