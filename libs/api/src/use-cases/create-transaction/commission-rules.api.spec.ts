@@ -73,6 +73,18 @@ describe('CreateTransaction under commission rules: given events → POST /trans
       });
   });
 
+  it('a plan change written by another engine instance prices the next sale, although this one cached the program', async () => {
+    const { program, pid, events } = givenShop();
+    await spec
+      .given(...events)
+      .when(sell(pid, 'ORD-1', program.apiKey))
+      .then({ status: 201, body: { conversion: { commissions: [{ amount: '10.00' }] } }, events: [expect.anything(), expect.anything()] });
+    await spec
+      .given(planChanged(pid, new Date(Date.now() - 1000).toISOString(), { type: 'PERCENT_OF_SALE', amount: '30', duration: { type: 'LIFETIME' } }))
+      .when(sell(pid, 'ORD-2', program.apiKey))
+      .then({ status: 201, body: { conversion: { commissions: [{ amount: '30.00' }] } }, events: [expect.anything(), expect.anything()] });
+  });
+
   it("ONE_TIME: the customer's first attributed purchase is counted and earns", async () => {
     const { program, pid, events } = givenShop({ commission: { type: 'PERCENT_OF_SALE', amount: '10', duration: { type: 'ONE_TIME' } } });
     await spec
