@@ -29,15 +29,23 @@ describe('conservation of commission, and projections that crash', () => {
 
   beforeAll(async () => {
     engine = await startTestEngine();
-    // Odd rates (7.5 %, 3.3333 %, 1 %) so rounding is exercised at every level.
-    history = await RandomHistory.start(engine, 7, {
-      commission: { type: 'PERCENT_OF_SALE', amount: '7.5' },
-      tiers: [
-        { level: 2, amount: '3.3333' },
-        { level: 3, amount: '1' },
-      ],
-    });
+    // Odd rates (7.5 %, 3.3333 %, 1 %) so rounding is exercised at every level; plan changes (rates,
+    // durations, product rates) along the way.
+    history = await RandomHistory.start(
+      engine,
+      7,
+      {
+        commission: { type: 'PERCENT_OF_SALE', amount: '7.5' },
+        tiers: [
+          { level: 2, amount: '3.3333' },
+          { level: 3, amount: '1' },
+        ],
+      },
+      'USD',
+      { planChanges: true },
+    );
     await history.run(4000);
+    expect(history.stats.byAction.plan).toBeGreaterThan(10);
     expect(history.stats.byAction.coupon).toBeGreaterThan(0);
     expect(Object.keys(history.stats.statuses).some((status) => Number(status) >= 400)).toBe(true);
     events = SqliteEventStore.open(join(engine.dataDir, DATABASE_FILE));
