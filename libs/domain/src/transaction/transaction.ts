@@ -4,11 +4,12 @@ import { conflict, notFound, unprocessable } from '../errors.js';
 import { assertNever } from '../exhaustive.js';
 import { assertCurrency } from '../money/currency.js';
 import { parseAmount } from '../money/money.js';
-import { type CommissionLine, type CommissionPlan, commissionFor, levelOneRate, maxLevel } from '../program/commission-plan.js';
+import type { CommissionLine, CommissionPlan } from '../program/commission-plan.js';
 import { type CommissionType, type CustomerPurchase, LIFETIME, withinDuration } from '../program/commission-rules.js';
 import type { PartnerSnapshot } from '../partner/partner.js';
 import { assertKey, optionalText } from '../validation.js';
 import { type Attribution, type AttributionSource, conversionIdFor } from './attribution.js';
+import { commissionLines } from './commission-lines.js';
 import { type Decision, decisionFields } from './decision.js';
 import { type ConversionFlag, type FlagReason, flagsOf, type ReferralFacts, selfReferralReasons } from './flags.js';
 import { addReversals, netCommissions, refundReversals } from './reversals.js';
@@ -215,28 +216,7 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
   };
   if (!attribution || !earns) return [recorded];
 
-  const levelOne = levelOneRate(program, productId);
-  const trace: CommissionTrace = { rule: program.commission.type, base: amountMinor, levels: [] };
-  if (levelOne.productId !== undefined) trace.productRate = { productId: levelOne.productId, type: levelOne.type, amount: levelOne.amount };
-  const commissions: CommissionLine[] = [];
-  const top = maxLevel(program);
-  for (let level = 1; level <= top; level++) {
-    const partner = level === 1 ? attribution.partner : command.chain[level - 2];
-    const rate = level === 1 ? levelOne.amount : program.tiers.find((t) => t.level === level)?.amount;
-    if (rate === undefined) continue;
-    if (!partner) {
-      trace.levels.push({ level, partnerId: null, rate, amountMinor: 0, skipped: 'no_partner' });
-      continue;
-    }
-    // A referrer who is not ACTIVE forfeits its level; the chain is not compressed upwards.
-    if (partner.status !== 'ACTIVE') {
-      trace.levels.push({ level, partnerId: partner.partnerId, rate, amountMinor: 0, skipped: 'partner_not_active' });
-      continue;
-    }
-    const amount = commissionFor(program, level, amountMinor, program.currency, productId);
-    trace.levels.push({ level, partnerId: partner.partnerId, rate, amountMinor: amount });
-    commissions.push({ partnerId: partner.partnerId, level, amountMinor: amount });
-  }
+  const { commissions, trace } = commissionLines(program, attribution.partner, command.chain, amountMinor, productId);
   const flagReasons = selfReferralReasons(attribution.partner, command.chain, command.referral);
   const created: ConversionCreated = {
     type: 'ConversionCreated',
