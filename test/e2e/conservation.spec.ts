@@ -7,7 +7,7 @@ import { SqliteEventStore } from '@partner-ledger/event-store';
 import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '@partner-ledger/projections';
 import type { DocumentWrite, ReadStore, StoredDoc } from '@partner-ledger/read-store';
 import { SqliteReadStore } from '@partner-ledger/read-store';
-import { head, RandomHistory } from '@partner-ledger/testing';
+import { autoApprovalsSettled, head, MovableClock, RandomHistory } from '@partner-ledger/testing';
 import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
 type Buckets = Record<'pending' | 'approved' | 'denied' | 'reversed', { count: number; amount: number }>;
@@ -28,16 +28,34 @@ describe('conservation of commission, and projections that crash', () => {
   let live: string;
 
   beforeAll(async () => {
-    engine = await startTestEngine();
-    // Odd rates (7.5 %, 3.3333 %, 1 %) so rounding is exercised at every level.
-    history = await RandomHistory.start(engine, 7, {
-      commission: { type: 'PERCENT_OF_SALE', amount: '7.5' },
-      tiers: [
-        { level: 2, amount: '3.3333' },
-        { level: 3, amount: '1' },
-      ],
-    });
-    await history.run(4000);
+    // The program approves by itself after a day's hold, on a clock the test moves: commands run in
+    // real time (no hold passes meanwhile, so the history's mix is what it is without the rule), and
+    // each half of the history is followed by a day, in which the engine approves every conversion
+    // still held (then people's approvals of them are no-ops, their denials refused).
+    const clock = new MovableClock(new Date(), { running: true });
+    engine = await startTestEngine({ clock, env: { AUTO_APPROVAL_INTERVAL: '100ms' } });
+    // Odd rates (7.5 %, 3.3333 %, 1 %) so rounding is exercised at every level; plan changes (rates,
+    // durations, product rates) along the way.
+    history = await RandomHistory.start(
+      engine,
+      7,
+      {
+        commission: { type: 'PERCENT_OF_SALE', amount: '7.5' },
+        tiers: [
+          { level: 2, amount: '3.3333' },
+          { level: 3, amount: '1' },
+        ],
+        approval: { mode: 'AUTO_AFTER_HOLD', holdDays: 1 },
+      },
+      'USD',
+      { planChanges: true, clock },
+    );
+    for (let half = 0; half < 2; half++) {
+      await history.run(2000);
+      clock.advanceDays(1);
+      await autoApprovalsSettled(engine);
+    }
+    expect(history.stats.byAction.plan).toBeGreaterThan(10);
     expect(history.stats.byAction.coupon).toBeGreaterThan(0);
     expect(Object.keys(history.stats.statuses).some((status) => Number(status) >= 400)).toBe(true);
     events = SqliteEventStore.open(join(engine.dataDir, DATABASE_FILE));
@@ -80,6 +98,8 @@ describe('conservation of commission, and projections that crash', () => {
     }
     expect(conversions).toBeGreaterThan(400);
     expect(all.filter((e) => e.type === 'ConversionReopened' && e.data.programId === pid).length).toBeGreaterThan(0);
+    // The engine's own approvals are among them.
+    expect(all.filter((e) => e.type === 'ConversionApproved' && e.data.programId === pid && e.data.actor?.type === 'ENGINE').length).toBeGreaterThan(0);
 
     const actual = new Map<string, Buckets>();
     let cursor: string | null = null;

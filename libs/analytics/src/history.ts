@@ -1,4 +1,4 @@
-import { type CommissionPlan, programStream } from '@partner-ledger/domain';
+import { type CommissionPlan, planAt, programDecider, type ProgramState, programStream } from '@partner-ledger/domain';
 import type { AllFilter, EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { isLedgerEvent } from '@partner-ledger/projections';
 
@@ -44,10 +44,24 @@ export async function* scanAll(events: EventStore, options: ScanOptions = {}): A
   }
 }
 
-/** A program's currency and commission plan, from its stream (a program never changes). */
-export async function programPlan(events: EventStore, programId: string): Promise<{ currency: string; plan: CommissionPlan } | null> {
-  const [created] = await events.readStream(programStream(programId), { maxCount: 1 });
-  if (!created || !isLedgerEvent(created) || created.type !== 'ProgramCreated') return null;
-  const { currency, commission, tiers } = created.data;
-  return { currency, plan: { commission, tiers: tiers ?? [] } };
+/**
+ * A program's currency and the commission plan in effect at `at` (default now), from its stream:
+ * its creation and plan changes, a handful of events.
+ */
+export async function programPlan(events: EventStore, programId: string, at = new Date()): Promise<{ currency: string; plan: CommissionPlan } | null> {
+  let state: ProgramState = programDecider.initialState();
+  let created: CommissionPlan | null = null;
+  for (const e of await events.readStream(programStream(programId))) {
+    if (!isLedgerEvent(e) || (e.type !== 'ProgramCreated' && e.type !== 'CommissionPlanChanged')) continue;
+    state = programDecider.evolve(state, e);
+    if (e.type === 'ProgramCreated') {
+      const { commission, tiers, productRates } = e.data;
+      created = { commission, tiers: tiers ?? [], ...(productRates && { productRates }) };
+    }
+  }
+  if (!state.exists || !created) return null;
+  const current = planAt(state, at);
+  // The creation plan as it was recorded (defaults left implicit), a later plan as it was changed to.
+  const plan = current.effectiveFrom === null ? created : { commission: current.commission, tiers: current.tiers, productRates: current.productRates };
+  return { currency: state.currency, plan };
 }

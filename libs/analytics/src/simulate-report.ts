@@ -5,7 +5,12 @@ import { BUCKETS, type SimulationResult, type Totals } from './simulate.js';
 export function describePlan(plan: CommissionPlan, currency: string): string {
   const unit = (amount: string) => (plan.commission.type === 'PERCENT_OF_SALE' ? `${amount}%` : `${amount} ${currency}`);
   const head = `${plan.commission.type === 'PERCENT_OF_SALE' ? 'percent of sale' : 'flat rate'} ${unit(plan.commission.amount)}`;
-  return [head, ...plan.tiers.map((t) => `level ${t.level} ${unit(t.amount)}`)].join(' + ');
+  const text = [head, ...plan.tiers.map((t) => `level ${t.level} ${unit(t.amount)}`)].join(' + ');
+  // Only what differs from the defaults, so a plan of before reads as it always did.
+  const duration = plan.commission.duration;
+  const limited = !duration ? '' : 'count' in duration ? `, for ${duration.count} ${duration.type.toLowerCase()}` : duration.type === 'ONE_TIME' ? ', first purchase only' : '';
+  const products = plan.productRates?.length ? `, ${plan.productRates.length} product rate(s)` : '';
+  return text + limited + products;
 }
 
 const signed = (minor: number, currency: string) => (minor > 0 ? '+' : '') + formatAmount(minor, currency);
@@ -25,6 +30,7 @@ export function simulationJson(result: SimulationResult & { currentPlan?: Commis
     currency: result.currency,
     ...(result.currentPlan ? { currentPlan: result.currentPlan } : {}),
     plan: result.plan,
+    from: result.from ? result.from.toISOString() : null,
     conversions: result.conversions,
     position: result.position === null ? null : String(result.position),
     partners: result.partners.map((p) => ({
@@ -43,6 +49,7 @@ export function simulationTable(result: SimulationResult & { currentPlan?: Commi
   lines.push(`Program ${result.programId} (${result.currency}): ${result.conversions} conversion(s) replayed`);
   if (result.currentPlan) lines.push(`  today: ${describePlan(result.currentPlan, result.currency)}`);
   lines.push(`  plan:  ${describePlan(result.plan, result.currency)}`);
+  if (result.from) lines.push(`  from:  ${result.from.toISOString()} on (earlier sales keep what they earned)`);
   lines.push('');
   const header = ['partner', 'currency', 'bucket', 'count today', 'count plan', 'today', 'plan', 'difference'];
   const rows: string[][] = [];

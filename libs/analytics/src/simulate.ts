@@ -4,6 +4,9 @@ import {
   type CommissionLine,
   type CommissionPlan,
   commissionFor,
+  conversionIdFor,
+  type CustomerPurchase,
+  LIFETIME,
   maxLevel,
   netCommissions,
   parseCommissionPlan,
@@ -11,6 +14,7 @@ import {
   programStreamPrefixes,
   refundReversals,
   type ReversibleCommissions,
+  withinDuration,
 } from '@partner-ledger/domain';
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold, isLedgerEvent, type RecordedLedgerEvent } from '@partner-ledger/projections';
@@ -58,6 +62,8 @@ export interface SimulationResult {
   programId: string;
   currency: string;
   plan: CommissionPlan;
+  /** Sales from this time on were priced under the plan; null: every sale. */
+  from: Date | null;
   /** Sorted by partner id, then currency; partners with commission in either world. */
   partners: PartnerComparison[];
   /** Sum over partners, per currency. */
@@ -71,8 +77,13 @@ export interface SimulateInput {
   programId: string;
   /** The program's currency: the plan is validated in it. */
   currency: string;
-  /** An alternative plan, as a program has it: `{commission: {type, amount}, tiers?: [{level, amount}]}`. */
+  /** An alternative plan, as a program has it: `{commission: {type, amount, duration?}, tiers?: [{level, amount}], productRates?}`. */
   plan: unknown;
+  /**
+   * "From this date forward": only sales recorded at or after `from` are priced under the plan;
+   * earlier ones keep the commission they were recorded with. Absent: every sale, for all customers.
+   */
+  from?: Date;
 }
 
 interface PartnerAtTime {
@@ -103,6 +114,13 @@ interface SimConversion extends ReversibleCommissions {
  * already taken back, nothing from a denied conversion — the decider's own `refundReversals`, so
  * replaying under the program's own plan reproduces today's totals to the minor unit.
  *
+ * The plan's product rates price level 1 of a sale of that product. Its duration is measured
+ * against each customer's attributed purchases, counted from the whole history (every attributed
+ * sale, whatever plan was in effect): a sale outside it earns nothing, and a sale that really was
+ * outside the program's duration (recorded with `commission_duration_ended`) earns under a plan
+ * whose duration covers it, as a conversion that stays pending (it was never reviewed) and that
+ * refunds of its sale take back from.
+ *
  * `events`: the program's partner and transaction events in `$all` order (other events are
  * ignored). "Today" is folded from the same events by the read side's conversions projection.
  */
@@ -114,6 +132,12 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
   const partners = new Map<string, PartnerAtTime>();
   const conversions = new Map<string, SimConversion>();
   const simulated = new Map<string, Totals>();
+  const duration = plan.commission.duration ?? LIFETIME;
+  const priced = (at: Date) => input.from === undefined || at.getTime() >= input.from.getTime();
+  /** Per customer: attributed purchases so far and when the first was. */
+  const customers = new Map<string, { count: number; firstAt: string }>();
+  /** Sales recorded with a conversion to come: what pricing it needs from its TransactionRecorded. */
+  const sales = new Map<string, { productId: string | null; purchase: CustomerPurchase; at: Date }>();
   const actual = new InMemoryFold([conversionsProjection], (ref) => ref.collection === COMMISSION_TOTALS);
   let position: bigint | null = null;
   let conversionCount = 0;
@@ -140,6 +164,30 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
     return chain;
   };
 
+  /** The lines of a sale under the simulated plan; the attributed partner was ACTIVE (it had a conversion). */
+  const priceLines = (partnerId: string, amountMinor: number, currency: string, productId: string | null): CommissionLine[] => {
+    const chain = chainAbove(partnerId, top - 1);
+    const lines: CommissionLine[] = [];
+    for (let level = 1; level <= top; level++) {
+      const hasRate = level === 1 || plan.tiers.some((t) => t.level === level);
+      if (!hasRate) continue;
+      const partner = level === 1 ? { partnerId, status: 'ACTIVE' as PartnerStatus } : chain[level - 2];
+      if (!partner || partner.status !== 'ACTIVE') continue;
+      lines.push({ partnerId: partner.partnerId, level, amountMinor: commissionFor(plan, level, amountMinor, currency, productId) });
+    }
+    return lines;
+  };
+
+  /** A new pending conversion in the simulated world. */
+  const pending = (conversionId: string, partnerId: string, amountMinor: number, currency: string, lines: CommissionLine[]) => {
+    conversions.set(conversionId, { partnerId, currency, amountMinor, refundedMinor: 0, status: 'PENDING', commissions: lines, reversed: lines.map(() => 0) });
+    for (const line of lines) {
+      const t = totalsOf(line.partnerId, currency);
+      t.pending.count += 1;
+      t.pending.amount += line.amountMinor;
+    }
+  };
+
   /** Replays one event of the program under the simulated plan. */
   const replay = (event: RecordedLedgerEvent) => {
     switch (event.type) {
@@ -153,33 +201,31 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         if (partner) partner.status = event.data.to;
         return;
       }
+      case 'TransactionRecorded': {
+        const d = event.data;
+        if (!d.attribution) return;
+        const customer = customers.get(d.customerId) ?? { count: 0, firstAt: event.created.toISOString() };
+        customer.count += 1;
+        customers.set(d.customerId, customer);
+        const purchase = { number: customer.count, firstAt: customer.firstAt, at: event.created.toISOString() };
+        if (d.unattributedReason === null) sales.set(d.transactionKey, { productId: d.productId, purchase, at: event.created });
+        // Outside the program's duration then (its partner was ACTIVE): the plan may pay it.
+        else if (d.unattributedReason === 'commission_duration_ended' && priced(event.created) && withinDuration(duration, purchase)) {
+          pending(conversionIdFor(d.transactionKey), d.attribution.partnerId, d.amountMinor, d.currency, priceLines(d.attribution.partnerId, d.amountMinor, d.currency, d.productId));
+        }
+        return;
+      }
       case 'ConversionCreated': {
         const d = event.data;
         conversionCount += 1;
-        // The attributed partner was ACTIVE (no conversion is created otherwise): it takes level 1.
-        const chain = chainAbove(d.partnerId, top - 1);
-        const lines: CommissionLine[] = [];
-        for (let level = 1; level <= top; level++) {
-          const hasRate = level === 1 || plan.tiers.some((t) => t.level === level);
-          if (!hasRate) continue;
-          const partner = level === 1 ? { partnerId: d.partnerId, status: 'ACTIVE' as PartnerStatus } : chain[level - 2];
-          if (!partner || partner.status !== 'ACTIVE') continue;
-          lines.push({ partnerId: partner.partnerId, level, amountMinor: commissionFor(plan, level, d.amountMinor, d.currency) });
-        }
-        conversions.set(d.conversionId, {
-          partnerId: d.partnerId,
-          currency: d.currency,
-          amountMinor: d.amountMinor,
-          refundedMinor: 0,
-          status: 'PENDING',
-          commissions: lines,
-          reversed: lines.map(() => 0),
-        });
-        for (const line of lines) {
-          const t = totalsOf(line.partnerId, d.currency);
-          t.pending.count += 1;
-          t.pending.amount += line.amountMinor;
-        }
+        const sale = sales.get(d.transactionKey);
+        sales.delete(d.transactionKey);
+        const lines = !priced(sale?.at ?? event.created)
+          ? d.commissions
+          : sale && !withinDuration(duration, sale.purchase)
+            ? []
+            : priceLines(d.partnerId, d.amountMinor, d.currency, sale?.productId ?? null);
+        pending(d.conversionId, d.partnerId, d.amountMinor, d.currency, lines);
         return;
       }
       case 'ConversionApproved':
@@ -199,7 +245,8 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
       }
       case 'TransactionRefunded': {
         const d = event.data;
-        const conversion = d.conversionId ? conversions.get(d.conversionId) : undefined;
+        // A sale with no real conversion may have one in the simulation (see TransactionRecorded).
+        const conversion = conversions.get(d.conversionId ?? conversionIdFor(d.transactionKey));
         if (!conversion) return;
         conversion.refundedMinor = d.refundedTotalMinor;
         // Nothing is taken back from a denied conversion: refundReversals is then empty.
@@ -244,10 +291,11 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
       case 'ConversionTriggerCreated':
       case 'ValueReserved':
       case 'ValueReleased':
-      case 'TransactionRecorded':
       case 'PayoutCreated':
       case 'PayoutPaid':
       case 'PayoutCancelled':
+      case 'CommissionPlanChanged':
+      case 'CustomerPurchaseCounted':
         return;
       default:
         return assertNever(event);
@@ -291,6 +339,7 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
     programId,
     currency: input.currency,
     plan,
+    from: input.from ?? null,
     partners: rows,
     total: [...byCurrency.values()].sort((x, y) => x.currency.localeCompare(y.currency)),
     conversions: conversionCount,
@@ -312,14 +361,14 @@ export function isZeroDifference(result: SimulationResult): boolean {
 export class ProgramNotFoundError extends Error {}
 
 /**
- * Simulates a program's whole history from the event store: reads the program (currency, current
- * plan) from its stream, then replays its partner, transaction and payout streams in `$all` order.
+ * Simulates a program's whole history from the event store: reads the program (currency, the plan
+ * in effect now) from its stream, then replays its partner, transaction and payout streams in `$all` order.
  */
 export async function simulateProgram(
   events: EventStore,
   programId: string,
   plan: unknown,
-  options: { onProgress?: (done: number, total: number) => void; pageSize?: number } = {},
+  options: { onProgress?: (done: number, total: number) => void; pageSize?: number; from?: Date } = {},
 ): Promise<SimulationResult & { currentPlan: CommissionPlan }> {
   const program = await programPlan(events, programId);
   if (!program) throw new ProgramNotFoundError(`program ${programId} not found`);
@@ -327,6 +376,6 @@ export async function simulateProgram(
   // reservation streams hold nothing that prices a conversion.
   const streamPrefixes = programStreamPrefixes(programId, ['partner', 'customer', 'transaction', 'payout']);
   const history = scanAll(events, { filter: { streamPrefixes }, onProgress: options.onProgress, pageSize: options.pageSize });
-  const result = await simulatePlan(history, { programId, currency: program.currency, plan });
+  const result = await simulatePlan(history, { programId, currency: program.currency, plan, from: options.from });
   return { ...result, currentPlan: program.plan };
 }

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AUTO_APPROVER_OPTIONS, AutoApprover, type AutoApproverOptions } from './auto-approval/auto-approver.js';
 import { Lookups } from './shared/lookups.js';
+import { PurchaseCounter } from './shared/purchase-counter.js';
 import { Reservations } from './shared/reservations.js';
 import { StreamRunner } from './shared/stream-runner.js';
 import { API_OPTIONS, type ApiOptions, EVENT_STORE, READ_SIDE } from './shared/tokens.js';
@@ -10,6 +11,9 @@ import type { ReadSide } from '@partner-ledger/projections';
 import { CommissionTotalsQueriesController } from './queries/commission-totals/commission-totals.queries.js';
 import { ConversionQueriesController } from './queries/conversions/conversions.queries.js';
 import { CustomerQueriesController } from './queries/customers/customers.queries.js';
+import { ProgramQueriesController } from './queries/programs/programs.queries.js';
+import { ChangeCommissionPlanController } from './use-cases/change-commission-plan/change-commission-plan.controller.js';
+import { ChangeCommissionPlanHandler } from './use-cases/change-commission-plan/change-commission-plan.handler.js';
 import { EventQueriesController } from './queries/events/events.queries.js';
 import { PartnerQueriesController } from './queries/partners/partners.queries.js';
 import { ProjectionQueriesController } from './queries/projections/projections.queries.js';
@@ -85,6 +89,8 @@ export class ApiModule {
       imports: [CqrsModule.forRoot(), ...options.imports],
       controllers: [
         CreateProgramController,
+        ChangeCommissionPlanController,
+        ProgramQueriesController,
         CreatePartnerController,
         UpdatePartnerDetailsController,
         ChangePartnerStatusController,
@@ -144,9 +150,11 @@ export class ApiModule {
         StreamRunner,
         Lookups,
         Reservations,
+        PurchaseCounter,
         Attributor,
         AuthGuard,
         CreateProgramHandler,
+        ChangeCommissionPlanHandler,
         CreatePartnerHandler,
         UpdatePartnerDetailsHandler,
         ChangePartnerStatusHandler,

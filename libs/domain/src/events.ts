@@ -1,5 +1,6 @@
 import type { ConversionTriggerEvent } from './conversion-trigger/conversion-trigger.js';
 import type { CustomerEvent } from './customer/customer.js';
+import type { PurchaseCountEvent } from './customer/purchase-count.js';
 import type { PartnerEvent } from './partner/partner.js';
 import type { PayoutEvent } from './payout/payout.js';
 import type { ProgramEvent } from './program/program.js';
@@ -10,7 +11,7 @@ import type { TransactionEvent } from './transaction/transaction.js';
  * Every event the deciders write: the event log's vocabulary. Read models, webhook bodies and
  * analytics fold these, narrowed by `type`, so renaming a field breaks the build where it is read.
  */
-export type LedgerEvent = ProgramEvent | PartnerEvent | CustomerEvent | ConversionTriggerEvent | ReservationEvent | TransactionEvent | PayoutEvent;
+export type LedgerEvent = ProgramEvent | PartnerEvent | CustomerEvent | ConversionTriggerEvent | ReservationEvent | TransactionEvent | PayoutEvent | PurchaseCountEvent;
 export type LedgerEventType = LedgerEvent['type'];
 /** The member of the union with this type. */
 export type LedgerEventOf<T extends LedgerEventType> = Extract<LedgerEvent, { type: T }>;
@@ -18,6 +19,7 @@ export type LedgerEventOf<T extends LedgerEventType> = Extract<LedgerEvent, { ty
 /** One key per event type: a type added to the union must be added here too, or the build fails. */
 const TYPES: Record<LedgerEventType, true> = {
   ProgramCreated: true,
+  CommissionPlanChanged: true,
   PartnerCreated: true,
   PartnerDetailsUpdated: true,
   PartnerStatusChanged: true,
@@ -34,6 +36,7 @@ const TYPES: Record<LedgerEventType, true> = {
   PayoutCreated: true,
   PayoutPaid: true,
   PayoutCancelled: true,
+  CustomerPurchaseCounted: true,
 };
 
 /** The type names of `LedgerEvent`, to tell a ledger event from any other in a log read at runtime. */

@@ -41,6 +41,8 @@ function dueEvent(e: RecordedLedgerEvent): DueEvent | null {
     case 'ValueReleased':
     case 'TransactionRecorded':
     case 'ConversionReopened':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
     case 'PayoutCreated':
     case 'PayoutPaid':
     case 'PayoutCancelled':

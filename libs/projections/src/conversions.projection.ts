@@ -75,6 +75,8 @@ function conversionEvent(e: RecordedLedgerEvent): TotalsEvent | null {
     case 'TransactionRecorded':
     case 'PayoutCreated':
     case 'PayoutCancelled':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return null;
     default:
       return assertNever(e);

@@ -32,6 +32,8 @@ function partnersEvent(e: RecordedLedgerEvent): PartnersEvent | null {
     case 'PayoutCreated':
     case 'PayoutPaid':
     case 'PayoutCancelled':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return null;
     default:
       return assertNever(e);

@@ -34,6 +34,8 @@ function payoutsEvent(e: RecordedLedgerEvent): PayoutsEvent | null {
     case 'ConversionCreated':
     case 'ConversionDenied':
     case 'ConversionReopened': // only a denied one is reopened: it has no line until approved
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return null;
     default:
       return assertNever(e);

@@ -8,6 +8,7 @@ import type { EventStore } from '@partner-ledger/event-store';
 import { SqliteEventStore } from '@partner-ledger/event-store';
 import { ReadSide } from '@partner-ledger/projections';
 import { SqliteReadStore } from '@partner-ledger/read-store';
+import type { Clock } from '@partner-ledger/platform';
 import type { TestEngine } from './engine.fixture.js';
 
 export const DATABASE_FILE = 'partner-ledger.db';
@@ -31,6 +32,17 @@ export interface HistoryStats {
   /** HTTP status → count: refusals (409, 422) are part of a realistic history. */
   statuses: Record<number, number>;
   byAction: Record<string, number>;
+}
+
+/** What a history may do besides the usual mix; each is off by default, so a seed's history stays the same. */
+export interface HistoryOptions {
+  /**
+   * Now and then change the program's plan (rate, duration, product rates; effective now or a few
+   * milliseconds later), and name a product on sales.
+   */
+  planChanges?: boolean;
+  /** The engine's clock, when the test started it with one: a plan change's `effectiveFrom` is near its now. */
+  clock?: Clock;
 }
 
 export const DEFAULT_PLAN = {
@@ -65,14 +77,15 @@ export class RandomHistory {
     readonly programId: string,
     readonly apiKey: string,
     seed: number,
+    private readonly options: HistoryOptions = {},
   ) {
     this.rnd = seeded(seed);
   }
 
-  static async start(engine: TestEngine, seed: number, plan: object = DEFAULT_PLAN, currency = 'USD'): Promise<RandomHistory> {
+  static async start(engine: TestEngine, seed: number, plan: object = DEFAULT_PLAN, currency = 'USD', options: HistoryOptions = {}): Promise<RandomHistory> {
     const res = await engine.call('POST', '/v1/programs', { name: `Random ${seed}`, currency, ...plan });
     if (res.status !== 201) throw new Error(`program: ${res.status} ${JSON.stringify(res.body)}`);
-    return new RandomHistory(engine, res.body.id, res.body.apiKey, seed);
+    return new RandomHistory(engine, res.body.id, res.body.apiKey, seed, options);
   }
 
   private pick<T>(items: T[]): T | undefined {
@@ -130,7 +143,8 @@ export class RandomHistory {
     const i = this.n++;
     const value = amount ?? `${1 + Math.floor(this.rnd() * 499)}.${String(Math.floor(this.rnd() * 100)).padStart(2, '0')}`;
     const coupon = amount === undefined && this.coupons.length > 0 && this.rnd() < 0.15 ? { couponCode: this.rnd() < 0.8 ? this.pick(this.coupons)!.toLowerCase() : 'NO-SUCH-COUPON' } : {};
-    const res = await this.post('sale', '/transactions', { customerKey: customer, amount: value, key: `T${i}`, ...coupon });
+    const product = this.options.planChanges ? { productId: this.pick(['basic', 'pro', 'mug'])! } : {};
+    const res = await this.post('sale', '/transactions', { customerKey: customer, amount: value, key: `T${i}`, ...coupon, ...product });
     if (res.status !== 201) return null;
     const tx = { key: res.body.key, conversionId: res.body.conversion?.id ?? null, amountMinor: parseAmount(res.body.amount, res.body.currency), refundedMinor: 0 };
     this.transactions.push(tx);
@@ -181,6 +195,37 @@ export class RandomHistory {
     if (p) await this.post('details', `/partners/${p.id}`, { name: `Renamed ${this.n++}`, details: { city: 'Lyon, "FR"' } }, 'PATCH');
   }
 
+  /** A new plan: a random rate and duration, sometimes product rates, effective now or just after. */
+  async planChange() {
+    // Mostly durations that keep paying, so a history still has plenty of conversions.
+    const durations = [
+      { type: 'LIFETIME' },
+      { type: 'LIFETIME' },
+      { type: 'MONTHS', count: 1 + Math.floor(this.rnd() * 12) },
+      { type: 'PAYMENTS', count: 5 + Math.floor(this.rnd() * 10) },
+      { type: 'LIFETIME' },
+    ];
+    const rate = `${1 + Math.floor(this.rnd() * 20)}.${Math.floor(this.rnd() * 10)}`;
+    const productRates =
+      this.rnd() < 0.5
+        ? [
+            { productId: 'pro', type: 'PERCENT_OF_SALE', amount: '33.3333' },
+            { productId: 'mug', type: 'FLAT_RATE', amount: '1.25' },
+          ]
+        : [];
+    const effectiveFrom = this.rnd() < 0.3 ? { effectiveFrom: new Date((this.options.clock?.now() ?? new Date()).getTime() + 20).toISOString() } : {};
+    const body = {
+      commission: { type: 'PERCENT_OF_SALE', amount: rate, duration: this.pick(durations) },
+      tiers: [
+        { level: 2, amount: '3.3333' },
+        { level: 3, amount: '1' },
+      ],
+      productRates,
+      ...effectiveFrom,
+    };
+    await this.post('plan', '/commission-plan', body, 'PUT');
+  }
+
   /** A payout (some with a minimum), or the confirmation (mostly) or cancellation of a draft. */
   async payout() {
     const draft = this.drafts.length > 0 && this.rnd() < 0.6 ? this.drafts.splice(Math.floor(this.rnd() * this.drafts.length), 1)[0] : undefined;
@@ -201,6 +246,11 @@ export class RandomHistory {
     for (let i = 0; i < count; i++) {
       if (opts.payouts && this.rnd() < 0.06) {
         await this.payout();
+        continue;
+      }
+      // Drawn only when enabled, so a history without plan changes is the same as before they existed.
+      if (this.options.planChanges && this.rnd() < 0.01) {
+        await this.planChange();
         continue;
       }
       const r = this.rnd();

@@ -180,8 +180,8 @@ export function buildConversionBody(c: ConversionView, programId: string, { prog
     offer: {
       id: programId,
       name: program?.name ?? '',
-      type: program?.commission.type ?? '',
-      amount: program?.commission.amount ?? '',
+      type: c.offer?.type ?? program?.commission.type ?? '',
+      amount: c.offer?.amount ?? program?.commission.amount ?? '',
     },
     customer: { name: customer?.name ?? '', email: customer?.email ?? '', browser_ip: '' },
     coupon_code: transaction?.couponCode ?? null,

@@ -1,4 +1,4 @@
-import { addReversals, assertNever, LEDGER_EVENT_TYPES, type LedgerEvent } from '@partner-ledger/domain';
+import { addReversals, assertNever, type ConversionCreated, LEDGER_EVENT_TYPES, type LedgerEvent } from '@partner-ledger/domain';
 import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
 import {
   type AffiliateBody,
@@ -103,6 +103,8 @@ export function viewRefsOf(event: RecordedEvent): ViewRef[] {
     case 'ConversionTriggerCreated':
     case 'ValueReserved':
     case 'ValueReleased':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return [];
     default:
       return assertNever(event);
@@ -112,6 +114,13 @@ export function viewRefsOf(event: RecordedEvent): ViewRef[] {
 /** What a conversion's body reads besides the conversion itself. */
 export function linkedRefsOf(programId: string, conversion: ConversionView): ViewRef[] {
   return [ref('partners', programId, conversion.partnerId), ref('customers', programId, conversion.customerId), ref('transactions', programId, conversion.transactionKey)];
+}
+
+/** The level-1 rate a conversion's trace says it was priced at. */
+function offerOf(trace: ConversionCreated['data']['trace']): Pick<ConversionView, 'offer'> {
+  if (trace.productRate) return { offer: { type: trace.productRate.type, amount: trace.productRate.amount } };
+  const level1 = trace.levels?.find((l) => l.level === 1);
+  return level1 ? { offer: { type: trace.rule, amount: level1.rate } } : {};
 }
 
 /** Folds one event into the view. Order and duplicates are the caller's concern. */
@@ -193,6 +202,7 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
         created: event.created,
         updated: null,
         source: refersionSource(event.metadata),
+        ...offerOf(d.trace),
       });
       const partner = view.get('partners', d.programId, d.partnerId);
       if (partner) view.set('partners', d.programId, d.partnerId, { ...partner, lastConversionAt: event.created });
@@ -238,6 +248,8 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
     case 'PayoutCreated':
     case 'PayoutPaid':
     case 'PayoutCancelled':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return;
     default:
       return assertNever(event);
@@ -277,6 +289,8 @@ export function payloadFromView(view: ViewTables, event: RecordedEvent): Webhook
     case 'TransactionRefunded':
     case 'ValueReserved':
     case 'ValueReleased':
+    case 'CommissionPlanChanged':
+    case 'CustomerPurchaseCounted':
       return null;
     case 'ConversionReopened':
       // Refersion has no topic for a conversion going back to pending, and NEW_CONVERSION would have

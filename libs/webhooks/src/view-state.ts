@@ -53,4 +53,10 @@ export interface ConversionView {
   created: Date;
   updated: Date | null;
   source: string;
+  /**
+   * The level-1 rate the conversion was priced at (its plan's commission, or its product's rate):
+   * the body's `offer`, right also after a plan change. Absent from conversions folded before it
+   * existed, whose program had one plan: the program's commission then.
+   */
+  offer?: { type: CommissionType; amount: string };
 }

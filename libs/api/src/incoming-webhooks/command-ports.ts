@@ -3,6 +3,7 @@ import { DryRunEventStore } from '@partner-ledger/event-store';
 import type { EventStore } from '@partner-ledger/event-store';
 import type { Clock } from '@partner-ledger/platform';
 import { Lookups } from '../shared/lookups.js';
+import { PurchaseCounter } from '../shared/purchase-counter.js';
 import { Reservations } from '../shared/reservations.js';
 import { StreamRunner } from '../shared/stream-runner.js';
 import { CreateCustomerCommand } from '../use-cases/create-customer/create-customer.command.js';
@@ -42,7 +43,7 @@ export function dryRunPorts(base: EventStore, clock: Clock): { ports: CommandPor
   const reservations = new Reservations(runner);
   const partners = new CreatePartnerHandler(runner, lookups, reservations);
   const customers = new CreateCustomerHandler(runner, lookups, reservations);
-  const transactions = new CreateTransactionHandler(runner, lookups, new Attributor(lookups), clock);
+  const transactions = new CreateTransactionHandler(runner, lookups, new Attributor(lookups), new PurchaseCounter(store), clock);
   return {
     store,
     ports: {

@@ -10,6 +10,7 @@ import {
   type PartnerState,
   partnerStream,
   programDecider,
+  type ProgramEvent,
   type ProgramState,
   programStream,
   reservationDecider,
@@ -44,18 +45,44 @@ export const snapshotOf = (p: Partner): PartnerSnapshot => ({
  */
 @Injectable()
 export class Lookups {
-  // A program's stream holds one immutable event, so its state can be cached for good.
-  private readonly programs = new Map<string, Program>();
+  // A program's identity (id, currency, key hash) never changes, so what authentication reads is
+  // cached for good; its plans do change (CommissionPlanChanged), so `currentProgram` reads the tail.
+  private readonly programs = new Map<string, { state: Program; revision: bigint }>();
 
   constructor(private readonly runner: StreamRunner) {}
 
+  /** The program as cached: its identity is current, its plans may lag a change made since. */
   async program(programId: string): Promise<Program | null> {
     const cached = this.programs.get(programId);
-    if (cached) return cached;
-    const { state } = await this.runner.load(programStream(programId), programDecider);
-    if (!state.exists) return null;
-    this.programs.set(programId, state);
+    if (cached) return cached.state;
+    const loaded = await this.runner.load(programStream(programId), programDecider);
+    if (!loaded.state.exists || loaded.revision === 'no_stream') return null;
+    this.programs.set(programId, { state: loaded.state, revision: loaded.revision as bigint });
+    return loaded.state;
+  }
+
+  /**
+   * The program with every plan change recorded so far, also by another engine instance: the
+   * cached state plus the events appended after it (usually none: one short read), never a replay.
+   */
+  async currentProgram(programId: string): Promise<Program | null> {
+    if (!(await this.program(programId))) return null;
+    const cached = this.programs.get(programId) as { state: Program; revision: bigint };
+    const newer = await this.runner.store.readStream(programStream(programId), { fromRevision: cached.revision + 1n });
+    if (newer.length === 0) return cached.state;
+    let state: ProgramState = cached.state;
+    for (const e of newer) state = programDecider.evolve(state, { type: e.type, data: e.data } as ProgramEvent);
+    if (!state.exists) return cached.state;
+    const revision = newer[newer.length - 1].revision;
+    // Two requests may refresh at once: keep whichever saw further.
+    if ((this.programs.get(programId)?.revision ?? -1n) < revision) this.programs.set(programId, { state, revision });
     return state;
+  }
+
+  async requireCurrentProgram(programId: string): Promise<Program> {
+    const program = await this.currentProgram(programId);
+    if (!program) throw notFound('program_not_found', `program ${programId} not found`);
+    return program;
   }
 
   async requireProgram(programId: string): Promise<Program> {

@@ -1,16 +1,33 @@
-import { type CommissionLine, formatAmount, netCommissions, type TransactionState } from '@partner-ledger/domain';
+import { type CommissionLine, formatAmount, netCommissions, type PlanVersion, planAt, type ProgramCreated, type TransactionState } from '@partner-ledger/domain';
 import type { Customer, Partner, Program } from './lookups.js';
 
 /** Response shapes of docs/http-api.md: amounts as decimal strings, positions as strings. */
 export const commissionView = (lines: CommissionLine[], currency: string) => lines.map((l) => ({ partnerId: l.partnerId, level: l.level, amount: formatAmount(l.amountMinor, currency) }));
 
-export const programView = (p: Program) => ({
-  id: p.programId,
-  name: p.name,
-  currency: p.currency,
-  commission: p.commission,
-  tiers: p.tiers,
+/** A program as created: its plan as recorded, the optional parts only when they were sent. */
+export const createdProgramView = (d: ProgramCreated['data']) => ({
+  id: d.programId,
+  name: d.name,
+  currency: d.currency,
+  commission: d.commission,
+  tiers: d.tiers,
+  ...(d.productRates && { productRates: d.productRates }),
+  ...(d.approval && { approval: d.approval }),
 });
+
+const planView = (plan: PlanVersion) => ({
+  effectiveFrom: plan.effectiveFrom,
+  commission: plan.commission,
+  tiers: plan.tiers,
+  productRates: plan.productRates,
+  approval: plan.approval,
+});
+
+/** A program with the plan in effect at `now` spelled out (defaults included) and every plan by effective time. */
+export const programView = (p: Program, now: Date) => {
+  const { effectiveFrom, ...current } = planView(planAt(p, now));
+  return { id: p.programId, name: p.name, currency: p.currency, ...current, effectiveFrom, plans: p.plans.map(planView) };
+};
 
 export const partnerView = (p: Partner) => ({
   id: p.partnerId,

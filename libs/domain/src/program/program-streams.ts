@@ -3,7 +3,7 @@
  * prefixes, so a `$all` read filtered on them sees that program's events and no other's: a
  * program's key reads these and nothing else, and a replay folds only them.
  */
-export const PROGRAM_CATEGORIES = ['program', 'partner', 'customer', 'transaction', 'trigger', 'unique', 'payout'] as const;
+export const PROGRAM_CATEGORIES = ['program', 'partner', 'customer', 'transaction', 'trigger', 'unique', 'payout', 'purchases'] as const;
 export type ProgramCategory = (typeof PROGRAM_CATEGORIES)[number];
 
 /**

@@ -1,16 +1,11 @@
 import type { Actor } from '../actor.js';
 import { conflict } from '../errors.js';
+import type { ApprovalSettings } from '../program/approval.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The rule name the engine records as its actor's `rule` when it approves a conversion whose hold has passed. */
 export const AUTO_AFTER_HOLD_RULE = 'AUTO_AFTER_HOLD';
-
-/** A program's approval settings, as the sale's command carries them. */
-export interface ApprovalSettings {
-  mode: 'MANUAL' | 'AUTO_AFTER_HOLD';
-  holdDays: number;
-}
 
 /** Who the engine's approvals are by. */
 export const AUTO_APPROVAL_ACTOR: Actor = Object.freeze({ type: 'ENGINE', rule: AUTO_AFTER_HOLD_RULE });

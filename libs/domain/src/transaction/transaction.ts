@@ -4,11 +4,14 @@ import { conflict, notFound, unprocessable } from '../errors.js';
 import { assertNever } from '../exhaustive.js';
 import { assertCurrency } from '../money/currency.js';
 import { parseAmount } from '../money/money.js';
-import { type CommissionLine, type CommissionPlan, commissionFor, maxLevel } from '../program/commission-plan.js';
+import type { CommissionLine, CommissionPlan } from '../program/commission-plan.js';
+import { type CommissionType, type CustomerPurchase, LIFETIME, withinDuration } from '../program/commission-rules.js';
 import type { PartnerSnapshot } from '../partner/partner.js';
 import { assertKey, optionalText } from '../validation.js';
-import { type ApprovalSettings, assertAutoApprovable, type AUTO_AFTER_HOLD_RULE, type AutoApprovalRule, autoApprovalRuleAt } from './auto-approval.js';
+import type { ApprovalSettings } from '../program/approval.js';
+import { assertAutoApprovable, type AUTO_AFTER_HOLD_RULE, type AutoApprovalRule, autoApprovalRuleAt } from './auto-approval.js';
 import { type Attribution, type AttributionSource, conversionIdFor } from './attribution.js';
+import { commissionLines } from './commission-lines.js';
 import { type Decision, decisionFields } from './decision.js';
 import { type ConversionFlag, type FlagReason, flagsOf, type ReferralFacts, selfReferralReasons } from './flags.js';
 import { addReversals, netCommissions, refundReversals } from './reversals.js';
@@ -19,6 +22,8 @@ export interface CommissionTrace {
   rule: CommissionPlan['commission']['type'];
   base: number;
   levels: { level: number; partnerId: string | null; rate: string; amountMinor: number; skipped?: 'partner_not_active' | 'no_partner' }[];
+  /** Present when the product's own rate priced level 1 (its type may differ from `rule`). */
+  productRate?: { productId: string; type: CommissionType; amount: string };
 }
 
 export type TransactionRecorded = DomainEvent<
@@ -34,8 +39,11 @@ export type TransactionRecorded = DomainEvent<
     couponCode: string | null;
     requestHash: string;
     attribution: { source: AttributionSource; partnerId: string; triggerId: string | null } | null;
-    /** Why no conversion was created although a partner was attributed. */
-    unattributedReason: 'partner_not_active' | null;
+    /**
+     * Why no conversion was created although a partner was attributed: the partner was not ACTIVE,
+     * or the sale is outside the plan's commission duration for this customer.
+     */
+    unattributedReason: 'partner_not_active' | 'commission_duration_ended' | null;
   }
 >;
 export type ConversionCreated = DomainEvent<
@@ -129,6 +137,8 @@ export interface CreateTransaction {
   /** For the self-referral check; without them the sale is not checked. */
   referral?: ReferralFacts;
   actor?: Actor;
+  /** Which of the customer's attributed purchases this is; left out: the first (any duration pays it). */
+  purchase?: CustomerPurchase;
 }
 export interface ApproveConversion {
   type: 'ApproveConversion';
@@ -203,7 +213,10 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
   }
   const amountMinor = parseAmount(command.amount, program.currency, 'amount');
   const attribution = command.attribution;
-  const earns = attribution?.partner.status === 'ACTIVE';
+  const active = attribution?.partner.status === 'ACTIVE';
+  const inDuration = !command.purchase || withinDuration(program.commission.duration ?? LIFETIME, command.purchase);
+  const earns = active && inDuration;
+  const productId = optionalText(command.productId, 'productId', 128);
   const recorded: TransactionRecorded = {
     type: 'TransactionRecorded',
     data: {
@@ -212,36 +225,17 @@ function decideCreate(command: CreateTransaction, state: TransactionState): Tran
       amountMinor,
       currency: program.currency,
       customerId: command.customerId,
-      productId: optionalText(command.productId, 'productId', 128),
+      productId,
       productType: optionalText(command.productType, 'productType', 64),
       couponCode: optionalText(command.couponCode, 'couponCode', 128),
       requestHash: command.requestHash,
       attribution: attribution ? { source: attribution.source, partnerId: attribution.partner.partnerId, triggerId: attribution.triggerId ?? null } : null,
-      unattributedReason: attribution && !earns ? 'partner_not_active' : null,
+      unattributedReason: !attribution ? null : !active ? 'partner_not_active' : !inDuration ? 'commission_duration_ended' : null,
     },
   };
   if (!attribution || !earns) return [recorded];
 
-  const trace: CommissionTrace = { rule: program.commission.type, base: amountMinor, levels: [] };
-  const commissions: CommissionLine[] = [];
-  const top = maxLevel(program);
-  for (let level = 1; level <= top; level++) {
-    const partner = level === 1 ? attribution.partner : command.chain[level - 2];
-    const rate = level === 1 ? program.commission.amount : program.tiers.find((t) => t.level === level)?.amount;
-    if (rate === undefined) continue;
-    if (!partner) {
-      trace.levels.push({ level, partnerId: null, rate, amountMinor: 0, skipped: 'no_partner' });
-      continue;
-    }
-    // A referrer who is not ACTIVE forfeits its level; the chain is not compressed upwards.
-    if (partner.status !== 'ACTIVE') {
-      trace.levels.push({ level, partnerId: partner.partnerId, rate, amountMinor: 0, skipped: 'partner_not_active' });
-      continue;
-    }
-    const amount = commissionFor(program, level, amountMinor, program.currency);
-    trace.levels.push({ level, partnerId: partner.partnerId, rate, amountMinor: amount });
-    commissions.push({ partnerId: partner.partnerId, level, amountMinor: amount });
-  }
+  const { commissions, trace } = commissionLines(program, attribution.partner, command.chain, amountMinor, productId);
   const flagReasons = selfReferralReasons(attribution.partner, command.chain, command.referral);
   const created: ConversionCreated = {
     type: 'ConversionCreated',

@@ -1,10 +1,32 @@
 import type { CommandContext, PropsOf } from '../../shared/command-context.js';
 
-export class CreateProgramCommand {
+/** A commission plan as a client sent it (validated for shape by the DTO, for meaning by the domain). */
+export interface PlanInput {
+  readonly commission: { readonly type: string; readonly amount: string | number; readonly duration?: { readonly type: string; readonly count?: number } };
+  readonly tiers?: readonly { readonly level: number; readonly amount: string | number }[];
+  readonly productRates?: readonly { readonly productId: string; readonly type: string; readonly amount: string | number }[];
+  readonly approval?: { readonly mode: string; readonly holdDays?: number };
+}
+
+/** The DTO's plan as plain data: class instances and absent parts left out. */
+export function planInputOf(body: PlanInput): PlanInput {
+  const { commission, tiers, productRates, approval } = body;
+  const duration = commission.duration && { type: commission.duration.type, ...(commission.duration.count !== undefined && { count: commission.duration.count }) };
+  return {
+    commission: { type: commission.type, amount: commission.amount, ...(duration && { duration }) },
+    tiers: tiers?.map((t) => ({ level: t.level, amount: t.amount })),
+    ...(productRates && { productRates: productRates.map((r) => ({ productId: r.productId, type: r.type, amount: r.amount })) }),
+    ...(approval && { approval: { mode: approval.mode, ...(approval.holdDays !== undefined && { holdDays: approval.holdDays }) } }),
+  };
+}
+
+export class CreateProgramCommand implements PlanInput {
   readonly name!: string;
   readonly currency!: string;
-  readonly commission!: { readonly type: string; readonly amount: string | number };
-  readonly tiers?: readonly { readonly level: number; readonly amount: string | number }[];
+  readonly commission!: PlanInput['commission'];
+  readonly tiers?: PlanInput['tiers'];
+  readonly productRates?: PlanInput['productRates'];
+  readonly approval?: PlanInput['approval'];
   readonly ctx!: CommandContext;
 
   constructor(props: PropsOf<CreateProgramCommand>) {

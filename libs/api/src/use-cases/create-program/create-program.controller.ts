@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { AdminOnly } from '../../auth/auth.guard.js';
 import { ApiController, contextOf } from '../../shared/http.js';
 import { CreateProgramDto } from './create-program.dto.js';
-import { CreateProgramCommand } from './create-program.command.js';
+import { CreateProgramCommand, planInputOf } from './create-program.command.js';
 
 @ApiController('programs')
 export class CreateProgramController {
@@ -16,15 +16,7 @@ export class CreateProgramController {
   @AdminOnly()
   @ApiOperation({ summary: 'Create a program (admin key). Returns the program key once.' })
   create(@Body() body: CreateProgramDto, @Req() request: FastifyRequest) {
-    const { name, currency, commission, tiers } = body;
-    return this.commands.execute(
-      new CreateProgramCommand({
-        name,
-        currency,
-        commission: { type: commission.type, amount: commission.amount },
-        tiers: tiers?.map((t) => ({ level: t.level, amount: t.amount })),
-        ctx: contextOf(request),
-      }),
-    );
+    const { name, currency } = body;
+    return this.commands.execute(new CreateProgramCommand({ name, currency, ...planInputOf(body), ctx: contextOf(request) }));
   }
 }

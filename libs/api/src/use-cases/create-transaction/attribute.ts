@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type Attribution, maxLevel, normalizeTrigger, type PartnerSnapshot, unprocessable } from '@partner-ledger/domain';
+import { type Attribution, type CommissionPlan, maxLevel, normalizeTrigger, type PartnerSnapshot, unprocessable } from '@partner-ledger/domain';
 import { type Customer, Lookups, type Partner, type Program, snapshotOf } from '../../shared/lookups.js';
 
 /**
@@ -14,6 +14,8 @@ export class Attributor {
     program: Program,
     customer: Customer,
     input: { partnerKey?: string; couponCode?: string; productId?: string },
+    /** The plan the sale is priced under: its deepest tier says how far up the chain to look. */
+    plan: CommissionPlan,
   ): Promise<{ attribution: Attribution | null; chain: PartnerSnapshot[]; partners: Partner[] }> {
     const pid = program.programId;
     let found: { source: Attribution['source']; partner: Partner; triggerId?: string } | null = null;
@@ -32,7 +34,7 @@ export class Attributor {
     if (!found && input.productId) found = await this.byTrigger(pid, 'SKU', input.productId, 'sku_trigger');
     if (!found) return { attribution: null, chain: [], partners: [] };
 
-    const uplines = await this.chainAbove(pid, found.partner, maxLevel(program) - 1);
+    const uplines = await this.chainAbove(pid, found.partner, maxLevel(plan) - 1);
     return {
       attribution: { source: found.source, partner: snapshotOf(found.partner), triggerId: found.triggerId },
       chain: uplines.map(snapshotOf),

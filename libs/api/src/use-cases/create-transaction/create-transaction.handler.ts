@@ -2,11 +2,12 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@partner-ledger/platform';
 import { createHash } from 'node:crypto';
-import { assertKey, parseAmount, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
+import { assertKey, LIFETIME, parseAmount, planAt, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
 import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
 import { newId } from '../../shared/ids.js';
 import { Lookups, type Program } from '../../shared/lookups.js';
+import { PurchaseCounter } from '../../shared/purchase-counter.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
 import { transactionView } from '../../shared/views.js';
 import { Attributor } from './attribute.js';
@@ -48,14 +49,19 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
     private readonly runner: StreamRunner,
     private readonly lookups: Lookups,
     private readonly attributor: Attributor,
+    private readonly purchases: PurchaseCounter,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(body: CreateTransactionCommand): Promise<RecordedTransaction> {
     const { programId, ctx } = body;
-    // The sale's time: a hold under an AUTO_AFTER_HOLD program runs from it.
-    const at = this.clock.now();
-    const program = await this.lookups.requireProgram(programId);
+    // A sale's time is when it is decided here, by the engine's clock: it picks the plan in effect,
+    // is the purchase's time for a commission duration, and starts the hold of an AUTO_AFTER_HOLD
+    // program (the event's `created`, a few milliseconds later, is what readers of the log see).
+    const now = this.clock.now();
+    const program = await this.lookups.requireCurrentProgram(programId);
+    const { commission, tiers, productRates, approval } = planAt(program, now);
+    const priced = { currency: program.currency, commission, tiers, productRates, approval };
     const transactionKey = body.key === undefined ? newId('txn') : assertKey(body.key, 'key');
     const hash = requestHash(body, program);
 
@@ -63,15 +69,15 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
       transactionStream(programId, transactionKey),
       transactionDecider,
       async (state) => {
-        const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program, at };
+        const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program: priced, at: now };
         // A replay is decided on the stored request hash alone: no look-up can change its answer.
         if (state.exists) return { ...base, customerId: state.recorded.customerId, attribution: null, chain: [] };
         const customer = await this.lookups.customerBy(programId, { key: body.customerKey });
         if (!customer) throw unprocessable('customer_not_found', 'customerKey names no customer of this program', 'customerKey');
-        const { attribution, chain, partners } = await this.attributor.attribute(program, customer, body);
+        const { attribution, chain, partners } = await this.attributor.attribute(program, customer, body, priced);
         // Only a sale that creates a conversion (an ACTIVE partner) can be flagged.
         const referral = attribution?.partner.status === 'ACTIVE' ? await referralFacts(this.lookups, programId, customer, partners) : undefined;
-        return {
+        const command = {
           ...base,
           currency: body.currency,
           productId: body.productId,
@@ -83,6 +89,13 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
           referral,
           actor: ctx.actor,
         };
+        // Purchases are counted only while a limited duration is in effect: a LIFETIME plan needs
+        // no count, and its sales append nothing more than they always did. A duration that starts
+        // after a LIFETIME plan therefore runs from the customer's first purchase under it.
+        if (!attribution || (commission.duration ?? LIFETIME).type === 'LIFETIME') return command;
+        // Counted only once the sale is known to be accepted (a refusal counts nothing).
+        const purchase = await this.purchases.count(programId, customer.customerId, transactionKey, now, (p) => void transactionDecider.decide({ ...command, purchase: p }, state), ctx);
+        return { ...command, purchase };
       },
       ctx,
     );

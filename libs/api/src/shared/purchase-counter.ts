@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { conflict, type CustomerPurchase, nextPurchase, purchaseCountDecider, type PurchaseCountEvent, purchaseCountStream } from '@partner-ledger/domain';
+import { type EventStore, WrongExpectedRevisionError } from '@partner-ledger/event-store';
+import { type CommandContext, metadataOf } from './command-context.js';
+import { EVENT_STORE } from './tokens.js';
+
+/** Customers' simultaneous purchases are rare; three tries cover three at once. */
+const ATTEMPTS = 3;
+
+/**
+ * Counts a customer's attributed purchases (`purchases-<pid>.<cid>`), for commission durations.
+ *
+ * Reads only the stream's last event (it carries the running totals), so a sale costs one short
+ * read and one append here whatever the customer's history. The count is appended with the
+ * revision read: two purchases at once cannot both be the first; the loser reads again and is the
+ * second. `check` decides the sale with the purchase it would be before anything is appended, so a
+ * refused sale is never counted.
+ *
+ * The count is appended before the sale's own events; a crash (or a lost race on the same new
+ * transaction key) between the two leaves a purchase counted whose sale was not recorded. A retry
+ * of that sale with the same key reuses the count while it is still the customer's last one;
+ * otherwise the customer's next purchases count one further than they are (a commission duration
+ * then ends one purchase early), which is the cost of not writing two streams atomically.
+ */
+@Injectable()
+export class PurchaseCounter {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async count(programId: string, customerId: string, transactionKey: string, at: Date, check: (purchase: CustomerPurchase) => void, ctx: CommandContext): Promise<CustomerPurchase> {
+    const stream = purchaseCountStream(programId, customerId);
+    for (let attempt = 1; ; attempt++) {
+      const [last] = await this.store.readStream(stream, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
+      const state = last ? purchaseCountDecider.evolve(purchaseCountDecider.initialState(), { type: last.type, data: last.data } as PurchaseCountEvent) : purchaseCountDecider.initialState();
+      const purchase = nextPurchase(state, transactionKey, at);
+      check(purchase);
+      const events = purchaseCountDecider.decide({ type: 'CountPurchase', programId, customerId, transactionKey, at }, state);
+      if (events.length === 0) return purchase;
+      try {
+        await this.store.appendToStream(
+          stream,
+          events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
+          { expectedRevision: last ? last.revision : 'no_stream' },
+        );
+        return purchase;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (attempt >= ATTEMPTS) throw conflict('concurrent_modification', `${stream} was changed by other purchases of this customer; retry`);
+      }
+    }
+  }
+}
