@@ -2,8 +2,8 @@ import { invalid } from '../errors.js';
 
 /**
  * How a program's pending conversions get approved: by a person (MANUAL), or by the engine once
- * `holdDays` have passed since the sale (AUTO_AFTER_HOLD; 0 = as soon as the rules allow). Only
- * recorded here; the engine's approval process reads it.
+ * `holdDays` have passed since the sale (AUTO_AFTER_HOLD; 0 = as soon as the rules allow). A sale
+ * records the rule in effect at its time on its conversion (transaction/auto-approval.ts).
  */
 export type ApprovalMode = 'MANUAL' | 'AUTO_AFTER_HOLD';
 export const APPROVAL_MODES: ApprovalMode[] = ['MANUAL', 'AUTO_AFTER_HOLD'];
