@@ -66,7 +66,7 @@ describe('AutoApprovalLoop', () => {
   });
 
   it('a standby (no loop) reports standby, not a failure', async () => {
-    const health = autoApprovalIndicator({ current: () => null, onModuleInit: () => undefined, onApplicationShutdown: async () => undefined });
+    const health = autoApprovalIndicator({ current: () => null, onApplicationBootstrap: () => undefined, onApplicationShutdown: async () => undefined });
     await expect(health.check()).resolves.toMatch(/^standby/);
   });
 });
@@ -84,9 +84,9 @@ describe('LeasedAutoApproval', () => {
       expect(ok()).toBe(true);
     };
     try {
-      roleA.onModuleInit();
+      roleA.onApplicationBootstrap();
       await waitFor(() => a.calls.length >= 2);
-      roleB.onModuleInit();
+      roleB.onApplicationBootstrap();
       await new Promise((r) => setTimeout(r, 200));
       expect(b.calls).toEqual([]);
       await expect(autoApprovalIndicator(roleB).check()).resolves.toMatch(/^standby/);

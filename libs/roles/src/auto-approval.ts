@@ -1,4 +1,4 @@
-import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AutoApprover } from '@partner-ledger/api';
@@ -69,8 +69,11 @@ export class AutoApprovalLoop {
   }
 }
 
-/** Where the loop runs: always (the engine, which owns its stores), or while holding the lease. */
-export interface AutoApprovalRole extends OnModuleInit, OnApplicationShutdown {
+/**
+ * Where the loop runs: always (the engine, which owns its stores), or while holding the lease. It
+ * starts once the app has bootstrapped: the CommandBus has its handlers only from then on.
+ */
+export interface AutoApprovalRole extends OnApplicationBootstrap, OnApplicationShutdown {
   /** The running loop; null while a leased instance waits as a standby. */
   current(): AutoApprovalLoop | null;
 }
@@ -82,7 +85,7 @@ export class InProcessAutoApproval implements AutoApprovalRole {
     return this.loop;
   }
 
-  onModuleInit(): void {
+  onApplicationBootstrap(): void {
     this.loop.start();
   }
 
@@ -123,7 +126,7 @@ export class LeasedAutoApproval implements AutoApprovalRole {
     return this.running;
   }
 
-  onModuleInit(): void {
+  onApplicationBootstrap(): void {
     this.keeper.start();
   }
 
