@@ -84,28 +84,37 @@ describe('approval-due projection: the auto-approver work list', () => {
     expect(await get('F')).toBeNull();
   });
 
-  it('a reopened conversion stays closed: people decide it from then on', async () => {
+  it('a reopened conversion does not come back: people decide it from then on', async () => {
     await run(
       created('A', { approval: rule(0, '2026-03-01T10:00:00.000Z') }),
       decided('ConversionDenied', 'A'),
       rec('ConversionReopened', { conversionId: 'cv_A', transactionKey: 'A', partnerId: 'ada', currency: 'USD', reason: null, commissions, reversals: [] }),
     );
-    expect(await get('A')).toMatchObject({ status: 'CLOSED', closedBy: 'ConversionDenied', pos: 2 });
+    expect(await get('A')).toBeNull();
+    expect(await store.count(ns, APPROVAL_DUE)).toBe(0);
   });
 
   it.each([
     ['approved', 'ConversionApproved' as const],
     ['denied', 'ConversionDenied' as const],
-  ])('a conversion %s is closed for good', async (_what, closedBy) => {
-    await run(created('A', { approval: rule(0, '2026-03-01T10:00:00.000Z') }), decided(closedBy, 'A'));
-    expect(await get('A')).toMatchObject({ status: 'CLOSED', closedBy, pos: 2 });
+  ])('a conversion %s is removed: only open work stays in the collection', async (_what, decision) => {
+    await run(created('A', { approval: rule(0, '2026-03-01T10:00:00.000Z') }), created('B', { approval: rule(0, '2026-03-01T10:00:00.000Z') }));
+    expect(await get('A')).toMatchObject({ status: 'DUE' });
+    await run(decided(decision, 'A'));
+    expect(await get('A')).toBeNull();
+    expect(await store.count(ns, APPROVAL_DUE)).toBe(1);
+  });
+
+  it('created and decided in one batch: nothing is left', async () => {
+    await run(created('A', { approval: rule(0, '2026-03-01T10:00:00.000Z') }), decided('ConversionApproved', 'A'));
+    expect(await store.count(ns, APPROVAL_DUE)).toBe(0);
   });
 
   it('a full refund closes it; a partial refund leaves it due', async () => {
     await run(created('A', { approval: rule(0, '2026-03-01T10:00:00.000Z') }), created('B', { approval: rule(0, '2026-03-01T10:00:00.000Z') }));
     await run(refunded('A', false), refunded('B', true));
     expect(await get('A')).toMatchObject({ status: 'DUE' });
-    expect(await get('B')).toMatchObject({ status: 'CLOSED', closedBy: 'TransactionRefunded' });
+    expect(await get('B')).toBeNull();
   });
 
   it('decisions about conversions without a document write nothing', async () => {

@@ -1,21 +1,21 @@
 import { assertNever, type ConversionApproved, type ConversionCreated, type ConversionDenied, type LedgerEventType, type TransactionRefunded } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
-import { type Doc, docId, type Projection, type RecordedLedgerEvent } from './projection.js';
+import { type Doc, docId, type Projection, type RecordedLedgerEvent, REMOVE } from './projection.js';
 
 export const APPROVAL_DUE = 'approval_due';
 
-/** A due document is `DUE` until its conversion is decided (or fully refunded), then `CLOSED` for good. */
-export type ApprovalDueStatus = 'DUE' | 'CLOSED';
+/** A due document is `DUE` until its conversion is decided (or fully refunded); then it is removed. */
+export type ApprovalDueStatus = 'DUE';
 
 /**
  * The auto-approver's work list: one document per conversion sold under an AUTO_AFTER_HOLD rule
  * and not flagged, with the time its hold ends (`dueAt`, the `holdUntil` recorded on
  * ConversionCreated). A flagged conversion never gets one: the engine never approves it. It is `DUE` while the conversion can still be approved by the engine, and
- * `CLOSED` once it was approved, denied or fully refunded: a reopened conversion stays closed (a
- * person decided it; people approve it from then on). The port's commit writes documents but never
- * removes one, so a closed document stays as a small tombstone; the approver asks only for DUE
- * ones with `dueAt` ≤ now. It is a hint, not the rule: the approver's command re-checks everything
- * against the conversion's stream.
+ * removed (REMOVE) once it was approved, denied or fully refunded: a reopened conversion does not
+ * come back (a person decided it; people approve it from then on). So the collection holds only the
+ * open work, whatever the history: the approver's look (DUE, `dueAt` ≤ now) never steps over what
+ * was done. It is a hint, not the rule: the approver's command re-checks everything against the
+ * conversion's stream.
  */
 type DueEvent = RecordedEvent<ConversionCreated | ConversionApproved | ConversionDenied | TransactionRefunded>;
 
@@ -96,9 +96,8 @@ export const approvalDueProjection: Projection = {
       case 'ConversionApproved':
       case 'ConversionDenied':
       case 'TransactionRefunded':
-        // Absent: a conversion the engine never had to approve. Closed already: nothing changes.
-        if (!doc || doc.status === 'CLOSED') return null;
-        return { ...doc, status: 'CLOSED' satisfies ApprovalDueStatus, closedBy: e.type, updatedAt: at };
+        // Absent: a conversion the engine never had to approve (or one already decided): nothing to do.
+        return doc ? REMOVE : null;
       default:
         return assertNever(e);
     }

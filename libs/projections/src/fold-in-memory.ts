@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import { type Doc, type DocRef, isLedgerEvent, type Projection } from './projection.js';
+import { type Doc, type DocRef, isLedgerEvent, type Projection, REMOVE } from './projection.js';
 
 /**
  * Folds events through projections into documents held in memory, keeping only the documents
@@ -22,7 +22,8 @@ export class InMemoryFold {
         if (!this.keep(ref)) continue;
         const key = `${ref.collection}\u0000${ref.id}`;
         const next = projection.apply(ref, this.docs.get(key) ?? null, event);
-        if (next) this.docs.set(key, next);
+        if (next === REMOVE) this.docs.delete(key);
+        else if (next) this.docs.set(key, next);
       }
     }
   }

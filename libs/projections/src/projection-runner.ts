@@ -3,7 +3,7 @@ import type { EventStore, EventSubscription, RecordedEvent } from '@partner-ledg
 import type { DocumentWrite, ReadStore } from '@partner-ledger/read-store';
 import { batchesOf } from '@partner-ledger/event-store';
 import { type Lag, lagOf } from './lag.js';
-import { type Doc, type DocRef, isLedgerEvent, type Projection, type RecordedLedgerEvent } from './projection.js';
+import { type Doc, type DocRef, isLedgerEvent, type Projection, type RecordedLedgerEvent, REMOVE } from './projection.js';
 
 export interface RunnerOptions {
   namespace: string;
@@ -126,6 +126,13 @@ export class ProjectionRunner {
         // checkpoint, on MongoDB): skip, so nothing counts twice.
         if (current.doc && current.pos >= pos) continue;
         const next = this.projection.apply(ref, current.doc, event);
+        if (next === REMOVE) {
+          if (!current.doc) continue;
+          current.doc = null;
+          current.pos = pos;
+          changed.set(key, ref);
+          continue;
+        }
         if (!next) continue;
         current.doc = next._id === ref.id ? next : { ...next, _id: ref.id };
         current.pos = pos;
@@ -135,7 +142,7 @@ export class ProjectionRunner {
     const writes: DocumentWrite[] = [];
     for (const [key, ref] of changed) {
       const { doc, pos } = docs.get(key)!;
-      writes.push({ collection: ref.collection, doc: { ...doc!, _id: ref.id, pos } });
+      writes.push(doc ? { collection: ref.collection, doc: { ...doc, _id: ref.id, pos } } : { collection: ref.collection, doc: { _id: ref.id, pos }, remove: true });
     }
     const last = batch[batch.length - 1].position;
     await this.store.commit(ns, this.name, writes, last);

@@ -10,6 +10,12 @@ export const isLedgerEvent = (event: RecordedEvent): event is RecordedLedgerEven
 /** A read-model document as a projection sees it: the runner owns `_id` and `pos`. */
 export type Doc = Record<string, unknown> & { _id: string };
 
+/**
+ * What `apply` returns to remove its document: for a read model that keeps only open work (the
+ * auto-approver's `approval_due`), so what is done does not pile up for every query to step over.
+ */
+export const REMOVE = Symbol('remove the document');
+
 export interface DocRef {
   collection: string;
   id: string;
@@ -28,8 +34,11 @@ export interface Projection {
    */
   readonly eventTypes: readonly string[];
   touches(event: RecordedLedgerEvent): DocRef[];
-  /** The document after `event`; `doc` is null when it does not exist yet. Return null to leave it absent. */
-  apply(ref: DocRef, doc: Doc | null, event: RecordedLedgerEvent): Doc | null;
+  /**
+   * The document after `event`; `doc` is null when it does not exist yet. Return null to leave it
+   * absent (or unchanged), REMOVE to delete it.
+   */
+  apply(ref: DocRef, doc: Doc | null, event: RecordedLedgerEvent): Doc | null | typeof REMOVE;
 }
 
 /** Read-model ids are scoped by program, so one store serves every program. */

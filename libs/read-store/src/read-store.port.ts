@@ -21,6 +21,11 @@ export interface DocumentWrite {
   collection: string;
   /** The document after folding; `pos` must be the position of the last event folded into it. */
   doc: StoredDoc;
+  /**
+   * The fold removed the document (a read model that keeps only open work): it is deleted when its
+   * stored `pos` is below `doc.pos`, like an upsert; `doc` needs only `_id` and `pos`.
+   */
+  remove?: boolean;
 }
 
 export interface Checkpoint {

@@ -53,6 +53,37 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       expect(await store.get(n, 'c', 'a')).toMatchObject({ v: 'newer', pos: 11 });
     });
 
+    it('a commit removes a document only when its stored position is earlier, with the checkpoint', async () => {
+      const n = ns();
+      await store.commit(
+        n,
+        'p',
+        [
+          { collection: 'c', doc: doc('a', 5, { v: 'a' }) },
+          { collection: 'c', doc: doc('b', 5, { v: 'b' }) },
+        ],
+        5n,
+      );
+      await store.commit(
+        n,
+        'p',
+        [
+          { collection: 'c', doc: { _id: 'a', pos: 8 }, remove: true },
+          { collection: 'c', doc: doc('b', 8, { v: 'b2' }) },
+        ],
+        8n,
+      );
+      expect(await store.get(n, 'c', 'a')).toBeNull();
+      expect(await store.get(n, 'c', 'b')).toMatchObject({ v: 'b2', pos: 8 });
+      expect((await store.getCheckpoint(n, 'p')).position).toBe(8n);
+      // A removal from an earlier position (a batch applied again) leaves a later document alone.
+      await store.commit(n, 'p', [{ collection: 'c', doc: { _id: 'b', pos: 6 }, remove: true }], 8n);
+      expect(await store.get(n, 'c', 'b')).toMatchObject({ v: 'b2' });
+      // Removing what is not there is nothing.
+      await store.commit(n, 'p', [{ collection: 'c', doc: { _id: 'zz', pos: 9 }, remove: true }], 9n);
+      expect(await store.count(n, 'c')).toBe(1);
+    });
+
     it('put writes unconditionally and delete removes', async () => {
       const n = ns();
       await store.put(n, 'config', doc('e1', 5, { url: 'https://a.example' }));

@@ -92,10 +92,17 @@ export class MongoReadStore implements ReadStore {
   async commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void> {
     this.assertOpen();
     assertNamespace(namespace);
-    const byCollection = foldWrites(writes);
+    const byCollection = foldWrites(writes.filter((w) => !w.remove));
     const results = await Promise.allSettled([...byCollection].map(([collection, docs]) => this.writeGuarded(this.docs(namespace, collection), docs)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    // Removals guarded by pos like the upserts: a batch applied again removes nothing newer.
+    for (const [collection, docs] of foldWrites(writes.filter((w) => w.remove))) {
+      await this.docs(namespace, collection).bulkWrite(
+        docs.map((doc) => ({ deleteOne: { filter: { _id: doc._id, pos: { $lt: doc.pos } } } })),
+        { ordered: false },
+      );
+    }
     // Only now: a checkpoint never runs ahead of the documents it covers.
     await this.checkpoints(namespace).updateOne({ _id: projection }, { $set: { position: Long.fromBigInt(position), updatedAt: new Date() } }, { upsert: true });
   }

@@ -154,13 +154,17 @@ export class SqliteReadStore implements ReadStore {
       `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc WHERE excluded.pos > rm_docs.pos`,
     );
+    const remove = this.prepared.get('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ? AND pos < ?');
     const checkpoint = this.prepared.get(
       `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
     );
     this.db
       .transaction(() => {
-        for (const { collection, doc } of writes) upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+        for (const { collection, doc, remove: removed } of writes) {
+          if (removed) remove.run(namespace, collection, doc._id, doc.pos);
+          else upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+        }
         checkpoint.run(namespace, projection, position, Date.now());
       })
       .immediate();
