@@ -18,9 +18,12 @@ const meta = { correlationId: 'publisher-history', source: 'api' as const };
  * `rounds` rounds per program, interleaved between programs. Round r creates partner r, customer
  * r, transaction r and its conversion (to partner r-1 from round 1 on), renames partner r-1,
  * activates partner r, approves or denies conversion r-1, refunds half of transaction r-2 and a
- * quarter more of transaction r-3.
+ * quarter more of transaction r-3. With `payouts` (opt-in, so other specs' histories stay as they
+ * were): the conversion of every fifth round from round 1 is flagged SELF_REFERRAL, and from round 2
+ * conversion r-2, when approved, goes into payout `po_<r>`, confirmed in even rounds and cancelled
+ * in odd ones, just before transaction r-2 is refunded (a refund after payment).
  */
-export function publisherHistory(programIds: readonly string[], rounds: number): HistoryStep[] {
+export function publisherHistory(programIds: readonly string[], rounds: number, options: { payouts?: boolean } = {}): HistoryStep[] {
   const steps: HistoryStep[] = [];
   const add = (stream: string, type: string, data: Record<string, unknown>) => steps.push({ stream, event: { type, data, metadata: meta } });
   for (const programId of programIds) {
@@ -82,6 +85,7 @@ export function publisherHistory(programIds: readonly string[], rounds: number):
         status: 'PENDING',
         commissions,
         trace: { rule: 'PERCENT_OF_SALE', base: amountMinor, levels: [] },
+        ...(options.payouts && r % 5 === 1 ? { flags: ['SELF_REFERRAL'], flagReasons: [{ flag: 'SELF_REFERRAL', reason: 'customer_is_partner', partnerId: partner(r - 1) }] } : {}),
       });
       if (r >= 1) {
         add(`partner-${programId}.${partner(r - 1)}`, 'PartnerDetailsUpdated', { programId, partnerId: partner(r - 1), changes: { name: `Partner ${r - 1} (renamed in round ${r})` } });
@@ -97,6 +101,23 @@ export function publisherHistory(programIds: readonly string[], rounds: number):
         });
       }
       add(`partner-${programId}.${partner(r)}`, 'PartnerStatusChanged', { programId, partnerId: partner(r), from: 'PENDING', to: 'ACTIVE', reason: null });
+      // Conversion k was decided in round k+1: approved unless k+1 is a multiple of 3.
+      if (options.payouts && r >= 2 && (r - 1) % 3 !== 0) {
+        const k = r - 2;
+        const batch = {
+          programId,
+          payoutId: `po_${r}`,
+          currency: 'USD',
+          upTo: '2026-01-01T00:00:00.000Z',
+          createdAt: '2026-01-01T00:00:00.000Z',
+          createdBy: { type: 'ADMIN' },
+          items: [{ partnerId: partner(Math.max(0, k - 1)), amountMinor: (1000 + 10 * k) / 10, lines: [{ conversionId: `cv_${k}`, amountMinor: (1000 + 10 * k) / 10, claim: 0 }] }],
+          totalMinor: (1000 + 10 * k) / 10,
+        };
+        add(`payout-${programId}.po_${r}`, 'PayoutCreated', batch);
+        if (r % 2 === 0) add(`payout-${programId}.po_${r}`, 'PayoutPaid', { ...batch, reference: `ref-${r}`, confirmedBy: { type: 'ADMIN' }, paidAt: '2026-01-02T00:00:00.000Z' });
+        else add(`payout-${programId}.po_${r}`, 'PayoutCancelled', { ...batch, cancelledAt: '2026-01-02T00:00:00.000Z', cancelledBy: { type: 'ADMIN' } });
+      }
       if (r >= 2) {
         const k = r - 2;
         const amount = 1000 + 10 * k;

@@ -34,17 +34,17 @@ export interface ConversionBody {
   commission_total: string;
   currency: string;
   is_test_conversion: 'FALSE';
-  payment_status: 'UNPAID';
+  payment_status: 'UNPAID' | 'PAID';
   updated: string | null;
   affiliate: { id: string; code: string; first_name: string; last_name: string; email: string };
-  payment_id: null;
+  payment_id: string | null;
   offer: { id: string; name: string; type: CommissionType | ''; amount: string };
   customer: { name: string; email: string; browser_ip: string };
   coupon_code: string | null;
   order_id: string;
   subscription_id: null;
   reason: string | null;
-  notes: null;
+  notes: string | null;
   'product names': string | null;
   click: { created: null; referer: null; landed_url: null; ip: null; sub_id: null; creative_id: null };
   source: string;
@@ -167,7 +167,7 @@ export function buildConversionBody(c: ConversionView, programId: string, { prog
     commission_total: formatAmount(commissionMinor, c.currency),
     currency: c.currency,
     is_test_conversion: 'FALSE',
-    payment_status: 'UNPAID',
+    payment_status: c.paidBy ? 'PAID' : 'UNPAID',
     updated: c.updated ? refersionDate(c.updated) : null,
     affiliate: {
       id: c.partnerId,
@@ -176,7 +176,7 @@ export function buildConversionBody(c: ConversionView, programId: string, { prog
       last_name: names.lastName,
       email: partner?.email ?? '',
     },
-    payment_id: null,
+    payment_id: c.paidBy ?? null,
     offer: {
       id: programId,
       name: program?.name ?? '',
@@ -188,11 +188,24 @@ export function buildConversionBody(c: ConversionView, programId: string, { prog
     order_id: c.transactionKey,
     subscription_id: null,
     reason: c.reason,
-    notes: null,
+    notes: conversionNotes(c),
     'product names': transaction?.productId ?? null,
     click: { created: null, referer: null, landed_url: null, ip: null, sub_id: null, creative_id: null },
     source: c.source,
   };
+}
+
+/**
+ * A flagged conversion's flags and reasons, short and readable, for the body's `notes`:
+ * "SELF_REFERRAL: customer_is_partner", a reason about another partner (an upline or downline)
+ * naming it, "SELF_REFERRAL: customer_is_upline (ptn_2)", several joined by "; ". Null when unflagged.
+ */
+export function conversionNotes(c: Pick<ConversionView, 'partnerId' | 'flags' | 'flagReasons'>): string | null {
+  const reasons = (c.flagReasons ?? []).map((r) => `${r.flag}: ${r.reason}${r.partnerId === c.partnerId ? '' : ` (${r.partnerId})`}`);
+  // A flag recorded without a reason still shows, by name.
+  const bare = (c.flags ?? []).filter((flag) => !c.flagReasons?.some((r) => r.flag === flag));
+  const notes = [...new Set([...reasons, ...bare])];
+  return notes.length ? notes.join('; ') : null;
 }
 
 /** The affiliate body: the partner as of its event, with its program's name. */

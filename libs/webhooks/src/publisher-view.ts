@@ -22,8 +22,10 @@ export const VIEW_EVENT_TYPES = [
   'ConversionCreated',
   'ConversionApproved',
   'ConversionDenied',
+  'ConversionReopened',
   'TransactionRefunded',
   'ConversionTriggerCreated',
+  'PayoutPaid',
 ] as const satisfies readonly LedgerEventType[];
 
 const k = (programId: string, id: string) => `${programId}\u0000${id}`;

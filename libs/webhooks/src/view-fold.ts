@@ -1,4 +1,4 @@
-import { addReversals, assertNever, type ConversionCreated, LEDGER_EVENT_TYPES, type LedgerEvent } from '@partner-ledger/domain';
+import { addReversals, assertNever, type ConversionCreated, LEDGER_EVENT_TYPES, type LedgerEvent, type PayoutBatch } from '@partner-ledger/domain';
 import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
 import {
   type AffiliateBody,
@@ -95,10 +95,14 @@ export function viewRefsOf(event: RecordedEvent): ViewRef[] {
       return [ref('transactions', d.programId, d.transactionKey), ...(d.conversionId ? [ref('conversions', d.programId, d.conversionId)] : [])];
     }
     case 'PayoutCreated':
-    case 'PayoutPaid':
     case 'PayoutCancelled': {
       const d = event.data;
       return [ref('programs', d.programId, d.programId), ...d.items.map((item) => ref('partners', d.programId, item.partnerId))];
+    }
+    case 'PayoutPaid': {
+      const d = event.data;
+      const paid = paidLines(d).map((line) => ref('conversions', d.programId, line.conversionId));
+      return [ref('programs', d.programId, d.programId), ...d.items.map((item) => ref('partners', d.programId, item.partnerId)), ...paid];
     }
     case 'ConversionTriggerCreated':
     case 'ValueReserved':
@@ -114,6 +118,14 @@ export function viewRefsOf(event: RecordedEvent): ViewRef[] {
 /** What a conversion's body reads besides the conversion itself. */
 export function linkedRefsOf(programId: string, conversion: ConversionView): ViewRef[] {
   return [ref('partners', programId, conversion.partnerId), ref('customers', programId, conversion.customerId), ref('transactions', programId, conversion.transactionKey)];
+}
+
+/**
+ * The lines of a batch that paid commission: a positive amount to a partner for a conversion. A
+ * negative line is a clawback netted off (the conversion was paid by an earlier payout).
+ */
+function paidLines(d: PayoutBatch): { partnerId: string; conversionId: string }[] {
+  return d.items.flatMap((item) => item.lines.filter((line) => line.amountMinor > 0).map((line) => ({ partnerId: item.partnerId, conversionId: line.conversionId })));
 }
 
 /** The level-1 rate a conversion's trace says it was priced at. */
@@ -203,6 +215,7 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
         updated: null,
         source: refersionSource(event.metadata),
         ...offerOf(d.trace),
+        ...(d.flags?.length ? { flags: [...d.flags], flagReasons: (d.flagReasons ?? []).map((r) => ({ ...r })) } : {}),
       });
       const partner = view.get('partners', d.programId, d.partnerId);
       if (partner) view.set('partners', d.programId, d.partnerId, { ...partner, lastConversionAt: event.created });
@@ -216,7 +229,8 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
       view.set('conversions', d.programId, d.conversionId, {
         ...conversion,
         status: event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED',
-        reason: event.type === 'ConversionDenied' ? (event.data.reason ?? null) : conversion.reason,
+        // The decision's reason: a denial's (null when none given), an approval's when one was given.
+        reason: event.type === 'ConversionDenied' ? (event.data.reason ?? null) : (event.data.reason ?? conversion.reason),
         updated: event.created,
       });
       return;
@@ -240,13 +254,23 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
       }
       return;
     }
+    case 'PayoutPaid': {
+      // The conversion's own partner (its level-1 line, the body's commission) was paid: an upline's
+      // line paid in the same batch does not make the conversion paid.
+      const d = event.data;
+      for (const line of paidLines(d)) {
+        const conversion = view.get('conversions', d.programId, line.conversionId);
+        if (conversion && conversion.partnerId === line.partnerId) view.set('conversions', d.programId, line.conversionId, { ...conversion, paidBy: d.payoutId });
+      }
+      return;
+    }
     // Published straight from the event (see payloadFromView), or never published: nothing to keep.
-    // A payout event carries its whole batch, so the view keeps no payouts.
+    // A payout event carries its whole batch, so the view keeps no payouts. A created or cancelled
+    // payout paid nothing (a paid payout cannot be cancelled): its conversions stay as they were.
     case 'ConversionTriggerCreated':
     case 'ValueReserved':
     case 'ValueReleased':
     case 'PayoutCreated':
-    case 'PayoutPaid':
     case 'PayoutCancelled':
     case 'CommissionPlanChanged':
     case 'CustomerPurchaseCounted':

@@ -1,4 +1,4 @@
-import type { CommissionLine, CommissionType, ConversionStatus, PartnerDetails, PartnerStatus } from '@partner-ledger/domain';
+import type { CommissionLine, CommissionType, ConversionFlag, ConversionStatus, FlagReason, PartnerDetails, PartnerStatus } from '@partner-ledger/domain';
 
 /*
  * The publisher view's state: programs, partners, customers, transactions and conversions as of the
@@ -59,4 +59,12 @@ export interface ConversionView {
    * existed, whose program had one plan: the program's commission then.
    */
   offer?: { type: CommissionType; amount: string };
+  /** The flags the sale was recorded with and why (the body's `notes`); absent when none, as before flags existed. */
+  flags?: ConversionFlag[];
+  flagReasons?: FlagReason[];
+  /**
+   * The confirmed payout that paid the conversion's commission to its partner (the body's
+   * `payment_id`, `payment_status` PAID); absent while unpaid, and in documents folded before it existed.
+   */
+  paidBy?: string;
 }

@@ -14,6 +14,13 @@ import { foldIntoView, linkedRefsOf, payloadFromView, type ViewEntities, type Vi
 const collectionOf = (kind: ViewKind) => `publisher-view.${kind}`;
 export const VIEW_META_COLLECTION = 'publisher-view.meta';
 const META_ID = 'folded';
+/**
+ * What the view's documents hold, `publisher-view.meta/shape`: bumped when the fold starts keeping
+ * something that documents folded before lack and that cannot be read as a default, with its upgrade
+ * in view-shape.ts. 1 (no shape document): before payments; 2: conversions carry `paidBy`.
+ */
+export const VIEW_SHAPE = 2;
+const SHAPE_ID = 'shape';
 // Program ids are generated (`prg_…`, no '/'), so "<programId>/<id>" is unambiguous.
 const docIdOf = (ref: ViewRef) => (ref.kind === 'programs' ? ref.programId : `${ref.programId}/${ref.id}`);
 const keyOf = (ref: ViewRef) => `${ref.kind}\u0000${docIdOf(ref)}`;
@@ -76,6 +83,55 @@ export class PersistedPublisherView {
   async foldedPosition(): Promise<bigint | null> {
     const meta = await this.store.get(this.namespace, VIEW_META_COLLECTION, META_ID);
     return meta ? BigInt(meta.pos) : null;
+  }
+
+  /** The shape of the documents (see VIEW_SHAPE); 1 for a view persisted before shapes were recorded. */
+  async shape(): Promise<number> {
+    const doc = await this.store.get(this.namespace, VIEW_META_COLLECTION, SHAPE_ID);
+    return typeof doc?.shape === 'number' ? doc.shape : 1;
+  }
+
+  /** Records that every document now has the current shape. */
+  async markShape(shape = VIEW_SHAPE): Promise<void> {
+    await this.store.put(this.namespace, VIEW_META_COLLECTION, { _id: SHAPE_ID, pos: 0, shape });
+  }
+
+  /** The program ids the view holds, `after` the given one, in id order: the shape upgrade's unit of work. */
+  async programIds(after: string | null, limit: number): Promise<string[]> {
+    const docs = await this.store.find(this.namespace, collectionOf('programs'), { orderBy: [{ field: '_id', direction: 'asc' }], ...(after !== null ? { after: [after] } : {}), limit });
+    return docs.map((doc) => doc._id);
+  }
+
+  /**
+   * Folds payout events into the conversions they name whatever position those documents are at,
+   * keeping their `pos`: for the shape upgrade only, where the documents were folded past these
+   * events by a version that did not keep payments (so nothing newer can be overwritten).
+   */
+  async refoldPayments(batch: readonly RecordedEvent[]): Promise<void> {
+    const entries = new Map<string, { ref: ViewRef; doc: StoredDoc | undefined; value: ViewEntities['conversions'] | undefined; changed: boolean }>();
+    const refs = batch.flatMap(viewRefsOf).filter((ref) => ref.kind === 'conversions');
+    for (const ref of refs) entries.set(keyOf(ref), { ref, doc: undefined, value: undefined, changed: false });
+    const found = await this.store.getMany(
+      this.namespace,
+      collectionOf('conversions'),
+      [...entries.values()].map((e) => docIdOf(e.ref)),
+    );
+    for (const entry of entries.values()) {
+      entry.doc = found.get(docIdOf(entry.ref));
+      entry.value = entry.doc ? fromStored('conversions', entry.doc) : undefined;
+    }
+    const tables: ViewTables = {
+      get: <K extends ViewKind>(kind: K, programId: string, id: string) =>
+        kind === 'conversions' ? (entries.get(keyOf({ kind, programId, id }))?.value as ViewEntities[K] | undefined) : undefined,
+      set: <K extends ViewKind>(kind: K, programId: string, id: string, value: ViewEntities[K]) => {
+        const entry = entries.get(keyOf({ kind, programId, id }));
+        if (kind === 'conversions' && entry) Object.assign(entry, { value, changed: true });
+      },
+    };
+    for (const event of batch) foldIntoView(tables, event);
+    for (const { ref, doc, value, changed } of entries.values()) {
+      if (changed && doc && value) await this.store.put(this.namespace, collectionOf('conversions'), { ...toStored('conversions', value), _id: docIdOf(ref), pos: doc.pos });
+    }
   }
 
   /**

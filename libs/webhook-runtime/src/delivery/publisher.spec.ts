@@ -280,6 +280,78 @@ describe.each(READ_STORES)('the webhook publisher with its view persisted on %s'
     }
   });
 
+  it('with payouts and flags: across a restart each conversion document keeps its payment and flags as the in-memory view has them', async () => {
+    const steps = publisherHistory(PROGRAMS, ROUNDS, { payouts: true });
+    const w = await world();
+    try {
+      const cut = Math.floor(steps.length * 0.4);
+      await appendSteps(w.events, steps.slice(0, cut));
+      expect((await w.runPublisher()).error).toBeNull();
+      await appendSteps(w.events, steps.slice(cut));
+      expect((await w.runPublisher()).error).toBeNull();
+      const all = await w.all();
+      const expected = expectedFrom(all);
+      expect(await w.sent(expected.size)).toEqual([...expected.values()]);
+      const store = await w.openStore();
+      try {
+        await expectViewAsInMemory(store, all);
+        // Conversion 0: paid by po_2 (round 2), then half refunded; conversion 1: flagged, its payout po_3 cancelled.
+        expect(await store.get(CONFIG_NAMESPACE, 'publisher-view.conversions', 'prg_a/cv_0')).toMatchObject({ status: 'APPROVED', paidBy: 'po_2', reversed: [expect.any(Number)] });
+        const flagged = await store.get(CONFIG_NAMESPACE, 'publisher-view.conversions', 'prg_b/cv_1');
+        expect(flagged).toMatchObject({ flags: ['SELF_REFERRAL'], flagReasons: [{ flag: 'SELF_REFERRAL', reason: 'customer_is_partner', partnerId: 'ptr_0' }] });
+        expect(flagged).not.toHaveProperty('paidBy');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('upgrades documents of the shape before payments once: marks the conversions paid before, reading only the PayoutPaid events, sending nothing', async () => {
+    const steps = publisherHistory(PROGRAMS, ROUNDS, { payouts: true });
+    const w = await world();
+    try {
+      const cut = Math.floor(steps.length * 0.8);
+      await appendSteps(w.events, steps.slice(0, cut));
+      expect((await w.runPublisher()).error).toBeNull();
+      const before = await w.all();
+      const checkpoint = before[before.length - 1].position;
+      // What a version that did not keep payments left: no `paidBy`, no shape document.
+      const previous = await w.openStore();
+      let stripped = 0;
+      for (const p of PROGRAMS) {
+        for (let r = 0; r < ROUNDS; r += 1) {
+          const doc = await previous.get(CONFIG_NAMESPACE, 'publisher-view.conversions', `${p}/cv_${r}`);
+          if (!doc || !('paidBy' in doc)) continue;
+          const { paidBy, ...rest } = doc;
+          void paidBy;
+          await previous.put(CONFIG_NAMESPACE, 'publisher-view.conversions', rest as typeof doc);
+          stripped += 1;
+        }
+      }
+      expect(await previous.delete(CONFIG_NAMESPACE, VIEW_META_COLLECTION, 'shape')).toBe(true);
+      await previous.close();
+      expect(stripped).toBeGreaterThan(2);
+      await appendSteps(w.events, steps.slice(cut));
+      const upgrading = counting(w.events);
+      expect((await w.runPublisher({ events: upgrading.store })).error).toBeNull();
+      const all = await w.all();
+      const after = all.filter((e) => e.position > checkpoint);
+      expect(upgrading.counts).toEqual({ subscribed: after.length, read: before.filter((e) => e.type === 'PayoutPaid').length, firstSubscribed: after[0].position });
+      const upgraded = await w.openStore();
+      await expectViewAsInMemory(upgraded, all).finally(() => upgraded.close());
+      // Each sent once: the upgrade sends nothing.
+      const expected = expectedFrom(all);
+      expect(await w.sent(expected.size)).toEqual([...expected.values()]);
+      const again = counting(w.events);
+      expect((await w.runPublisher({ events: again.store })).error).toBeNull();
+      expect(again.counts).toEqual({ subscribed: 0, read: 0, firstSubscribed: null });
+    } finally {
+      await w.close();
+    }
+  });
+
   it('keeps one document per entity, as of the last event folded into it, and the position the view was committed at', async () => {
     const w = await world();
     try {

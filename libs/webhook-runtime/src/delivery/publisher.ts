@@ -7,6 +7,7 @@ import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repo
 import { PersistedPublisherView } from './persisted-view.js';
 import { publishLoop } from './publish-loop.js';
 import { upgradeView } from './view-upgrade.js';
+import { upgradeViewShape } from './view-shape.js';
 
 export const PUBLISHER_CHECKPOINT = 'webhook-publisher';
 
@@ -62,6 +63,11 @@ export class WebhookPublisher {
     const view = new PersistedPublisherView(this.store, CONFIG_NAMESPACE);
     const checkpoint = this.published;
     let folded = await view.foldedPosition();
+    // A fresh view is folded by this version throughout; an older one is brought to its shape first,
+    // before anything folded now could be taken for what the older version left.
+    if (folded === null) await view.markShape();
+    else await upgradeViewShape(this.events, view, { upTo: folded, stopping: () => this.stopping, logger: this.options.logger });
+    if (this.stopping) return;
     // A checkpoint from a version that kept the view in memory: build the view up to it, once.
     if (checkpoint !== null && (folded === null || folded < checkpoint)) {
       await upgradeView(this.events, view, { checkpoint: PUBLISHER_CHECKPOINT, position: checkpoint, from: folded, stopping: () => this.stopping, logger: this.options.logger });
