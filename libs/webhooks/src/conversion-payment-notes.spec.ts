@@ -209,7 +209,7 @@ describe('notes', () => {
 });
 
 describe('reason', () => {
-  it('is the latest decision’s reason: an approval’s when given, a denial’s, and null after an approval given none', () => {
+  it('is the latest decision’s reason: an approval’s when given, a denial’s, the engine’s rule when it approved, and null after a person’s approval giving none', () => {
     const { payloads } = fold([
       ...base(),
       ...sale('t1'),
@@ -217,10 +217,17 @@ describe('reason', () => {
       ...sale('t2'),
       decided('ConversionDenied', 't2', { reason: 'test order' }),
       ...sale('t3'),
-      decided('ConversionApproved', 't3', { actor: { type: 'ENGINE', rule: 'AUTO_AFTER_HOLD' } }),
+      decided('ConversionApproved', 't3', { actor: { type: 'ADMIN' } }),
+      ...sale('t4'),
+      decided('ConversionApproved', 't4', { actor: { type: 'ENGINE', rule: 'AUTO_AFTER_HOLD' }, approval: { mode: 'AUTO_AFTER_HOLD', holdDays: 30, holdUntil: '2026-03-31T12:00:00.000Z' } }),
+      ...sale('t5'),
+      decided('ConversionApproved', 't5', { actor: { type: 'ENGINE', rule: 'AUTO_AFTER_HOLD' }, approval: { mode: 'AUTO_AFTER_HOLD', holdDays: 1, holdUntil: '2026-03-02T12:00:00.000Z' } }),
     ]);
     expect(payloads[6]!.body).toMatchObject({ status: 'APPROVED', reason: 'checked the order', denied_reason_code: null });
     expect(payloads[9]!.body).toMatchObject({ status: 'DENIED', reason: 'test order', denied_reason_code: null });
     expect(payloads[12]!.body).toMatchObject({ status: 'APPROVED', reason: null, denied_reason_code: null });
+    // The engine gives no reason: its rule is the reason.
+    expect(payloads[15]!.body).toMatchObject({ status: 'APPROVED', reason: 'AUTO_AFTER_HOLD: hold of 30 days passed' });
+    expect(payloads[18]!.body).toMatchObject({ status: 'APPROVED', reason: 'AUTO_AFTER_HOLD: hold of 1 day passed' });
   });
 });

@@ -1,4 +1,4 @@
-import { addReversals, assertNever, type ConversionCreated, LEDGER_EVENT_TYPES, type LedgerEvent, type PayoutBatch } from '@partner-ledger/domain';
+import { addReversals, assertNever, type AutoApprovalRule, type ConversionCreated, LEDGER_EVENT_TYPES, type LedgerEvent, type PayoutBatch } from '@partner-ledger/domain';
 import { isRecordedOf, type RecordedEvent } from '@partner-ledger/event-store';
 import {
   type AffiliateBody,
@@ -128,6 +128,11 @@ function paidLines(d: PayoutBatch): { partnerId: string; conversionId: string }[
   return d.items.flatMap((item) => item.lines.filter((line) => line.amountMinor > 0).map((line) => ({ partnerId: item.partnerId, conversionId: line.conversionId })));
 }
 
+/** An approval by the engine's rule, as a reason: "AUTO_AFTER_HOLD: hold of 30 days passed". */
+function ruleReason(rule: AutoApprovalRule): string {
+  return `${rule.mode}: hold of ${rule.holdDays} day${rule.holdDays === 1 ? '' : 's'} passed`;
+}
+
 /** The level-1 rate a conversion's trace says it was priced at. */
 function offerOf(trace: ConversionCreated['data']['trace']): Pick<ConversionView, 'offer'> {
   if (trace.productRate) return { offer: { type: trace.productRate.type, amount: trace.productRate.amount } };
@@ -229,8 +234,9 @@ export function foldIntoView(view: ViewTables, event: RecordedEvent): void {
       view.set('conversions', d.programId, d.conversionId, {
         ...conversion,
         status: event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED',
-        // The decision's reason: a denial's (null when none given), an approval's when one was given.
-        reason: event.type === 'ConversionDenied' ? (event.data.reason ?? null) : (event.data.reason ?? conversion.reason),
+        // The decision's reason: a denial's (null when none given), an approval's when one was given,
+        // else the engine's rule when it approved.
+        reason: event.type === 'ConversionDenied' ? (event.data.reason ?? null) : (event.data.reason ?? (event.data.approval ? ruleReason(event.data.approval) : conversion.reason)),
         updated: event.created,
       });
       return;
