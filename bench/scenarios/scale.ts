@@ -1,6 +1,6 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppName, AppProcess } from '@partner-ledger/testing';
+import type { AppHealth, AppName, AppProcess } from '@partner-ledger/testing';
 import { Child } from '../lib/child.js';
 import { call } from '../lib/load.js';
 import { type Receiver, startReceiver } from '../lib/receiver.js';
@@ -136,13 +136,9 @@ async function startOn(topology: Topology, dataDir: string, receiver: Receiver, 
   }
 }
 
-async function health(proc: AppProcess): Promise<{ status: number; body: { checks?: Record<string, { detail?: string }> } }> {
-  try {
-    const res = await fetch(`${proc.url}/health`);
-    return { status: res.status, body: (await res.json()) as never };
-  } catch {
-    return { status: 0, body: {} };
-  }
+/** /health, or status 0 while the process does not answer yet. */
+function health(proc: AppProcess): Promise<{ status: number; body: Partial<AppHealth> }> {
+  return proc.health().catch(() => ({ status: 0, body: {} }));
 }
 
 async function stopAll(procs: AppProcess[]): Promise<void> {

@@ -21,11 +21,6 @@ const CATCH_UP_MS = 100_000;
 /** Resident memory above the 256 MB heap: code, SQLite's page cache, buffers. */
 const MAX_PEAK_RSS_MB = 400;
 
-async function health(app: AppProcess): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; detail?: string }> } }> {
-  const res = await fetch(`${app.url}/health`);
-  return { status: res.status, body: (await res.json()) as never };
-}
-
 describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
   let dataDir: string;
   let log: LongHistory;
@@ -58,7 +53,7 @@ describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
     apps.push(publisher);
 
     // Listening before the catch-up is done, healthy, and saying how far behind it is.
-    const early = await health(projector);
+    const early = await projector.health();
     expect(early.status).toBe(200);
     expect(early.body.checks.projections).toEqual({ status: 'ok', detail: expect.stringMatching(/^catching up: .*events behind/) });
 
@@ -86,7 +81,7 @@ describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
     await until(
       'the projector to catch up',
       async () => {
-        const h = await health(projector);
+        const h = await projector.health();
         return h.status === 200 && h.body.checks.projections.detail === undefined;
       },
       CATCH_UP_MS,

@@ -21,6 +21,12 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/** What an app's /health answers (libs/platform health.ts). */
+export interface AppHealth {
+  status: string;
+  checks: Record<string, { status: string; detail?: string }>;
+}
+
 export interface AppProcessOptions {
   /** How long to wait for the ready line. */
   timeoutMs?: number;
@@ -122,6 +128,12 @@ export class AppProcess {
       };
       this.waiters.push({ test, resolve: done });
     });
+  }
+
+  /** GET /health: its status code and body (rejects when the app does not answer). */
+  async health(): Promise<{ status: number; body: AppHealth }> {
+    const res = await fetch(`${this.url}/health`);
+    return { status: res.status, body: (await res.json()) as AppHealth };
   }
 
   /** `lease_held{lease=…}` from /metrics: 1 while this instance holds the lease. */
