@@ -1,24 +1,49 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { DATABASE_FILE } from '@partner-ledger/config';
-import { fold, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
+import { fold, type PayoutEvent, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { SqliteEventStore } from '@partner-ledger/event-store';
-import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '@partner-ledger/projections';
+import {
+  COMMISSION_TOTALS,
+  compareNamespaces,
+  CONVERSIONS,
+  CUSTOMERS,
+  PARTNERS,
+  PAYOUTS,
+  PROGRAM_TOTALS,
+  PROJECTIONS,
+  ProjectionRunner,
+  rebuildReadModels,
+} from '@partner-ledger/projections';
 import type { DocumentWrite, ReadStore, StoredDoc } from '@partner-ledger/read-store';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { autoApprovalsSettled, head, MovableClock, RandomHistory } from '@partner-ledger/testing';
 import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
-type Buckets = Record<'pending' | 'approved' | 'denied' | 'reversed', { count: number; amount: number }>;
-const empty = (): Buckets => ({ pending: { count: 0, amount: 0 }, approved: { count: 0, amount: 0 }, denied: { count: 0, amount: 0 }, reversed: { count: 0, amount: 0 } });
-const COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS];
+type Bucket = { count: number; amount: number };
+type Buckets = Record<'pending' | 'approved' | 'denied' | 'reversed' | 'paid', Bucket> & { balance: number };
+const empty = (): Buckets => ({
+  pending: { count: 0, amount: 0 },
+  approved: { count: 0, amount: 0 },
+  denied: { count: 0, amount: 0 },
+  reversed: { count: 0, amount: 0 },
+  paid: { count: 0, amount: 0 },
+  balance: 0,
+});
+const BUCKETS = ['pending', 'approved', 'denied', 'reversed', 'paid'] as const;
+const COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS, PAYOUTS];
+const minor = (amount: string) => Math.round(Number(amount) * 100);
+const money = (minor: number) => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
 
 /**
- * Thousands of random commands through the real engine (reopenings included), then: the read models' totals equal a
- * recomputation from the event log that shares no code with the projections (the domain's own
- * `evolve` per transaction stream), to the cent; and projections that crash mid-batch and restart
- * end with exactly the documents of the ones that never crashed.
+ * Thousands of random commands through the real engine (sales, approvals, denials, reopenings,
+ * refunds, plan changes, the engine's own approvals after a hold, payouts created, confirmed and
+ * cancelled), then: the read models' totals (pending, approved, denied, reversed, paid, balance)
+ * equal a recomputation from the event log that shares no code with the projections (the domain's
+ * own `evolve` per transaction stream, and the payouts' events), to the cent, also after a rebuild;
+ * and projections that crash mid-batch and restart end with exactly the documents of the ones that
+ * never crashed.
  */
 describe('conservation of commission, and projections that crash', () => {
   let engine: TestEngine;
@@ -31,7 +56,8 @@ describe('conservation of commission, and projections that crash', () => {
     // The program approves by itself after a day's hold, on a clock the test moves: commands run in
     // real time (no hold passes meanwhile, so the history's mix is what it is without the rule), and
     // each half of the history is followed by a day, in which the engine approves every conversion
-    // still held (then people's approvals of them are no-ops, their denials refused).
+    // still held (then people's approvals of them are no-ops, their denials refused). Payouts take
+    // "now" (their default cut-off) from the same clock.
     const clock = new MovableClock(new Date(), { running: true });
     engine = await startTestEngine({ clock, env: { AUTO_APPROVAL_INTERVAL: '100ms' } });
     // Odd rates (7.5 %, 3.3333 %, 1 %) so rounding is exercised at every level; plan changes (rates,
@@ -51,7 +77,7 @@ describe('conservation of commission, and projections that crash', () => {
       { planChanges: true, clock },
     );
     for (let half = 0; half < 2; half++) {
-      await history.run(2000);
+      await history.run(2000, { payouts: true });
       clock.advanceDays(1);
       await autoApprovalsSettled(engine);
     }
@@ -63,24 +89,26 @@ describe('conservation of commission, and projections that crash', () => {
     expect(res.status).toBe(200);
     all = await events.readAll();
     live = await engine.readSide.activeNamespace();
-  }, 180_000);
+  }, 240_000);
   afterAll(async () => {
     await events?.close();
     await engine?.stop();
   });
 
-  it('read-model totals equal an independent recomputation from the event log, to the cent', async () => {
+  const payoutEvents = () => all.filter((e) => e.streamName.startsWith(`payout-${history.programId}.`)) as RecordedEvent<PayoutEvent>[];
+
+  /** Per partner and for the program, from the events alone. */
+  function recompute() {
     const pid = history.programId;
     const byStream = new Map<string, RecordedEvent[]>();
     for (const e of all) if (e.streamName.startsWith(`transaction-${pid}.`)) (byStream.get(e.streamName) ?? byStream.set(e.streamName, []).get(e.streamName)!).push(e);
-    const expected = new Map<string, Buckets>();
+    const perPartner = new Map<string, Buckets>();
     const program = empty();
-    const add = (partnerId: string, bucket: keyof Buckets, amount: number, count = 1) => {
-      const b = expected.get(partnerId) ?? expected.set(partnerId, empty()).get(partnerId)!;
-      b[bucket].count += count;
-      b[bucket].amount += amount;
-      program[bucket].count += count;
-      program[bucket].amount += amount;
+    const add = (partnerId: string, bucket: (typeof BUCKETS)[number], amount: number, count = 1) => {
+      for (const b of [perPartner.get(partnerId) ?? perPartner.set(partnerId, empty()).get(partnerId)!, program]) {
+        b[bucket].count += count;
+        b[bucket].amount += amount;
+      }
     };
     let conversions = 0;
     for (const stream of byStream.values()) {
@@ -91,16 +119,39 @@ describe('conservation of commission, and projections that crash', () => {
       if (!state.exists || !state.conversion) continue;
       conversions++;
       const c = state.conversion;
-      c.commissions.forEach((line, i) => add(line.partnerId, c.status.toLowerCase() as keyof Buckets, line.amountMinor - c.reversed[i]));
+      c.commissions.forEach((line, i) => add(line.partnerId, c.status.toLowerCase() as (typeof BUCKETS)[number], line.amountMinor - c.reversed[i]));
       c.commissions.forEach((line, i) => add(line.partnerId, 'reversed', c.reversed[i], 0));
       // Reversals are counted where they are made: by refunds, and by reopenings catching up refunds made while denied.
       for (const e of stream) if (e.type === 'TransactionRefunded' || e.type === 'ConversionReopened') for (const r of e.data.reversals) add(r.partnerId, 'reversed', 0, 1);
     }
-    expect(conversions).toBeGreaterThan(400);
-    expect(all.filter((e) => e.type === 'ConversionReopened' && e.data.programId === pid).length).toBeGreaterThan(0);
-    // The engine's own approvals are among them.
-    expect(all.filter((e) => e.type === 'ConversionApproved' && e.data.programId === pid && e.data.actor?.type === 'ENGINE').length).toBeGreaterThan(0);
+    // Paid: what confirmed payouts paid, one count per commission line (clawbacks net off in the amount).
+    for (const e of payoutEvents()) if (e.type === 'PayoutPaid') for (const item of e.data.items) add(item.partnerId, 'paid', item.amountMinor, item.lines.length);
+    for (const b of [...perPartner.values(), program]) b.balance = b.approved.amount - b.paid.amount;
+    return { perPartner, program, conversions };
+  }
 
+  it('the history has every kind of command: payouts paid and cancelled, clawbacks, the engine paid for its approvals', () => {
+    const payouts = payoutEvents();
+    const types = payouts.map((e) => e.type);
+    expect(types.filter((t) => t === 'PayoutPaid').length).toBeGreaterThan(3);
+    expect(types).toContain('PayoutCancelled');
+    const created = payouts.flatMap((e) => (e.type === 'PayoutCreated' ? [e.data] : []));
+    expect(created.flatMap((p) => p.items.flatMap((i) => i.lines)).filter((l) => l.amountMinor < 0).length).toBeGreaterThan(0);
+    // Conversions the engine approved by its rule were paid like any other.
+    const byEngine = new Set(
+      all.filter((e) => e.type === 'ConversionApproved' && e.data.programId === history.programId && e.data.actor?.type === 'ENGINE').map((e) => e.data.conversionId as string),
+    );
+    const paidIds = new Set(payouts.flatMap((e) => (e.type === 'PayoutPaid' ? e.data.items.flatMap((i) => i.lines.map((l) => l.conversionId)) : [])));
+    expect([...byEngine].filter((id) => paidIds.has(id)).length).toBeGreaterThan(0);
+    expect(history.stats.byAction.plan).toBeGreaterThan(10);
+    expect(all.filter((e) => e.type === 'ConversionReopened' && e.data.programId === history.programId).length).toBeGreaterThan(0);
+    expect(all.filter((e) => e.type === 'TransactionRefunded' && e.data.programId === history.programId).length).toBeGreaterThan(0);
+  });
+
+  it('read-model totals (pending, approved, denied, reversed, paid, balance) equal an independent recomputation from the event log, to the cent', async () => {
+    const pid = history.programId;
+    const { perPartner: expected, program, conversions } = recompute();
+    expect(conversions).toBeGreaterThan(400);
     const actual = new Map<string, Buckets>();
     let cursor: string | null = null;
     let programTotals: unknown;
@@ -110,23 +161,38 @@ describe('conservation of commission, and projections that crash', () => {
       programTotals = res.body.program;
       for (const t of res.body.items) {
         const buckets = empty();
-        for (const k of Object.keys(buckets) as (keyof Buckets)[]) buckets[k] = { count: t[k].count, amount: Math.round(Number(t[k].amount) * 100) };
+        for (const k of BUCKETS) buckets[k] = { count: t[k].count, amount: minor(t[k].amount) };
+        buckets.balance = minor(t.balance);
         expect(actual.has(t.partnerId)).toBe(false);
         actual.set(t.partnerId, buckets);
       }
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
-    const money = (minor: number) => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
     expect(programTotals).toEqual({
       currency: 'USD',
-      pending: { count: program.pending.count, amount: money(program.pending.amount) },
-      approved: { count: program.approved.count, amount: money(program.approved.amount) },
-      denied: { count: program.denied.count, amount: money(program.denied.amount) },
-      reversed: { count: program.reversed.count, amount: money(program.reversed.amount) },
-      paid: { count: 0, amount: '0.00' },
-      balance: money(program.approved.amount),
+      ...Object.fromEntries(BUCKETS.map((k) => [k, { count: program[k].count, amount: money(program[k].amount) }])),
+      balance: money(program.balance),
     });
+    expect(program.paid.amount).toBeGreaterThan(0);
+  });
+
+  it('no commission line is in two draft or paid payouts, and no payout item is zero or negative', () => {
+    const holder = new Map<string, string>();
+    const cancelled = new Set(payoutEvents().flatMap((e) => (e.type === 'PayoutCancelled' ? [e.data.payoutId] : [])));
+    for (const e of payoutEvents()) {
+      if (e.type !== 'PayoutCreated') continue;
+      for (const item of e.data.items) {
+        expect(item.amountMinor).toBeGreaterThan(0);
+        if (cancelled.has(e.data.payoutId)) continue;
+        for (const line of item.lines) {
+          const settlement = `${line.conversionId}.${item.partnerId}.${line.claim}`;
+          expect({ settlement, heldBy: holder.get(settlement) }).toEqual({ settlement, heldBy: undefined });
+          holder.set(settlement, e.data.payoutId);
+        }
+      }
+    }
+    expect(holder.size).toBeGreaterThan(0);
   });
 
   async function runToEnd(store: ReadStore, ns: string) {
@@ -201,5 +267,17 @@ describe('conservation of commission, and projections that crash', () => {
     expect(crashes).toBe(3);
     expect(await documents(inner, 'torn')).toEqual(await documents(engine.readSide.store, live));
     await inner.close();
+  }, 120_000);
+
+  it('a rebuild of every read model gives the same documents, totals and payouts included', async () => {
+    const store = SqliteReadStore.open(join(engine.dataDir, DATABASE_FILE));
+    try {
+      const result = await rebuildReadModels(events, store, { batchSize: 89 });
+      const comparison = await compareNamespaces(store, live, result.namespace);
+      expect(comparison.differences).toEqual([]);
+      expect(comparison.equal).toBe(true);
+    } finally {
+      await store.close();
+    }
   }, 120_000);
 });

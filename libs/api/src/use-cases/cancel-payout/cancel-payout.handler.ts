@@ -1,5 +1,7 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { payoutDecider, payoutStream } from '@partner-ledger/domain';
+import { CLOCK, type Clock } from '@partner-ledger/platform';
 import type { Versioned } from '../../shared/etag.js';
 import { Lookups } from '../../shared/lookups.js';
 import { decidePayout } from '../../shared/payout-view.js';
@@ -20,11 +22,12 @@ export class CancelPayoutHandler implements ICommandHandler<CancelPayoutCommand>
     private readonly runner: StreamRunner,
     private readonly lookups: Lookups,
     private readonly reservations: Reservations,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ programId, payoutId, ctx }: CancelPayoutCommand): Promise<Versioned<Record<string, unknown>>> {
     await this.lookups.requireProgram(programId);
-    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'CancelPayout', cancelledBy: ctx.actor, now: new Date() }, ctx);
+    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'CancelPayout', cancelledBy: ctx.actor, now: this.clock.now() }, ctx);
     if (result.state.exists) await this.reservations.releaseAll(programId, payoutId, claimsOf(result.state.created.items), ctx);
     return decidePayout(result);
   }

@@ -1,5 +1,7 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { payoutDecider, payoutStream } from '@partner-ledger/domain';
+import { CLOCK, type Clock } from '@partner-ledger/platform';
 import type { Versioned } from '../../shared/etag.js';
 import { Lookups } from '../../shared/lookups.js';
 import { decidePayout } from '../../shared/payout-view.js';
@@ -12,11 +14,12 @@ export class ConfirmPayoutHandler implements ICommandHandler<ConfirmPayoutComman
   constructor(
     private readonly runner: StreamRunner,
     private readonly lookups: Lookups,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ programId, payoutId, reference, ctx }: ConfirmPayoutCommand): Promise<Versioned<Record<string, unknown>>> {
     await this.lookups.requireProgram(programId);
-    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'ConfirmPayout', reference, confirmedBy: ctx.actor, now: new Date() }, ctx);
+    const result = await this.runner.handle(payoutStream(programId, payoutId), payoutDecider, { type: 'ConfirmPayout', reference, confirmedBy: ctx.actor, now: this.clock.now() }, ctx);
     return decidePayout(result);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { type CreatePayout, DomainError, payoutDecider, payoutOptions, payoutStream } from '@partner-ledger/domain';
+import { CLOCK, type Clock } from '@partner-ledger/platform';
 import type { ReadSide } from '@partner-ledger/projections';
 import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
@@ -29,13 +30,14 @@ export class CreatePayoutHandler implements ICommandHandler<CreatePayoutCommand>
     private readonly lookups: Lookups,
     private readonly reservations: Reservations,
     @Inject(READ_SIDE) private readonly readSide: ReadSide,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ programId, currency, upTo, partnerIds, minimumAmount, ctx }: CreatePayoutCommand): Promise<Versioned<Record<string, unknown>>> {
     const program = await this.lookups.requireProgram(programId);
     const request = { currency, upTo, partnerIds, minimumAmount };
     for (let attempt = 1; ; attempt++) {
-      const now = new Date();
+      const now = this.clock.now();
       // Refuse bad options before reading anything.
       const options = payoutOptions(request, program.currency, now);
       const lines = await new PayableLines(this.runner, this.readSide, programId).gather(options.currency, options.partnerIds);
