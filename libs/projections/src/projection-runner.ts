@@ -50,16 +50,39 @@ export class ProjectionRunner {
     return this.failure;
   }
 
+  /** Runs this projection on a subscription of its own (a ProjectionFeed runs several on one). */
   async start(): Promise<void> {
     if (this.loop) return;
-    const checkpoint = await this.store.getCheckpoint(this.options.namespace, this.name);
-    this.applied = checkpoint.position;
-    const subscription = this.events.subscribeToAll({ fromPosition: checkpoint.position ?? 'start' });
+    const checkpoint = await this.open();
+    const subscription = this.events.subscribeToAll({ fromPosition: checkpoint ?? 'start' });
     this.subscription = subscription;
-    this.loop = this.run(subscription).catch((error: Error) => {
-      this.failure = error;
-      this.options.logger?.error({ err: error, projection: this.name }, 'projection stopped on an error');
-    });
+    this.loop = this.run(subscription).catch((error: Error) => this.fail(error));
+  }
+
+  /** Reads the checkpoint this projection resumes after (null: from the start of the log). */
+  async open(): Promise<bigint | null> {
+    this.applied = (await this.store.getCheckpoint(this.options.namespace, this.name)).position;
+    return this.applied;
+  }
+
+  /**
+   * A batch from a feed shared with other projections: the events after this projection's
+   * checkpoint are applied; a projection that failed takes nothing more (the others go on).
+   */
+  async offer(batch: RecordedEvent[]): Promise<void> {
+    if (this.failure) return;
+    const applied = this.applied;
+    try {
+      await this.applyBatch(applied === null ? batch : batch.filter((e) => e.position > applied));
+    } catch (error) {
+      this.fail(error as Error);
+    }
+  }
+
+  /** Stops this projection on `error` (its own, or its feed's): reported by `error` and /health. */
+  fail(error: Error) {
+    this.failure = error;
+    this.options.logger?.error({ err: error, projection: this.name }, 'projection stopped on an error');
   }
 
   /** Stops after the batch in hand is committed, so the checkpoint is saved. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventStore } from '@partner-ledger/event-store';
 import { PROJECTIONS, ProjectionRunner, type Projection } from './index.js';
 import { type Lag, lagOf } from './lag.js';
+import { ProjectionFeed } from './projection-feed.js';
 import type { ReadStore } from '@partner-ledger/read-store';
 
 /** Injection token of the ReadSide the API queries through. */
@@ -18,7 +19,8 @@ export interface ReadSideOptions {
 }
 
 /**
- * The projector role: one runner per projection on the active namespace. Queries use `waitFor` to
+ * The projector role: one runner per projection on the active namespace, all fed by one
+ * subscription (ProjectionFeed). Queries use `waitFor` to
  * read their own writes: every runner follows the head of the log, so once each has applied a
  * position, every read model reflects every event up to it.
  *
@@ -28,6 +30,7 @@ export interface ReadSideOptions {
  */
 export class ReadSide {
   private runners: ProjectionRunner[] = [];
+  private feed: ProjectionFeed | null = null;
   private namespace: string | null = null;
   private watch: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -52,7 +55,8 @@ export class ReadSide {
     this.namespace = await this.store.activeNamespace();
     if (this.mode === 'follow') return;
     this.runners = this.projections.map((p) => new ProjectionRunner(this.events, this.store, p, { namespace: this.namespace!, logger: this.logger }));
-    await Promise.all(this.runners.map((r) => r.start()));
+    this.feed = new ProjectionFeed(this.events, this.runners);
+    await this.feed.start();
     // A rebuild from the CLI swaps namespaces from another process: notice it even when no query
     // comes, so the runners leave the old namespace before it may be dropped.
     this.watch ??= setInterval(() => void this.activeNamespace().catch((error) => this.logger?.warn({ err: error }, 'namespace check failed')), 2_000);
@@ -64,7 +68,8 @@ export class ReadSide {
     this.stopping = true;
     if (this.watch) clearInterval(this.watch);
     this.watch = null;
-    await Promise.all(this.runners.map((r) => r.stop()));
+    await this.feed?.stop();
+    this.feed = null;
     this.runners = [];
   }
 
@@ -82,7 +87,7 @@ export class ReadSide {
       // A rebuild swapped namespaces under us: run the projections on the new one from its checkpoints.
       this.logger?.info({ from: this.namespace, to: active }, 'read models swapped; restarting projections');
       this.namespace = active;
-      await Promise.all(this.runners.map((r) => r.stop()));
+      await this.feed?.stop();
       await this.start();
     }
     return active;

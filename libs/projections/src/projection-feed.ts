@@ -1,0 +1,46 @@
+import { batchesOf, type EventStore, type EventSubscription } from '@partner-ledger/event-store';
+import type { ProjectionRunner } from './projection-runner.js';
+
+/** Events per batch handed to every projection. */
+const BATCH_SIZE = 500;
+
+/**
+ * Runs several projections on ONE subscription to `$all`, from the lowest of their checkpoints:
+ * each event is read and parsed once and offered to every projection in turn, which takes what
+ * lies after its own checkpoint. Catching up on a long backlog then holds one batch in memory,
+ * not one per projection, and reads the log once instead of once per projection.
+ */
+export class ProjectionFeed {
+  private subscription: EventSubscription | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly runners: readonly ProjectionRunner[],
+    private readonly options: { batchSize?: number } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.loop) return;
+    const checkpoints = await Promise.all(this.runners.map((r) => r.open()));
+    const from = checkpoints.includes(null) ? null : checkpoints.reduce((low, p) => (p! < low! ? p : low), checkpoints[0] ?? null);
+    const subscription = this.events.subscribeToAll({ fromPosition: from ?? 'start' });
+    this.subscription = subscription;
+    // The subscription itself failed: every projection on it stops (their own failures stay with each).
+    this.loop = this.run(subscription).catch((error: Error) => this.runners.forEach((r) => r.error ?? r.fail(error)));
+  }
+
+  /** Stops after the batch in hand is offered to every projection, so checkpoints are saved. */
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+    await this.loop;
+    this.loop = null;
+    this.subscription = null;
+  }
+
+  private async run(subscription: EventSubscription): Promise<void> {
+    for await (const batch of batchesOf(subscription, this.options.batchSize ?? BATCH_SIZE)) {
+      for (const runner of this.runners) await runner.offer(batch);
+    }
+  }
+}
