@@ -48,26 +48,14 @@ describe('concurrency', () => {
     expect(await eventsOf(`transaction-${pid}.same-key`)).toHaveLength(2);
   });
 
-  it('parallel partial refunds on one transaction: every 200 is counted once, the rest are clean 409s', async () => {
-    const tx = await post('/transactions', { customerKey: 'c1', amount: '100.00', key: 'refund-race' });
-    expect(tx.status).toBe(201);
-    const results = await Promise.all(Array.from({ length: 20 }, () => post('/transactions/refund-race/refund', { amount: '1.00' })));
-    const ok = results.filter((r) => r.status === 200);
-    const conflicts = results.filter((r) => r.status === 409);
-    expect(ok.length + conflicts.length).toBe(20);
-    for (const c of conflicts) expect(c.body.code).toBe('concurrent_modification');
-    const refunds = (await eventsOf(`transaction-${pid}.refund-race`)).filter((e) => e.type === 'TransactionRefunded');
-    expect(refunds).toHaveLength(ok.length);
-    expect(refunds.at(-1)!.data.refundedTotalMinor).toBe(ok.length * 100);
-    expect(new Set(ok.map((r) => r.body.refund.id)).size).toBe(ok.length);
-  });
+  // Partial refunds racing on one sale: commuting-commands.spec.ts.
 
   it('parallel approvals approve once', async () => {
     const tx = await post('/transactions', { customerKey: 'c1', amount: '40.00', key: 'approve-race' });
     const id = tx.body.conversion.id;
     const results = await Promise.all(Array.from({ length: 20 }, () => post(`/conversions/${id}/approve`)));
-    for (const r of results) expect([200, 409]).toContain(r.status);
-    expect(results.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+    // Approving commutes with approving (the second finds it approved): every one answers 200.
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     const approvals = (await eventsOf(`transaction-${pid}.approve-race`)).filter((e) => e.type === 'ConversionApproved');
     expect(approvals).toHaveLength(1);
   });

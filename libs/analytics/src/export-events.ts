@@ -1,3 +1,4 @@
+import { withoutCredentials } from '@partner-ledger/domain';
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { scanAll } from './history.js';
 
@@ -19,7 +20,10 @@ export interface ExportFilter {
 
 export const CSV_COLUMNS = ['position', 'stream', 'revision', 'type', 'created', 'data', 'metadata'] as const;
 
-/** One NDJSON line (without the newline): positions and revisions as decimal strings, like the API. */
+/**
+ * One NDJSON line (without the newline): positions and revisions as decimal strings, like the API.
+ * Like every row an export writes, its payload is without credential material (a program key's hash).
+ */
 export function toNdjson(event: RecordedEvent): string {
   return JSON.stringify({
     position: String(event.position),
@@ -28,7 +32,7 @@ export function toNdjson(event: RecordedEvent): string {
     revision: String(event.revision),
     type: event.type,
     created: event.created.toISOString(),
-    data: event.data,
+    data: withoutCredentials(event.type, event.data),
     metadata: event.metadata,
   });
 }
@@ -41,7 +45,15 @@ export function csvField(value: string): string {
 export const csvHeader = () => CSV_COLUMNS.join(',');
 
 export function toCsvRow(event: RecordedEvent): string {
-  return [String(event.position), event.streamName, String(event.revision), event.type, event.created.toISOString(), JSON.stringify(event.data), JSON.stringify(event.metadata)]
+  return [
+    String(event.position),
+    event.streamName,
+    String(event.revision),
+    event.type,
+    event.created.toISOString(),
+    JSON.stringify(withoutCredentials(event.type, event.data)),
+    JSON.stringify(event.metadata),
+  ]
     .map(csvField)
     .join(',');
 }

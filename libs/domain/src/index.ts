@@ -2,6 +2,7 @@ export * from './actor.js';
 export * from './decider.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './credentials.js';
 export * from './exhaustive.js';
 export * from './validation.js';
 export * from './money/currency.js';

@@ -1,6 +1,7 @@
 export * from './engine.fixture.js';
 export * from './eventstoredb-double/index.js';
 export * from './http-helpers.js';
+export * from './burst.js';
 export * from './mongodb-double/index.js';
 export * from './rabbitmq.js';
 export * from './random-history.js';

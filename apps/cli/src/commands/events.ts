@@ -28,7 +28,8 @@ export function addEventsCommands(program: Command, { io, withStores }: CommandC
       `
 NDJSON: one object per line {position, id, stream, revision, type, created, data, metadata}, positions
 and revisions as decimal strings. CSV (RFC 4180, CRLF): columns position,stream,revision,type,created,
-data,metadata, data and metadata as JSON. Progress goes to stderr (a bar on a terminal, else one
+data,metadata, data and metadata as JSON. Credential material (a program key's hash) is left out
+of data. Progress goes to stderr (a bar on a terminal, else one
 summary line), never to stdout.
 
 Examples:

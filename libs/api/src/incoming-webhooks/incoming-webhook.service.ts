@@ -6,7 +6,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { EventStore } from '@partner-ledger/event-store';
 import { CLOCK, type Clock, METRICS_REGISTRY } from '@partner-ledger/platform';
 import { toProblem } from '@partner-ledger/platform';
-import { DomainError, invalid, unprocessable } from '@partner-ledger/domain';
+import { DomainError, invalid, unprocessable, withoutCredentials } from '@partner-ledger/domain';
 import { type IncomingRequest, type IncomingWebhook, IncomingWebhookRepository, type RequestOutcome } from '@partner-ledger/webhook-runtime';
 import { listPaths, type PathInfo } from '@partner-ledger/webhooks';
 import { extract, type FieldIssue } from '@partner-ledger/webhooks';
@@ -169,7 +169,7 @@ export class IncomingWebhookService {
         wouldSucceed: true,
         status: outcome.created ? 201 : 200,
         result: outcome.result,
-        events: store.events.map((e) => ({ stream: e.streamName, type: e.type, data: e.data })),
+        events: store.events.map((e) => ({ stream: e.streamName, type: e.type, data: withoutCredentials(e.type, e.data) })),
       };
     } catch (error) {
       const { problem, unexpected } = toProblem(error, { url: '/v1/incoming/test' });

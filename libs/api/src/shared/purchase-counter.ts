@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { conflict, type CustomerPurchase, nextPurchase, purchaseCountDecider, type PurchaseCountEvent, purchaseCountStream } from '@partner-ledger/domain';
-import { type EventStore, WrongExpectedRevisionError } from '@partner-ledger/event-store';
+import { type CustomerPurchase, nextPurchase, purchaseCountDecider, type PurchaseCountEvent, purchaseCountStream } from '@partner-ledger/domain';
+import type { EventStore } from '@partner-ledger/event-store';
 import { type CommandContext, metadataOf } from './command-context.js';
+import { decideWithRetries, RETRY_POLICIES } from './retry-policy.js';
 import { EVENT_STORE } from './tokens.js';
-
-/** Customers' simultaneous purchases are rare; three tries cover three at once. */
-const ATTEMPTS = 3;
 
 /**
  * Counts a customer's attributed purchases (`purchases-<pid>.<cid>`), for commission durations.
@@ -28,24 +26,26 @@ export class PurchaseCounter {
 
   async count(programId: string, customerId: string, transactionKey: string, at: Date, check: (purchase: CustomerPurchase) => void, ctx: CommandContext): Promise<CustomerPurchase> {
     const stream = purchaseCountStream(programId, customerId);
-    for (let attempt = 1; ; attempt++) {
-      const [last] = await this.store.readStream(stream, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
-      const state = last ? purchaseCountDecider.evolve(purchaseCountDecider.initialState(), { type: last.type, data: last.data } as PurchaseCountEvent) : purchaseCountDecider.initialState();
-      const purchase = nextPurchase(state, transactionKey, at);
-      check(purchase);
-      const events = purchaseCountDecider.decide({ type: 'CountPurchase', programId, customerId, transactionKey, at }, state);
-      if (events.length === 0) return purchase;
-      try {
+    // Counting commutes with the purchases that raced it: the loser reads the new count and is the next one.
+    return decideWithRetries(
+      stream,
+      async () => {
+        const [last] = await this.store.readStream(stream, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
+        const state = last
+          ? purchaseCountDecider.evolve(purchaseCountDecider.initialState(), { type: last.type, data: last.data } as PurchaseCountEvent)
+          : purchaseCountDecider.initialState();
+        const purchase = nextPurchase(state, transactionKey, at);
+        check(purchase);
+        const events = purchaseCountDecider.decide({ type: 'CountPurchase', programId, customerId, transactionKey, at }, state);
+        if (events.length === 0) return purchase;
         await this.store.appendToStream(
           stream,
           events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
           { expectedRevision: last ? last.revision : 'no_stream' },
         );
         return purchase;
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (attempt >= ATTEMPTS) throw conflict('concurrent_modification', `${stream} was changed by other purchases of this customer; retry`);
-      }
-    }
+      },
+      () => RETRY_POLICIES.CountPurchase,
+    );
   }
 }

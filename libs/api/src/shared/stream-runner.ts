@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { conflict, type Decider, type DomainEvent, preconditionFailed } from '@partner-ledger/domain';
+import { type Decider, type DomainEvent, preconditionFailed } from '@partner-ledger/domain';
 import { type EventStore, type ExpectedRevision, type RecordedEvent, WrongExpectedRevisionError } from '@partner-ledger/event-store';
 import { type CommandContext, metadataOf } from './command-context.js';
+import { DECIDE_ONCE, decideWithRetries, type RetryPolicy, retryPolicyOf } from './retry-policy.js';
 import { EVENT_STORE } from './tokens.js';
 
 export interface Loaded<S> {
@@ -19,8 +20,9 @@ export interface Handled<S, E> extends Loaded<S> {
 
 /**
  * Read → decide → append with the expected revision. When another writer got in between, the
- * command is decided again on the fresh state once: deciders are pure, so a second decision is as
- * safe as the first; a second conflict means sustained contention and is returned as 409.
+ * command is decided again on the fresh state as its retry policy says (retry-policy.ts: commands
+ * that commute are decided again until they are appended or truly refused, within a bound):
+ * deciders are pure, so a later decision is as safe as the first.
  *
  * A client's `If-Match` (`expectedRevision`) replaces that retry: the client decided on the state it
  * read, so a stream that moved since answers 412 and nothing is appended.
@@ -68,31 +70,34 @@ export class StreamRunner {
     decider: Decider<C, E, S>,
     command: C | ((state: S) => C | Promise<C>),
     ctx: CommandContext,
-    options: { retry?: boolean; expectedRevision?: ExpectedRevision } = {},
+    options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<Handled<S, E>> {
     const pinned = options.expectedRevision !== undefined && options.expectedRevision !== 'any';
-    const attempts = options.retry === false || pinned ? 1 : 2;
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamName, decider);
-      this.checkExpected(streamName, loaded.revision, options.expectedRevision);
-      const cmd = typeof command === 'function' ? await (command as (s: S) => C | Promise<C>)(loaded.state) : command;
-      const events = decider.decide(cmd, loaded.state);
-      if (events.length === 0) return { ...loaded, events };
-      try {
-        const result = await this.store.appendToStream(
-          streamName,
-          events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
-          { expectedRevision: loaded.revision },
-        );
-        const state = events.reduce(decider.evolve, loaded.state);
-        return { state, events, revision: result.nextExpectedRevision, position: result.position };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (pinned) this.checkExpected(streamName, error.actual, options.expectedRevision);
-        if (attempt >= attempts) {
-          throw conflict('concurrent_modification', `${streamName} was changed by another request; retry`);
+    let policy: RetryPolicy = DECIDE_ONCE;
+    return decideWithRetries(
+      streamName,
+      async () => {
+        const loaded = await this.load(streamName, decider);
+        this.checkExpected(streamName, loaded.revision, options.expectedRevision);
+        const cmd = typeof command === 'function' ? await (command as (s: S) => C | Promise<C>)(loaded.state) : command;
+        policy = pinned ? DECIDE_ONCE : retryPolicyOf(cmd);
+        const events = decider.decide(cmd, loaded.state);
+        if (events.length === 0) return { ...loaded, events };
+        try {
+          const result = await this.store.appendToStream(
+            streamName,
+            events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
+            { expectedRevision: loaded.revision },
+          );
+          const state = events.reduce(decider.evolve, loaded.state);
+          return { state, events, revision: result.nextExpectedRevision, position: result.position };
+        } catch (error) {
+          // The stream moved past the client's If-Match while this request decided: 412, as if it had moved before.
+          if (pinned && error instanceof WrongExpectedRevisionError) this.checkExpected(streamName, error.actual, options.expectedRevision);
+          throw error;
         }
-      }
-    }
+      },
+      () => policy,
+    );
   }
 }

@@ -1,9 +1,9 @@
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { invalid, programStreamPrefixes } from '@partner-ledger/domain';
+import { invalid, programStreamPrefixes, withoutCredentials } from '@partner-ledger/domain';
 import { forbiddenProgramStream } from './program-streams.js';
-import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
+import type { EventStore } from '@partner-ledger/event-store';
 import { ApiController } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
 import { EVENT_STORE } from '../../shared/tokens.js';
@@ -12,13 +12,6 @@ import { parsePosition } from '../read-models.js';
 const DEFAULT_EVENTS = 1000;
 const MAX_EVENTS = 10_000;
 const PAGE = 500;
-
-/** Secrets never leave through the event feed, even hashed. */
-function publicData(event: RecordedEvent) {
-  if (event.type !== 'ProgramCreated') return event.data;
-  const { apiKeyHash: _hidden, ...rest } = event.data;
-  return rest;
-}
 
 @ApiController('events')
 export class EventQueriesController {
@@ -72,7 +65,8 @@ export class EventQueriesController {
           revision: String(e.revision),
           type: e.type,
           created: e.created.toISOString(),
-          data: publicData(e),
+          // Credential material (a program key's hash) never leaves through the feed.
+          data: withoutCredentials(e.type, e.data),
           metadata: e.metadata,
         });
         if (!reply.raw.write(line + '\n')) await new Promise((resolve) => reply.raw.once('drain', resolve));

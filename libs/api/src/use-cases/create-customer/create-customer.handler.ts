@@ -65,7 +65,7 @@ export class CreateCustomerHandler implements ICommandHandler<CreateCustomerComm
       (owner) => customerStream(programId, owner),
       ctx,
       async () => {
-        const result = await this.runner.handle(customerStream(programId, customerId), customerDecider, command, ctx, { retry: false });
+        const result = await this.runner.handle(customerStream(programId, customerId), customerDecider, command, ctx);
         if (!result.state.exists) throw new Error('customer not created');
         return { body: { ...customerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
       },

@@ -49,7 +49,7 @@ export class CreatePartnerHandler implements ICommandHandler<CreatePartnerComman
       (owner) => partnerStream(programId, owner),
       ctx,
       async () => {
-        const result = await this.runner.handle(stream, partnerDecider, command, ctx, { retry: false });
+        const result = await this.runner.handle(stream, partnerDecider, command, ctx);
         if (!result.state.exists) throw new Error('partner not created');
         return { body: { ...partnerView(result.state), position: position(result.position) }, revision: result.revision as bigint };
       },

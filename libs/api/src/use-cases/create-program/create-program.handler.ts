@@ -19,7 +19,6 @@ export class CreateProgramHandler implements ICommandHandler<CreateProgramComman
       programDecider,
       { type: 'CreateProgram', programId, name, currency, commission, tiers: tiers && [...tiers], productRates, approval, apiKeyHash: hashKey(apiKey) },
       ctx,
-      { retry: false },
     );
     const [created] = result.events;
     if (created?.type !== 'ProgramCreated') throw new Error('program not created');
