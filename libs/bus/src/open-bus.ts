@@ -11,6 +11,8 @@ export interface BusConfig {
   amqpPrefix?: string;
   /** The parsed WEBHOOK_RETRY_SCHEDULE, in ms. */
   webhookRetrySchedule: readonly number[];
+  /** WEBHOOK_CLAIM_TTL, in ms: the SQLite queue's lease on a claimed message (unset: the adapter's 60 s). */
+  webhookClaimTtlMs?: number;
 }
 
 /** The RabbitMQ adapter on `url`; amqplib is loaded here, on first use. */
@@ -23,5 +25,5 @@ export async function connectRabbitMq(url: string, options: RabbitMqBusOptions =
 export async function openBus(config: BusConfig, logger?: Logger): Promise<Bus> {
   const retrySchedule = config.webhookRetrySchedule;
   if (config.amqpUrl) return connectRabbitMq(config.amqpUrl, { retrySchedule, logger, ...(config.amqpPrefix ? { prefix: config.amqpPrefix } : {}) });
-  return SqliteBus.open(databaseFile(config.dataDir), { retrySchedule });
+  return SqliteBus.open(databaseFile(config.dataDir), { retrySchedule, leaseMs: config.webhookClaimTtlMs });
 }

@@ -27,6 +27,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it("reads the SQLite queue's claim TTL, 60 s by default", () => {
+    expect(loadConfig({}).webhookClaimTtlMs).toBe(60_000);
+    expect(loadConfig({ WEBHOOK_CLAIM_TTL: '2s' }).webhookClaimTtlMs).toBe(2_000);
+  });
+
   it('reads the auto-approver knobs', () => {
     expect(loadConfig({ AUTO_APPROVAL_INTERVAL: '5s', AUTO_APPROVAL_BATCH_SIZE: '20' })).toMatchObject({ autoApprovalIntervalMs: 5_000, autoApprovalBatchSize: 20 });
   });
@@ -46,6 +51,8 @@ describe('loadConfig', () => {
     ['AUTO_APPROVAL_INTERVAL', '0s'],
     ['AUTO_APPROVAL_INTERVAL', 'often'],
     ['AUTO_APPROVAL_BATCH_SIZE', '0'],
+    ['WEBHOOK_CLAIM_TTL', '0s'],
+    ['WEBHOOK_CLAIM_TTL', 'soon'],
     ['PUBLIC_URL', 'ftp://x'],
     ['PUBLIC_URL', 'https://x/?q=1'],
   ])('refuses %s=%s naming it', (name, value) => {

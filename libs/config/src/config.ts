@@ -21,6 +21,11 @@ export interface AppConfig {
   amqpUrl: string | undefined;
   /** WEBHOOK_RETRY_SCHEDULE, e.g. `0,5s,5m,30m`, in ms; unset → the default ladder. */
   webhookRetrySchedule: readonly number[];
+  /**
+   * WEBHOOK_CLAIM_TTL: the SQLite queue's hold on a message a delivery worker took (renewed every
+   * third of it while the worker lives); a worker that dies leaves its messages held this long.
+   */
+  webhookClaimTtlMs: number;
   /** AMQP_PREFIX: name prefix of the RabbitMQ exchanges and queues (default `pl.webhooks`). */
   amqpPrefix: string | undefined;
   /** LEASE_TTL: how long a single-active projector or publisher may miss renewals before a standby takes over. */
@@ -128,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookAllowedCidrs: allowedCidrs(env.WEBHOOK_ALLOWED_CIDRS?.trim() || undefined),
     amqpUrl: checked(env.AMQP_URL, 'AMQP_URL', (v) => /^amqps?:\/\//.test(v), 'an amqp:// URL'),
     webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
+    webhookClaimTtlMs: duration(env.WEBHOOK_CLAIM_TTL, 'WEBHOOK_CLAIM_TTL', 60_000),
     bodyLimitBytes,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     amqpPrefix: checked(env.AMQP_PREFIX, 'AMQP_PREFIX', (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v), 'letters, digits, dots, dashes or underscores'),
