@@ -17,7 +17,7 @@ import { connectMongoReadStore } from '@partner-ledger/read-store';
 import { PROJECTIONS } from '@partner-ledger/projections';
 import { startEventStoreDbDouble, type EventStoreDbDouble } from '@partner-ledger/testing';
 import { startMongoDbDouble } from '@partner-ledger/testing';
-import { commissionTotalsFromDomain, documentsOf, expectedWebhooks, minor, ofProgram, replayedDocuments, wholeLog, type Buckets } from './recompute.js';
+import { commissionTotalsFromDomain, documentsOf, expectedWebhooks, minor, ofProgram, replayedDocuments, wholeLog, type Buckets } from '@partner-ledger/testing';
 
 const root = new URL('../../', import.meta.url).pathname;
 const AMQP_URL = process.env.AMQP_URL?.trim() || DEFAULT_TEST_AMQP_URL;

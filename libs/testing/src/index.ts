@@ -14,3 +14,5 @@ export * from './long-history.js';
 export * from './app-process.js';
 export * from './movable-clock.js';
 export * from './auto-approval.js';
+export * from './recompute.js';
+export * from './crash-harness.js';

@@ -1,3 +1,4 @@
+// Read models and webhooks as the log alone calls for them: the yardsticks of the distributed and crash suites.
 import { fold, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PROJECTIONS, ProjectionRunner } from '@partner-ledger/projections';
