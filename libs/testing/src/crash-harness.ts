@@ -5,7 +5,7 @@ import type { RecordedEvent } from '@partner-ledger/event-store';
 import type { AppProcess } from './app-process.js';
 import { webhookIdFor } from '@partner-ledger/webhooks';
 import { type Buckets, commissionTotalsFromDomain, minor } from './recompute.js';
-import type { ReceivedWebhook } from './webhook-receiver.js';
+import { type ReceivedWebhook, until } from './webhook-receiver.js';
 
 export interface CrashLoadOptions {
   /** The API's base URL at this moment (a restarted process listens on a new port). */
@@ -15,10 +15,10 @@ export interface CrashLoadOptions {
   key: string;
   /** Customer keys the sales go to, in turn. */
   customers: readonly string[];
-  /** Sales to acknowledge in all. */
-  sales: number;
   /** Clients sending at once. */
   concurrency: number;
+  /** Each client's pause between two sales: the load leaves CPU to a restarting process on a small machine. */
+  thinkMs: number;
   /** Every n-th sale is approved once acknowledged. */
   approveEvery: number;
   /** Give up (and fail) after this long. */
@@ -47,7 +47,9 @@ export class CrashLoad {
   readonly figures = { requests: 0, unanswered: 0 };
   readonly acknowledged = new Map<string, AcknowledgedSale>();
   private next = 0;
-  private waiters: { n: number; resolve: () => void }[] = [];
+  private stopped = false;
+  private waiters: { n: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  private failure: Error | null = null;
 
   constructor(private readonly options: CrashLoadOptions) {}
 
@@ -59,11 +61,11 @@ export class CrashLoad {
     return `${5 + ((i * 37) % 290)}.${String((i * 13) % 100).padStart(2, '0')}`;
   }
 
-  /** Runs the clients until every sale is acknowledged. */
+  /** Runs the clients until `stop()`; each finishes the sale it has in hand (until it is acknowledged). */
   async run(): Promise<void> {
     const deadline = Date.now() + this.options.timeoutMs;
     const client = async () => {
-      for (let i = this.next++; i < this.options.sales; i = this.next++) {
+      for (let i = this.next++; !this.stopped; i = this.next++) {
         const key = this.saleKey(i);
         const body = { customerKey: this.options.customers[i % this.options.customers.length], amount: this.amountOf(i), key };
         const sale = await this.send('/transactions', body, deadline);
@@ -76,15 +78,34 @@ export class CrashLoad {
         }
         for (const w of this.waiters.filter((w) => this.acknowledged.size >= w.n)) w.resolve();
         this.waiters = this.waiters.filter((w) => this.acknowledged.size < w.n);
+        await pause(this.options.thinkMs);
       }
     };
-    await Promise.all(Array.from({ length: this.options.concurrency }, client));
+    try {
+      await Promise.all(Array.from({ length: this.options.concurrency }, client));
+    } catch (error) {
+      // Whoever waits for a moment to kill learns the load failed, instead of waiting forever.
+      this.failure = error as Error;
+      this.stopped = true;
+      for (const w of this.waiters) w.reject(this.failure);
+      throw error;
+    }
   }
 
-  /** Resolves once `n` sales are acknowledged (the moment to kill something). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Resolves once `n` more sales are acknowledged (the moment to kill something, or to stop). */
+  untilMore(n: number): Promise<void> {
+    return this.untilAcknowledged(this.acknowledged.size + n);
+  }
+
+  /** Resolves once `n` sales are acknowledged in all. */
   untilAcknowledged(n: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.acknowledged.size >= n) return Promise.resolve();
-    return new Promise<void>((resolve) => this.waiters.push({ n, resolve }));
+    return new Promise<void>((resolve, reject) => this.waiters.push({ n, resolve, reject }));
   }
 
   private async send(path: string, body: unknown, deadline: number): Promise<Record<string, any>> {
@@ -117,12 +138,72 @@ export class CrashLoad {
   }
 }
 
-/** kill -9, wait for the process to be gone, and start its replacement on the same data. */
-export async function crashAndRestart(proc: AppProcess, restart: () => Promise<AppProcess>): Promise<AppProcess> {
+/** What a crash run works on: a program with a referral chain, customers, and an endpoint at the receiver. */
+export interface CrashProgram {
+  programId: string;
+  key: string;
+  endpointId: string;
+  customers: string[];
+}
+
+/** Creates the program through the API at `baseUrl` (the admin key creates the program). */
+export async function setUpCrashProgram(baseUrl: string, adminKey: string, receiverUrl: string): Promise<CrashProgram> {
+  const post = async (path: string, body: unknown, key: string) => {
+    const res = await fetch(baseUrl + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    const json = (await res.json()) as Record<string, any>;
+    if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const commission = { type: 'PERCENT_OF_SALE', amount: '10' };
+  const program = await post('/v1/programs', { name: 'Crash', currency: 'USD', commission, tiers: [{ level: 2, amount: '2.5' }] }, adminKey);
+  const [programId, key] = [program.id as string, program.apiKey as string];
+  const endpoint = await post(`/v1/programs/${programId}/webhook-endpoints`, { url: receiverUrl, topics: CRASH_WEBHOOK_TOPICS }, key);
+  const customers: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    await post(`/v1/programs/${programId}/partners`, { email: `p${i}@example.com`, name: `P${i}`, key: `P${i}`, ...(i > 0 ? { referringPartnerKey: 'P0' } : {}) }, key);
+    await post(`/v1/programs/${programId}/customers`, { email: `c${i}@example.com`, name: `C${i}`, key: `c${i}`, partner: { key: `P${i}` } }, key);
+    customers.push(`c${i}`);
+  }
+  return { programId, key, endpointId: endpoint.id as string, customers };
+}
+
+/**
+ * After the load: the totals once the read models reached the log's end, the webhooks once all
+ * arrived (or `webhookWaitMs` passed: the reckoning then counts what is missing), and the reckoning.
+ */
+export async function reckonAfterCrashes(input: {
+  load: CrashLoad;
+  kills: number;
+  program: CrashProgram;
+  baseUrl: string;
+  events: readonly RecordedEvent[];
+  received: readonly ReceivedWebhook[];
+  webhookWaitMs: number;
+}): Promise<{ figures: CrashFigures; problems: string[] }> {
+  const { load, program, events, received } = input;
+  const last = events[events.length - 1].position;
+  const totals = await until('the totals at the end of the log', async () => {
+    const url = `${input.baseUrl}/v1/programs/${program.programId}/commission-totals?limit=100&minPosition=${last}`;
+    const res = await fetch(url, { headers: { authorization: `Bearer ${program.key}` } });
+    return res.status === 200 && ((await res.json()) as CrashTotals);
+  });
+  await until('every acknowledged conversion’s webhook', () => missingWebhooks(load, program.programId, program.endpointId, events, received) === 0, input.webhookWaitMs).catch(
+    () => undefined,
+  );
+  return reckonCrashRun({ load, kills: input.kills, programId: program.programId, endpointId: program.endpointId, events, received, totals });
+}
+
+/** kill -9, and wait until the process is gone. */
+export async function crash(proc: AppProcess): Promise<void> {
   proc.kill('SIGKILL');
   const { signal } = await proc.exited;
   if (signal !== 'SIGKILL') throw new Error(`${proc.label} ended by ${signal ?? 'itself'} before the kill`);
-  return restart();
+}
+
+/** The body of GET /v1/programs/:pid/commission-totals (all partners on one page). */
+export interface CrashTotals {
+  program: Record<string, { count: number; amount: string }>;
+  items: ({ partnerId: string } & Record<string, any>)[];
 }
 
 export interface CrashFigures {
@@ -159,8 +240,7 @@ export function reckonCrashRun(input: {
   endpointId: string;
   events: readonly RecordedEvent[];
   received: readonly ReceivedWebhook[];
-  /** The body of GET /v1/programs/:pid/commission-totals (all partners on one page). */
-  totals: { program: Record<string, { count: number; amount: string }>; items: ({ partnerId: string } & Record<string, any>)[] };
+  totals: CrashTotals;
 }): { figures: CrashFigures; problems: string[] } {
   const { load, programId, endpointId, events, received } = input;
   const problems: string[] = [];
@@ -227,8 +307,8 @@ export function reckonCrashRun(input: {
   };
 }
 
-/** The webhook ids still missing, for waiting on the receiver before the reckoning. */
-export function missingWebhooks(load: CrashLoad, programId: string, endpointId: string, events: readonly RecordedEvent[], received: readonly ReceivedWebhook[]): number {
+/** How many webhooks acknowledged commands call for have not arrived yet. */
+function missingWebhooks(load: CrashLoad, programId: string, endpointId: string, events: readonly RecordedEvent[], received: readonly ReceivedWebhook[]): number {
   const seen = new Set(received.map((r) => String(r.headers['webhook-id'])));
   const keys = new Set(load.acknowledged.keys());
   const prefix = `transaction-${programId}.`;
@@ -241,7 +321,7 @@ export function missingWebhooks(load: CrashLoad, programId: string, endpointId: 
   ).length;
 }
 
-function compareTotals(totals: Parameters<typeof reckonCrashRun>[0]['totals'], events: readonly RecordedEvent[], programId: string, problems: string[]): number {
+function compareTotals(totals: CrashTotals, events: readonly RecordedEvent[], programId: string, problems: string[]): number {
   const expected = commissionTotalsFromDomain([...events], programId);
   const asBuckets = (t: Record<string, { count: number; amount: string }>): Buckets => ({
     pending: { count: t.pending.count, amount: minor(t.pending.amount) },

@@ -6,8 +6,11 @@ export interface ReceivedWebhook {
   body: string;
 }
 
-/** A real HTTP receiver on loopback: answers each request with the next status of its script. */
-export async function webhookReceiver(script: (r: ReceivedWebhook, n: number) => number = () => 200) {
+/**
+ * A real HTTP receiver on loopback: answers each request with the next status of its script,
+ * `delayMs` after it arrived (a slow endpoint keeps deliveries in flight).
+ */
+export async function webhookReceiver(script: (r: ReceivedWebhook, n: number) => number = () => 200, options: { delayMs?: number } = {}) {
   const got: ReceivedWebhook[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -16,7 +19,9 @@ export async function webhookReceiver(script: (r: ReceivedWebhook, n: number) =>
       const r = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       got.push(r);
       const status = script(r, got.length);
-      res.writeHead(status, status === 429 ? { 'retry-after': '0' } : {}).end(status >= 300 ? 'nope' : 'ok');
+      const answer = () => res.writeHead(status, status === 429 ? { 'retry-after': '0' } : {}).end(status >= 300 ? 'nope' : 'ok');
+      if (options.delayMs) setTimeout(answer, options.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
