@@ -13,7 +13,7 @@ const STEP = 60;
 const KILLS = 3;
 
 /**
- * The built engine (`npm start`) SIGKILLed three times while 16 clients send sales and approvals,
+ * The built engine (`npm start`) SIGKILLed three times while 8 clients send sales and approvals,
  * each time restarted on the same DATA_DIR; the clients send again whatever got no answer, as a
  * careful client does. Then: every acknowledged command is in the log exactly once, the totals
  * equal the events, and every acknowledged conversion's webhook arrived (deduplicated by
