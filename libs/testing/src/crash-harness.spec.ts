@@ -65,6 +65,13 @@ describe('crash harness', () => {
     expect(figures).toMatchObject({ lost: 0, duplicated: 1 });
   });
 
+  it('reports an acknowledgement naming another conversion than the log', () => {
+    const created = events.find((e) => e.type === 'ConversionCreated')!;
+    const changed = { ...created, data: { ...created.data, conversionId: 'conv_other' } };
+    const { problems } = reckon({ events: events.map((e) => (e === created ? changed : e)) });
+    expect(problems).toEqual([expect.stringMatching(/^answered: .* the log has conv_other$/)]);
+  });
+
   it('counts a webhook that never came as missing, a repeat as a repeat, and a stray one as unexpected', () => {
     const [first, ...rest] = receiver.got;
     const stray = { ...first, headers: { ...first.headers, 'webhook-id': 'msg_stray' } };

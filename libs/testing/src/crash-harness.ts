@@ -208,6 +208,8 @@ export interface CrashTotals {
 
 export interface CrashFigures {
   requests: number;
+  /** Requests that got no acknowledgement (a kill, a restart, a conflict) and were sent again. */
+  unanswered: number;
   kills: number;
   acknowledged: number;
   approvals: number;
@@ -270,6 +272,10 @@ export function reckonCrashRun(input: {
         problems.push(`duplicated: ${type} of ${sale.key} ×${found.length}`);
       }
       if (acknowledged && type !== 'TransactionRecorded') for (const e of found) expectedIds.add(webhookIdFor(e.id, endpointId));
+      // A replayed answer (after a crash) must name what the log holds, not a conversion of its own.
+      if (type === 'ConversionCreated' && found.length === 1 && (found[0].data as { conversionId?: string }).conversionId !== sale.conversionId) {
+        problems.push(`answered: ${sale.key} was acknowledged with conversion ${sale.conversionId}, the log has ${String((found[0].data as { conversionId?: string }).conversionId)}`);
+      }
     }
   }
 
@@ -292,6 +298,7 @@ export function reckonCrashRun(input: {
   return {
     figures: {
       requests: load.figures.requests,
+      unanswered: load.figures.unanswered,
       kills: input.kills,
       acknowledged: load.acknowledged.size,
       approvals,
@@ -349,7 +356,7 @@ function compareTotals(totals: CrashTotals, events: readonly RecordedEvent[], pr
 /** The figures as one line for the CI log. */
 export function formatCrashFigures(suite: string, f: CrashFigures): string {
   return (
-    `crash (${suite}): ${f.requests} requests, ${f.kills} kills, ${f.acknowledged} sales and ${f.approvals} approvals acknowledged, ` +
+    `crash (${suite}): ${f.requests} requests (${f.unanswered} unanswered and sent again), ${f.kills} kills, ${f.acknowledged} sales and ${f.approvals} approvals acknowledged, ` +
     `${f.lost} lost, ${f.duplicated} duplicated, ${f.webhooksExpected} webhooks expected, ${f.webhooksMissing} missing, ` +
     `${f.webhooksUnexpected} unexpected, ${f.webhookRepeats} repeats (same webhook-id), ${f.totalsDiffering} totals differing\n`
   );
