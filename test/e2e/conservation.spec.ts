@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { DATABASE_FILE } from '@partner-ledger/config';
-import { fold, type PayoutEvent, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
+import { fold, loadMinor, type PayoutEvent, sumMinor, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { SqliteEventStore } from '@partner-ledger/event-store';
 import {
@@ -125,7 +125,7 @@ describe('conservation of commission, and projections that crash', () => {
       for (const e of stream) if (e.type === 'TransactionRefunded' || e.type === 'ConversionReopened') for (const r of e.data.reversals) add(r.partnerId, 'reversed', 0, 1);
     }
     // Paid: what confirmed payouts paid, one count per commission line (clawbacks net off in the amount).
-    for (const e of payoutEvents()) if (e.type === 'PayoutPaid') for (const item of e.data.items) add(item.partnerId, 'paid', item.amountMinor, item.lines.length);
+    for (const e of payoutEvents()) if (e.type === 'PayoutPaid') for (const item of e.data.items) add(item.partnerId, 'paid', Number(loadMinor(item.amountMinor)), item.lines.length);
     for (const b of [...perPartner.values(), program]) b.balance = b.approved.amount - b.paid.amount;
     return { perPartner, program, conversions };
   }
@@ -183,7 +183,8 @@ describe('conservation of commission, and projections that crash', () => {
     for (const e of payoutEvents()) {
       if (e.type !== 'PayoutCreated') continue;
       for (const item of e.data.items) {
-        expect(item.amountMinor).toBeGreaterThan(0);
+        expect(loadMinor(item.amountMinor)).toBeGreaterThan(0n);
+        expect(loadMinor(item.amountMinor)).toBe(sumMinor(item.lines.map((line) => line.amountMinor)));
         if (cancelled.has(e.data.payoutId)) continue;
         for (const line of item.lines) {
           const settlement = `${line.conversionId}.${item.partnerId}.${line.claim}`;

@@ -1,7 +1,7 @@
 import { formatAmount } from '@partner-ledger/domain';
 import type { EventStore } from '@partner-ledger/event-store';
 import { partnerAsOf } from '@partner-ledger/projections';
-import { COMMISSION_TOTALS, docId, PARTNERS, PROJECTIONS } from '@partner-ledger/projections';
+import { COMMISSION_TOTALS, docId, PARTNERS, PROJECTIONS, totalsOf } from '@partner-ledger/projections';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { BUCKETS } from './simulate.js';
 
@@ -41,10 +41,9 @@ export function partnerView(doc: Record<string, unknown>): Record<string, unknow
 export function totalsView(doc: Record<string, unknown>): Record<string, unknown> {
   const currency = doc.currency as string;
   const out: Record<string, unknown> = { partnerId: doc.partnerId, currency };
-  for (const b of BUCKETS) {
-    const { count, amount } = doc[b] as { count: number; amount: number };
-    out[b] = { count, amount: formatAmount(amount, currency) };
-  }
+  // Either stored form of the amounts (see the conversions projection).
+  const totals = totalsOf(doc);
+  for (const b of BUCKETS) out[b] = { count: totals[b].count, amount: formatAmount(totals[b].amount, currency) };
   return out;
 }
 

@@ -13,7 +13,7 @@ export function describePlan(plan: CommissionPlan, currency: string): string {
   return text + limited + products;
 }
 
-const signed = (minor: number, currency: string) => (minor > 0 ? '+' : '') + formatAmount(minor, currency);
+const signed = (minor: bigint, currency: string) => (minor > 0n ? '+' : '') + formatAmount(minor, currency);
 
 /** Amounts as decimal strings, for `--json`. */
 export function simulationJson(result: SimulationResult & { currentPlan?: CommissionPlan }) {
@@ -63,7 +63,7 @@ export function simulationTable(result: SimulationResult & { currentPlan?: Commi
         String(r.simulated[b].count),
         formatAmount(r.actual[b].amount, r.currency),
         formatAmount(r.simulated[b].amount, r.currency),
-        r.difference[b].amount === 0 ? '0' : signed(r.difference[b].amount, r.currency),
+        r.difference[b].amount === 0n ? '0' : signed(r.difference[b].amount, r.currency),
       ]);
     });
   };
@@ -80,7 +80,7 @@ export function simulationTable(result: SimulationResult & { currentPlan?: Commi
   lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) lines.push(fmt(r));
   if (result.partners.length === 0) lines.push('(no commission in either plan)');
-  const changed = result.partners.filter((p) => BUCKETS.some((b) => p.difference[b].amount !== 0 || p.difference[b].count !== 0)).length;
+  const changed = result.partners.filter((p) => BUCKETS.some((b) => p.difference[b].amount !== 0n || p.difference[b].count !== 0)).length;
   lines.push('');
   lines.push(changed === 0 ? 'No difference for any partner.' : `${changed} partner(s) with a difference.`);
   return lines.join('\n') + '\n';

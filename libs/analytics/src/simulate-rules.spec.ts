@@ -61,7 +61,8 @@ function history(): Log {
   return log;
 }
 
-const totals = (t: Partial<Record<keyof Totals, [number, number]>>): Totals => Object.fromEntries(BUCKETS.map((b) => [b, { count: t[b]?.[0] ?? 0, amount: t[b]?.[1] ?? 0 }])) as Totals;
+const totals = (t: Partial<Record<keyof Totals, [number, number]>>): Totals =>
+  Object.fromEntries(BUCKETS.map((b) => [b, { count: t[b]?.[0] ?? 0, amount: BigInt(t[b]?.[1] ?? 0) }])) as Totals;
 const simulate = async (plan: unknown, from?: Date) => {
   const result = await simulatePlan(history(), { programId: PID, currency: 'USD', plan, from });
   return { result, a: result.partners.find((p) => p.partnerId === 'a')! };
@@ -86,10 +87,10 @@ describe('simulatePlan with commission durations, product rates and a start date
   });
 
   it('MONTHS 2 pays the purchase a month after the first; PAYMENTS 1 does not', async () => {
-    expect((await simulate({ commission: { type: 'PERCENT_OF_SALE', amount: '10', duration: { type: 'MONTHS', count: 2 } } })).a.simulated.pending).toEqual({ count: 2, amount: 2400 });
+    expect((await simulate({ commission: { type: 'PERCENT_OF_SALE', amount: '10', duration: { type: 'MONTHS', count: 2 } } })).a.simulated.pending).toEqual({ count: 2, amount: 2400n });
     expect(
       (await simulate({ commission: { type: 'PERCENT_OF_SALE', amount: '10', duration: { type: 'PAYMENTS', count: 1 } } })).result.partners.every((p) =>
-        BUCKETS.every((b) => p.difference[b].amount === 0),
+        BUCKETS.every((b) => p.difference[b].amount === 0n),
       ),
     ).toBe(true);
   });

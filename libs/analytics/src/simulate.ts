@@ -17,13 +17,13 @@ import {
   withinDuration,
 } from '@partner-ledger/domain';
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold, isLedgerEvent, type RecordedLedgerEvent } from '@partner-ledger/projections';
+import { COMMISSION_TOTALS, conversionsProjection, InMemoryFold, isLedgerEvent, type RecordedLedgerEvent, totalsOf } from '@partner-ledger/projections';
 import { programPlan, scanAll } from './history.js';
 
 export interface Bucket {
   count: number;
-  /** Minor units. */
-  amount: number;
+  /** Minor units: a sum of many lines, exact only as BigInt. */
+  amount: bigint;
 }
 export type BucketName = 'pending' | 'approved' | 'denied' | 'reversed';
 export const BUCKETS: readonly BucketName[] = ['pending', 'approved', 'denied', 'reversed'];
@@ -31,10 +31,10 @@ export const BUCKETS: readonly BucketName[] = ['pending', 'approved', 'denied', 
 export type Totals = Record<BucketName, Bucket>;
 
 export const emptyTotals = (): Totals => ({
-  pending: { count: 0, amount: 0 },
-  approved: { count: 0, amount: 0 },
-  denied: { count: 0, amount: 0 },
-  reversed: { count: 0, amount: 0 },
+  pending: { count: 0, amount: 0n },
+  approved: { count: 0, amount: 0n },
+  denied: { count: 0, amount: 0n },
+  reversed: { count: 0, amount: 0n },
 });
 
 export interface PartnerComparison {
@@ -52,7 +52,7 @@ export interface PartnerComparison {
    * approved − paid in each world, minor units: under the simulated plan, a negative balance is what
    * the partner was overpaid and would owe back (a clawback).
    */
-  balance: { actual: number; simulated: number };
+  balance: { actual: bigint; simulated: bigint };
 }
 
 /** Per currency, the sums of the partners' buckets. */
@@ -142,7 +142,7 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
   let position: bigint | null = null;
   let conversionCount = 0;
 
-  const totalsOf = (partnerId: string, currency: string) => {
+  const simulatedOf = (partnerId: string, currency: string) => {
     const key = `${partnerId}\u0000${currency}`;
     let totals = simulated.get(key);
     if (!totals) simulated.set(key, (totals = emptyTotals()));
@@ -182,9 +182,9 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
   const pending = (conversionId: string, partnerId: string, amountMinor: number, currency: string, lines: CommissionLine[]) => {
     conversions.set(conversionId, { partnerId, currency, amountMinor, refundedMinor: 0, status: 'PENDING', commissions: lines, reversed: lines.map(() => 0) });
     for (const line of lines) {
-      const t = totalsOf(line.partnerId, currency);
+      const t = simulatedOf(line.partnerId, currency);
       t.pending.count += 1;
-      t.pending.amount += line.amountMinor;
+      t.pending.amount += BigInt(line.amountMinor);
     }
   };
 
@@ -235,11 +235,11 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         const to: BucketName = event.type === 'ConversionApproved' ? 'approved' : 'denied';
         conversion.status = event.type === 'ConversionApproved' ? 'APPROVED' : 'DENIED';
         for (const line of netCommissions(conversion)) {
-          const t = totalsOf(line.partnerId, conversion.currency);
+          const t = simulatedOf(line.partnerId, conversion.currency);
           t.pending.count -= 1;
-          t.pending.amount -= line.amountMinor;
+          t.pending.amount -= BigInt(line.amountMinor);
           t[to].count += 1;
-          t[to].amount += line.amountMinor;
+          t[to].amount += BigInt(line.amountMinor);
         }
         return;
       }
@@ -253,10 +253,10 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         const from: BucketName = conversion.status === 'APPROVED' ? 'approved' : 'pending';
         const reversals = refundReversals(conversion, d.refundedTotalMinor, conversion.amountMinor);
         for (const reversal of reversals) {
-          const t = totalsOf(reversal.partnerId, conversion.currency);
-          t[from].amount -= reversal.amountMinor;
+          const t = simulatedOf(reversal.partnerId, conversion.currency);
+          t[from].amount -= BigInt(reversal.amountMinor);
           t.reversed.count += 1;
-          t.reversed.amount += reversal.amountMinor;
+          t.reversed.amount += BigInt(reversal.amountMinor);
         }
         conversion.reversed = addReversals(conversion.commissions, conversion.reversed, reversals);
         return;
@@ -266,19 +266,19 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
         if (!conversion || conversion.status !== 'DENIED') return;
         conversion.status = 'PENDING';
         for (const line of netCommissions(conversion)) {
-          const t = totalsOf(line.partnerId, conversion.currency);
+          const t = simulatedOf(line.partnerId, conversion.currency);
           t.denied.count -= 1;
-          t.denied.amount -= line.amountMinor;
+          t.denied.amount -= BigInt(line.amountMinor);
           t.pending.count += 1;
-          t.pending.amount += line.amountMinor;
+          t.pending.amount += BigInt(line.amountMinor);
         }
         // As the decider does: refunds made while denied are taken back now.
         const reversals = refundReversals(conversion, conversion.refundedMinor, conversion.amountMinor);
         for (const reversal of reversals) {
-          const t = totalsOf(reversal.partnerId, conversion.currency);
-          t.pending.amount -= reversal.amountMinor;
+          const t = simulatedOf(reversal.partnerId, conversion.currency);
+          t.pending.amount -= BigInt(reversal.amountMinor);
           t.reversed.count += 1;
-          t.reversed.amount += reversal.amountMinor;
+          t.reversed.amount += BigInt(reversal.amountMinor);
         }
         conversion.reversed = addReversals(conversion.commissions, conversion.reversed, reversals);
         return;
@@ -312,16 +312,17 @@ export async function simulatePlan(events: AsyncIterable<RecordedEvent>, input: 
   const today = new Map<string, Totals>();
   const paid = new Map<string, Bucket>();
   for (const doc of actual.docs.values()) {
-    const { partnerId, currency, pending, approved, denied, reversed } = doc as unknown as { partnerId: string; currency: string } & Totals;
-    today.set(`${partnerId}\u0000${currency}`, structuredClone({ pending, approved, denied, reversed }));
-    paid.set(`${partnerId}\u0000${currency}`, { ...((doc.paid as Bucket | undefined) ?? { count: 0, amount: 0 }) });
+    const { partnerId, currency } = doc as unknown as { partnerId: string; currency: string };
+    const { pending, approved, denied, reversed, paid: paidBucket } = totalsOf(doc);
+    today.set(`${partnerId}\u0000${currency}`, { pending, approved, denied, reversed });
+    paid.set(`${partnerId}\u0000${currency}`, paidBucket);
   }
   const keys = [...new Set([...today.keys(), ...simulated.keys()])].sort();
   const rows: PartnerComparison[] = keys.map((key) => {
     const [partnerId, currency] = key.split('\u0000');
     const a = today.get(key) ?? emptyTotals();
     const s = simulated.get(key) ?? emptyTotals();
-    const p = paid.get(key) ?? { count: 0, amount: 0 };
+    const p = paid.get(key) ?? { count: 0, amount: 0n };
     return { partnerId, currency, actual: a, simulated: s, difference: subtract(s, a), paid: p, balance: { actual: a.approved.amount - p.amount, simulated: s.approved.amount - p.amount } };
   });
   const byCurrency = new Map<string, CurrencyComparison>();
@@ -355,7 +356,7 @@ export function subtract(x: Totals, y: Totals): Totals {
 
 /** True when every bucket of every partner is the same in both worlds. */
 export function isZeroDifference(result: SimulationResult): boolean {
-  return result.partners.every((row) => BUCKETS.every((b) => row.difference[b].count === 0 && row.difference[b].amount === 0));
+  return result.partners.every((row) => BUCKETS.every((b) => row.difference[b].count === 0 && row.difference[b].amount === 0n));
 }
 
 export class ProgramNotFoundError extends Error {}

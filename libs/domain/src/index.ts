@@ -7,6 +7,7 @@ export * from './exhaustive.js';
 export * from './validation.js';
 export * from './money/currency.js';
 export * from './money/money.js';
+export * from './money/minor-sum.js';
 export * from './money/rate.js';
 export * from './program/approval.js';
 export * from './program/commission-plan.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { type CreateTransaction, type TransactionCommand, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
+import { type CreateTransaction, sumMinor, type TransactionCommand, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { COMMISSION_TOTALS, CONVERSIONS, conversionsProjection, PROGRAM_TOTALS } from './conversions.projection.js';
 import { InMemoryFold } from './fold-in-memory.js';
@@ -39,7 +39,7 @@ const fold = (events: RecordedEvent[]) => {
   for (const e of events) view.apply(e);
   return view;
 };
-const sum = (t: Record<string, { amount: number }>) => t.pending.amount + t.approved.amount + t.denied.amount + t.reversed.amount;
+const sum = (t: Record<string, { amount: string }>) => Number(sumMinor([t.pending.amount, t.approved.amount, t.denied.amount, t.reversed.amount]));
 
 describe('conversions projection: reopen and flags', () => {
   const deny: TransactionCommand = { type: 'DenyConversion', reason: 'self-referral', actor: { type: 'ADMIN' } };
@@ -60,21 +60,21 @@ describe('conversions projection: reopen and flags', () => {
     const view = fold(recorded(create, deny, reopen, approve));
     expect(view.get(CONVERSIONS, 'prg:cv_VDE')).toMatchObject({ status: 'APPROVED', reason: null, flagged: true });
     expect(view.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({
-      pending: { count: 0, amount: 0 },
-      approved: { count: 1, amount: 733 },
-      denied: { count: 0, amount: 0 },
-      reversed: { count: 0, amount: 0 },
+      pending: { count: 0, amount: '0' },
+      approved: { count: 1, amount: '733' },
+      denied: { count: 0, amount: '0' },
+      reversed: { count: 0, amount: '0' },
     });
-    expect(view.get(PROGRAM_TOTALS, 'prg:USD')).toMatchObject({ approved: { count: 2, amount: 733 + 500 }, denied: { count: 0, amount: 0 }, pending: { count: 0, amount: 0 } });
+    expect(view.get(PROGRAM_TOTALS, 'prg:USD')).toMatchObject({ approved: { count: 2, amount: '1233' }, denied: { count: 0, amount: '0' }, pending: { count: 0, amount: '0' } });
   });
 
   it('reopen after a refund made while denied: the catch-up reversal lands in reversed, and the totals still add up to what was created', () => {
     const refund = (amount?: string): TransactionCommand => ({ type: 'RefundTransaction', refundId: `r${amount ?? 'all'}`, amount });
     const view = fold(recorded(create, deny, refund('33.33'), reopen, approve, refund()));
-    const a = view.get(COMMISSION_TOTALS, 'prg:a:USD') as unknown as Record<string, { count: number; amount: number }>;
-    expect(a).toMatchObject({ pending: { amount: 0 }, approved: { amount: 0 }, denied: { count: 0, amount: 0 }, reversed: { count: 2, amount: 733 } });
+    const a = view.get(COMMISSION_TOTALS, 'prg:a:USD') as unknown as Record<string, { count: number; amount: string }>;
+    expect(a).toMatchObject({ pending: { amount: '0' }, approved: { amount: '0' }, denied: { count: 0, amount: '0' }, reversed: { count: 2, amount: '733' } });
     expect(sum(a)).toBe(733);
-    const program = view.get(PROGRAM_TOTALS, 'prg:USD') as unknown as Record<string, { amount: number }>;
+    const program = view.get(PROGRAM_TOTALS, 'prg:USD') as unknown as Record<string, { amount: string }>;
     expect(sum(program)).toBe(733 + 500);
     expect(view.get(CONVERSIONS, 'prg:cv_VDE')).toMatchObject({
       status: 'APPROVED',
@@ -88,7 +88,7 @@ describe('conversions projection: reopen and flags', () => {
 
   it('a reopened conversion can be denied again: totals follow each move', () => {
     const view = fold(recorded(create, deny, reopen, deny));
-    expect(view.get(COMMISSION_TOTALS, 'prg:b:USD')).toMatchObject({ pending: { count: 0, amount: 0 }, denied: { count: 1, amount: 500 } });
+    expect(view.get(COMMISSION_TOTALS, 'prg:b:USD')).toMatchObject({ pending: { count: 0, amount: '0' }, denied: { count: 1, amount: '500' } });
     expect(view.get(CONVERSIONS, 'prg:cv_VDE')).toMatchObject({ status: 'DENIED', reason: 'self-referral' });
   });
 });

@@ -1,5 +1,8 @@
 import {
   addReversals,
+  loadMinor,
+  minorOrderKey,
+  storeMinor,
   assertNever,
   type LedgerEventType,
   type CommissionLine,
@@ -17,15 +20,22 @@ export const CONVERSIONS = 'conversions';
 export const COMMISSION_TOTALS = 'commission_totals';
 export const PROGRAM_TOTALS = 'program_totals';
 
+/** A bucket as folded: the amount is a sum of many lines, exact only as BigInt. */
 export interface Bucket {
   count: number;
-  amount: number;
+  amount: bigint;
 }
 /**
  * Commission by status, in minor units. A line moves from pending to approved or denied with its
  * amount net of reversals; a refund moves the reversed share into `reversed`. So for every partner
  * pending + approved + denied + reversed = all commission ever created, which the conservation test
  * checks against the event log.
+ *
+ * Stored, each bucket is `{count, amount}` with `amount` a decimal string of minor units
+ * (storeMinor), and `approvedOrder` orders partners by approved amount (minorOrderKey): a string
+ * amount would sort "9" after "10". Documents written with numbers load as they are (loadMinor)
+ * and are written back as strings by their next event; `approvedOrder` comes with that write or a
+ * rebuild of `conversions`.
  */
 export interface Totals {
   pending: Bucket;
@@ -34,18 +44,23 @@ export interface Totals {
   reversed: Bucket;
   paid: Bucket;
 }
+export const TOTALS_BUCKETS = ['pending', 'approved', 'denied', 'reversed', 'paid'] as const satisfies readonly (keyof Totals)[];
 
-const copy = (b: unknown): Bucket => ({ count: (b as Bucket).count, amount: (b as Bucket).amount });
-/** Documents written before payouts existed have no `paid` bucket: nothing was paid then. */
-const copyPaid = (b: unknown): Bucket => (b ? copy(b) : { count: 0, amount: 0 });
+/** A stored bucket folded: documents written before payouts existed have no `paid` bucket (nothing was paid then). */
+const load = (b: unknown): Bucket => {
+  const stored = b as { count: number; amount: unknown } | undefined;
+  return { count: stored?.count ?? 0, amount: loadMinor(stored?.amount) };
+};
 
-const emptyTotals = (): Totals => ({
-  pending: { count: 0, amount: 0 },
-  approved: { count: 0, amount: 0 },
-  denied: { count: 0, amount: 0 },
-  reversed: { count: 0, amount: 0 },
-  paid: { count: 0, amount: 0 },
+/** A totals document's buckets, from what it stores (either form). */
+export const totalsOf = (doc: Record<string, unknown>): Totals => Object.fromEntries(TOTALS_BUCKETS.map((b) => [b, load(doc[b])])) as unknown as Totals;
+
+const storeTotals = (totals: Totals) => ({
+  ...Object.fromEntries(TOTALS_BUCKETS.map((b) => [b, { count: totals[b].count, amount: storeMinor(totals[b].amount) }])),
+  approvedOrder: minorOrderKey(totals.approved.amount),
 });
+
+const emptyTotals = (): Totals => totalsOf({});
 
 interface ConversionLine extends CommissionLine {
   reversedMinor: number;
@@ -142,20 +157,20 @@ function applyTotals(ref: DocRef, doc: Doc | null, e: TotalsEvent): Doc {
     programId: d.programId,
     ...(partnerId ? { partnerId } : {}),
     currency: d.currency,
-    ...emptyTotals(),
+    ...storeTotals(emptyTotals()),
   };
-  // A plain copy of the four buckets: Node 20's structuredClone goes through a MessageChannel and
-  // was the costliest step of a rebuild's fold.
-  const totals: Totals = { pending: copy(base.pending), approved: copy(base.approved), denied: copy(base.denied), reversed: copy(base.reversed), paid: copyPaid(base.paid) };
+  // Fresh buckets (the stored ones are never changed in place): a plain load, as Node 20's
+  // structuredClone goes through a MessageChannel and was the costliest step of a rebuild's fold.
+  const totals = totalsOf(base);
   const mine = (lines: CommissionLine[]) => lines.filter((l) => partnerId === null || l.partnerId === partnerId);
   const move = (lines: CommissionLine[], from: keyof Totals | null, to: keyof Totals) => {
     for (const line of mine(lines)) {
       if (from) {
         totals[from].count -= 1;
-        totals[from].amount -= line.amountMinor;
+        totals[from].amount -= BigInt(line.amountMinor);
       }
       totals[to].count += 1;
-      totals[to].amount += line.amountMinor;
+      totals[to].amount += BigInt(line.amountMinor);
     }
   };
   switch (e.type) {
@@ -172,31 +187,31 @@ function applyTotals(ref: DocRef, doc: Doc | null, e: TotalsEvent): Doc {
       // Back from denied what was denied, then what refunds made meanwhile take back from pending.
       move(e.data.commissions, 'denied', 'pending');
       for (const line of mine(e.data.reversals)) {
-        totals.pending.amount -= line.amountMinor;
+        totals.pending.amount -= BigInt(line.amountMinor);
         totals.reversed.count += 1;
-        totals.reversed.amount += line.amountMinor;
+        totals.reversed.amount += BigInt(line.amountMinor);
       }
       break;
     case 'PayoutPaid':
       for (const item of e.data.items) {
         if (partnerId !== null && item.partnerId !== partnerId) continue;
         totals.paid.count += item.lines.length;
-        totals.paid.amount += item.amountMinor;
+        totals.paid.amount += loadMinor(item.amountMinor);
       }
       break;
     case 'TransactionRefunded': {
       const from: keyof Totals = e.data.conversionStatus === 'APPROVED' ? 'approved' : 'pending';
       for (const line of mine(e.data.reversals)) {
-        totals[from].amount -= line.amountMinor;
+        totals[from].amount -= BigInt(line.amountMinor);
         totals.reversed.count += 1;
-        totals.reversed.amount += line.amountMinor;
+        totals.reversed.amount += BigInt(line.amountMinor);
       }
       break;
     }
     default:
       return assertNever(e);
   }
-  return { ...base, ...totals, updatedAt: e.created.toISOString() };
+  return { ...base, ...storeTotals(totals), updatedAt: e.created.toISOString() };
 }
 
 function applyConversion(ref: DocRef, doc: Doc | null, e: ConversionEvent): Doc | null {

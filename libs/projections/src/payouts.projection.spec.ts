@@ -64,16 +64,16 @@ describe('payouts projection and the paid totals', () => {
     const paid = fold(...history);
     expect(paid.get(PAYOUT_LINES, 'prg:cv_t1:a')).toMatchObject({ netMinor: 1000, paidMinor: 1000, heldBy: null, open: false });
     expect(paid.get(PAYOUTS, 'prg:po_1')).toMatchObject({ status: 'PAID', reference: 'R', confirmedBy: { type: 'ADMIN' } });
-    expect(paid.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ approved: { count: 1, amount: 1000 }, paid: { count: 1, amount: 1000 } });
-    expect(paid.get(COMMISSION_TOTALS, 'prg:b:USD')).toMatchObject({ approved: { count: 1, amount: 500 }, paid: { count: 0, amount: 0 } });
-    expect(paid.get(PROGRAM_TOTALS, 'prg:USD')).toMatchObject({ approved: { amount: 1500 }, paid: { count: 1, amount: 1000 } });
+    expect(paid.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ approved: { count: 1, amount: '1000' }, paid: { count: 1, amount: '1000' } });
+    expect(paid.get(COMMISSION_TOTALS, 'prg:b:USD')).toMatchObject({ approved: { count: 1, amount: '500' }, paid: { count: 0, amount: '0' } });
+    expect(paid.get(PROGRAM_TOTALS, 'prg:USD')).toMatchObject({ approved: { amount: '1500' }, paid: { count: 1, amount: '1000' } });
 
     const clawback = fold(...history, refunded('t1', [{ partnerId: 'a', level: 1, amountMinor: 400 }]));
     expect(clawback.get(PAYOUT_LINES, 'prg:cv_t1:a')).toMatchObject({ netMinor: 600, paidMinor: 1000, open: true });
-    expect(clawback.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ approved: { amount: 600 }, paid: { amount: 1000 } });
+    expect(clawback.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ approved: { amount: '600' }, paid: { amount: '1000' } });
 
     const netted = fold(...history, refunded('t1', [{ partnerId: 'a', level: 1, amountMinor: 400 }]), payoutCreated('po_2', -400, 1), payoutPaid('po_2', -400, 1));
     expect(netted.get(PAYOUT_LINES, 'prg:cv_t1:a')).toMatchObject({ netMinor: 600, paidMinor: 600, open: false });
-    expect(netted.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ approved: { amount: 600 }, paid: { count: 2, amount: 600 } });
+    expect(netted.get(COMMISSION_TOTALS, 'prg:a:USD')).toMatchObject({ approved: { amount: '600' }, paid: { count: 2, amount: '600' } });
   });
 });

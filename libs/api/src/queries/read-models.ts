@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, formatAmount, invalid } from '@partner-ledger/domain';
 import type { Scalar, StoredDoc } from '@partner-ledger/read-store';
-import type { ReadSide } from '@partner-ledger/projections';
+import { type Bucket, type ReadSide, totalsOf } from '@partner-ledger/projections';
 import { READ_SIDE } from '../shared/tokens.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -140,23 +140,19 @@ export const views = {
   },
   totals: (d: Record<string, unknown>) => {
     const currency = d.currency as string;
-    const bucket = (b: unknown) => {
-      const { count, amount } = b as { count: number; amount: number };
-      return { count, amount: formatAmount(amount, currency) };
-    };
-    // Documents written before payouts existed have no `paid`: nothing was paid then.
-    const paid = (d.paid as { count: number; amount: number } | undefined) ?? { count: 0, amount: 0 };
-    const approved = (d.approved as { amount: number }).amount;
+    // Either stored form (see the conversions projection); a document written before payouts existed has no `paid`.
+    const totals = totalsOf(d);
+    const bucket = (b: Bucket) => ({ count: b.count, amount: formatAmount(b.amount, currency) });
     return {
       ...(d.partnerId ? { partnerId: d.partnerId } : {}),
       currency,
-      pending: bucket(d.pending),
-      approved: bucket(d.approved),
-      denied: bucket(d.denied),
-      reversed: bucket(d.reversed),
-      paid: bucket(paid),
+      pending: bucket(totals.pending),
+      approved: bucket(totals.approved),
+      denied: bucket(totals.denied),
+      reversed: bucket(totals.reversed),
+      paid: bucket(totals.paid),
       // Approved is net of refunds, so a refund after payment shows here as a negative balance.
-      balance: formatAmount(approved - paid.amount, currency),
+      balance: formatAmount(totals.approved.amount - totals.paid.amount, currency),
     };
   },
 };

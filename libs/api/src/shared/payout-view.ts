@@ -1,4 +1,4 @@
-import { type Actor, formatAmount, notFound, type PayoutBatch, type PayoutState, type PayoutStatus } from '@partner-ledger/domain';
+import { type Actor, formatAmount, loadMinor, notFound, type PayoutBatch, type PayoutState, type PayoutStatus } from '@partner-ledger/domain';
 import type { Versioned } from './etag.js';
 import { position } from './http.js';
 import type { Handled } from './stream-runner.js';
@@ -20,8 +20,8 @@ export function payoutView(p: PayoutRecord) {
     status: p.status,
     currency: p.currency,
     upTo: p.upTo,
-    items: p.items.map((item) => ({ partnerId: item.partnerId, amount: formatAmount(item.amountMinor, p.currency), conversionIds: item.lines.map((line) => line.conversionId) })),
-    total: formatAmount(p.totalMinor, p.currency),
+    items: p.items.map((item) => ({ partnerId: item.partnerId, amount: formatAmount(loadMinor(item.amountMinor), p.currency), conversionIds: item.lines.map((line) => line.conversionId) })),
+    total: formatAmount(loadMinor(p.totalMinor), p.currency),
     reference: p.reference,
     createdAt: p.createdAt,
     createdBy: p.createdBy,

@@ -39,13 +39,15 @@ export function parseAmount(input: unknown, currency: string, field = 'amount', 
   return Number(minor);
 }
 
-/** Minor units → decimal string with the currency's digits: 1500 USD → "15.00". */
-export function formatAmount(minor: number, currency: string): string {
+/**
+ * Minor units → decimal string with the currency's digits: 1500 USD → "15.00". A bigint is a sum
+ * (see minor-sum.ts), exact past 2^53.
+ */
+export function formatAmount(minor: number | bigint, currency: string): string {
   const digits = minorDigits(currency);
-  const negative = minor < 0;
-  const abs = BigInt(Math.abs(minor))
-    .toString()
-    .padStart(digits + 1, '0');
+  const value = BigInt(minor);
+  const negative = value < 0n;
+  const abs = (negative ? -value : value).toString().padStart(digits + 1, '0');
   const text = digits === 0 ? abs : `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
   return negative ? `-${text}` : text;
 }

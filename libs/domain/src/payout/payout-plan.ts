@@ -1,6 +1,7 @@
 import { invalid, unprocessable } from '../errors.js';
 import { assertCurrency } from '../money/currency.js';
 import { parseAmount } from '../money/money.js';
+import { storeMinor, type StoredMinor } from '../money/minor-sum.js';
 
 /** A payout request as the client sent it; every field is optional and checked here. */
 export interface PayoutRequest {
@@ -40,7 +41,8 @@ export interface PayoutLine {
 }
 export interface PayoutItem {
   partnerId: string;
-  amountMinor: number;
+  /** The sum of the item's lines: a sum of many, so a decimal string (see minor-sum.ts). */
+  amountMinor: StoredMinor;
   lines: PayoutLine[];
 }
 
@@ -92,14 +94,16 @@ export function planPayout(request: PayoutRequest, programCurrency: string, now:
     list.push({ conversionId: line.conversionId, amountMinor: line.owedMinor, claim: line.claim });
     byPartner.set(line.partnerId, list);
   }
-  const items: PayoutItem[] = [...byPartner.entries()]
+  // Sums in BigInt: a partner's lines, and a batch's partners, can add up past 2^53.
+  const sums = [...byPartner.entries()]
     .map(([partnerId, list]) => ({
       partnerId,
-      amountMinor: list.reduce((sum, l) => sum + l.amountMinor, 0),
+      sum: list.reduce((sum, l) => sum + BigInt(l.amountMinor), 0n),
       lines: list.sort((a, b) => (a.conversionId < b.conversionId ? -1 : a.conversionId > b.conversionId ? 1 : 0)),
     }))
-    .filter((item) => item.amountMinor > 0 && item.amountMinor >= options.minimumMinor)
+    .filter((item) => item.sum > 0n && item.sum >= BigInt(options.minimumMinor))
     .sort((a, b) => (a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0));
-  if (items.length === 0) throw unprocessable('nothing_to_pay', 'no partner has approved commission to pay under these conditions');
-  return { currency: options.currency, upTo: options.upTo, items, totalMinor: items.reduce((sum, i) => sum + i.amountMinor, 0) };
+  if (sums.length === 0) throw unprocessable('nothing_to_pay', 'no partner has approved commission to pay under these conditions');
+  const items: PayoutItem[] = sums.map(({ partnerId, sum, lines }) => ({ partnerId, amountMinor: storeMinor(sum), lines }));
+  return { currency: options.currency, upTo: options.upTo, items, totalMinor: storeMinor(sums.reduce((total, i) => total + i.sum, 0n)) };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Actor } from '../actor.js';
 import { reservationDecider, type ReservationEvent, uniqueStream } from '../reservation/reservation.js';
 import { DeciderSpecification } from '../testing/decider-specification.js';
+import { storeMinor, sumMinor } from '../money/minor-sum.js';
 import { type PayableLine, payoutClaimValue } from './payout-plan.js';
 import { type CreatePayout, type PayoutCreated, payoutDecider, type PayoutEvent, payoutStream } from './payout.js';
 
@@ -32,9 +33,18 @@ const create = (lines: PayableLine[], over: Partial<CreatePayout> = {}): CreateP
 
 const created = (items: PayoutCreated['data']['items'], upTo = NOW.toISOString()): PayoutCreated => ({
   type: 'PayoutCreated',
-  data: { programId: 'prg_1', payoutId: 'po_1', currency: 'USD', upTo, createdAt: NOW.toISOString(), createdBy: KEY, items, totalMinor: items.reduce((s, i) => s + i.amountMinor, 0) },
+  data: {
+    programId: 'prg_1',
+    payoutId: 'po_1',
+    currency: 'USD',
+    upTo,
+    createdAt: NOW.toISOString(),
+    createdBy: KEY,
+    items,
+    totalMinor: storeMinor(sumMinor(items.map((i) => i.amountMinor))),
+  },
 });
-const ITEMS = [{ partnerId: 'par_a', amountMinor: 1500, lines: [{ conversionId: 'cv_1', amountMinor: 1500, claim: 0 }] }];
+const ITEMS = [{ partnerId: 'par_a', amountMinor: '1500', lines: [{ conversionId: 'cv_1', amountMinor: 1500, claim: 0 }] }];
 const paid: PayoutEvent = { type: 'PayoutPaid', data: { ...created(ITEMS).data, reference: 'PP-1', confirmedBy: ADMIN, paidAt: NOW.toISOString() } };
 const cancelled: PayoutEvent = { type: 'PayoutCancelled', data: { ...created(ITEMS).data, cancelledAt: NOW.toISOString(), cancelledBy: ADMIN } };
 
@@ -51,10 +61,10 @@ describe('creating a payout', () => {
       .when(create([line('cv_2', 'par_b', 700), line('cv_1', 'par_a', 1500), line('cv_3', 'par_b', 300, { claim: 1 }), line('cv_4', 'par_b', -200, { claim: 1 })]))
       .then([
         created([
-          { partnerId: 'par_a', amountMinor: 1500, lines: [{ conversionId: 'cv_1', amountMinor: 1500, claim: 0 }] },
+          { partnerId: 'par_a', amountMinor: '1500', lines: [{ conversionId: 'cv_1', amountMinor: 1500, claim: 0 }] },
           {
             partnerId: 'par_b',
-            amountMinor: 800,
+            amountMinor: '800',
             lines: [
               { conversionId: 'cv_2', amountMinor: 700, claim: 0 },
               { conversionId: 'cv_3', amountMinor: 300, claim: 1 },
@@ -74,7 +84,7 @@ describe('creating a payout', () => {
         created([
           {
             partnerId: 'par_a',
-            amountMinor: 500,
+            amountMinor: '500',
             lines: [
               { conversionId: 'cv_1', amountMinor: -1500, claim: 1 },
               { conversionId: 'cv_2', amountMinor: 2000, claim: 0 },
@@ -88,7 +98,7 @@ describe('creating a payout', () => {
     spec
       .given([])
       .when(create([line('cv_1', 'par_a', -1500, { claim: 1 }), line('cv_2', 'par_a', 1000), line('cv_3', 'par_b', 400)]))
-      .then([created([{ partnerId: 'par_b', amountMinor: 400, lines: [{ conversionId: 'cv_3', amountMinor: 400, claim: 0 }] }])]);
+      .then([created([{ partnerId: 'par_b', amountMinor: '400', lines: [{ conversionId: 'cv_3', amountMinor: 400, claim: 0 }] }])]);
     spec
       .given([])
       .when(create([line('cv_1', 'par_a', -1500, { claim: 1 }), line('cv_2', 'par_a', 1500)]))
@@ -116,7 +126,7 @@ describe('creating a payout', () => {
           [
             {
               partnerId: 'par_a',
-              amountMinor: 700,
+              amountMinor: '700',
               lines: [
                 { conversionId: 'cv_1', amountMinor: 1000, claim: 0 },
                 { conversionId: 'cv_3', amountMinor: -300, claim: 1 },
@@ -135,14 +145,14 @@ describe('creating a payout', () => {
       .when(create(lines, { partnerIds: ['par_a', 'par_c'] }))
       .then([
         created([
-          { partnerId: 'par_a', amountMinor: 1000, lines: [{ conversionId: 'cv_1', amountMinor: 1000, claim: 0 }] },
-          { partnerId: 'par_c', amountMinor: 5000, lines: [{ conversionId: 'cv_3', amountMinor: 5000, claim: 0 }] },
+          { partnerId: 'par_a', amountMinor: '1000', lines: [{ conversionId: 'cv_1', amountMinor: 1000, claim: 0 }] },
+          { partnerId: 'par_c', amountMinor: '5000', lines: [{ conversionId: 'cv_3', amountMinor: 5000, claim: 0 }] },
         ]),
       ]);
     spec
       .given([])
       .when(create(lines, { minimumAmount: '50.00' }))
-      .then([created([{ partnerId: 'par_c', amountMinor: 5000, lines: [{ conversionId: 'cv_3', amountMinor: 5000, claim: 0 }] }])]);
+      .then([created([{ partnerId: 'par_c', amountMinor: '5000', lines: [{ conversionId: 'cv_3', amountMinor: 5000, claim: 0 }] }])]);
   });
 
   it('refuses an empty batch with nothing_to_pay', () => {

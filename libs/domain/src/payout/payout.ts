@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import type { Decider, DomainEvent } from '../decider.js';
 import { conflict, notFound } from '../errors.js';
 import { assertNever } from '../exhaustive.js';
+import type { StoredMinor } from '../money/minor-sum.js';
 import { optionalText } from '../validation.js';
 import { type PayableLine, type PayoutItem, type PayoutRequest, planPayout } from './payout-plan.js';
 
@@ -9,7 +10,7 @@ export type PayoutStatus = 'DRAFT' | 'PAID' | 'CANCELLED';
 
 export type PayoutCreated = DomainEvent<
   'PayoutCreated',
-  { programId: string; payoutId: string; currency: string; upTo: string; createdAt: string; createdBy: Actor; items: PayoutItem[]; totalMinor: number }
+  { programId: string; payoutId: string; currency: string; upTo: string; createdAt: string; createdBy: Actor; items: PayoutItem[]; totalMinor: StoredMinor }
 >;
 /** What every payout event carries: the batch as created, so a fold of any one of them needs no other. */
 export type PayoutBatch = PayoutCreated['data'];

@@ -25,8 +25,7 @@ export class CommissionTotalsQueriesController {
     const n = parseLimit(limit);
     const ns = await this.read.consistent(minPosition);
     const programTotals = await this.read.readSide.store.get(ns, PROGRAM_TOTALS, docId(pid, program.currency));
-    const page = await this.read.page(ns, COMMISSION_TOTALS, { where: { programId: pid }, orderBy: [{ field: 'approved.amount', direction: 'desc' }] }, cursor, n, views.totals);
-    const zero = { currency: program.currency, pending: { count: 0, amount: 0 }, approved: { count: 0, amount: 0 }, denied: { count: 0, amount: 0 }, reversed: { count: 0, amount: 0 } };
-    return { program: views.totals(programTotals ?? zero), ...page };
+    const page = await this.read.page(ns, COMMISSION_TOTALS, { where: { programId: pid }, orderBy: [{ field: 'approvedOrder', direction: 'desc' }] }, cursor, n, views.totals);
+    return { program: views.totals(programTotals ?? { currency: program.currency }), ...page };
   }
 }

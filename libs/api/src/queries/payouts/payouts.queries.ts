@@ -1,7 +1,7 @@
 import { Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { csvField } from '@partner-ledger/analytics';
-import { formatAmount, invalid, notFound, type PayoutStatus, payoutStream } from '@partner-ledger/domain';
+import { formatAmount, invalid, loadMinor, notFound, type PayoutStatus, payoutStream } from '@partner-ledger/domain';
 import { docId, PARTNERS, PAYOUTS } from '@partner-ledger/projections';
 import type { Scalar, StoredDoc } from '@partner-ledger/read-store';
 import type { FastifyReply } from 'fastify';
@@ -90,7 +90,7 @@ export class PayoutQueriesController {
         textCell(item.partnerId),
         textCell(String(partner?.email ?? '')),
         textCell(String(partner?.name ?? '')),
-        formatAmount(item.amountMinor, payout.currency),
+        formatAmount(loadMinor(item.amountMinor), payout.currency),
         payout.currency,
         textCell(payout.payoutId),
       ].join(',');
