@@ -160,6 +160,20 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         }
       });
 
+      it('keeps sums past 2^53 exact as decimal strings, and orders strings byte by byte (what an amount order key relies on)', async () => {
+        const m = ns();
+        const sums = { s1: '9999999999999999', s2: '123456789012345678901234567890', s3: '900', s4: '1000' };
+        await store.commit(
+          m,
+          'p',
+          Object.entries(sums).map(([id, amount], i) => ({ collection: 'totals', doc: doc(id, i + 1, { approved: { amount } }) })),
+          4n,
+        );
+        for (const [id, amount] of Object.entries(sums)) expect(((await store.get(m, 'totals', id))!.approved as { amount: string }).amount).toBe(amount);
+        // As text "1000" < "123…" < "900" < "9999…": never numeric, so an amount is sorted by its order key.
+        expect(ids(await store.find(m, 'totals', { orderBy: [{ field: 'approved.amount', direction: 'asc' }], limit: 10 }))).toEqual(['s4', 's2', 's3', 's1']);
+      });
+
       it('counts and iterates a whole collection in _id order', async () => {
         expect(await store.count(n, 'partners')).toBe(5);
         const all: string[] = [];
