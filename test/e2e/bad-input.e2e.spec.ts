@@ -177,7 +177,16 @@ describe('bad input over HTTP', () => {
           ['amount: -0 (raw)', 'invalid_amount', 'amount', raw('-0')],
           ['amount: 1e20', 'invalid_amount', 'amount', t(1e20)],
           ['amount: 1e21 (exponent)', 'invalid_amount', 'amount', t(1e21)],
-          ['amount: 1E400 (raw, Infinity)', 'validation_failed', 'amount', raw('1E400')],
+          // Amounts are judged by the JSON text itself: numbers and strings alike, never through a float.
+          ['amount: 1E400 (raw, Infinity)', 'invalid_amount', 'amount', raw('1E400')],
+          ['amount: 1e3 (raw exponent)', 'invalid_amount', 'amount', raw('1e3')],
+          ['amount: 1E3 (raw exponent)', 'invalid_amount', 'amount', raw('1E3')],
+          ['amount: 149.99000000000001 (raw, a float would give 149.99)', 'invalid_amount', 'amount', raw('149.99000000000001')],
+          ['amount: 1.500 (raw, three decimals for USD)', 'invalid_amount', 'amount', raw('1.500')],
+          ['amount: "149.99000000000001"', 'invalid_amount', 'amount', t('149.99000000000001')],
+          ['amount: " 149.99" (padded)', 'invalid_amount', 'amount', t(' 149.99')],
+          ['amount: "149.99 " (padded)', 'invalid_amount', 'amount', t('149.99 ')],
+          ['amount: "0149.99" (leading zero)', 'invalid_amount', 'amount', t('0149.99')],
           ['amount: "99999999999999999999"', 'invalid_amount', 'amount', t('99999999999999999999')],
           ['amount: "1000000000000.01" (over the maximum)', 'invalid_amount', 'amount', t('1000000000000.01')],
           ['amount: "1.001" USD', 'invalid_amount', 'amount', t('1.001')],
@@ -265,6 +274,18 @@ describe('bad input over HTTP', () => {
     it('a body over 1 MiB → 413 payload_too_large', async () => {
       const body = JSON.stringify({ ...route.valid(), padding: 'x'.repeat(MIB + 1024) });
       await expectRefused(engine, () => send(route, body), 413, 'payload_too_large');
+    });
+
+    it('JSON nested past 64 levels → 400 json_too_deep (arrays 1,300 deep, objects 2,400), never a 500', async () => {
+      const valid = JSON.stringify(route.valid());
+      for (const nested of ['['.repeat(1300) + ']'.repeat(1300), '{"a":'.repeat(2400) + '1' + '}'.repeat(2400)]) {
+        await expectRefused(engine, () => send(route, valid.replace(/^\{/, `{"deep":${nested},`)), 400, 'json_too_deep');
+      }
+    });
+
+    it('more than 10,000 object keys → 400 json_too_many_keys', async () => {
+      const keys = Array.from({ length: 10_001 }, (_, k) => `"k${k}":0`).join(',');
+      await expectRefused(engine, () => send(route, JSON.stringify(route.valid()).replace(/^\{/, `{"extra":{${keys}},`)), 400, 'json_too_many_keys');
     });
 
     it('a JSON array or scalar instead of an object → 400', async () => {
@@ -369,6 +390,17 @@ describe('bad input over HTTP', () => {
       engine.call('POST', program.path('/partners'), JSON.stringify({ email: email(), name: 'x' }), program.key, { 'content-type': 'application/xml' }),
     );
     expectProblem(res, 415, 'unsupported_media_type');
+  });
+
+  it('amounts sent as JSON numbers within the grammar are taken as written: 149.99, 1.50 and 7', async () => {
+    for (const [text, amount] of [
+      ['149.99', '149.99'],
+      ['1.50', '1.50'],
+      ['7', '7.00'],
+    ]) {
+      const res = await engine.call('POST', program.path('/transactions'), `{"customerKey":${JSON.stringify(customer.key)},"amount":${text}}`, program.key);
+      expect({ text, status: res.status, amount: res.body.amount }).toEqual({ text, status: 201, amount });
+    }
   });
 
   it('the routes still work after all that: the engine answers a valid request', async () => {

@@ -114,12 +114,13 @@ describe('commission plans over HTTP', () => {
     it('amounts have no decimals; 10% of 1005 is 101 (100.5 rounded half up)', async () => {
       const tx = await program.transaction({ customerKey: customer.key, amount: 1005 });
       expect(tx).toMatchObject({ amount: '1005', currency: 'JPY', conversion: { commissions: [{ partnerId: partner.id, level: 1, amount: '101' }] } });
-      const tx2 = await program.transaction({ customerKey: customer.key, amount: '1004.0' });
+      const tx2 = await program.transaction({ customerKey: customer.key, amount: '1004' });
       expect(tx2).toMatchObject({ amount: '1004', conversion: { commissions: [{ amount: '100' }] } });
     });
 
-    it('refuses decimals: 1000.5 JPY → 400 invalid_amount', async () => {
+    it('refuses decimals, zeros too: 1000.5 and 1004.0 JPY → 400 invalid_amount', async () => {
       await expectRefused(engine, () => program.post('/transactions', { customerKey: customer.key, amount: '1000.5' }), 400, 'invalid_amount', 'amount');
+      await expectRefused(engine, () => program.post('/transactions', { customerKey: customer.key, amount: '1004.0' }), 400, 'invalid_amount', 'amount');
     });
 
     it('refuses USD on a JPY program → 422 currency_mismatch', async () => {

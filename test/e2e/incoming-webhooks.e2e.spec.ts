@@ -233,6 +233,30 @@ describe('incoming webhooks: refusals write nothing', () => {
     expectProblem(await expectNoNewEvents(engine, () => send(hook.testUrl, '"text"')), 400, 'body_not_object');
   });
 
+  it('JSON nested past 64 levels or with over 10,000 keys → 400 at both URLs, never a 500 (the test URL stores no such sample)', async () => {
+    const arrays = `{"order":${'['.repeat(1300)}${']'.repeat(1300)}}`;
+    const objects = `{"order":${'{"a":'.repeat(2400)}1${'}'.repeat(2400)}}`;
+    const keys = `{${Array.from({ length: 10_001 }, (_, k) => `"k${k}":0`).join(',')}}`;
+    for (const url of [hook.testUrl, hook.productionUrl]) {
+      expectProblem(await expectNoNewEvents(engine, () => send(url, arrays)), 400, 'json_too_deep');
+      expectProblem(await expectNoNewEvents(engine, () => send(url, objects)), 400, 'json_too_deep');
+      expectProblem(await expectNoNewEvents(engine, () => send(url, keys)), 400, 'json_too_many_keys');
+    }
+  });
+
+  it('an amount written 1e3 or 149.99000000000001 is judged as written: 422 invalid_amount at its path, and the test URL dry run says the same', async () => {
+    for (const amount of ['1e3', '149.99000000000001', '1.500']) {
+      const raw = JSON.stringify({ ...SEED_ORDER, order: { ...SEED_ORDER.order, id: uniq('o'), amount: '$AMOUNT' } }).replace('"$AMOUNT"', amount);
+      const res = await expectNoNewEvents(engine, () => send(hook.productionUrl, raw));
+      expectProblem(res, 422, 'invalid_amount', 'amount');
+      expect(res.body.errors[0].path).toBe('order.amount');
+      const dry = await expectNoNewEvents(engine, () => send(hook.testUrl, raw));
+      expectStatus(dry, 200);
+      expect({ amount, wouldSucceed: dry.body.dryRun.wouldSucceed, code: dry.body.dryRun.error?.code }).toEqual({ amount, wouldSucceed: false, code: 'invalid_amount' });
+      expect(dry.body.paths).toContainEqual(expect.objectContaining({ path: 'order.amount', type: 'number' }));
+    }
+  });
+
   it('missing required value → 422 naming the field and its path', async () => {
     const { order: _order, ...noOrder } = SEED_ORDER;
     const res = await expectNoNewEvents(engine, () => send(hook.productionUrl, { ...noOrder, order: { id: 'ORD-1', amount: null } }));

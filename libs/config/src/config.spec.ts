@@ -11,6 +11,8 @@ describe('loadConfig', () => {
       mongoUrl: undefined,
       amqpUrl: undefined,
       bodyLimitBytes: 1024 * 1024,
+      jsonMaxDepth: 64,
+      jsonMaxKeys: 10_000,
       incomingWebhookRateLimit: 50,
       webhookReplayBatchSize: 1000,
       publicUrl: undefined,
@@ -32,6 +34,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ WEBHOOK_CLAIM_TTL: '2s' }).webhookClaimTtlMs).toBe(2_000);
   });
 
+  it('reads the request body knobs', () => {
+    expect(loadConfig({ BODY_LIMIT_BYTES: '2048', JSON_MAX_DEPTH: '8', JSON_MAX_KEYS: '100' })).toMatchObject({ bodyLimitBytes: 2048, jsonMaxDepth: 8, jsonMaxKeys: 100 });
+  });
+
   it('reads the auto-approver knobs', () => {
     expect(loadConfig({ AUTO_APPROVAL_INTERVAL: '5s', AUTO_APPROVAL_BATCH_SIZE: '20' })).toMatchObject({ autoApprovalIntervalMs: 5_000, autoApprovalBatchSize: 20 });
   });
@@ -42,6 +48,8 @@ describe('loadConfig', () => {
     ['MONGO_URL', 'postgres://x'],
     ['AMQP_URL', 'http://x'],
     ['BODY_LIMIT_BYTES', '10'],
+    ['JSON_MAX_DEPTH', '0'],
+    ['JSON_MAX_KEYS', 'many'],
     ['ADMIN_API_KEY', 'short'],
     ['WEBHOOK_RETRY_SCHEDULE', 'soon'],
     ['WEBHOOK_ALLOWED_CIDRS', 'not-a-cidr'],

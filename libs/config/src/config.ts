@@ -33,6 +33,10 @@ export interface AppConfig {
   /** LEASE_RENEW_INTERVAL: how often the holder renews and a standby looks; at most a third of LEASE_TTL. */
   leaseRenewIntervalMs: number;
   bodyLimitBytes: number;
+  /** JSON_MAX_DEPTH: objects and arrays nested deeper in a request body get 400 `json_too_deep` (default 64). */
+  jsonMaxDepth: number;
+  /** JSON_MAX_KEYS: request bodies with more object keys get 400 `json_too_many_keys` (default 10,000). */
+  jsonMaxKeys: number;
   logLevel: string;
   /** INCOMING_WEBHOOK_RATE_LIMIT: requests per second per incoming-webhook URL (default 50). */
   incomingWebhookRateLimit: number;
@@ -135,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
     webhookClaimTtlMs: duration(env.WEBHOOK_CLAIM_TTL, 'WEBHOOK_CLAIM_TTL', 60_000),
     bodyLimitBytes,
+    jsonMaxDepth: positiveInteger(env.JSON_MAX_DEPTH, 'JSON_MAX_DEPTH', 64),
+    jsonMaxKeys: positiveInteger(env.JSON_MAX_KEYS, 'JSON_MAX_KEYS', 10_000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     amqpPrefix: checked(env.AMQP_PREFIX, 'AMQP_PREFIX', (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v), 'letters, digits, dots, dashes or underscores'),
     ...leaseTimes(env),

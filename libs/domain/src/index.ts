@@ -6,6 +6,7 @@ export * from './credentials.js';
 export * from './exhaustive.js';
 export * from './validation.js';
 export * from './money/currency.js';
+export * from './money/json-number.js';
 export * from './money/money.js';
 export * from './money/minor-sum.js';
 export * from './money/rate.js';

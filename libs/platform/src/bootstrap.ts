@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { genCorrelationId, registerCorrelationHeader } from './correlation.js';
 import { closeConnectionsAfterResponseWhileClosing } from './drain.js';
+import { DEFAULT_JSON_MAX_DEPTH, DEFAULT_JSON_MAX_KEYS, parseJsonBody } from './json-body.js';
 import { PinoNestLogger } from './logger.js';
 import { METRICS_REGISTRY, registerHttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
@@ -19,6 +20,10 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Larger bodies get 413 `payload_too_large`. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** JSON bodies nested deeper get 400 `json_too_deep`. Default 64. */
+  jsonMaxDepth?: number;
+  /** JSON bodies with more object keys get 400 `json_too_many_keys`. Default 10,000. */
+  jsonMaxKeys?: number;
   /** OpenAPI title and version. */
   title: string;
   version?: string;
@@ -67,6 +72,12 @@ export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppO
     // Nest's default exits the process on a DI error; a rejected promise lets main.ts log it and
     // lets a test fail instead of killing Jest.
     abortOnError: false,
+  });
+
+  const limits = { maxDepth: opts.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH, maxKeys: opts.jsonMaxKeys ?? DEFAULT_JSON_MAX_KEYS };
+  // Replaces Fastify's JSON parser on every route: limits checked while parsing, amounts' text kept.
+  app.useBodyParser('application/json', { bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES }, (_request, body, done) => {
+    done(null, parseJsonBody(body.toString('utf8'), limits));
   });
 
   const registry = await metricsRegistryOf(app);

@@ -1,4 +1,5 @@
 export { createHttpApp, DEFAULT_BODY_LIMIT_BYTES, type HttpAppOptions } from './bootstrap.js';
+export { DEFAULT_JSON_MAX_DEPTH, DEFAULT_JSON_MAX_KEYS, parseJsonBody, type JsonLimits } from './json-body.js';
 export { CLOCK, type Clock, systemClock } from './clock.js';
 export { CORRELATION_HEADER, CorrelationId, correlationIdOf, genCorrelationId, isSaneCorrelationId, registerCorrelationHeader } from './correlation.js';
 export {

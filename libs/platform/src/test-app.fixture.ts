@@ -77,12 +77,16 @@ export interface RunningApp {
   url: string;
 }
 
-export async function startTestApp(opts: { indicators?: HealthIndicator[]; logger?: Logger; bodyLimitBytes?: number } = {}): Promise<RunningApp> {
+export async function startTestApp(
+  opts: { indicators?: HealthIndicator[]; logger?: Logger; bodyLimitBytes?: number; jsonMaxDepth?: number; jsonMaxKeys?: number } = {},
+): Promise<RunningApp> {
   const app = await createHttpApp(testModule(opts.indicators), {
     logger: opts.logger ?? createLogger({ level: 'silent' }),
     title: 'Platform test',
     version: '1.2.3',
     bodyLimitBytes: opts.bodyLimitBytes ?? 1024,
+    jsonMaxDepth: opts.jsonMaxDepth,
+    jsonMaxKeys: opts.jsonMaxKeys,
   });
   await app.listen(0, '127.0.0.1');
   return { app, url: await app.getUrl() };

@@ -2,7 +2,7 @@ import { applyDecorators, Controller, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '@partner-ledger/domain';
+import { type Actor, JsonNumber } from '@partner-ledger/domain';
 import { AuthGuard, type Principal } from '../auth/auth.guard.js';
 import type { CommandContext } from './command-context.js';
 
@@ -22,13 +22,17 @@ export const contextOf = (request: FastifyRequest, source: CommandContext['sourc
   actor: actorOf(request.principal),
 });
 
-/** Amounts arrive as "149.99" or 149.99; the domain parses them exactly, this only checks the type. */
+/**
+ * Amounts arrive as "149.99" or 149.99; the domain parses them exactly (a number by the text the
+ * sender wrote: JsonNumber), this only checks the type.
+ */
 export const IsAmount = (options?: ValidationOptions) =>
   ValidateBy(
     {
       name: 'isAmount',
       validator: {
-        validate: (value: unknown) => (typeof value === 'string' && value.length <= 32) || (typeof value === 'number' && Number.isFinite(value)),
+        validate: (value: unknown) =>
+          (typeof value === 'string' && value.length <= 32) || (typeof value === 'number' && Number.isFinite(value)) || (value instanceof JsonNumber && value.text.length <= 32),
         defaultMessage: (args) => `${args?.property} must be a decimal amount as a string ("149.99") or a number`,
       },
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from '../errors.js';
 import { assertCurrency, minorDigits } from './currency.js';
+import { JsonNumber } from './json-number.js';
 import { divideRoundHalfUp, formatAmount, MAX_MINOR, parseAmount } from './money.js';
 import { parsePercent, percentOf, proportion } from './rate.js';
 import { seeded } from '@partner-ledger/testing';
@@ -41,13 +42,12 @@ describe('parseAmount', () => {
     ['149.9', 'USD', 14990],
     ['149', 'USD', 14900],
     [149, 'USD', 14900],
-    [' 149.99 ', 'USD', 14999],
-    ['149.990', 'USD', 14999], // trailing zeros carry no precision
+    [new JsonNumber('149.90'), 'USD', 14990], // a JSON number written with its trailing zero
+    [new JsonNumber('1.50'), 'BHD', 1500],
     [0.1, 'USD', 10],
     ['0.01', 'USD', 1],
     ['100', 'JPY', 100],
     [100, 'JPY', 100],
-    ['100.0', 'JPY', 100],
     ['1.234', 'BHD', 1234],
     ['1.5', 'BHD', 1500],
     ['0.001', 'BHD', 1],
@@ -81,6 +81,20 @@ describe('parseAmount', () => {
     ['.5', 'USD'],
     ['1,000.00', 'USD'],
     ['+5', 'USD'],
+    // One grammar for strings and JSON numbers: no padding, exponent, sign or extra digits.
+    [' 149.99', 'USD'],
+    ['149.99 ', 'USD'],
+    ['\t1', 'USD'],
+    ['0149.99', 'USD'],
+    ['149.990', 'USD'], // more digits than the currency has, even if zeros
+    ['100.0', 'JPY'],
+    ['1e3', 'USD'],
+    [new JsonNumber('1e3'), 'USD'],
+    [new JsonNumber('1E3'), 'USD'],
+    [new JsonNumber('149.99000000000001'), 'USD'], // the float is 149.99; the text is not
+    [new JsonNumber('149.990'), 'USD'],
+    [new JsonNumber('-0'), 'USD'],
+    [new JsonNumber('1E400'), 'USD'],
     [null, 'USD'],
     [undefined, 'USD'],
     [{}, 'USD'],

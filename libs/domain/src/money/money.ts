@@ -1,5 +1,6 @@
 import { invalid } from '../errors.js';
 import { minorDigits } from './currency.js';
+import { numberText } from './json-number.js';
 
 /**
  * Money is an integer count of minor units plus a currency, carried as a JS number: every amount is
@@ -7,34 +8,32 @@ import { minorDigits } from './currency.js';
  */
 export const MAX_MINOR = 1_000_000_000_000_00; // 1e14 minor units: a trillion dollars
 
-const DECIMAL = /^(\d{1,16})(?:\.(\d+))?$/;
+/**
+ * The one amount grammar, for strings and JSON numbers alike: digits without padding, one optional
+ * point followed by at most the currency's digits. No sign, exponent, spaces, separators or
+ * leading zeros: anything else is a client bug better refused than guessed at.
+ */
+const DECIMAL = /^(0|[1-9]\d{0,15})(?:\.(\d+))?$/;
 
 /**
  * Parses a decimal amount ("149.99" or 149.99) into minor units without floating-point
- * arithmetic: a JSON number is taken by its shortest decimal representation, which is exactly the
- * text the sender wrote for any amount that fits the currency's digits.
+ * arithmetic. A JSON number is judged by the text the sender wrote: the body parser keeps that
+ * text (JsonNumber) whenever the float would not give it back, so `1e3`, `149.99000000000001` and
+ * `1.500` are refused exactly as the same characters in a string are.
  */
 export function parseAmount(input: unknown, currency: string, field = 'amount', opts: { allowZero?: boolean } = {}): number {
-  let text: string;
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input)) throw invalid('invalid_amount', `${field} must be a finite number`, field);
-    text = String(input);
-    if (/e/i.test(text)) throw invalid('invalid_amount', `${field} is out of range`, field);
-  } else if (typeof input === 'string') {
-    text = input.trim();
-  } else {
-    throw invalid('invalid_amount', `${field} must be a decimal string or number`, field);
-  }
+  const text = typeof input === 'string' ? input : numberText(input);
+  if (text === undefined) throw invalid('invalid_amount', `${field} must be a decimal string or number`, field);
   if (text.startsWith('-')) throw invalid('invalid_amount', `${field} must not be negative`, field);
   const match = DECIMAL.exec(text);
-  if (!match) throw invalid('invalid_amount', `${field} must be a decimal like 149.99`, field);
+  if (!match) throw invalid('invalid_amount', `${field} must be a decimal like 149.99: digits, at most one point, no sign, exponent or spaces`, field);
   const digits = minorDigits(currency);
   const fraction = match[2] ?? '';
-  if (fraction.replace(/0+$/, '').length > digits) {
+  if (fraction.length > digits) {
     throw invalid('invalid_amount', `${field} has more than ${digits} decimal places for ${currency}`, field);
   }
-  const minor = BigInt(match[1]) * 10n ** BigInt(digits) + BigInt((fraction + '0'.repeat(digits)).slice(0, digits) || '0');
-  if (minor > BigInt(MAX_MINOR)) throw invalid('invalid_amount', `${field} exceeds the maximum amount`, field);
+  const minor = BigInt(match[1]) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, '0') || '0');
+  if (minor > BigInt(MAX_MINOR)) throw invalid('invalid_amount', `${field} exceeds the maximum amount of ${formatAmount(MAX_MINOR, currency)} ${currency}`, field);
   if (minor === 0n && !opts.allowZero) throw invalid('invalid_amount', `${field} must be greater than zero`, field);
   return Number(minor);
 }

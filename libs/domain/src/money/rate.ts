@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { numberText } from './json-number.js';
 import { divideRoundHalfUp } from './money.js';
 
 /** Percent rates carry up to 4 decimals ("12.5", "7.3333"), held as integer ten-thousandths. */
@@ -6,7 +7,8 @@ const RATE_SCALE = 10_000n;
 const RATE = /^(\d{1,3})(?:\.(\d{1,4}))?$/;
 
 export function parsePercent(input: unknown, field: string): string {
-  const text = typeof input === 'number' && Number.isFinite(input) ? String(input) : input;
+  // A JSON number by the text the sender wrote (JsonNumber), as amounts are.
+  const text = typeof input === 'string' ? input : numberText(input);
   if (typeof text !== 'string' || !RATE.test(text.trim())) {
     throw invalid('invalid_rate', `${field} must be a percentage like 10 or 12.5 (up to 4 decimals)`, field);
   }

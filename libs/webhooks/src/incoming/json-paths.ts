@@ -4,6 +4,8 @@
  * `["…"]` for keys a dot path cannot spell (`["user.email"]`, keys with brackets or quotes, "").
  */
 
+import { JsonNumber } from '@partner-ledger/domain';
+
 export type PathSegment = string | number;
 
 export type JsonType = 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
@@ -25,7 +27,9 @@ export class PathSyntaxError extends Error {}
 
 const PLAIN_KEY = /^[^.[\]"\s]+$/;
 
-export const typeOf = (value: unknown): JsonType => (value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as 'string' | 'number' | 'boolean' | 'object'));
+/** A number the body parser kept as written (JsonNumber) is a number too. */
+export const typeOf = (value: unknown): JsonType =>
+  value === null ? 'null' : Array.isArray(value) ? 'array' : value instanceof JsonNumber ? 'number' : (typeof value as 'string' | 'number' | 'boolean' | 'object');
 
 export function formatPath(segments: readonly PathSegment[]): string {
   let out = '';

@@ -1,3 +1,4 @@
+import { JsonNumber } from '@partner-ledger/domain';
 import { ACTION_TARGETS, type IncomingAction, ONE_OF, targetOf } from './actions.js';
 import { isBindable, parsePath, PathSyntaxError, typeOf, valueAt } from './json-paths.js';
 
@@ -62,7 +63,8 @@ export function mappingIssues(action: IncomingAction, fields: FieldBindings, sam
   return issues;
 }
 
-export type Extracted = Record<string, string | number>;
+/** An amount keeps a number as its sender wrote it (JsonNumber), for the amount grammar to judge. */
+export type Extracted = Record<string, string | number | JsonNumber>;
 
 /**
  * Takes each bound value out of a payload. Empty values (missing, null, "") count as absent, as
@@ -86,7 +88,7 @@ export function extract(mapping: Mapping, payload: unknown): { values: Extracted
         });
       continue;
     }
-    if (typeof raw === 'number' && Number.isFinite(raw)) {
+    if ((typeof raw === 'number' && Number.isFinite(raw)) || raw instanceof JsonNumber) {
       values[target.name] = target.kind === 'amount' ? raw : String(raw);
     } else if (typeof raw === 'string') {
       values[target.name] = raw.trim();
