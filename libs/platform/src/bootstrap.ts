@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { genCorrelationId, registerCorrelationHeader } from './correlation.js';
 import { closeConnectionsAfterResponseWhileClosing } from './drain.js';
+import { lingerAfterEarlyAnswers } from './linger.js';
 import { DEFAULT_JSON_MAX_DEPTH, DEFAULT_JSON_MAX_KEYS, parseJsonBody } from './json-body.js';
 import { PinoNestLogger } from './logger.js';
 import { METRICS_REGISTRY, registerHttpMetrics } from './metrics.js';
@@ -64,6 +65,7 @@ export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppO
   const fastify = adapter.getInstance();
   registerCorrelationHeader(fastify);
   closeConnectionsAfterResponseWhileClosing(fastify);
+  lingerAfterEarlyAnswers(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new PinoNestLogger(opts.logger),
