@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       bodyLimitBytes: 1024 * 1024,
       jsonMaxDepth: 64,
       jsonMaxKeys: 10_000,
+      headersTimeoutMs: 30_000,
+      requestTimeoutMs: 60_000,
       incomingWebhookRateLimit: 50,
       webhookReplayBatchSize: 1000,
       publicUrl: undefined,
@@ -35,7 +37,13 @@ describe('loadConfig', () => {
   });
 
   it('reads the request body knobs', () => {
-    expect(loadConfig({ BODY_LIMIT_BYTES: '2048', JSON_MAX_DEPTH: '8', JSON_MAX_KEYS: '100' })).toMatchObject({ bodyLimitBytes: 2048, jsonMaxDepth: 8, jsonMaxKeys: 100 });
+    expect(loadConfig({ BODY_LIMIT_BYTES: '2048', JSON_MAX_DEPTH: '8', JSON_MAX_KEYS: '100', HEADERS_TIMEOUT: '5s', REQUEST_TIMEOUT: '20s' })).toMatchObject({
+      bodyLimitBytes: 2048,
+      jsonMaxDepth: 8,
+      jsonMaxKeys: 100,
+      headersTimeoutMs: 5_000,
+      requestTimeoutMs: 20_000,
+    });
   });
 
   it('reads the auto-approver knobs', () => {
@@ -49,6 +57,8 @@ describe('loadConfig', () => {
     ['AMQP_URL', 'http://x'],
     ['BODY_LIMIT_BYTES', '10'],
     ['JSON_MAX_DEPTH', '0'],
+    ['HEADERS_TIMEOUT', 'slow'],
+    ['REQUEST_TIMEOUT', '1s'], // shorter than the default HEADERS_TIMEOUT
     ['JSON_MAX_KEYS', 'many'],
     ['ADMIN_API_KEY', 'short'],
     ['WEBHOOK_RETRY_SCHEDULE', 'soon'],

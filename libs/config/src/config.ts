@@ -33,6 +33,10 @@ export interface AppConfig {
   /** LEASE_RENEW_INTERVAL: how often the holder renews and a standby looks; at most a third of LEASE_TTL. */
   leaseRenewIntervalMs: number;
   bodyLimitBytes: number;
+  /** HEADERS_TIMEOUT: a request whose headers take longer gets 408 `request_timeout` (default 30s). */
+  headersTimeoutMs: number;
+  /** REQUEST_TIMEOUT: a request whose headers and body take longer gets 408 `request_timeout` (default 60s; at least HEADERS_TIMEOUT). */
+  requestTimeoutMs: number;
   /** JSON_MAX_DEPTH: objects and arrays nested deeper in a request body get 400 `json_too_deep` (default 64). */
   jsonMaxDepth: number;
   /** JSON_MAX_KEYS: request bodies with more object keys get 400 `json_too_many_keys` (default 10,000). */
@@ -125,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = env.DATA_DIR?.trim() || './data';
   const bodyLimitBytes = Number(env.BODY_LIMIT_BYTES ?? 1024 * 1024);
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1024) throw new ConfigError('BODY_LIMIT_BYTES must be an integer ≥ 1024');
+  const headersTimeoutMs = duration(env.HEADERS_TIMEOUT, 'HEADERS_TIMEOUT', 30_000);
+  const requestTimeoutMs = duration(env.REQUEST_TIMEOUT, 'REQUEST_TIMEOUT', 60_000);
+  if (requestTimeoutMs < headersTimeoutMs) throw new ConfigError('REQUEST_TIMEOUT must be at least HEADERS_TIMEOUT (it covers the headers and the body)');
   const adminApiKey = env.ADMIN_API_KEY?.trim() || undefined;
   if (adminApiKey !== undefined && adminApiKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
   return {
@@ -139,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
     webhookClaimTtlMs: duration(env.WEBHOOK_CLAIM_TTL, 'WEBHOOK_CLAIM_TTL', 60_000),
     bodyLimitBytes,
+    headersTimeoutMs,
+    requestTimeoutMs,
     jsonMaxDepth: positiveInteger(env.JSON_MAX_DEPTH, 'JSON_MAX_DEPTH', 64),
     jsonMaxKeys: positiveInteger(env.JSON_MAX_KEYS, 'JSON_MAX_KEYS', 10_000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',

@@ -1,9 +1,11 @@
 import { NestFactory, type IEntryNestModule } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest, LogController } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { answerClientError } from './client-errors.js';
 import { genCorrelationId, registerCorrelationHeader } from './correlation.js';
 import { closeConnectionsAfterResponseWhileClosing } from './drain.js';
 import { lingerAfterEarlyAnswers } from './linger.js';
@@ -16,11 +18,17 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { createValidationPipe } from './validation.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface HttpAppOptions {
   logger: Logger;
   /** Larger bodies get 413 `payload_too_large`. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** A request whose headers take longer gets 408 `request_timeout`. Default 30 s. */
+  headersTimeoutMs?: number;
+  /** A request whose headers and body take longer gets 408 `request_timeout`. Default 60 s; at least headersTimeoutMs. */
+  requestTimeoutMs?: number;
   /** JSON bodies nested deeper get 400 `json_too_deep`. Default 64. */
   jsonMaxDepth?: number;
   /** JSON bodies with more object keys get 400 `json_too_many_keys`. Default 10,000. */
@@ -41,6 +49,8 @@ export interface HttpAppOptions {
  * to stop; several apps may live in one process.
  */
 export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppOptions): Promise<NestFastifyApplication> {
+  const headersTimeout = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout);
   const adapter = new FastifyAdapter({
     loggerInstance: opts.logger,
     genReqId: genCorrelationId,
@@ -61,6 +71,17 @@ export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppO
         .send(Buffer.from(JSON.stringify(problem)));
     },
     trustProxy: opts.trustProxy ?? false,
+    // A slow sender (one byte a second) holds a socket only this long. Node looks for overdue
+    // requests every connectionsCheckingInterval (30 s by default, so a timeout could fire up to
+    // 30 s late); once a second keeps them close to their values.
+    requestTimeout,
+    http: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    // drain.ts answers requests that arrive while closing, as problem+json.
+    return503OnClosing: false,
+    // What Node's HTTP parser refuses (431, 400, 408) is answered as problem+json too.
+    clientErrorHandler(this: FastifyInstance, error: Error, socket: Socket) {
+      answerClientError(this, error, socket);
+    },
   });
   const fastify = adapter.getInstance();
   registerCorrelationHeader(fastify);

@@ -22,7 +22,8 @@ export function lingerAfterEarlyAnswers(fastify: FastifyInstance): void {
   });
 }
 
-function lingeringClose(socket: Socket): void {
+/** Ends the connection once what was written is sent, reading and dropping what still arrives meanwhile. */
+export function lingeringClose(socket: Socket): void {
   if (socket.destroyed) return;
   let read = 0;
   const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();

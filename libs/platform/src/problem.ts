@@ -88,17 +88,22 @@ export interface ProblemContext {
   method?: string;
 }
 
+/** The one shape of a problem; `instance` is the request URL (empty when it could not be read). */
+export function makeProblem(status: number, code: string, detail: string, instance: string, errors?: ProblemFieldError[]): Problem {
+  return {
+    type: problemType(code),
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    instance,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
 export function toProblem(error: unknown, ctx: ProblemContext): ProblemDecision {
   const make = (status: number, code: string, detail: string, errors?: ProblemFieldError[]): ProblemDecision => ({
-    problem: {
-      type: problemType(code),
-      title: STATUS_CODES[status] ?? 'Error',
-      status,
-      detail,
-      code,
-      instance: ctx.url,
-      ...(errors && errors.length > 0 ? { errors } : {}),
-    },
+    problem: makeProblem(status, code, detail, ctx.url, errors),
     unexpected: false,
   });
 

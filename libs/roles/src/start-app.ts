@@ -38,6 +38,8 @@ export async function startApp(config: AppConfig, logger: Logger, rootModule: Ap
     version: '0.1.0',
     description: 'Event-sourced engine for affiliate and referral programs',
     bodyLimitBytes: config.bodyLimitBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
     jsonMaxDepth: config.jsonMaxDepth,
     jsonMaxKeys: config.jsonMaxKeys,
   });
