@@ -52,8 +52,8 @@ describe('SIGTERM on a busy engine', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     const requests = Array.from({ length: 40 }, (_, i) =>
       call(`/v1/programs/${pid}/transactions`, { customerKey: 'c', amount: '5.00', key: `t-${i}` }, program.apiKey).then(
-        (r) => ({ i, status: r.status }),
-        () => ({ i, status: 0 }), // refused: the server had stopped accepting
+        (r) => ({ i, status: r.status, type: r.headers.get('content-type'), connection: r.headers.get('connection') }),
+        () => ({ i, status: 0, type: null, connection: null }), // refused: the server had stopped accepting
       ),
     );
     setTimeout(() => child.kill('SIGTERM'), 5);
@@ -63,8 +63,9 @@ describe('SIGTERM on a busy engine', () => {
     expect(output()).not.toMatch(/"level":(50|60)/); // no error or fatal log on the way down
 
     const acknowledged = results.filter((r) => r.status === 201).map((r) => r.i);
-    // 201: done before the server closed; 503: Fastify's answer while closing; 0: never accepted.
+    // 201: done before the server closed; 503: arrived while it closed; 0: never accepted.
     for (const r of results) expect([0, 201, 503]).toContain(r.status);
+    for (const r of results.filter((x) => x.status === 503)) expect({ type: r.type, connection: r.connection }).toEqual({ type: 'application/problem+json', connection: 'close' });
     expect(acknowledged.length).toBeGreaterThan(0);
     const store = SqliteEventStore.open(join(dataDir, 'partner-ledger.db'));
     try {

@@ -101,6 +101,37 @@ describe('while the app closes (real HTTP on loopback)', () => {
   });
 });
 
+describe('while the app closes, a connection that has sent nothing yet (real HTTP on loopback)', () => {
+  it('is left time to send its request, which is answered 503 shutting_down, instead of being reset; then the close completes', async () => {
+    const t = await startTestApp();
+    const idle = await open(t.url);
+    const answer = readAll(idle);
+    const inFlight = fetch(`${t.url}/things/slow/400`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    const closed = t.app.close().then(() => Date.now() - started);
+    // After the quiet wait the listener has closed; Node alone would have destroyed this socket.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    idle.write('POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"name":"a"}');
+    const refused = parseAnswer(await answer);
+    expectProblem(refused, 503, 'shutting_down');
+    expect(refused.headers.connection).toBe('close');
+    expect((await inFlight).status).toBe(200);
+    expect(await closed).toBeLessThan(3_000);
+  });
+
+  it('a quiet app with an idle keep-alive connection closes promptly, ending that connection without a reset', async () => {
+    const t = await startTestApp();
+    const idle = await open(t.url);
+    const ended = readAll(idle);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const started = Date.now();
+    await t.app.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await ended).toBe('');
+  });
+});
+
 describe('slow and idle clients (headers timeout 2 s, request timeout 4 s)', () => {
   it('300 idle sockets and one client sending a byte a second do not stop /health and a command; the slow one gets 408 request_timeout', async () => {
     const app = await createHttpApp(testModule(), {
