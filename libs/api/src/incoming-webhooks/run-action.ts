@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import { DomainError, normalizeEmail } from '@partner-ledger/domain';
+import { DomainError, normalizeEmail, type AmountInput } from '@partner-ledger/domain';
 import type { Extracted, Mapping } from '@partner-ledger/webhooks';
 import type { CommandContext } from '../shared/command-context.js';
 import type { Customer, Partner } from '../shared/lookups.js';
@@ -129,7 +129,7 @@ export async function runAction(ports: CommandPorts, programId: string, mapping:
         }
       }
       const recorded = await step(txFields, () =>
-        ports.createTransaction(new CreateTransactionCommand({ programId, ...(txBody(customer.key) as { customerKey: string; amount: string | number }), ctx })),
+        ports.createTransaction(new CreateTransactionCommand({ programId, ...(txBody(customer.key) as { customerKey: string; amount: AmountInput }), ctx })),
       );
       const transaction = recorded.body;
       return {

@@ -31,3 +31,6 @@ export function numberText(value: unknown): string | undefined {
   if (typeof value === 'number') return String(value);
   return undefined;
 }
+
+/** An amount as a request carries it: a decimal string, a number, or a number kept as written. */
+export type AmountInput = string | number | JsonNumber;

@@ -1,3 +1,4 @@
+import type { AmountInput } from '@partner-ledger/domain';
 import type { CommandContext, PropsOf } from '../../shared/command-context.js';
 
 export class CreatePayoutCommand {
@@ -5,7 +6,7 @@ export class CreatePayoutCommand {
   readonly currency?: string;
   readonly upTo?: string;
   readonly partnerIds?: string[];
-  readonly minimumAmount?: string | number;
+  readonly minimumAmount?: AmountInput;
   readonly ctx!: CommandContext;
 
   constructor(props: PropsOf<CreatePayoutCommand>) {

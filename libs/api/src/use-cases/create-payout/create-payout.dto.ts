@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, MaxLength } from 'class-validator';
-import { MAX_PAYOUT_PARTNER_IDS } from '@partner-ledger/domain';
+import { MAX_PAYOUT_PARTNER_IDS, type AmountInput } from '@partner-ledger/domain';
 import { ActorDto } from '../../shared/conversion-responses.dto.js';
 import { IsAmount, Optional } from '../../shared/http.js';
 
@@ -29,7 +29,7 @@ export class CreatePayoutDto {
   @ApiPropertyOptional({ description: 'Leave out partners owed less than this', example: '50.00' })
   @Optional()
   @IsAmount()
-  minimumAmount?: string | number;
+  minimumAmount?: AmountInput;
 }
 
 export class PayoutItemDto {

@@ -1,10 +1,11 @@
+import type { AmountInput } from '@partner-ledger/domain';
 import type { CommandContext, PropsOf } from '../../shared/command-context.js';
 
 /** A commission plan as a client sent it (validated for shape by the DTO, for meaning by the domain). */
 export interface PlanInput {
-  readonly commission: { readonly type: string; readonly amount: string | number; readonly duration?: { readonly type: string; readonly count?: number } };
-  readonly tiers?: readonly { readonly level: number; readonly amount: string | number }[];
-  readonly productRates?: readonly { readonly productId: string; readonly type: string; readonly amount: string | number }[];
+  readonly commission: { readonly type: string; readonly amount: AmountInput; readonly duration?: { readonly type: string; readonly count?: number } };
+  readonly tiers?: readonly { readonly level: number; readonly amount: AmountInput }[];
+  readonly productRates?: readonly { readonly productId: string; readonly type: string; readonly amount: AmountInput }[];
   readonly approval?: { readonly mode: string; readonly holdDays?: number };
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { APPROVAL_MODES, COMMISSION_TYPES, DURATION_TYPES, MAX_HOLD_DAYS, MAX_PRODUCT_RATES } from '@partner-ledger/domain';
+import { APPROVAL_MODES, COMMISSION_TYPES, DURATION_TYPES, MAX_HOLD_DAYS, MAX_PRODUCT_RATES, type AmountInput } from '@partner-ledger/domain';
 import { IsAmount, Optional } from '../../shared/http.js';
 
 export class DurationDto {
@@ -22,7 +22,7 @@ export class CommissionDto {
 
   @ApiProperty({ description: 'Percent for PERCENT_OF_SALE ("10"), money for FLAT_RATE ("5.00")', example: '10' })
   @IsAmount()
-  amount!: string | number;
+  amount!: AmountInput;
 
   @ApiPropertyOptional({ type: DurationDto })
   @Optional()
@@ -43,7 +43,7 @@ export class ProductRateDto {
 
   @ApiProperty({ description: 'Percent (at most 100) for PERCENT_OF_SALE, money for FLAT_RATE', example: '20' })
   @IsAmount()
-  amount!: string | number;
+  amount!: AmountInput;
 }
 
 export class ApprovalDto {
@@ -64,7 +64,7 @@ export class TierDto {
 
   @ApiProperty({ example: '5' })
   @IsAmount()
-  amount!: string | number;
+  amount!: AmountInput;
 }
 
 /** A commission plan as a program is created with it and a plan change sends it. */

@@ -1,3 +1,4 @@
+import type { AmountInput } from '@partner-ledger/domain';
 import type { CommandContext, PropsOf } from '../../shared/command-context.js';
 
 export class CreateTransactionCommand {
@@ -5,7 +6,7 @@ export class CreateTransactionCommand {
   /** The buyer's customer key. */
   readonly customerKey!: string;
   /** Sale amount as sent ("149.99" or 149.99); the domain parses it exactly. */
-  readonly amount!: string | number;
+  readonly amount!: AmountInput;
   /** The client's order id; makes retries safe. Generated when absent. */
   readonly key?: string;
   readonly currency?: string;

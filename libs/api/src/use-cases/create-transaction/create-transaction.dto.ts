@@ -1,3 +1,4 @@
+import type { AmountInput } from '@partner-ledger/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { IsAmount, Optional } from '../../shared/http.js';
@@ -10,7 +11,7 @@ export class CreateTransactionDto {
 
   @ApiProperty({ description: 'Sale amount in the program currency', example: '149.99' })
   @IsAmount()
-  amount!: string | number;
+  amount!: AmountInput;
 
   @ApiPropertyOptional({ description: 'Your order id; makes retries safe. Generated when absent.', example: 'ORD-789' })
   @Optional()

@@ -1,3 +1,4 @@
+import type { AmountInput } from '@partner-ledger/domain';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { DecisionReasonDto } from '../../shared/decision-reason.dto.js';
 import { IsAmount, Optional } from '../../shared/http.js';
@@ -7,5 +8,5 @@ export class RefundTransactionDto extends DecisionReasonDto {
   @ApiPropertyOptional({ description: 'Partial refund amount; omit to refund everything left', example: '50.00' })
   @Optional()
   @IsAmount()
-  amount?: string | number;
+  amount?: AmountInput;
 }
