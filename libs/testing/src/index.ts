@@ -16,3 +16,4 @@ export * from './movable-clock.js';
 export * from './auto-approval.js';
 export * from './recompute.js';
 export * from './crash-harness.js';
+export * from './raw-http.js';
