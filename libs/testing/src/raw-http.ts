@@ -8,11 +8,14 @@ export interface RawAnswer {
   body: string;
 }
 
-/** A TCP connection to the host and port of `url`, for bytes no HTTP client would send. */
-export function openSocket(url: string): Promise<Socket> {
+/**
+ * A TCP connection to the host and port of `url`, for bytes no HTTP client would send.
+ * `allowHalfOpen`: keep sending after the server's FIN (as a careless client may).
+ */
+export function openSocket(url: string, opts: { allowHalfOpen?: boolean } = {}): Promise<Socket> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => resolve(socket));
+    const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: opts.allowHalfOpen ?? false }, () => resolve(socket));
     socket.once('error', reject);
   });
 }
