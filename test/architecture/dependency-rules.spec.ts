@@ -66,10 +66,10 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'libs/bus/src/__probe__.ts',
       [
         "import { seeded } from '@partner-ledger/testing';",
-        "import { Query } from 'mingo';",
+        "import fc from 'fast-check';",
         "import { UsageError } from '../../../apps/cli/src/errors.js';",
         "import { loadConfig } from '../../config/src/index.js';",
-        'export const probe = [seeded, Query, UsageError, loadConfig];',
+        'export const probe = [seeded, fc, UsageError, loadConfig];',
         '',
       ].join('\n'),
     );
