@@ -135,4 +135,34 @@ describe('programs over HTTP', () => {
       await expectRefused(engine, () => create(valid, program.key), 403, 'admin_key_required');
     });
   });
+
+  describe('GET /v1/programs', () => {
+    it('the admin gets every program in creation order, paged; a program key gets its own only', async () => {
+      const a = await newProgram(engine, { name: 'List A' });
+      const b = await newProgram(engine, { name: 'List B' });
+      const all: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await engine.call('GET', `/v1/programs?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expectStatus(res, 200);
+        expect(res.body.items.length).toBeLessThanOrEqual(2);
+        all.push(...res.body.items);
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      const ids = all.map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(b.id));
+      expect(all.find((p) => p.id === b.id)).toEqual({ id: b.id, name: 'List B', currency: 'USD', createdAt: expect.any(String) });
+
+      const own = await engine.call('GET', '/v1/programs', undefined, a.key);
+      expectStatus(own, 200);
+      expect(own.body).toEqual({ items: [{ id: a.id, name: 'List A', currency: 'USD' }], nextCursor: null });
+    });
+    it('a cursor it did not hand out → 400 invalid_cursor; no key → 401', async () => {
+      const bad = await engine.call('GET', `/v1/programs?cursor=${Buffer.from('["x"]').toString('base64url')}`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('invalid_cursor');
+      expect((await engine.call('GET', '/v1/programs', undefined, null)).status).toBe(401);
+    });
+  });
 });
