@@ -35,6 +35,9 @@ const conventions = {
   },
 };
 
+// The console's browser modules run in the browser, not in Node.
+const browserCode = { files: ['libs/console/client/**'], languageOptions: { globals: globals.browser } };
+
 const testCode = {
   files: ['**/*.spec.ts', '**/*.fixture.ts', '**/*.contract.ts', '**/testing/**', 'test/**', 'bench/**'],
   rules: {
@@ -50,6 +53,7 @@ export default defineConfig(
   tseslint.configs.recommended,
   { languageOptions: { globals: globals.node } },
   conventions,
+  browserCode,
   testCode,
   importPaths,
 );

@@ -1,6 +1,7 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { ApiModule, AutoApprover, resolveAdminKey } from '@partner-ledger/api';
+import { ConsoleModule } from '@partner-ledger/console';
 import { LEASE_STORE, type LeaseStore } from '@partner-ledger/leases';
 import { EVENT_STORE, type EventStore } from '@partner-ledger/event-store';
 import { METRICS_REGISTRY } from '@partner-ledger/platform';
@@ -106,6 +107,8 @@ export class ApiRoleModule {
           autoApproval: { batchSize: config.autoApprovalBatchSize, logger: app.logger },
           imports: [app.events, app.bus, readSide],
         }),
+        // The operator console rides with the API it calls: the engine and apps/api serve it.
+        ConsoleModule.forRoot({ assetsDir: app.consoleAssetsDir }),
       ],
     };
     app.addRole('api', { module, token: AUTO_APPROVAL_HEALTH });

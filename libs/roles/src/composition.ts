@@ -36,6 +36,8 @@ export class Composition {
   readSideModule: DynamicModule | null = null;
   /** The admin key, once the API role has resolved it. */
   adminApiKey: string | null = null;
+  /** Where the console's compiled browser modules are, when not beside libs/console (tests build them). */
+  consoleAssetsDir: string | undefined = undefined;
 
   constructor(
     readonly config: AppConfig,

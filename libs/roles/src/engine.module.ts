@@ -43,9 +43,9 @@ export interface RunningEngine {
 export async function startEngine(
   config: AppConfig,
   logger: Logger = createLogger({ level: config.logLevel as never, name: 'engine' }),
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; consoleAssetsDir?: string } = {},
 ): Promise<RunningEngine> {
-  const { app, url, composition } = await startApp(config, logger, (c) => EngineModule.forRoot(c), { ...ENGINE_APP, clock: options.clock });
+  const { app, url, composition } = await startApp(config, logger, (c) => EngineModule.forRoot(c), { ...ENGINE_APP, ...options });
   return {
     app,
     url,

@@ -17,6 +17,8 @@ export interface AppOptions {
   singleActive?: boolean;
   /** The app's clock (default the system clock); tests pass one they move. */
   clock?: Clock;
+  /** The console's compiled browser modules (default: beside libs/console, as `npm run build` leaves them). */
+  consoleAssetsDir?: string;
 }
 
 export interface RunningApp {
@@ -32,6 +34,7 @@ export type AppModuleFactory = (composition: Composition) => DynamicModule;
 /** Creates the app's Nest application (through the platform's createHttpApp), listens, logs ready. */
 export async function startApp(config: AppConfig, logger: Logger, rootModule: AppModuleFactory, options: AppOptions): Promise<RunningApp> {
   const composition = new Composition(config, logger, options.singleActive ?? false, options.clock);
+  composition.consoleAssetsDir = options.consoleAssetsDir;
   const app = await createHttpApp(rootModule(composition), {
     logger,
     title: options.title,

@@ -1,0 +1,137 @@
+import { ApiError, type Page } from '../api.js';
+import { alertBox, announce, badge, field, h, when } from '../dom.js';
+import type { PageContext } from '../main.js';
+import type { Conversion, Partner } from '../types.js';
+import { totalsFigures } from './totals.js';
+
+const STATUSES = ['', 'ACTIVE', 'PENDING', 'DISABLED', 'DENIED'];
+/** The list reads one page this size; the search narrows it in the browser (the API has no text search). */
+const LIST_LIMIT = 500;
+
+export async function partnersPage({ api, programId }: PageContext): Promise<HTMLElement> {
+  const base = `/v1/programs/${programId}`;
+  const list = h('div');
+  const status = h(
+    'select',
+    { name: 'status' },
+    STATUSES.map((s) => h('option', { value: s }, s ? s.charAt(0) + s.slice(1).toLowerCase() : 'All')),
+  );
+  const search = h('input', { type: 'search', name: 'search', placeholder: 'name, email or key' });
+  let partners: Partner[] = [];
+  let truncated = false;
+
+  const render = () => {
+    const needle = search.value.trim().toLowerCase();
+    const shown = needle ? partners.filter((p) => [p.name, p.email, p.key, p.id].some((v) => v.toLowerCase().includes(needle))) : partners;
+    list.replaceChildren(
+      shown.length
+        ? h(
+            'table',
+            { 'aria-label': 'Partners' },
+            h('caption', { class: 'muted' }, `${shown.length} partner${shown.length === 1 ? '' : 's'}${truncated ? ` (searching the newest ${LIST_LIMIT})` : ''}`),
+            h(
+              'thead',
+              {},
+              h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Email'), h('th', { scope: 'col' }, 'Referral key'), h('th', { scope: 'col' }, 'Status')),
+            ),
+            h(
+              'tbody',
+              {},
+              shown.map((p) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, h('a', { href: `#/programs/${programId}/partners/${p.id}` }, p.name)),
+                  h('td', {}, p.email),
+                  h('td', {}, h('code', {}, p.key)),
+                  h('td', {}, badge(p.status)),
+                ),
+              ),
+            ),
+          )
+        : h('p', {}, partners.length ? 'No partner matches the search.' : 'No partner here yet.'),
+    );
+  };
+
+  const load = async (minPosition?: string) => {
+    const page = await api.get<Page<Partner>>(`${base}/partners`, { status: status.value, limit: String(LIST_LIMIT), minPosition });
+    partners = page.items;
+    truncated = page.nextCursor !== null;
+    render();
+  };
+
+  const name = h('input', { name: 'name', required: true });
+  const email = h('input', { type: 'email', name: 'email', required: true });
+  const key = h('input', { name: 'key', placeholder: 'generated when empty' });
+  const result = h('div');
+  const form = h(
+    'form',
+    {
+      class: 'row',
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        result.replaceChildren();
+        try {
+          const created = await api.post<Partner & { position: string }>(`${base}/partners`, { name: name.value, email: email.value, ...(key.value ? { key: key.value } : {}) });
+          form.reset();
+          await load(created.position);
+          result.replaceChildren(h('p', {}, 'Partner ', h('a', { href: `#/programs/${programId}/partners/${created.id}` }, created.name), ` created (referral key ${created.key}).`));
+          announce(`Partner ${created.name} created`);
+        } catch (error) {
+          result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+        }
+      },
+    },
+    field('Name', name),
+    field('Email', email),
+    field('Referral key (optional)', key),
+    h('button', { type: 'submit' }, 'Create partner'),
+  );
+
+  status.addEventListener('change', () => void load());
+  search.addEventListener('input', render);
+  await load();
+  return h(
+    'div',
+    {},
+    h('h1', {}, 'Partners'),
+    h('div', { class: 'toolbar', role: 'search', 'aria-label': 'Partners' }, field('Status', status), field('Search', search)),
+    list,
+    h('h2', {}, 'Create a partner'),
+    h('section', { class: 'card' }, form, result),
+  );
+}
+
+/** One partner: who they are, their commission by status, and their latest conversions. */
+export async function partnerPage({ api, programId, partnerId }: PageContext): Promise<HTMLElement> {
+  const base = `/v1/programs/${programId}`;
+  const [partner, conversions] = await Promise.all([api.get<Partner>(`${base}/partners/${partnerId}`), api.get<Page<Conversion>>(`${base}/conversions`, { partnerId, limit: '50' })]);
+  return h(
+    'div',
+    {},
+    h('p', {}, h('a', { href: `#/programs/${programId}/partners` }, '← All partners')),
+    h('h1', {}, partner.name),
+    h('p', { class: 'sub' }, partner.email, ' · referral key ', h('code', {}, partner.key), ' · ', badge(partner.status), ' · id ', h('code', {}, partner.id)),
+    h('h2', {}, 'Commission'),
+    partner.commissionTotals?.length ? partner.commissionTotals.map((t) => totalsFigures(t, `Commission in ${t.currency}`)) : h('p', {}, 'No commission yet.'),
+    h('h2', {}, 'Latest conversions'),
+    conversions.items.length
+      ? h(
+          'table',
+          { 'aria-label': `Conversions of ${partner.name}` },
+          h(
+            'thead',
+            {},
+            h('tr', {}, h('th', { scope: 'col' }, 'Sale'), h('th', { scope: 'col', class: 'num' }, 'Amount'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Created')),
+          ),
+          h(
+            'tbody',
+            {},
+            conversions.items.map((c) =>
+              h('tr', {}, h('td', {}, h('code', {}, c.transactionKey)), h('td', { class: 'num' }, `${c.amount} ${c.currency}`), h('td', {}, badge(c.status)), h('td', {}, when(c.createdAt))),
+            ),
+          ),
+        )
+      : h('p', {}, 'No conversion yet.'),
+  );
+}

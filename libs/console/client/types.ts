@@ -1,0 +1,68 @@
+/** The shapes of the API answers the console reads (docs/http-api.md). */
+export interface ProgramSummary {
+  id: string;
+  name: string;
+  currency: string;
+  createdAt?: string;
+}
+
+export interface Program extends ProgramSummary {
+  commission: { type: string; amount: string };
+}
+
+export interface Bucket {
+  count: number;
+  amount: string;
+}
+
+export interface Totals {
+  partnerId?: string;
+  currency: string;
+  pending: Bucket;
+  approved: Bucket;
+  denied: Bucket;
+  reversed: Bucket;
+  paid: Bucket;
+  balance: string;
+}
+
+export interface CommissionTotals {
+  program: Totals;
+  items: Totals[];
+  nextCursor: string | null;
+}
+
+export interface Lag {
+  projection: string;
+  position: string | null;
+  eventsBehind: number;
+  secondsBehind: number;
+}
+
+export interface Partner {
+  id: string;
+  key: string;
+  email: string;
+  name: string;
+  status: string;
+  commissionTotals?: Totals[];
+}
+
+export interface FlagReason {
+  flag: string;
+  reason: string;
+}
+
+export interface Conversion {
+  id: string;
+  status: string;
+  transactionKey: string;
+  partnerId: string;
+  amount: string;
+  currency: string;
+  commissions: { partnerId: string; level: number; amount: string }[];
+  flags: string[];
+  flagReasons: FlagReason[];
+  createdAt: string;
+  position?: string;
+}
