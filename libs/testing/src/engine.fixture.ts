@@ -20,10 +20,10 @@ export interface TestEngine extends RunningEngine {
 }
 
 /** A real engine on loopback, on its own DATA_DIR, with the embedded SQLite store. */
-export async function startTestEngine(opts: { dataDir?: string; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestEngine> {
+export async function startTestEngine(opts: { dataDir?: string; env?: Record<string, string>; clock?: Clock; consoleAssetsDir?: string } = {}): Promise<TestEngine> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pl-e2e-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, ...opts.env });
-  const engine = await startEngine(config, createLogger({ level: 'silent' }), { clock: opts.clock });
+  const engine = await startEngine(config, createLogger({ level: 'silent' }), { clock: opts.clock, consoleAssetsDir: opts.consoleAssetsDir });
   const call: TestEngine['call'] = async (method, path, body, key = ADMIN_KEY, headers = {}) => {
     const response = await fetch(engine.url + path, {
       method,

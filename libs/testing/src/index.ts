@@ -17,3 +17,5 @@ export * from './auto-approval.js';
 export * from './recompute.js';
 export * from './crash-harness.js';
 export * from './raw-http.js';
+export * from './console-assets.js';
+export * from './browser.js';
