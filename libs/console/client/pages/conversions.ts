@@ -152,6 +152,8 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
     const done = conversions.length - failures.length;
     if (failures.length) problem.replaceChildren(alertBox(`Not ${action === 'approve' ? 'approved' : 'denied'}: ${failures.join('; ')}`));
     await load(position);
+    // The decided rows' buttons are gone: keep the keyboard in the list, or on the page's heading.
+    (list.querySelector<HTMLElement>('tbody button') ?? document.querySelector<HTMLElement>('main h1'))?.focus();
     announce(`${done} conversion${done === 1 ? '' : 's'} ${action === 'approve' ? 'approved' : 'denied'}`);
   };
 

@@ -49,7 +49,7 @@ export async function partnersPage({ api, programId }: PageContext): Promise<HTM
               ),
             ),
           )
-        : h('p', {}, partners.length ? 'No partner matches the search.' : 'No partner here yet.'),
+        : h('p', {}, partners.length ? 'No partner matches the search.' : status.value ? 'No partner with that status.' : 'No partner here yet.'),
     );
   };
 
