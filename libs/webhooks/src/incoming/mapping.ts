@@ -91,7 +91,9 @@ export function extract(mapping: Mapping, payload: unknown): { values: Extracted
     if ((typeof raw === 'number' && Number.isFinite(raw)) || raw instanceof JsonNumber) {
       values[target.name] = target.kind === 'amount' ? raw : String(raw);
     } else if (typeof raw === 'string') {
-      values[target.name] = raw.trim();
+      // An amount is judged as sent, by the one amount grammar (" 149.99" is refused as on every
+      // route); other values are keys, emails and names, where stray spaces are the sender's noise.
+      values[target.name] = target.kind === 'amount' ? raw : raw.trim();
     } else {
       issues.push({
         code: 'wrong_type',
