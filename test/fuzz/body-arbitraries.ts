@@ -146,6 +146,18 @@ const stringTokens = [
   'http://[::1]/x',
   'javascript:alert(1)',
   'ALL',
+  // Paths into a sample, for incoming-webhook mappings.
+  '__proto__.polluted',
+  'constructor.prototype.x',
+  'order..id',
+  '[',
+  '["a.b"',
+  '[99999999999999999999]',
+  'order.id[0]',
+  'customer.email.length',
+  '9999-12-31T24:00:00Z',
+  '2026-13-01T00:00:00Z',
+  '2026-01-01',
 ];
 const hostileKeys = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '', '\u0000', 'a.b', '[0]', '$where'];
 

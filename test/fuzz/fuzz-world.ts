@@ -163,6 +163,17 @@ export class FuzzWorld {
       upTo: fc.constant(null).map(() => new Date().toISOString()),
       effectiveFrom: fc.constant(null).map(() => new Date().toISOString()),
       fields: fc.constant(SAMPLE_MAPPING as Record<string, FuzzValue>),
+      // Partner details are a free-form object in the schema: these are the fields the engine reads.
+      details: fc.record(
+        {
+          firstName: fc.string({ maxLength: 20 }),
+          city: fc.string({ maxLength: 20 }),
+          country: fc.constantFrom('US', 'DE', 'x'),
+          paypalEmail: fc.constant(null).map(() => email('fz')),
+          customFields: fc.array(fc.record({ name: fc.string({ maxLength: 10 }), value: fc.string({ maxLength: 10 }) }), { maxLength: 3 }),
+        },
+        { requiredKeys: [] },
+      ) as fc.Arbitrary<FuzzValue>,
     };
     if (fieldNames.has('customerKey')) hints.customerKey = fc.constant((await this.customer()).key as string);
     if (fieldNames.has('partnerId')) hints.partnerId = fc.constant((await this.partner()).id as string);
