@@ -64,7 +64,8 @@ interface Envelope {
 
 interface Outcome {
   target: string;
-  group: FuzzBody['group'];
+  /** The generator; '-' for an event no request owns. */
+  group: FuzzBody['group'] | '-';
   note: string;
   status: number | 'no answer';
   detail: string;
@@ -295,7 +296,7 @@ it(`fuzzes every write route and the public incoming URLs (${BODIES} requests): 
       failures.push({ target: request.target, group: request.prepared.body.group, note: request.prepared.note, status: request.status, detail: `refused, yet appended ${types.join(', ')}` });
     } else {
       counts.unattributed++;
-      failures.push({ target: '(no request)', group: 'json', note: id, status: 'no answer', detail: `appended ${types.join(', ')}` });
+      failures.push({ target: '(no request)', group: '-', note: id, status: 'no answer', detail: `appended ${types.join(', ')}` });
     }
   }
 
@@ -329,7 +330,9 @@ it(`fuzzes every write route and the public incoming URLs (${BODIES} requests): 
 
   expect(counts.requests).toBeGreaterThanOrEqual(BODIES);
   expect(counts).toMatchObject({ '5xx': 0, other: 0, noAnswer: 0, nonProblem: 0, appendedOnRefusal: 0, unattributed: 0 });
-  // The fuzz reaches past validation: some requests succeed and the refusals have many causes.
+  // The fuzz reaches past validation: some requests succeed (and their events carry their ids, so the
+  // attribution above has something to find), and the refusals have many causes.
   expect(counts['2xx']).toBeGreaterThan(targets.length);
+  expect(appended.length).toBeGreaterThan(targets.length);
   expect(problemCodes.size).toBeGreaterThan(20);
 }, 120_000);
