@@ -34,6 +34,8 @@ export interface FuzzBody {
   body: string | Uint8Array | undefined;
   /** Undefined: no Content-Type header. */
   contentType: string | undefined;
+  /** The nesting depth, for the deep group. */
+  depth?: number;
 }
 
 /** Values a field of this name should take to reach past validation: ids of the route's own fixtures. */
@@ -288,7 +290,7 @@ export function deepNesting(valid: fc.Arbitrary<FuzzValue>, maxDepth: number): f
     const paths = pathsOf(value);
     const path = paths[at % paths.length]!;
     const body = setAt(value, path, nested(d, shape))!;
-    return { group: 'deep' as const, note: `${shape} ${d} deep at ${path.length ? path.join('.') : '(root)'}`, body: toJsonText(body), contentType: JSON_TYPE };
+    return { group: 'deep' as const, note: `${shape} ${d} deep at ${path.length ? path.join('.') : '(root)'}`, body: toJsonText(body), contentType: JSON_TYPE, depth: d };
   });
 }
 

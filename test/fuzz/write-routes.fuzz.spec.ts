@@ -69,6 +69,7 @@ interface Outcome {
   note: string;
   status: number | 'no answer';
   detail: string;
+  depth?: number;
 }
 
 let engine: TestEngine;
@@ -245,7 +246,7 @@ it(`fuzzes every write route and the public incoming URLs (${BODIES} requests): 
       text = (error as Error).message;
     }
     sent.set(prepared.id, { target: target.label, prepared, status });
-    const fail = (detail: string) => failures.push({ target: target.label, group: body.group, note, status, detail });
+    const fail = (detail: string) => failures.push({ target: target.label, group: body.group, note, status, detail, depth: body.depth });
     if (status === 'no answer') {
       counts.noAnswer++;
       return fail(text);
@@ -320,7 +321,13 @@ it(`fuzzes every write route and the public incoming URLs (${BODIES} requests): 
       const kind = `${f.target} ${f.status}`;
       byKind.set(kind, [...(byKind.get(kind) ?? []), f]);
     }
-    lines.push(`fuzz: ${failures.length} failures, by route and status (first 3 of each):`);
+    const failuresByGroup = new Map<string, number>();
+    for (const f of failures) failuresByGroup.set(f.group, (failuresByGroup.get(f.group) ?? 0) + 1);
+    const depths = failures.flatMap((f) => (f.depth === undefined ? [] : [f.depth]));
+    lines.push(
+      `fuzz: ${failures.length} failures, by generator: ${[...failuresByGroup].map(([g, n]) => `${g} ${n}`).join(', ')}${depths.length ? `; the shallowest failing nesting ${Math.min(...depths)} levels` : ''}`,
+    );
+    lines.push(`fuzz: by route and status (first 3 of each):`);
     for (const [kind, list] of byKind) {
       lines.push(`  ${kind} ×${list.length}`);
       for (const f of list.slice(0, 3)) lines.push(`    [${f.group}] ${f.note} → ${f.detail}`);
