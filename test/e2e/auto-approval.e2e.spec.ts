@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectStatus, newProgram, type ProgramClient, startTestEngine, type TestEngine, uniq, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
+import {
+  expectStatus,
+  newProgram,
+  type ProgramClient,
+  startTestEngine,
+  type TestEngine,
+  topicSchemaProblems,
+  uniq,
+  until,
+  webhookReceiver,
+  type WebhookReceiver,
+} from '@partner-ledger/testing';
 
 /**
  * Auto-approval over HTTP with the system clock: a program in AUTO_AFTER_HOLD mode with holdDays 0
@@ -38,6 +49,7 @@ describe('auto-approval over HTTP (AUTO_AFTER_HOLD, holdDays 0)', () => {
     ]);
     const hook = await until('the approval webhook', () => sink.got.find((r) => JSON.parse(r.body).order_id === tx.key));
     expect(hook.headers['refersion-topic']).toBe('APPROVED_CONVERSION');
+    expect(topicSchemaProblems([hook])).toEqual([]);
     expect(JSON.parse(hook.body)).toMatchObject({ status: 'APPROVED', order_id: tx.key, commission_total: '8.00' });
   });
 

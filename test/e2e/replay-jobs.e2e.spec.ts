@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { DATABASE_FILE } from '@partner-ledger/config';
 import { SqliteReadStore } from '@partner-ledger/read-store';
-import { createProgram, type ReceivedWebhook, startTestEngine, type TestEngine, UNKNOWN_PID, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
+import {
+  createProgram,
+  type ReceivedWebhook,
+  startTestEngine,
+  type TestEngine,
+  topicSchemaProblems,
+  UNKNOWN_PID,
+  until,
+  webhookReceiver,
+  type WebhookReceiver,
+} from '@partner-ledger/testing';
 import { ReplayJobRepository } from '@partner-ledger/webhook-runtime';
 
 const ENV = { WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', WEBHOOK_RETRY_SCHEDULE: '50ms,100ms' };
@@ -98,6 +108,7 @@ describe('replay jobs', () => {
     for (const r of toA) byId.set(idOf(r), [...(byId.get(idOf(r)) ?? []), r.body]);
     expect(byId.size).toBe(queued);
     for (const [, bodies] of byId) expect(bodies).toEqual([bodies[0], bodies[0]]);
+    expect(topicSchemaProblems(toA)).toEqual([]);
     const replayed = toA.slice(queued);
     expect(replayed.filter((r) => r.headers['refersion-topic'] === 'AFFILIATE_STATUS_CHANGE').map((r) => JSON.parse(r.body).status)).toEqual(['DISABLED', 'ACTIVE']);
     expect(sink.got.filter((r) => r.path === '/b')).toHaveLength(2);

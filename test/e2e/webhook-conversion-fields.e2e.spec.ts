@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
-import { expectStatus, newProgram, type ProgramClient, sampleFor, shapeProblems, startTestEngine, type TestEngine, uniq, until, webhookReceiver as receiver } from '@partner-ledger/testing';
+import {
+  expectStatus,
+  newProgram,
+  type ProgramClient,
+  sampleFor,
+  shapeProblems,
+  startTestEngine,
+  topicSchemaProblems,
+  type TestEngine,
+  uniq,
+  until,
+  webhookReceiver as receiver,
+} from '@partner-ledger/testing';
 
 /**
  * What the conversion topics carry of flags and decisions, received over HTTP: a self-referral's
@@ -36,6 +48,7 @@ describe('outgoing conversion webhooks: notes, reason and payment fields', () =>
         expect(() => new Webhook(secret).verify(r.body, headers)).not.toThrow();
         const topic = String(r.headers['refersion-topic']);
         expect(shapeProblems(topic as never, sampleFor(topic as never), JSON.parse(r.body))).toEqual([]);
+        expect(topicSchemaProblems([r])).toEqual([]);
         return [topic, JSON.parse(r.body)];
       }),
     );

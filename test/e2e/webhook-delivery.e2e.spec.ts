@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { type ReceivedWebhook, sampleFor, shapeProblems, until, webhookReceiver as receiver } from '@partner-ledger/testing';
+import { type ReceivedWebhook, sampleFor, shapeProblems, topicSchemaProblems, until, webhookReceiver as receiver } from '@partner-ledger/testing';
 import { TOPICS, type Topic } from '@partner-ledger/webhooks';
 import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
@@ -55,7 +55,7 @@ describe('outgoing webhooks, one per topic', () => {
     await sink.close();
   });
 
-  it.each(TOPICS)('%s: signed both ways, shaped like its Refersion sample', (topic: Topic) => {
+  it.each(TOPICS)('%s: signed both ways, shaped like its Refersion sample, every body valid against its catalogue schema', (topic: Topic) => {
     const request = sink.got.find((r) => r.headers['refersion-topic'] === topic)!;
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
     expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();
@@ -63,6 +63,7 @@ describe('outgoing webhooks, one per topic', () => {
     expect(request.headers['refersion-signature']).toBe(createHmac('sha256', key).update(request.body).digest('base64'));
     expect(request.headers['webhook-id']).toMatch(/^msg_/);
     expect(shapeProblems(topic, sampleFor(topic), JSON.parse(request.body))).toEqual([]);
+    expect(topicSchemaProblems(sink.got, topic)).toEqual([]);
   });
 
   it('carries the data as of each event: the commission and the affiliate', () => {

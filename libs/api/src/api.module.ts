@@ -29,6 +29,8 @@ import { ReadModels } from './queries/read-models.js';
 import { EndpointRepository } from '@partner-ledger/webhook-runtime';
 import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
 import { DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
+import { TOPIC_WEBHOOKS, WebhookTopicsController } from './webhook-endpoints/webhook-topics.controller.js';
+import { OPENAPI_WEBHOOKS } from '@partner-ledger/platform';
 import { DeliveryLog, ReplayJobs } from '@partner-ledger/webhook-runtime';
 import { ReplayJobsController } from './webhook-endpoints/replay-jobs.controller.js';
 import { ReplayJobsLifecycle } from './webhook-endpoints/replay-jobs.lifecycle.js';
@@ -113,6 +115,7 @@ export class ApiModule {
         ProjectionQueriesController,
         PayoutQueriesController,
         WebhookEndpointsController,
+        WebhookTopicsController,
         DeliveriesController,
         ReplayJobsController,
         IncomingWebhooksController,
@@ -123,6 +126,7 @@ export class ApiModule {
         ReadModels,
         EntityEtags,
         { provide: WEBHOOK_POLICY, useValue: options.webhooks },
+        { provide: OPENAPI_WEBHOOKS, useValue: TOPIC_WEBHOOKS },
         { provide: EndpointRepository, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointRepository(readSide.store) },
         { provide: DeliveryLog, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new DeliveryLog(readSide.store) },
         {

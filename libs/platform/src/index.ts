@@ -15,7 +15,7 @@ export {
 export { createLogger, PinoNestLogger, type LoggerOptions } from './logger.js';
 export { MetricsController } from './metrics.controller.js';
 export { createMetricsRegistry, METRICS_REGISTRY, registerHttpMetrics, UNMATCHED_ROUTE } from './metrics.js';
-export { DOCS_JSON_PATH, DOCS_PATH, mountOpenApi, PROBLEM_SCHEMA, type OpenApiOptions } from './openapi.js';
+export { addWebhooks, DOCS_JSON_PATH, DOCS_PATH, mountOpenApi, OPENAPI_WEBHOOKS, PROBLEM_SCHEMA, type OpenApiOptions, type OpenApiWebhook } from './openapi.js';
 export { PlatformModule, type HealthIndicatorsFactory, type PlatformModuleOptions } from './platform.module.js';
 export { ProblemFilter } from './problem.filter.js';
 export {

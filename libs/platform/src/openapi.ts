@@ -12,6 +12,21 @@ export interface OpenApiOptions {
   description?: string;
 }
 
+/**
+ * A callback the app sends (an OpenAPI 3.1 webhook): its name (the topic), what it means, the JSON
+ * Schema of its body and an example. An app that sends webhooks provides the list under
+ * `OPENAPI_WEBHOOKS`; the document then declares OpenAPI 3.1.0, the first version with `webhooks`.
+ */
+export interface OpenApiWebhook {
+  name: string;
+  description: string;
+  schema: Record<string, unknown>;
+  example?: unknown;
+  /** Request headers the receiver gets, by name. */
+  headers?: Record<string, string>;
+}
+export const OPENAPI_WEBHOOKS = 'OPENAPI_WEBHOOKS';
+
 export const DOCS_PATH = '/docs';
 export const DOCS_JSON_PATH = '/docs-json';
 
@@ -63,12 +78,82 @@ export function mountOpenApi(app: INestApplication, opts: OpenApiOptions): void 
           ...document.components,
           schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
         };
+        addWebhooks(document, providedWebhooks(app));
       }
       return document;
     },
     { ui: false, raw: ['json'] },
   );
   serveSwaggerUi(app.getHttpAdapter().getInstance() as FastifyInstance, opts.title);
+}
+
+/** The webhooks the app provides under `OPENAPI_WEBHOOKS`, or none. */
+function providedWebhooks(app: INestApplication): OpenApiWebhook[] {
+  try {
+    return app.get<OpenApiWebhook[]>(OPENAPI_WEBHOOKS, { strict: false }) ?? [];
+  } catch {
+    // Apps that send no webhooks provide no list.
+    return [];
+  }
+}
+
+/**
+ * Nest's DocumentBuilder writes OpenAPI 3.0, which has no `webhooks`; the document is raised to
+ * 3.1.0 when there are any, each webhook a POST whose body `$ref`s its schema, kept under
+ * `components.schemas` as `<name>Webhook`. 3.1's schemas are JSON Schema 2020-12, which has no
+ * `nullable`: what Nest wrote with it is rewritten first (see `withoutNullable`).
+ */
+export function addWebhooks(document: OpenAPIObject, webhooks: readonly OpenApiWebhook[]): void {
+  if (!webhooks.length) return;
+  const doc = withoutNullable(document) as OpenAPIObject & { webhooks?: Record<string, unknown> };
+  doc.openapi = '3.1.0';
+  doc.webhooks = {};
+  const schemas = { ...doc.components?.schemas };
+  for (const hook of webhooks) {
+    const ref = `${hook.name}Webhook`;
+    schemas[ref] = hook.schema as SchemaObject;
+    doc.webhooks[hook.name] = {
+      post: {
+        operationId: `webhook_${hook.name}`,
+        summary: hook.name,
+        description: hook.description,
+        parameters: Object.entries(hook.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } })),
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` }, ...(hook.example === undefined ? {} : { example: hook.example }) } },
+        },
+        responses: { '2XX': { description: 'Received. Any other answer (or none in time) is retried.' } },
+      },
+    };
+  }
+  doc.components = { ...doc.components, schemas };
+}
+
+/**
+ * 3.0's `nullable: true` in 3.1 terms: `type: T` becomes `type: [T, "null"]`; a `$ref` wrapped in
+ * `allOf` (how Nest writes a nullable nested DTO) becomes `anyOf: [<ref>, {type: "null"}]`.
+ * Rewrites in place and answers the same object.
+ */
+function withoutNullable<T>(node: T): T {
+  if (Array.isArray(node)) {
+    for (const item of node) withoutNullable(item);
+  } else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.nullable === true) {
+      delete o.nullable;
+      if (Array.isArray(o.allOf)) {
+        o.anyOf = [...(o.allOf as unknown[]), { type: 'null' }];
+        delete o.allOf;
+        delete o.type;
+      } else if (typeof o.type === 'string') {
+        o.type = [o.type, 'null'];
+      }
+    } else if (o.nullable === false) {
+      delete o.nullable;
+    }
+    for (const value of Object.values(o)) withoutNullable(value);
+  }
+  return node;
 }
 
 // Only these files are served, so the route cannot be walked out of the package directory.

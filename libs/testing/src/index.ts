@@ -19,3 +19,4 @@ export * from './crash-harness.js';
 export * from './raw-http.js';
 export * from './console-assets.js';
 export * from './browser.js';
+export * from './topic-schema.js';

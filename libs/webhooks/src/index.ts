@@ -10,3 +10,5 @@ export * from './incoming/actions.js';
 export * from './incoming/json-paths.js';
 export * from './incoming/mapping.js';
 export * from './incoming/tokens.js';
+export * from './topic-schemas.js';
+export * from './topic-validation.js';

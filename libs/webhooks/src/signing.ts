@@ -15,6 +15,15 @@ import type { Topic } from './topics.js';
  *   Refersion-Signature base64 HMAC-SHA256(key, raw body), with the NEWEST secret only
  */
 
+/** What each header of a webhook request means (the catalogue and the OpenAPI `webhooks` show these). */
+export const WEBHOOK_REQUEST_HEADERS: Readonly<Record<string, string>> = {
+  'webhook-id': 'Stable per (event, endpoint) across retries and resends: deduplicate on it',
+  'webhook-timestamp': 'Unix seconds of this attempt',
+  'webhook-signature': 'Standard Webhooks: "v1,<base64 HMAC-SHA256 of `${id}.${timestamp}.${body}`>", one per live secret, space-separated',
+  'Refersion-Topic': 'The topic',
+  'Refersion-Signature': 'base64 HMAC-SHA256 of the raw body, with the newest secret',
+};
+
 export const SECRET_PREFIX = 'whsec_';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { SqliteBus } from '@partner-ledger/bus';
 import { type EventStore, type EventSubscription, type RecordedEvent, SqliteEventStore } from '@partner-ledger/event-store';
 import { connectMongoReadStore, type DocumentWrite, type ReadStore, SqliteReadStore } from '@partner-ledger/read-store';
-import { appendSteps, drainBus, expectedMessages, type MongoDbDouble, publisherHistory, saveCatchAllEndpoints, startMongoDbDouble } from '@partner-ledger/testing';
-import { PublisherView } from '@partner-ledger/webhooks';
+import { appendSteps, drainBus, expectedMessages, type MongoDbDouble, publisherHistory, saveCatchAllEndpoints, startMongoDbDouble, topicSchemaProblems } from '@partner-ledger/testing';
+import { PublisherView, TOPICS } from '@partner-ledger/webhooks';
 import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
 import { VIEW_META_COLLECTION } from './persisted-view.js';
 import { PUBLISHER_CHECKPOINT, WebhookPublisher } from './publisher.js';
@@ -291,7 +291,11 @@ describe.each(READ_STORES)('the webhook publisher with its view persisted on %s'
       expect((await w.runPublisher()).error).toBeNull();
       const all = await w.all();
       const expected = expectedFrom(all);
-      expect(await w.sent(expected.size)).toEqual([...expected.values()]);
+      const sent = await w.sent(expected.size);
+      expect(sent).toEqual([...expected.values()]);
+      // Every topic is among them, and every body holds to its topic's schema.
+      expect(new Set(sent.map((m) => m.topic))).toEqual(new Set(TOPICS));
+      expect(topicSchemaProblems(sent)).toEqual([]);
       const store = await w.openStore();
       try {
         await expectViewAsInMemory(store, all);
