@@ -9,3 +9,4 @@ export * from './replay/replay-job-repository.js';
 export * from './replay/replay-jobs.js';
 export * from './replay/replay-run.js';
 export * from './ssrf.js';
+export * from './endpoints/filter-test.js';

@@ -12,3 +12,4 @@ export * from './incoming/mapping.js';
 export * from './incoming/tokens.js';
 export * from './topic-schemas.js';
 export * from './topic-validation.js';
+export * from './endpoint-filter.js';

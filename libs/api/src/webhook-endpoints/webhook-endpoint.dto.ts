@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Optional } from '../shared/http.js';
 
 export class CreateWebhookEndpointDto {
@@ -17,6 +17,18 @@ export class CreateWebhookEndpointDto {
   @IsString()
   @MaxLength(500)
   description?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    example: { order_id: { $in: ['A-1', 'A-2'] } },
+    description:
+      'A MongoDB-style query over the webhook body; only bodies it matches are sent (null: all). Amounts are strings: `{"total": "120.00"}` compares text; compare numbers with `{"$expr": {"$gte": [{"$toDecimal": "$total"}, 100]}}`',
+  })
+  // Any JSON: parseFilter checks it, naming the field.
+  @Allow()
+  filter?: Record<string, unknown> | null;
 }
 
 export class UpdateWebhookEndpointDto {
@@ -41,6 +53,42 @@ export class UpdateWebhookEndpointDto {
   @IsString()
   @MaxLength(500)
   description?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    example: { order_id: { $in: ['A-1', 'A-2'] } },
+    description:
+      'A MongoDB-style query over the webhook body; only bodies it matches are sent (null: all). Amounts are strings: `{"total": "120.00"}` compares text; compare numbers with `{"$expr": {"$gte": [{"$toDecimal": "$total"}, 100]}}`',
+  })
+  // Any JSON: parseFilter checks it, naming the field.
+  @Allow()
+  filter?: Record<string, unknown> | null;
+}
+
+export class FilterTestDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "The filter to try (required on the program's route; the endpoint's own filter by default on an endpoint's)",
+    example: { order_id: { $in: ['A-1', 'A-2'] } },
+  })
+  @Allow()
+  filter?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ description: "Only this topic's payloads (on an endpoint's route, one it subscribes to)" })
+  @Optional()
+  @IsString()
+  topic?: string;
+
+  @ApiPropertyOptional({ description: 'How many of the latest payloads to try, 1-100', default: 20 })
+  @Optional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
 }
 
 export class RotateSecretDto {

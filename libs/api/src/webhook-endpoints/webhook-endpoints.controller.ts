@@ -1,16 +1,17 @@
 import { Body, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
-import { notFound } from '@partner-ledger/domain';
-import { EndpointRepository, newWebhookEndpoint, rotateSecret, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { invalid, notFound } from '@partner-ledger/domain';
+import { EVENT_STORE, type EventStore } from '@partner-ledger/event-store';
+import { EndpointRepository, newWebhookEndpoint, rotateSecret, tryFilter, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { newWebhookSecret } from '@partner-ledger/webhooks';
 import type { AllowedCidrs } from '@partner-ledger/config';
 import { checkUrlAtSave, type Resolver } from '@partner-ledger/webhook-runtime';
-import { parseTopics } from '@partner-ledger/webhooks';
+import { expandTopics, isTopic, parseFilter, type PayloadFilter, parseTopics, type Topic, TOPICS } from '@partner-ledger/webhooks';
 import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
 import { ApiController } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
-import { CreateWebhookEndpointDto, RotateSecretDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto.js';
+import { CreateWebhookEndpointDto, FilterTestDto, RotateSecretDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto.js';
 
 export const WEBHOOK_POLICY = Symbol('WEBHOOK_POLICY');
 export interface WebhookPolicy {
@@ -23,6 +24,7 @@ const view = (e: WebhookEndpoint) => ({
   id: e.id,
   url: e.url,
   topics: e.topics,
+  filter: e.filter ?? null,
   enabled: e.enabled,
   description: e.description,
   disabledReason: e.disabledReason,
@@ -37,6 +39,7 @@ export class WebhookEndpointsController {
     private readonly endpoints: EndpointRepository,
     private readonly lookups: Lookups,
     @Inject(WEBHOOK_POLICY) private readonly policy: WebhookPolicy,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
   @Post('programs/:pid/webhook-endpoints')
@@ -45,9 +48,10 @@ export class WebhookEndpointsController {
   async create(@Param('pid') pid: string, @Body() body: CreateWebhookEndpointDto) {
     await this.lookups.requireProgram(pid);
     const topics = parseTopics(body.topics);
+    const filter = body.filter === undefined ? null : parseFilter(body.filter);
     const { url } = await checkUrlAtSave(body.url, this.policy);
     const secret = newWebhookSecret();
-    const endpoint = newWebhookEndpoint({ id: `whe_${randomBytes(10).toString('hex')}`, programId: pid, url: url.href, topics, description: body.description ?? null, secret });
+    const endpoint = newWebhookEndpoint({ id: `whe_${randomBytes(10).toString('hex')}`, programId: pid, url: url.href, topics, filter, description: body.description ?? null, secret });
     await this.endpoints.save(endpoint);
     return { ...view(endpoint), secret };
   }
@@ -72,11 +76,12 @@ export class WebhookEndpointsController {
   }
 
   @Patch('programs/:pid/webhook-endpoints/:id')
-  @ApiOperation({ summary: 'Change the URL, topics, description, or enable/disable' })
+  @ApiOperation({ summary: 'Change the URL, topics, filter (null removes it), description, or enable/disable' })
   async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateWebhookEndpointDto) {
     const endpoint = await this.require(pid, id);
     const next: WebhookEndpoint = { ...endpoint, updatedAt: new Date().toISOString() };
     if (body.topics !== undefined) next.topics = parseTopics(body.topics);
+    if (body.filter !== undefined) next.filter = parseFilter(body.filter);
     if (body.url !== undefined) next.url = (await checkUrlAtSave(body.url, this.policy)).url.href;
     if (body.description !== undefined) next.description = body.description;
     if (body.enabled !== undefined) {
@@ -105,6 +110,33 @@ export class WebhookEndpointsController {
     const { endpoint: next, previousSecretsExpireAt } = rotateSecret(endpoint, secret, new Date(), (body?.overlapSeconds ?? 86_400) * 1000);
     await this.endpoints.save(next);
     return { ...view(next), secret, previousSecretsExpireAt };
+  }
+
+  @Post('programs/:pid/webhook-endpoints/filter-test')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Try a filter on the program's latest payloads (of every topic, or `topic`): which it would send" })
+  async filterTest(@Param('pid') pid: string, @Body() body: FilterTestDto) {
+    await this.lookups.requireProgram(pid);
+    if (body.filter === undefined) throw invalid('invalid_filter', 'filter is required: a query object, or null for none', 'filter');
+    return this.tryOn(pid, parseFilter(body.filter), [...TOPICS], body);
+  }
+
+  @Post('programs/:pid/webhook-endpoints/:id/filter-test')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Try a filter (the endpoint's own by default) on the latest payloads of the endpoint's topics" })
+  async endpointFilterTest(@Param('pid') pid: string, @Param('id') id: string, @Body() body: FilterTestDto) {
+    const endpoint = await this.require(pid, id);
+    const filter = body.filter === undefined ? (endpoint.filter ?? null) : parseFilter(body.filter);
+    return this.tryOn(pid, filter, expandTopics(endpoint.topics), body);
+  }
+
+  private async tryOn(pid: string, filter: PayloadFilter | null, topics: Topic[], body: FilterTestDto) {
+    if (body.topic !== undefined) {
+      if (!isTopic(body.topic) || !topics.includes(body.topic)) throw invalid('unknown_topic', `topic: ${JSON.stringify(body.topic)} is not one of ${topics.join(', ')}`, 'topic');
+      topics = [body.topic];
+    }
+    const items = await tryFilter(this.events, pid, { filter, topics, limit: body.limit ?? 20 });
+    return { filter, tried: items.length, matched: items.filter((i) => i.matches).length, items };
   }
 
   private async require(pid: string, id: string): Promise<WebhookEndpoint> {

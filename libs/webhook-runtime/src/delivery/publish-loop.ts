@@ -1,6 +1,6 @@
 import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
 import type { RecordedEvent } from '@partner-ledger/event-store';
-import { PublisherView, type WebhookPayload } from '@partner-ledger/webhooks';
+import { matchesFilter, type PayloadFilter, PublisherView, type WebhookPayload } from '@partner-ledger/webhooks';
 
 /** Where the loop's payloads come from: a view folded batch by batch, in `$all` order. */
 export interface LoopView {
@@ -17,8 +17,11 @@ export interface PublishLoopOptions {
    * beginning of `$all` (or of everything the payloads read) and holds all it folds.
    */
   view?: LoopView;
-  /** The endpoints that receive this event's payload; none skips it. Asked for events with a payload only. */
-  recipients(event: RecordedEvent, payload: WebhookPayload): Promise<readonly { id: string }[]>;
+  /**
+   * The endpoints subscribed to this event's payload; none skips it. Asked for events with a
+   * payload only. An endpoint's `filter` is applied here: a body it does not match is not queued.
+   */
+  recipients(event: RecordedEvent, payload: WebhookPayload): Promise<readonly { id: string; filter?: PayloadFilter | null }[]>;
   /** Called once a batch past `after` is durable on the bus, with the batch's last position and its message count. */
   published?(position: bigint, queued: number): Promise<void>;
   /** Called once a batch wholly at or before `after` is folded (nothing to publish), with its last position. */
@@ -37,7 +40,8 @@ export function inMemoryLoopView(view = new PublisherView()): LoopView {
  * from the view, folded in order, so that each shows the data as of its event. Shared by the
  * publisher (following the log from its checkpoint, with its persisted view) and the replay jobs
  * (reading one program's events once, in memory: the default view, which must then see the
- * program's streams from their start). Answers how many messages were queued.
+ * program's streams from their start). Each endpoint's filter decides whether it gets a message
+ * (live and replayed alike). Answers how many messages were queued.
  */
 export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[]>, options: PublishLoopOptions): Promise<number> {
   const view = options.view ?? inMemoryLoopView();
@@ -55,7 +59,8 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
     for (const [i, event] of batch.entries()) {
       const payload = payloads[i];
       if (!payload) continue;
-      const recipients = await options.recipients(event, payload);
+      // A body the endpoint's filter skips is never queued: nothing to send, retry or log.
+      const recipients = (await options.recipients(event, payload)).filter((endpoint) => matchesFilter(endpoint.filter, payload.body));
       if (!recipients.length) continue;
       const body = JSON.stringify(payload.body);
       for (const endpoint of recipients) {

@@ -1,5 +1,5 @@
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
-import { newWebhookSecret, subscribesTo, type Topic, type TopicSelection } from '@partner-ledger/webhooks';
+import { newWebhookSecret, type PayloadFilter, subscribesTo, type Topic, type TopicSelection } from '@partner-ledger/webhooks';
 
 /** Configuration lives outside the rebuildable read-model namespaces: a rebuild never touches it. */
 export const CONFIG_NAMESPACE = 'config';
@@ -19,6 +19,11 @@ export interface WebhookEndpoint {
   /** Topic names, or ['ALL']. */
   topics: TopicSelection;
   description: string | null;
+  /**
+   * A query over the body (`endpoint-filter.ts`): only bodies it matches are queued for this
+   * endpoint. Null or absent (endpoints saved before filters): everything subscribed.
+   */
+  filter?: PayloadFilter | null;
   enabled: boolean;
   disabledReason: string | null;
   /** Newest first. */
@@ -30,7 +35,9 @@ export interface WebhookEndpoint {
 }
 
 /** An endpoint as it is created: enabled, one signing secret (a new one unless given), no failures. */
-export function newWebhookEndpoint(fields: Pick<WebhookEndpoint, 'id' | 'programId' | 'url' | 'topics'> & { description?: string | null; secret?: string; now?: Date }): WebhookEndpoint {
+export function newWebhookEndpoint(
+  fields: Pick<WebhookEndpoint, 'id' | 'programId' | 'url' | 'topics'> & { description?: string | null; filter?: PayloadFilter | null; secret?: string; now?: Date },
+): WebhookEndpoint {
   const now = (fields.now ?? new Date()).toISOString();
   return {
     id: fields.id,
@@ -38,6 +45,7 @@ export function newWebhookEndpoint(fields: Pick<WebhookEndpoint, 'id' | 'program
     url: fields.url,
     topics: fields.topics,
     description: fields.description ?? null,
+    filter: fields.filter ?? null,
     enabled: true,
     disabledReason: null,
     secrets: [{ secret: fields.secret ?? newWebhookSecret(), createdAt: now, expiresAt: null }],
