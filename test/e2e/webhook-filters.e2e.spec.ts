@@ -72,6 +72,20 @@ describe('webhook endpoint filters', () => {
     expect((await call('GET', `/webhook-endpoints/${ids.all}/deliveries`)).body.items).toHaveLength(4);
   });
 
+  it('a replay honours the filter too: only the matching bodies are queued again, with their webhook-ids', async () => {
+    const job = await post(`/webhook-endpoints/${ids.orders}/replay`, {});
+    const done = await until('the replay job', async () => {
+      const j = (await call('GET', `/replay-jobs/${job.id}`)).body;
+      return j.status === 'succeeded' && j;
+    });
+    expect(done.progress.messagesQueued).toBe(2);
+    await until('the replayed webhooks', () => at('/orders').length === 4);
+    const live = at('/orders').slice(0, 2);
+    const replayed = at('/orders').slice(2);
+    expect(orders(replayed)).toEqual(['NEW_CONVERSION A-1', 'NEW_CONVERSION A-2']);
+    expect(new Set(replayed.map((r) => r.headers['webhook-id']))).toEqual(new Set(live.map((r) => r.headers['webhook-id'])));
+  });
+
   it('shows the filter on the endpoint; PATCH changes it, null removes it', async () => {
     expect((await call('GET', `/webhook-endpoints/${ids.orders}`)).body.filter).toEqual({ currency: 'USD', order_id: { $in: ['A-1', 'A-2'] } });
     expect((await call('GET', `/webhook-endpoints/${ids.all}`)).body.filter).toBeNull();
