@@ -43,7 +43,7 @@ interface OpenApiOperation {
   requestBody?: { content?: Record<string, { schema?: RawSchema }> };
   security?: unknown[];
 }
-type RawSchema = JsonSchema & { $ref?: string; allOf?: RawSchema[]; properties?: Record<string, RawSchema>; items?: RawSchema };
+type RawSchema = Omit<JsonSchema, 'type'> & { type?: string | string[]; $ref?: string; allOf?: RawSchema[]; anyOf?: RawSchema[]; properties?: Record<string, RawSchema>; items?: RawSchema };
 
 /** Every POST, PUT, PATCH and DELETE of the document, in its order. */
 export function writeRoutesOf(doc: OpenApiDocument): WriteRoute[] {
@@ -74,8 +74,22 @@ export function resolveSchema(doc: OpenApiDocument, schema: RawSchema, depth = 0
     if (!target) throw new Error(`OpenAPI document: unresolved ${schema.$ref}`);
     return resolveSchema(doc, target, depth + 1);
   }
-  const { $ref: _ref, allOf, properties, items, ...rest } = schema;
+  const { $ref: _ref, allOf, anyOf, properties, items, type, ...rest } = schema;
   let out: JsonSchema = { ...rest };
+  // The document is OpenAPI 3.1 (it lists the webhooks): a nullable value is `type: [T, "null"]`, or
+  // `anyOf: [<ref>, {type: "null"}]` for a nested DTO; read back as 3.0's `nullable`.
+  if (Array.isArray(type)) {
+    const types = type.filter((t) => t !== 'null');
+    out.type = types[0];
+    if (types.length < type.length) out.nullable = true;
+  } else if (type !== undefined) {
+    out.type = type;
+  }
+  const nonNull = anyOf?.filter((part) => part.type !== 'null');
+  if (anyOf && nonNull?.length === 1) {
+    const resolved = resolveSchema(doc, nonNull[0], depth + 1);
+    out = { ...resolved, ...out, nullable: nonNull.length < anyOf.length || out.nullable };
+  }
   for (const part of allOf ?? []) {
     const resolved = resolveSchema(doc, part, depth + 1);
     out = { ...resolved, ...out, properties: { ...resolved.properties, ...out.properties }, required: [...(resolved.required ?? []), ...(out.required ?? [])] };
