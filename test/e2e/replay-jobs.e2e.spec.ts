@@ -188,7 +188,8 @@ describe('replay jobs that take a while', () => {
       const c = await createProgram(engine, { name: 'C' });
       const call: Call = (method, path, body, key = c.key) => engine.call(method, `/v1/programs/${c.id}${path}`, body, key);
       const endpoint = (await call('POST', '/webhook-endpoints', { url: sink.url('/c'), topics: ['NEW_AFFILIATE'] })).body;
-      const partners = 100;
+      // Enough that the interrupted job is still running when the engine stops (one event per batch).
+      const partners = 250;
       for (let n = 0; n < partners; n++) expect((await call('POST', '/partners', { email: `p${n}@example.com`, name: `P ${n}` })).status).toBe(201);
       await until('the live webhooks', () => sink.got.length === partners);
       const liveIds = new Set(sink.got.map(idOf));
