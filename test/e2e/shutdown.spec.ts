@@ -53,7 +53,8 @@ describe('SIGTERM on a busy engine', () => {
     const requests = Array.from({ length: 40 }, (_, i) =>
       call(`/v1/programs/${pid}/transactions`, { customerKey: 'c', amount: '5.00', key: `t-${i}` }, program.apiKey).then(
         (r) => ({ i, status: r.status, type: r.headers.get('content-type'), connection: r.headers.get('connection') }),
-        () => ({ i, status: 0, type: null, connection: null }), // refused: the server had stopped accepting
+        // No answer: refused once the server stopped accepting (ECONNREFUSED), or reset (what must not happen).
+        (error: Error & { cause?: { code?: string } }) => ({ i, status: 0, type: null, connection: null, failure: error.cause?.code ?? error.message }),
       ),
     );
     setTimeout(() => child.kill('SIGTERM'), 5);
@@ -65,6 +66,8 @@ describe('SIGTERM on a busy engine', () => {
     const acknowledged = results.filter((r) => r.status === 201).map((r) => r.i);
     // 201: done before the server closed; 503: arrived while it closed; 0: never accepted.
     for (const r of results) expect([0, 201, 503]).toContain(r.status);
+    // A request the server took is answered (201 or 503), never reset: only a refused connection goes unanswered.
+    for (const r of results.filter((x) => x.status === 0)) expect({ i: r.i, failure: 'failure' in r ? r.failure : null }).toEqual({ i: r.i, failure: 'ECONNREFUSED' });
     for (const r of results.filter((x) => x.status === 503)) expect({ type: r.type, connection: r.connection }).toEqual({ type: 'application/problem+json', connection: 'close' });
     expect(acknowledged.length).toBeGreaterThan(0);
     const store = SqliteEventStore.open(join(dataDir, 'partner-ledger.db'));
