@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_KEY, buildConsoleAssets, email, expectStatus, findChromium, launchChromium, startTestEngine, type TestEngine } from '@partner-ledger/testing';
@@ -8,9 +8,14 @@ import { ADMIN_KEY, buildConsoleAssets, email, expectStatus, findChromium, launc
  * The operator console driven in headless Chromium against a real engine, the way a person with a
  * keyboard or a screen reader would: every control is found by its role and accessible name, so a
  * control without a name fails the suite. Writes a 1280×800 screenshot of each page to
- * docs/screenshots/ (the README shows one).
+ * test-results/screenshots/ (ignored by git, so a run leaves the tree clean); with
+ * UPDATE_SCREENSHOTS=1 it also refreshes the ones the README shows, in docs/screenshots/.
  */
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+const README_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/** The screenshots the README shows: committed, so refreshed only when asked. */
+const IN_README = new Set(['conversions']);
+const updateReadme = process.env.UPDATE_SCREENSHOTS === '1';
 const chromiumPath = findChromium();
 
 if (!chromiumPath && process.env.CI) {
@@ -44,7 +49,10 @@ if (!chromiumPath && process.env.CI) {
       if (assets) rmSync(assets, { recursive: true, force: true });
     });
 
-    const shot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+    const shot = async (name: string) => {
+      await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+      if (updateReadme && IN_README.has(name)) copyFileSync(`${SCREENSHOTS}${name}.png`, `${README_SCREENSHOTS}${name}.png`);
+    };
     const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
     const figure = (group: string, status: string) => page.getByRole('group', { name: group }).getByRole('group', { name: status, exact: true });
 
