@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN_KEY, buildConsoleAssets, email, expectStatus, findChromium, launchChromium, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { ADMIN_KEY, buildConsoleAssets, email, expectStatus, findChromium, launchChromium, seriousAccessibilityViolations, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
 /**
  * The operator console driven in headless Chromium against a real engine, the way a person with a
@@ -49,7 +49,9 @@ if (!chromiumPath && process.env.CI) {
       if (assets) rmSync(assets, { recursive: true, force: true });
     });
 
+    /** Every page the suite visits is photographed and scanned by axe-core: no serious or critical violation. */
     const shot = async (name: string) => {
+      expect({ page: name, violations: await seriousAccessibilityViolations(page) }).toEqual({ page: name, violations: [] });
       await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
       if (updateReadme && IN_README.has(name)) copyFileSync(`${SCREENSHOTS}${name}.png`, `${README_SCREENSHOTS}${name}.png`);
     };
