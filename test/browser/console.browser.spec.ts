@@ -2,7 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN_KEY, buildConsoleAssets, email, expectStatus, findChromium, launchChromium, seriousAccessibilityViolations, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import {
+  ADMIN_KEY,
+  buildConsoleAssets,
+  email,
+  expectStatus,
+  findChromium,
+  launchChromium,
+  MovableClock,
+  seriousAccessibilityViolations,
+  startTestEngine,
+  type TestEngine,
+} from '@partner-ledger/testing';
 
 /**
  * The operator console driven in headless Chromium against a real engine, the way a person with a
@@ -35,10 +46,12 @@ if (!chromiumPath && process.env.CI) {
     let assets: string;
     let programId = '';
     let programKey = '';
+    // Runs with real time; the portal test moves it past a link's expiry instead of waiting.
+    const clock = new MovableClock(new Date(), { running: true });
 
     beforeAll(async () => {
       assets = await buildConsoleAssets();
-      [engine, browser] = await Promise.all([startTestEngine({ consoleAssetsDir: assets }), launchChromium(chromiumPath)]);
+      [engine, browser] = await Promise.all([startTestEngine({ consoleAssetsDir: assets, clock }), launchChromium(chromiumPath)]);
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       page.setDefaultTimeout(5000);
       mkdirSync(SCREENSHOTS, { recursive: true });
@@ -50,9 +63,9 @@ if (!chromiumPath && process.env.CI) {
     });
 
     /** Every page the suite visits is photographed and scanned by axe-core: no serious or critical violation. */
-    const shot = async (name: string) => {
-      expect({ page: name, violations: await seriousAccessibilityViolations(page) }).toEqual({ page: name, violations: [] });
-      await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+    const shot = async (name: string, on: Page = page) => {
+      expect({ page: name, violations: await seriousAccessibilityViolations(on) }).toEqual({ page: name, violations: [] });
+      await on.screenshot({ path: `${SCREENSHOTS}${name}.png` });
       if (updateReadme && IN_README.has(name)) copyFileSync(`${SCREENSHOTS}${name}.png`, `${README_SCREENSHOTS}${name}.png`);
     };
     const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
@@ -202,6 +215,40 @@ if (!chromiumPath && process.env.CI) {
       await figure('Commission in USD', 'Denied').filter({ hasText: '3.00 USD' }).waitFor();
       await page.getByRole('table', { name: 'Conversions of Ada Lovelace' }).getByRole('row').filter({ hasText: 'ORD-1' }).filter({ hasText: 'APPROVED' }).waitFor();
       await shot('partner');
+    });
+
+    it("a partner portal link from the partner's page shows that partner's conversion and nothing of another partner, and is refused once expired", async () => {
+      await page.getByLabel('Link lasts').selectOption({ label: '1 day' });
+      await page.getByRole('button', { name: 'Create portal link' }).click();
+      const url = await page.getByRole('textbox', { name: 'Portal link' }).inputValue();
+      expect(url).toMatch(new RegExp(`^${engine.url}/portal/partner#plp1\\.`));
+
+      // A fresh context: no console session, the link is the only credential.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const portal = await context.newPage();
+      portal.setDefaultTimeout(5000);
+      try {
+        await portal.goto(url);
+        await portal.getByRole('heading', { level: 1, name: 'Ada Lovelace' }).waitFor();
+        await portal.getByText('referral key').getByText('ada', { exact: true }).waitFor();
+        const conversions = portal.getByRole('table', { name: 'Your conversions' });
+        await conversions.getByRole('row').filter({ hasText: 'ORD-1' }).filter({ hasText: '10.00 USD' }).filter({ hasText: 'APPROVED' }).waitFor();
+        expect(await conversions.getByRole('row').count()).toBe(3); // the header, ORD-1 and ORD-3 (Ada's two)
+        await portal.getByRole('group', { name: 'Commission in USD' }).getByRole('group', { name: 'Approved', exact: true }).filter({ hasText: '10.00 USD' }).waitFor();
+        const text = await portal.locator('body').innerText();
+        for (const foreign of ['Bob', 'bob', 'ORD-2', 'Grace']) expect(text).not.toContain(foreign);
+        expect(await portal.getByRole('navigation').count()).toBe(0);
+        await shot('portal', portal);
+
+        clock.advance(86_400_000 + 1000);
+        await portal.reload();
+        await portal.getByRole('heading', { level: 1, name: 'Link not accepted' }).waitFor();
+        await portal.getByRole('alert').filter({ hasText: 'This link has expired' }).waitFor();
+        expect(await portal.locator('body').innerText()).not.toContain('ORD-1');
+        await shot('portal-expired', portal);
+      } finally {
+        await context.close();
+      }
     });
 
     it('a program key signs in to its own program only: no program list, no projection lag', async () => {

@@ -65,6 +65,7 @@ import { IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
 import { IncomingWebhooksController } from './incoming-webhooks/incoming-webhooks.controller.js';
 import { DEFAULT_INCOMING_RATE_PER_SECOND, INCOMING_OPTIONS, type IncomingWebhookOptions, IncomingWebhookService } from './incoming-webhooks/incoming-webhook.service.js';
 import { ReceiveIncomingWebhookController } from './incoming-webhooks/receive.controller.js';
+import { PORTAL_OPTIONS, PortalController, PortalLinksController, type PortalOptions } from './portal/portal.controller.js';
 
 export interface ApiModuleOptions extends ApiOptions {
   webhooks: WebhookPolicy;
@@ -74,6 +75,8 @@ export interface ApiModuleOptions extends ApiOptions {
   replay?: { batchSize?: number; logger?: Logger; soleInstance?: boolean };
   /** The auto-approver's batch size and logger (default 100, none); whoever runs it imports this module. */
   autoApproval?: Partial<AutoApproverOptions>;
+  /** The secret that signs partner portal links (resolvePortalSecret). */
+  portalSecret: string;
   /** Modules exporting what the API injects: EVENT_STORE, READ_SIDE and BUS. */
   imports: NonNullable<ModuleMetadata['imports']>;
 }
@@ -120,9 +123,12 @@ export class ApiModule {
         ReplayJobsController,
         IncomingWebhooksController,
         ReceiveIncomingWebhookController,
+        PortalLinksController,
+        PortalController,
       ],
       providers: [
         { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
+        { provide: PORTAL_OPTIONS, useValue: { secret: options.portalSecret } satisfies PortalOptions },
         ReadModels,
         EntityEtags,
         { provide: WEBHOOK_POLICY, useValue: options.webhooks },

@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT', '1s'], // shorter than the default HEADERS_TIMEOUT
     ['JSON_MAX_KEYS', 'many'],
     ['ADMIN_API_KEY', 'short'],
+    ['PORTAL_LINK_SECRET', 'shorter-than-thirty-two-chars'],
     ['WEBHOOK_RETRY_SCHEDULE', 'soon'],
     ['WEBHOOK_ALLOWED_CIDRS', 'not-a-cidr'],
     ['INCOMING_WEBHOOK_RATE_LIMIT', '0'],

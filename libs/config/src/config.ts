@@ -13,6 +13,8 @@ export interface AppConfig {
   host: string;
   dataDir: string;
   adminApiKey: string | undefined;
+  /** PORTAL_LINK_SECRET: signs partner portal links; unset → generated once and kept in DATA_DIR (give every API instance the same). */
+  portalLinkSecret: string | undefined;
   eventStoreUrl: string | undefined;
   mongoUrl: string | undefined;
   /** WEBHOOK_ALLOWED_CIDRS: ranges exempt from the private-network block, e.g. `127.0.0.0/8` for local tests. */
@@ -134,11 +136,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (requestTimeoutMs < headersTimeoutMs) throw new ConfigError('REQUEST_TIMEOUT must be at least HEADERS_TIMEOUT (it covers the headers and the body)');
   const adminApiKey = env.ADMIN_API_KEY?.trim() || undefined;
   if (adminApiKey !== undefined && adminApiKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
+  const portalLinkSecret = env.PORTAL_LINK_SECRET?.trim() || undefined;
+  if (portalLinkSecret !== undefined && portalLinkSecret.length < 32) throw new ConfigError('PORTAL_LINK_SECRET must be at least 32 characters');
   return {
     port,
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
     adminApiKey,
+    portalLinkSecret,
     eventStoreUrl,
     mongoUrl,
     webhookAllowedCidrs: allowedCidrs(env.WEBHOOK_ALLOWED_CIDRS?.trim() || undefined),

@@ -66,3 +66,20 @@ export interface Conversion {
   createdAt: string;
   position?: string;
 }
+
+/** `POST …/partners/:id/portal-links`. */
+export interface PortalLink {
+  url: string;
+  token: string;
+  expiresAt: string;
+}
+
+/** `GET /v1/portal/partner`: one partner's own data, chosen by the link's token. */
+export interface PortalView {
+  program: { id: string; name: string };
+  partner: { id: string; name: string; key: string; status: string };
+  totals: Totals[];
+  conversions: { id: string; transactionKey: string; status: string; amount: string; commission: string; currency: string; createdAt: string }[];
+  payouts: { id: string; status: string; amount: string; currency: string; createdAt: string; paidAt: string | null }[];
+  expiresAt: string;
+}

@@ -4,24 +4,37 @@
  * since the console is meant to be worked from the keyboard.
  */
 export function consolePage(): string {
+  return shell('partner-ledger console', '<nav id="nav" aria-label="Console"></nav>', 'Loading the console…', '/console/assets/main.js');
+}
+
+/**
+ * A partner's portal page: the same shell and style, no navigation (the link shows one partner and
+ * nothing else). Its module reads the token from the fragment, which the browser never sends.
+ */
+export function partnerPortalPage(): string {
+  return shell('Partner portal · partner-ledger', '', 'Loading your portal…', '/console/assets/portal.js');
+}
+
+function shell(title: string, nav: string, loading: string, script: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>partner-ledger console</title>
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <span class="brand">partner-ledger</span>
-  <nav id="nav" aria-label="Console"></nav>
+  ${nav}
 </header>
-<main id="main" tabindex="-1"><p>Loading the console…</p></main>
+<main id="main" tabindex="-1"><p>${loading}</p></main>
 <div id="status" class="status" role="status" aria-live="polite"></div>
-<noscript><p>The console needs JavaScript.</p></noscript>
-<script type="module" src="/console/assets/main.js"></script>
+<noscript><p>This page needs JavaScript.</p></noscript>
+<script type="module" src="${script}"></script>
 </body>
 </html>
 `;

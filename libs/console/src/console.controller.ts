@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from '@partner-ledger/domain';
-import { consolePage } from './console-page.js';
+import { consolePage, partnerPortalPage } from './console-page.js';
 
 export const CONSOLE_OPTIONS = Symbol('CONSOLE_OPTIONS');
 
@@ -56,5 +56,22 @@ export class ConsoleController {
     }
     void reply.header('content-type', path.endsWith('.map') ? 'application/json; charset=utf-8' : 'text/javascript; charset=utf-8').header('cache-control', 'no-cache');
     return source;
+  }
+}
+
+/**
+ * A partner's portal page (a portal link's URL). It holds no data either: its module sends the
+ * link's token, from the URL fragment, to `GET /v1/portal/partner`, which answers that partner only.
+ */
+@ApiExcludeController()
+@Controller('portal')
+export class PortalPageController {
+  private readonly html = partnerPortalPage();
+
+  @Get('partner')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-cache')
+  page(): string {
+    return this.html;
   }
 }

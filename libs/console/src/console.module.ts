@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { fileURLToPath } from 'node:url';
-import { CONSOLE_OPTIONS, ConsoleController, type ConsoleOptions } from './console.controller.js';
+import { CONSOLE_OPTIONS, ConsoleController, type ConsoleOptions, PortalPageController } from './console.controller.js';
 
 /**
  * Where the console's browser modules are: `client/` beside this lib's `src/`. In `dist` (after
@@ -9,13 +9,13 @@ import { CONSOLE_OPTIONS, ConsoleController, type ConsoleOptions } from './conso
  */
 export const CONSOLE_CLIENT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
 
-/** The operator console at `/console`: one HTML page and its ES modules, served by the app itself. */
+/** The operator console at `/console` and the partner portal page at `/portal/partner`: HTML pages and their ES modules, served by the app itself. */
 @Module({})
 export class ConsoleModule {
   static forRoot(options: Partial<ConsoleOptions> = {}): DynamicModule {
     return {
       module: ConsoleModule,
-      controllers: [ConsoleController],
+      controllers: [ConsoleController, PortalPageController],
       providers: [{ provide: CONSOLE_OPTIONS, useValue: { assetsDir: options.assetsDir ?? CONSOLE_CLIENT_DIR } satisfies ConsoleOptions }],
     };
   }

@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { ApiModule, AutoApprover, resolveAdminKey } from '@partner-ledger/api';
+import { ApiModule, AutoApprover, resolveAdminKey, resolvePortalSecret } from '@partner-ledger/api';
 import { ConsoleModule } from '@partner-ledger/console';
 import { LEASE_STORE, type LeaseStore } from '@partner-ledger/leases';
 import { EVENT_STORE, type EventStore } from '@partner-ledger/event-store';
@@ -100,6 +100,7 @@ export class ApiRoleModule {
         ...(leased ? [app.leases] : []),
         ApiModule.forRoot({
           adminApiKey: admin.key,
+          portalSecret: resolvePortalSecret(config.dataDir, config.portalLinkSecret),
           webhooks: { allowed: config.webhookAllowedCidrs },
           incoming: { ratePerSecond: config.incomingWebhookRateLimit, publicUrl: config.publicUrl },
           // A SQLite read store is one file that one process owns: whatever job it left unfinished is its own.

@@ -1,7 +1,7 @@
 import { ApiError, type Page } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { Conversion, Partner } from '../types.js';
+import type { Conversion, Partner, PortalLink } from '../types.js';
 import { totalsFigures } from './totals.js';
 
 const STATUSES = ['', 'ACTIVE', 'PENDING', 'DISABLED', 'DENIED'];
@@ -112,6 +112,7 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
     h('p', {}, h('a', { href: `#/programs/${programId}/partners` }, '← All partners')),
     h('h1', {}, partner.name),
     h('p', { class: 'sub' }, partner.email, ' · referral key ', h('code', {}, partner.key), ' · ', badge(partner.status), ' · id ', h('code', {}, partner.id)),
+    portalLinkCard(api, `${base}/partners/${partnerId}/portal-links`),
     h('h2', {}, 'Commission'),
     partner.commissionTotals?.length ? partner.commissionTotals.map((t) => totalsFigures(t, `Commission in ${t.currency}`)) : h('p', {}, 'No commission yet.'),
     h('h2', {}, 'Latest conversions'),
@@ -134,4 +135,36 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
         )
       : h('p', {}, 'No conversion yet.'),
   );
+}
+
+/** Mints a link to the partner's read-only portal and shows it to copy (the link is its only credential). */
+function portalLinkCard(api: PageContext['api'], path: string): HTMLElement {
+  const result = h('div');
+  const days = h(
+    'select',
+    { name: 'expires' },
+    [1, 7, 30, 90].map((d) => h('option', { value: String(d * 86400), selected: d === 7 }, `${d} day${d === 1 ? '' : 's'}`)),
+  );
+  const form = h(
+    'form',
+    {
+      class: 'row',
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        result.replaceChildren();
+        try {
+          const link = await api.post<PortalLink>(path, { expiresInSeconds: Number(days.value) });
+          const url = h('input', { readonly: true, value: link.url, size: 80 });
+          result.replaceChildren(field('Portal link', url), h('p', { class: 'muted' }, `Works until ${when(link.expiresAt)}; anyone holding it sees this partner's portal.`));
+          url.select();
+          announce('Portal link created');
+        } catch (error) {
+          result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+        }
+      },
+    },
+    field('Link lasts', days),
+    h('button', { type: 'submit' }, 'Create portal link'),
+  );
+  return h('section', { class: 'card', 'aria-label': 'Partner portal link' }, form, result);
 }
