@@ -1,5 +1,5 @@
 import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
-import type { Checkpoint, DocumentWrite, Query, ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, StoredDoc } from '@partner-ledger/read-store';
 import type { Fence } from './single-active.js';
 
 /**
@@ -61,6 +61,10 @@ export class FencedReadStore implements ReadStore {
   }
   get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
     return this.inner.get(namespace, collection, id);
+  }
+  /** Not fenced: an index changes no document, and declaring it twice is harmless. */
+  ensureIndex(namespace: string, collection: string, index: IndexSpec): Promise<void> {
+    return this.inner.ensureIndex(namespace, collection, index);
   }
   find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]> {
     return this.inner.find(namespace, collection, query);

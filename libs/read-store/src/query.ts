@@ -14,3 +14,9 @@ export function sortKeysOf(query: Pick<Query, 'orderBy'>) {
   const idKey = query.orderBy.find((k) => k.field === '_id') ?? { field: '_id', direction: 'asc' as const };
   return [...keys, idKey];
 }
+
+/** Index names end up in DDL text: letters, digits and `_` only. */
+export function assertIndexName(name: string): string {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`invalid index name ${name}`);
+  return name;
+}

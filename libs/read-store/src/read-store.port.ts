@@ -51,6 +51,13 @@ export interface Query {
   limit: number;
 }
 
+/** A secondary index: equality fields first, then the sort fields in a find's `orderBy` directions. */
+export interface IndexSpec {
+  /** Unique per collection; letters, digits and `_`. */
+  name: string;
+  fields: { field: string; direction: SortDirection }[];
+}
+
 export interface ReadStore {
   readonly kind: 'sqlite' | 'mongodb';
 
@@ -82,6 +89,13 @@ export interface ReadStore {
   delete(namespace: string, collection: string, id: string): Promise<boolean>;
 
   get(namespace: string, collection: string, id: string): Promise<StoredDoc | null>;
+  /**
+   * Declares an index (idempotent; call it at start), so a `find` whose `where` covers the leading
+   * fields and whose `orderBy` continues with the rest reads a range of it instead of every
+   * document of the collection. `_id` ascending is appended, as `find` appends it to every order.
+   * SQLite: a partial expression index over the collection's rows; MongoDB: a compound index.
+   */
+  ensureIndex(namespace: string, collection: string, index: IndexSpec): Promise<void>;
   find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]>;
   /** Number of documents, for a rebuild's document-by-document comparison and for stats. */
   count(namespace: string, collection: string): Promise<number>;

@@ -174,6 +174,37 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         expect(ids(await store.find(m, 'totals', { orderBy: [{ field: 'approved.amount', direction: 'asc' }], limit: 10 }))).toEqual(['s4', 's2', 's3', 's1']);
       });
 
+      it('an index, declared twice, changes no answer: equality, range and keyset pages read through it', async () => {
+        const m = ns();
+        await store.commit(
+          m,
+          'p',
+          (await store.find(n, 'partners', { orderBy: [], limit: 10 })).map((d) => ({ collection: 'partners', doc: d })),
+          5n,
+        );
+        const index = {
+          name: 'by_program_at',
+          fields: [
+            { field: 'programId', direction: 'asc' as const },
+            { field: 'at', direction: 'desc' as const },
+          ],
+        };
+        await store.ensureIndex(m, 'partners', index);
+        await store.ensureIndex(m, 'partners', index);
+        const query = { where: { programId: 'x' }, range: { field: 'at', lt: '2026-01-05T00:00:00.000Z' }, orderBy: [{ field: 'at', direction: 'desc' as const }] };
+        const seen: string[] = [];
+        let after: (string | number | boolean | null)[] | undefined;
+        for (;;) {
+          const page = await store.find(m, 'partners', { ...query, after, limit: 1 });
+          if (page.length === 0) break;
+          seen.push(...ids(page));
+          after = [page[0].at as string, page[0]._id];
+        }
+        expect(seen).toEqual(['p1', 'p3', 'p2']);
+        expect(ids(await store.find(n, 'partners', { ...query, limit: 10 }))).toEqual(seen);
+        await expect(store.ensureIndex(m, 'partners', { ...index, name: 'no spaces' })).rejects.toThrow('invalid index name');
+      });
+
       it('counts and iterates a whole collection in _id order', async () => {
         expect(await store.count(n, 'partners')).toBe(5);
         const all: string[] = [];

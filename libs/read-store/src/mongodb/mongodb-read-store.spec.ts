@@ -4,7 +4,7 @@ import { MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerError, 
 import { startMongoDbDouble, type MongoDbDouble } from '@partner-ledger/testing';
 import { readStoreContract, type ReadStoreFixture } from '../contract/read-store.contract.js';
 import { dbNameFromUrl } from './db-name.js';
-import { alreadyAppliedIndexes, foldWrites, guardedUpserts, MongoReadStore, toMongoFind } from './mongodb-read-store.js';
+import { alreadyAppliedIndexes, foldWrites, guardedUpserts, indexKeyOf, MongoReadStore, toMongoFind } from './mongodb-read-store.js';
 
 const MONGO_URL = process.env.MONGO_URL;
 
@@ -38,7 +38,63 @@ if (MONGO_URL) {
   });
 }
 
+describe('MongoReadStore.ensureIndex', () => {
+  it('creates the compound index on the collection (once, however often it is declared)', async () => {
+    const double = MONGO_URL ? undefined : await startMongoDbDouble();
+    const f = await fixture(MONGO_URL ?? double!.url);
+    try {
+      const index = {
+        name: 'by_status',
+        fields: [
+          { field: 'endpointId', direction: 'asc' as const },
+          { field: 'status', direction: 'asc' as const },
+          { field: 'createdAt', direction: 'desc' as const },
+        ],
+      };
+      await f.store.ensureIndex('config', 'webhook_deliveries', index);
+      await f.store.ensureIndex('config', 'webhook_deliveries', index);
+      const dbName = (f.store as unknown as { db: { databaseName: string } }).db.databaseName;
+      const client = await MongoClient.connect(MONGO_URL ?? double!.url);
+      try {
+        const indexes = await client.db(dbName).collection('config.webhook_deliveries').listIndexes().toArray();
+        expect(indexes.map((i) => [i.name, i.key])).toEqual([
+          ['_id_', { _id: 1 }],
+          ['by_status', { endpointId: 1, status: 1, createdAt: -1, _id: 1 }],
+        ]);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await f.cleanup();
+      await double?.close();
+    }
+  });
+});
+
 describe('MongoReadStore helpers', () => {
+  it('indexKeyOf: the fields in their directions, then _id ascending (the tie-breaker of every sort)', () => {
+    expect(
+      indexKeyOf({
+        name: 'i',
+        fields: [
+          { field: 'endpointId', direction: 'asc' },
+          { field: 'createdAt', direction: 'desc' },
+        ],
+      }),
+    ).toEqual({ endpointId: 1, createdAt: -1, _id: 1 });
+    expect(
+      Object.keys(
+        indexKeyOf({
+          name: 'i',
+          fields: [
+            { field: 'b', direction: 'asc' },
+            { field: 'a', direction: 'asc' },
+          ],
+        }),
+      ),
+    ).toEqual(['b', 'a', '_id']);
+  });
+
   describe('toMongoFind', () => {
     it('translates equality (null matches null and missing), dotted paths and the _id tie-breaker', () => {
       expect(toMongoFind({ where: { programId: 'x', flag: false, 'nested.k': 'v', deletedAt: null }, orderBy: [{ field: 'amount', direction: 'desc' }], limit: 10 })).toEqual({

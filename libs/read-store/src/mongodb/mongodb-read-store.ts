@@ -1,6 +1,6 @@
 import { Long, MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Document, type Filter, type Sort } from 'mongodb';
-import type { Checkpoint, DocumentWrite, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
-import { assertField, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
+import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
+import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 import { dbNameFromUrl } from './db-name.js';
 
 const CHECKPOINTS = '_checkpoints';
@@ -120,6 +120,11 @@ export class MongoReadStore implements ReadStore {
 
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
     return (await this.docs(namespace, collection).findOne({ _id: id })) as StoredDoc | null;
+  }
+
+  /** A compound index, `_id` ascending last (the tie-breaker of every sort `toMongoFind` writes). */
+  async ensureIndex(namespace: string, collection: string, index: IndexSpec): Promise<void> {
+    await this.docs(namespace, collection).createIndex(indexKeyOf(index), { name: assertIndexName(index.name) });
   }
 
   async find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]> {
@@ -296,6 +301,14 @@ export function toMongoFind(query: Query): MongoFind {
   for (const k of keys) if (!(k.field in sort)) sort[k.field] = k.direction === 'asc' ? 1 : -1;
   const limit = query.limit < 0 ? undefined : query.limit;
   return { filter: clauses.length === 0 ? {} : clauses.length === 1 ? clauses[0] : { $and: clauses }, sort, limit };
+}
+
+/** The key pattern of an `IndexSpec`: its fields in their directions, then `_id` ascending. */
+export function indexKeyOf(index: IndexSpec): Record<string, 1 | -1> {
+  const key: Record<string, 1 | -1> = {};
+  for (const k of index.fields) key[assertField(k.field)] = k.direction === 'asc' ? 1 : -1;
+  key._id = 1;
+  return key;
 }
 
 const NOTHING: Document = { _id: { $in: [] } };

@@ -74,3 +74,33 @@ describe('sqlite read store: files from before the rowid layout', () => {
     }
   });
 });
+
+describe('sqlite read store: declared indexes', () => {
+  it("a find on an index's equality fields and order reads a range of it: no scan of the collection, no sort, the cursor as its start", async () => {
+    const db = new Database(':memory:');
+    const store = SqliteReadStore.onDatabase(db);
+    for (let i = 0; i < 50; i++)
+      await store.put('config', 'log', { _id: `d${i}`, pos: 0, endpointId: `e${i % 5}`, status: i % 7 ? 'delivered' : 'dead', at: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z` });
+    await store.put('config', 'other', { _id: 'x', pos: 0, endpointId: 'e1', at: 'z' });
+    await store.ensureIndex('config', 'log', {
+      name: 'by_status',
+      fields: [
+        { field: 'endpointId', direction: 'asc' },
+        { field: 'status', direction: 'asc' },
+        { field: 'at', direction: 'desc' },
+      ],
+    });
+    const plan = (sql: string, ...params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const sql = `SELECT doc FROM rm_docs WHERE ns = ? AND collection = ? AND json_extract(doc, '$.endpointId') = ? AND json_extract(doc, '$.status') = ?
+      AND ((json_extract(doc, '$.at') < ?) OR (json_extract(doc, '$.at') = ? AND id > ?)) AND json_extract(doc, '$.at') <= ?
+      ORDER BY json_extract(doc, '$.at') DESC, id ASC LIMIT ?`;
+    const at = '2026-01-01T00:00:40.000Z';
+    expect(plan(sql, 'config', 'log', 'e0', 'dead', at, at, 'd40', at, 10)).toMatch(/^SEARCH rm_docs USING INDEX "?rm_ix_config_log_by_status"? \(<expr>=\? AND <expr>=\? AND <expr><\?\)$/);
+    // The partial index covers this collection only: another collection's find does not use it.
+    expect(plan(sql, 'config', 'other', 'e0', 'dead', at, at, 'd40', at, 10)).not.toContain('rm_ix_');
+    const found = await store.find('config', 'log', { where: { endpointId: 'e0', status: 'dead' }, orderBy: [{ field: 'at', direction: 'desc' }], after: [at, 'd40'], limit: 10 });
+    expect(found.map((d) => d._id)).toEqual(['d35', 'd0']);
+    await store.close();
+    db.close();
+  });
+});

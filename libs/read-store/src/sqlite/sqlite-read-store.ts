@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from '@partner-ledger/event-store';
-import type { Checkpoint, DocumentWrite, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
-import { assertField, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
+import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
+import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 
 /**
  * Documents live in a rowid table with a unique index on their key. They were first a WITHOUT
@@ -196,11 +196,23 @@ export class SqliteReadStore implements ReadStore {
     return row ? JSON.parse(row.doc) : null;
   }
 
+  /**
+   * A partial index over this namespace's and collection's rows only (other documents cost it
+   * nothing), on the same json_extract expressions `find` writes, so the planner matches them.
+   * SQLite re-plans a statement for the bound ns and collection, so `find` needs no literals.
+   */
+  async ensureIndex(namespace: string, collection: string, index: IndexSpec): Promise<void> {
+    this.writePuts();
+    const columns = [...index.fields.map((k) => `${fieldExpr(k.field)} ${k.direction === 'asc' ? 'ASC' : 'DESC'}`), 'id ASC'];
+    const name = `rm_ix_${literal(namespace).slice(1, -1)}_${literal(collection).slice(1, -1)}_${assertIndexName(index.name)}`;
+    this.db.exec(`CREATE INDEX IF NOT EXISTS "${name.replaceAll('"', '""')}" ON rm_docs (${columns.join(', ')}) WHERE ns = ${literal(namespace)} AND collection = ${literal(collection)}`);
+  }
+
   async find(namespace: string, collection: string, query: Query): Promise<StoredDoc[]> {
     this.writePuts();
     const where = ['ns = ?', 'collection = ?'];
     const params: unknown[] = [namespace, collection];
-    const expr = (field: string) => (field === '_id' ? 'id' : `json_extract(doc, '$.${assertField(field)}')`);
+    const expr = fieldExpr;
     for (const [field, value] of Object.entries(query.where ?? {})) {
       if (value === null) where.push(`${expr(field)} IS NULL`);
       else {
@@ -233,6 +245,12 @@ export class SqliteReadStore implements ReadStore {
         alternatives.push(`(${parts.join(' AND ')})`);
       }
       where.push(`(${alternatives.join(' OR ')})`);
+      // Implied by the alternatives, but a plain bound the planner can start an index range at
+      // (the OR alone makes it read the index from the start of the equality prefix).
+      if (query.after[0] !== undefined && query.after[0] !== null) {
+        where.push(`${expr(keys[0].field)} ${keys[0].direction === 'asc' ? '>=' : '<='} ?`);
+        params.push(bind(query.after[0]));
+      }
     }
     const order = keys.map((k) => `${expr(k.field)} ${k.direction === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
     params.push(query.limit);
@@ -290,6 +308,15 @@ function migrateWithoutRowidDocs(db: Database.Database): void {
       INSERT INTO rm_docs (ns, collection, id, pos, doc) SELECT ns, collection, id, pos, doc FROM rm_docs_without_rowid;
       DROP TABLE rm_docs_without_rowid;`);
   }).immediate();
+}
+
+function fieldExpr(field: string): string {
+  return field === '_id' ? 'id' : `json_extract(doc, '$.${assertField(field)}')`;
+}
+
+/** A namespace or collection name as an SQL string literal (a partial index's WHERE takes no parameters). */
+function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 function keyOf(namespace: string, collection: string, id: string): string {
