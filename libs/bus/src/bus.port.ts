@@ -35,6 +35,13 @@ export interface OutgoingMessage {
 export interface Delivery extends OutgoingMessage {
   /** 1 for the first try; +1 per retry; back to 1 when a dead letter is requeued. */
   attempt: number;
+  /**
+   * The retry schedule's next step for this message: 0 at the first try and after a requeue, then
+   * one past the step its last retry waited (a long `notBeforeMs` skips steps, so it can run ahead
+   * of `attempt - 1`). `planRetry(retrySchedule, retryStep, notBeforeMs)` answers whether a
+   * `retry` outcome now dead-letters it, which the delivery worker logs as such.
+   */
+  retryStep: number;
   /** When the current ladder began: the publish, or the requeue of a dead letter. */
   firstEnqueuedAt: Date;
   /**

@@ -87,6 +87,7 @@ export function readEnvelope(msg: Message): Envelope | undefined {
     endpointId,
     body: msg.content.toString('utf8'),
     attempt: numberHeader(msg, H.attempt) ?? 1,
+    retryStep: numberHeader(msg, H.step) ?? 0,
     firstEnqueuedAt: new Date(first),
     redelivered: Boolean(msg.fields.redelivered),
   };
@@ -108,6 +109,7 @@ export function malformedEnvelope(msg: Message): Envelope {
       endpointId: header(msg, H.endpointId) ?? '',
       body: msg.content.toString('utf8'),
       attempt: 1,
+      retryStep: 0,
       firstEnqueuedAt: new Date(),
       redelivered: false,
     },

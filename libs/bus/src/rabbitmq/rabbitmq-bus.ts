@@ -126,7 +126,7 @@ export class RabbitMqBus implements Bus {
       messages.map((m) => ({
         exchange: this.names.exchange,
         routingKey: m.topic,
-        envelope: { delivery: { ...m, attempt: 1, firstEnqueuedAt: new Date(now), redelivered: false }, step: 0 },
+        envelope: { delivery: { ...m, attempt: 1, retryStep: 0, firstEnqueuedAt: new Date(now), redelivered: false }, step: 0 },
       })),
     );
   }
@@ -159,7 +159,7 @@ export class RabbitMqBus implements Bus {
     await this.browseDead(async (msg, ch) => {
       const envelope = readEnvelope(msg);
       if (!envelope || envelope.delivery.messageId !== key.messageId || envelope.delivery.endpointId !== key.endpointId) return 'keep';
-      const delivery: Delivery = { ...envelope.delivery, attempt: 1, firstEnqueuedAt: new Date(), redelivered: false };
+      const delivery: Delivery = { ...envelope.delivery, attempt: 1, retryStep: 0, firstEnqueuedAt: new Date(), redelivered: false };
       await this.publisher.publish([{ exchange: this.names.retryExchange, routingKey: delivery.topic, envelope: { delivery, step: 0 } }]);
       ch.ack(msg);
       requeued++;
@@ -204,7 +204,7 @@ export class RabbitMqBus implements Bus {
     const plan = planRetry(this.retrySchedule, envelope.step, outcome.notBeforeMs);
     if (plan.kind === 'exhausted') return this.bury(envelope, exhaustedReason(envelope.delivery.attempt, outcome.reason));
     const next: Envelope = {
-      delivery: { ...envelope.delivery, attempt: envelope.delivery.attempt + 1, redelivered: false },
+      delivery: { ...envelope.delivery, attempt: envelope.delivery.attempt + 1, retryStep: plan.step + 1, redelivered: false },
       step: plan.step + 1,
     };
     if (plan.delayMs === 0) {

@@ -37,6 +37,7 @@ export function toDelivery(row: Row): Delivery {
     endpointId: row.endpoint_id,
     body: row.body,
     attempt: row.attempt,
+    retryStep: row.step,
     firstEnqueuedAt: new Date(row.first_enqueued_at),
     redelivered: row.deliveries > 1,
   };

@@ -10,8 +10,8 @@ import { guardedDispatcher } from '../ssrf.js';
 import { DeliveryLog } from './delivery-log.js';
 import { AUTO_DISABLE_AFTER_MS, DeliveryWorker, MAX_WAITING_PER_ENDPOINT } from './delivery-worker.js';
 
-/** `deliver` decides one attempt; the bus is not involved, so it is not needed here. */
-const noBus = {} as Bus;
+/** `deliver` decides one attempt; of the bus it reads only the retry schedule (to log the last attempt as dead). */
+const noBus = { retrySchedule: [100, 1_000] } as unknown as Bus;
 
 describe('DeliveryWorker.deliver against a loopback receiver', () => {
   let server: Server;
@@ -48,6 +48,7 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
     topic: 'NEW_AFFILIATE',
     body: '{"id":"p1"}',
     attempt,
+    retryStep: attempt - 1,
     firstEnqueuedAt: new Date(),
     redelivered: false,
   });
@@ -61,6 +62,20 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
     expect(record).toMatchObject({ status: 'pending', attempts: [{ attempt: 1, status: 503, error: null }] });
     expect(record!.attempts[0].response).toHaveLength(1024);
     expect((await endpoints.get('prg', e.id))!.failingSince).not.toBeNull();
+  });
+
+  it("logs a failed attempt as dead when the bus will dead-letter it (past the schedule's last step), pending before", async () => {
+    respond = (res) => res.writeHead(500).end('no');
+    const statusAfter = async (d: Delivery) => {
+      const e = await endpoint();
+      const outcome = await new DeliveryWorker(noBus, store, { dispatcher }).deliver({ ...d, endpointId: e.id });
+      expect(outcome).toMatchObject({ kind: 'retry', reason: 'HTTP 500' });
+      return (await log.get(DeliveryLog.idOf(e.id, webhookIdFor('evt-1', e.id))))!.status;
+    };
+    expect(await statusAfter(delivery('x', 2))).toBe('pending');
+    expect(await statusAfter(delivery('x', 3))).toBe('dead');
+    // A Retry-After that skipped a step ran the ladder out sooner: attempt 2, but at the last step.
+    expect(await statusAfter({ ...delivery('x', 2), retryStep: 2 })).toBe('dead');
   });
 
   it('times out a hanging endpoint within the timeout and logs why', async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
-import type { Bus, Consumer, Delivery, Outcome } from '@partner-ledger/bus';
+import { type Bus, type Consumer, type Delivery, type Outcome, planRetry } from '@partner-ledger/bus';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { CONFIG_NAMESPACE, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { activeSecrets } from '../endpoints/secrets.js';
@@ -192,7 +192,10 @@ export class DeliveryWorker {
       return { kind: 'dead', reason: 'endpoint failing for 5 days: disabled' };
     }
     if (!endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince });
-    await this.log.record(base, attempt, 'pending');
+    // The bus dead-letters a retry past its schedule's last step: log that attempt as dead, so a
+    // search for failed deliveries finds it.
+    const exhausted = planRetry(this.bus.retrySchedule, delivery.retryStep, retryAfterMs ?? undefined).kind === 'exhausted';
+    await this.log.record(base, attempt, exhausted ? 'dead' : 'pending');
     const reason = attempt.status !== null ? `HTTP ${attempt.status}` : (attempt.error ?? 'no response');
     return { kind: 'retry', reason, ...(retryAfterMs !== null ? { notBeforeMs: retryAfterMs } : {}) };
   }
