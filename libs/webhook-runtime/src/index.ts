@@ -10,3 +10,4 @@ export * from './replay/replay-jobs.js';
 export * from './replay/replay-run.js';
 export * from './ssrf.js';
 export * from './endpoints/filter-test.js';
+export * from './delivery/resend.js';

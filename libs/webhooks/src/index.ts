@@ -13,3 +13,4 @@ export * from './incoming/tokens.js';
 export * from './topic-schemas.js';
 export * from './topic-validation.js';
 export * from './endpoint-filter.js';
+export * from './payload-partner.js';
