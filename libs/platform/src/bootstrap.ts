@@ -15,6 +15,7 @@ import { METRICS_REGISTRY, registerHttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
 import { ProblemFilter } from './problem.filter.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { registerHttpTracing } from './tracing.js';
 import { createValidationPipe } from './validation.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -85,6 +86,7 @@ export async function createHttpApp(rootModule: IEntryNestModule, opts: HttpAppO
   });
   const fastify = adapter.getInstance();
   registerCorrelationHeader(fastify);
+  registerHttpTracing(fastify);
   closeConnectionsAfterResponseWhileClosing(fastify);
   lingerAfterEarlyAnswers(fastify);
 

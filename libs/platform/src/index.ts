@@ -33,3 +33,22 @@ export {
   type ProblemFieldError,
 } from './problem.js';
 export { createValidationPipe, flattenValidationErrors, VALIDATION_FAILED, validationProblem } from './validation.js';
+export {
+  contextOfTraceparent,
+  currentTraceparent,
+  inSpan,
+  linkOfTraceparent,
+  registerHttpTracing,
+  SpanKind,
+  SpanStatusCode,
+  startSpan,
+  startTracing,
+  startTracingFromEnv,
+  traceHeaders,
+  traceLogFields,
+  TRACEPARENT,
+  tracesExporterFromEnv,
+  tracingEnabled,
+  type TracedSpan,
+  type Tracing,
+} from './tracing.js';

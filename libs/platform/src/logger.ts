@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { traceLogFields } from './tracing.js';
 import { pino, type DestinationStream, type Level, type LevelWithSilent, type Logger } from 'pino';
 
 export interface LoggerOptions {
@@ -20,6 +21,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       level,
       name: opts.name,
       timestamp: pino.stdTimeFunctions.isoTime,
+      // The active span's ids beside the correlation id, when tracing is on (an empty object when off).
+      mixin: traceLogFields,
       // Bearer keys are the credential of a whole program: they must never reach a log sink.
       redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
     },

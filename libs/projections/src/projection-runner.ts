@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventStore, EventSubscription, RecordedEvent } from '@partner-ledger/event-store';
 import type { DocumentWrite, ReadStore } from '@partner-ledger/read-store';
 import { batchesOf } from '@partner-ledger/event-store';
+import { contextOfTraceparent, inSpan, linkOfTraceparent, tracingEnabled } from '@partner-ledger/platform';
 import { type Lag, lagOf } from './lag.js';
 import { type Doc, type DocRef, isLedgerEvent, type Projection, type RecordedLedgerEvent, REMOVE } from './projection.js';
 
@@ -117,6 +118,19 @@ export class ProjectionRunner {
   /** Folds a batch per document and commits it with the checkpoint; public for rebuilds and tests. */
   async applyBatch(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0) return;
+    if (!tracingEnabled()) return this.fold(batch);
+    // One span per batch: the child of the first traced event's append, linked to the others' (a
+    // batch can serve several traces).
+    const traced = batch.filter((e) => typeof e.metadata.traceparent === 'string');
+    const links = traced.slice(1).flatMap((e) => linkOfTraceparent(e.metadata.traceparent) ?? []);
+    return inSpan(
+      `project ${this.name}`,
+      { parent: traced.length ? contextOfTraceparent(traced[0]!.metadata.traceparent) : undefined, links, attributes: { 'projection.name': this.name, 'projection.events': batch.length } },
+      () => this.fold(batch),
+    );
+  }
+
+  private async fold(batch: RecordedEvent[]): Promise<void> {
     const ns = this.options.namespace;
     const relevant = batch.filter((e): e is RecordedLedgerEvent => isLedgerEvent(e) && this.types.has(e.type));
     const refs = relevant.map((e) => ({ event: e, refs: this.projection.touches(e) }));

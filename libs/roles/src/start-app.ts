@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { BUS } from '@partner-ledger/bus';
 import { type AppConfig, ConfigError, loadConfig } from '@partner-ledger/config';
 import { EVENT_STORE } from '@partner-ledger/event-store';
-import { type Clock, createHttpApp, createLogger } from '@partner-ledger/platform';
+import { type Clock, createHttpApp, createLogger, startTracingFromEnv, type Tracing } from '@partner-ledger/platform';
 import { READ_STORE } from '@partner-ledger/read-store';
 import { ALL_ROLES, Composition } from './composition.js';
 
@@ -78,16 +78,22 @@ export async function startApp(config: AppConfig, logger: Logger, rootModule: Ap
  */
 export function runApp(name: string, rootModule: AppModuleFactory, options: AppOptions & { errorPrefix?: string }): void {
   let config;
+  let tracing: Tracing | null;
   try {
     config = loadConfig();
+    // Off (and free) unless OTEL_TRACES_EXPORTER or an OTLP endpoint is set.
+    tracing = startTracingFromEnv(`partner-ledger-${name}`);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${options.errorPrefix ?? `partner-ledger ${name}`}: ${error.message}\n`);
     process.exit(2);
   }
   const logger = createLogger({ level: config.logLevel as never, name });
-  startApp(config, logger, rootModule, options).catch((error) => {
-    logger.fatal({ err: error }, `${name} failed to start`);
-    process.exit(1);
-  });
+  startApp(config, logger, rootModule, options)
+    // The spans still buffered are flushed as the server closes (on SIGTERM/SIGINT).
+    .then(({ app }) => app.getHttpServer().once('close', () => void tracing?.shutdown()))
+    .catch((error) => {
+      logger.fatal({ err: error }, `${name} failed to start`);
+      process.exit(1);
+    });
 }

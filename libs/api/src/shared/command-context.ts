@@ -1,5 +1,6 @@
 import type { Actor } from '@partner-ledger/domain';
-import type { EventMetadata } from '@partner-ledger/event-store';
+import type { AppendResult, EventMetadata, EventStore, ExpectedRevision } from '@partner-ledger/event-store';
+import { currentTraceparent, inSpan } from '@partner-ledger/platform';
 
 /**
  * Who asked and why: the ids and source become the metadata of every event the command appends;
@@ -14,7 +15,31 @@ export interface CommandContext {
 }
 
 export function metadataOf(ctx: CommandContext): EventMetadata {
-  return { correlationId: ctx.correlationId, causationId: ctx.causationId ?? ctx.correlationId, source: ctx.source, schemaVersion: 1 };
+  const metadata: EventMetadata = { correlationId: ctx.correlationId, causationId: ctx.causationId ?? ctx.correlationId, source: ctx.source, schemaVersion: 1 };
+  // With tracing on, the append's span context: the projection, the publisher and the delivery continue its trace.
+  const traceparent = currentTraceparent();
+  if (traceparent) metadata.traceparent = traceparent;
+  return metadata;
+}
+
+/**
+ * Appends a command's events with its metadata, in an `append` span (with tracing on) whose context
+ * each event's metadata keeps.
+ */
+export function appendWithContext(
+  store: EventStore,
+  streamName: string,
+  events: readonly { type: string; data: unknown }[],
+  ctx: CommandContext,
+  options: { expectedRevision: ExpectedRevision },
+): Promise<AppendResult> {
+  return inSpan(`append ${streamName.split(/[-.]/)[0]}`, { attributes: { 'event_store.stream': streamName, 'event_store.events': events.length } }, () =>
+    store.appendToStream(
+      streamName,
+      events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
+      options,
+    ),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type CustomerPurchase, nextPurchase, purchaseCountDecider, type PurchaseCountEvent, purchaseCountStream } from '@partner-ledger/domain';
 import type { EventStore } from '@partner-ledger/event-store';
-import { type CommandContext, metadataOf } from './command-context.js';
+import { type CommandContext, appendWithContext } from './command-context.js';
 import { decideWithRetries, RETRY_POLICIES } from './retry-policy.js';
 import { EVENT_STORE } from './tokens.js';
 
@@ -38,11 +38,7 @@ export class PurchaseCounter {
         check(purchase);
         const events = purchaseCountDecider.decide({ type: 'CountPurchase', programId, customerId, transactionKey, at }, state);
         if (events.length === 0) return purchase;
-        await this.store.appendToStream(
-          stream,
-          events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
-          { expectedRevision: last ? last.revision : 'no_stream' },
-        );
+        await appendWithContext(this.store, stream, events, ctx, { expectedRevision: last ? last.revision : 'no_stream' });
         return purchase;
       },
       () => RETRY_POLICIES.CountPurchase,

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Decider, type DomainEvent, preconditionFailed } from '@partner-ledger/domain';
 import { type EventStore, type ExpectedRevision, type RecordedEvent, WrongExpectedRevisionError } from '@partner-ledger/event-store';
-import { type CommandContext, metadataOf } from './command-context.js';
+import { inSpan } from '@partner-ledger/platform';
+import { appendWithContext, type CommandContext } from './command-context.js';
 import { DECIDE_ONCE, decideWithRetries, type RetryPolicy, retryPolicyOf } from './retry-policy.js';
 import { EVENT_STORE } from './tokens.js';
 
@@ -74,30 +75,30 @@ export class StreamRunner {
   ): Promise<Handled<S, E>> {
     const pinned = options.expectedRevision !== undefined && options.expectedRevision !== 'any';
     let policy: RetryPolicy = DECIDE_ONCE;
-    return decideWithRetries(
-      streamName,
-      async () => {
-        const loaded = await this.load(streamName, decider);
-        this.checkExpected(streamName, loaded.revision, options.expectedRevision);
-        const cmd = typeof command === 'function' ? await (command as (s: S) => C | Promise<C>)(loaded.state) : command;
-        policy = pinned ? DECIDE_ONCE : retryPolicyOf(cmd);
-        const events = decider.decide(cmd, loaded.state);
-        if (events.length === 0) return { ...loaded, events };
-        try {
-          const result = await this.store.appendToStream(
-            streamName,
-            events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
-            { expectedRevision: loaded.revision },
-          );
-          const state = events.reduce(decider.evolve, loaded.state);
-          return { state, events, revision: result.nextExpectedRevision, position: result.position };
-        } catch (error) {
-          // The stream moved past the client's If-Match while this request decided: 412, as if it had moved before.
-          if (pinned && error instanceof WrongExpectedRevisionError) this.checkExpected(streamName, error.actual, options.expectedRevision);
-          throw error;
-        }
-      },
-      () => policy,
+    // A span for the whole command (load, decide, the append, its retries): the HTTP request's child.
+    return inSpan('handle command', { attributes: { 'event_store.stream': streamName } }, (span) =>
+      decideWithRetries(
+        streamName,
+        async () => {
+          const loaded = await this.load(streamName, decider);
+          this.checkExpected(streamName, loaded.revision, options.expectedRevision);
+          const cmd = typeof command === 'function' ? await (command as (s: S) => C | Promise<C>)(loaded.state) : command;
+          policy = pinned ? DECIDE_ONCE : retryPolicyOf(cmd);
+          span?.updateName(`handle ${String((cmd as { type?: unknown }).type)}`);
+          const events = decider.decide(cmd, loaded.state);
+          if (events.length === 0) return { ...loaded, events };
+          try {
+            const result = await appendWithContext(this.store, streamName, events, ctx, { expectedRevision: loaded.revision });
+            const state = events.reduce(decider.evolve, loaded.state);
+            return { state, events, revision: result.nextExpectedRevision, position: result.position };
+          } catch (error) {
+            // The stream moved past the client's If-Match while this request decided: 412, as if it had moved before.
+            if (pinned && error instanceof WrongExpectedRevisionError) this.checkExpected(streamName, error.actual, options.expectedRevision);
+            throw error;
+          }
+        },
+        () => policy,
+      ),
     );
   }
 }

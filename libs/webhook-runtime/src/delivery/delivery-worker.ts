@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import { type Bus, type Consumer, type Delivery, type Outcome, planRetry } from '@partner-ledger/bus';
+import { contextOfTraceparent, inSpan, SpanKind, SpanStatusCode, traceHeaders, TRACEPARENT, tracingEnabled } from '@partner-ledger/platform';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { CONFIG_NAMESPACE, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { activeSecrets } from '../endpoints/secrets.js';
@@ -155,23 +156,36 @@ export class DeliveryWorker {
     const attempt: Attempt = { at: started.toISOString(), attempt: delivery.attempt, status: null, latencyMs: 0, response: '', error: null };
     let retryAfterMs: number | null = null;
     const t0 = performance.now();
-    try {
-      const timeout = this.options.timeoutMs ?? 10_000;
-      const res = await request(endpoint.url, {
-        method: 'POST',
-        dispatcher: this.options.dispatcher,
-        headers: { 'content-type': 'application/json', 'user-agent': 'partner-ledger-webhooks/0.1', ...headers },
-        body: delivery.body,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        signal: AbortSignal.timeout(timeout),
-      });
-      attempt.status = res.statusCode;
-      attempt.response = await firstBytes(res.body, RESPONSE_KEPT);
-      retryAfterMs = parseRetryAfter(headerOf(res.headers['retry-after']));
-    } catch (error) {
-      attempt.error = `${(error as { code?: string }).code ?? 'error'}: ${(error as Error).message}`.slice(0, RESPONSE_KEPT);
-    }
+    // With tracing on: a client span, the child of the publisher's (the message's `traceparent`),
+    // whose context is sent to the receiver as `traceparent`.
+    const spanOptions = tracingEnabled()
+      ? {
+          kind: SpanKind.CLIENT,
+          parent: contextOfTraceparent(delivery.headers?.[TRACEPARENT]),
+          attributes: { 'http.request.method': 'POST', 'webhook.id': webhookId, 'webhook.attempt': delivery.attempt, 'endpoint.id': endpoint.id },
+        }
+      : {};
+    await inSpan(`POST webhook ${delivery.topic}`, spanOptions, async (span) => {
+      try {
+        const timeout = this.options.timeoutMs ?? 10_000;
+        const res = await request(endpoint.url, {
+          method: 'POST',
+          dispatcher: this.options.dispatcher,
+          headers: { 'content-type': 'application/json', 'user-agent': 'partner-ledger-webhooks/0.1', ...headers, ...traceHeaders() },
+          body: delivery.body,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: AbortSignal.timeout(timeout),
+        });
+        attempt.status = res.statusCode;
+        attempt.response = await firstBytes(res.body, RESPONSE_KEPT);
+        retryAfterMs = parseRetryAfter(headerOf(res.headers['retry-after']));
+      } catch (error) {
+        attempt.error = `${(error as { code?: string }).code ?? 'error'}: ${(error as Error).message}`.slice(0, RESPONSE_KEPT);
+      }
+      span?.setAttribute('http.response.status_code', attempt.status ?? 0);
+      if (attempt.status === null || attempt.status >= 300) span?.setStatus({ code: SpanStatusCode.ERROR, message: attempt.error ?? `HTTP ${attempt.status}` });
+    });
     attempt.latencyMs = Math.round(performance.now() - t0);
 
     const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;

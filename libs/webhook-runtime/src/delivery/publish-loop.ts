@@ -1,5 +1,6 @@
 import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
 import type { RecordedEvent } from '@partner-ledger/event-store';
+import { contextOfTraceparent, SpanKind, startSpan, traceHeaders, tracingEnabled, type TracedSpan } from '@partner-ledger/platform';
 import { matchesFilter, type PayloadFilter, PublisherView, type WebhookPayload } from '@partner-ledger/webhooks';
 
 /** Where the loop's payloads come from: a view folded batch by batch, in `$all` order. */
@@ -56,6 +57,9 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
       continue;
     }
     const messages: OutgoingMessage[] = [];
+    // With tracing on, a span per event published, the child of its append, ended once the batch is
+    // durable on the bus; its context goes with each message as `traceparent`.
+    const spans: TracedSpan[] = [];
     for (const [i, event] of batch.entries()) {
       const payload = payloads[i];
       if (!payload) continue;
@@ -63,11 +67,27 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
       const recipients = (await options.recipients(event, payload)).filter((endpoint) => matchesFilter(endpoint.filter, payload.body));
       if (!recipients.length) continue;
       const body = JSON.stringify(payload.body);
+      const traced = tracingEnabled()
+        ? startSpan(`publish ${payload.topic}`, {
+            kind: SpanKind.PRODUCER,
+            parent: contextOfTraceparent(event.metadata.traceparent),
+            attributes: { 'messaging.destination.name': payload.topic, 'messaging.batch.message_count': recipients.length, 'event.id': event.id },
+          })
+        : null;
+      if (traced) spans.push(traced);
+      const headers = { 'x-event-position': String(event.position), ...(traced ? traceHeaders(traced.context) : {}) };
       for (const endpoint of recipients) {
-        messages.push({ messageId: event.id, topic: payload.topic, endpointId: endpoint.id, body, headers: { 'x-event-position': String(event.position) } });
+        messages.push({ messageId: event.id, topic: payload.topic, endpointId: endpoint.id, body, headers });
       }
     }
-    if (messages.length) await options.bus.publish(messages);
+    try {
+      if (messages.length) await options.bus.publish(messages);
+    } catch (error) {
+      for (const traced of spans) traced.fail(error as Error);
+      throw error;
+    } finally {
+      for (const traced of spans) traced.span.end();
+    }
     queued += messages.length;
     await options.published?.(last, messages.length);
   }
