@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ConfigError } from '@partner-ledger/config';
 import { createLogger } from './logger.js';
-import { currentTraceparent, inSpan, startTracing, tracesExporterFromEnv, tracingEnabled } from './tracing.js';
+import { currentTraceparent, inSpan, startTracing, startTracingFromEnv, tracesExporterFromEnv, tracingEnabled } from './tracing.js';
 
 describe('tracesExporterFromEnv: off unless the standard OTEL_* variables ask', () => {
   it.each([
@@ -54,5 +56,37 @@ describe('the span helpers', () => {
       await tracing.shutdown();
     }
     expect(tracingEnabled()).toBe(false);
+  });
+});
+
+describe('startTracingFromEnv with an OTLP endpoint', () => {
+  it('exports the spans as OTLP/HTTP JSON to the collector, under the service name, once flushed', async () => {
+    const got: { path: string; body: string }[] = [];
+    const collector = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    // The exporter reads its own settings from process.env, as in production.
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = endpoint;
+    try {
+      const tracing = startTracingFromEnv('partner-ledger-spec', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })!;
+      expect(tracing).not.toBeNull();
+      await inSpan('exported', {}, () => Promise.resolve());
+      await tracing.shutdown();
+      expect(got.map((r) => r.path)).toEqual(['/v1/traces']);
+      const body = JSON.parse(got[0]!.body);
+      const [resourceSpans] = body.resourceSpans;
+      expect(resourceSpans.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'partner-ledger-spec' } });
+      expect(resourceSpans.scopeSpans[0].spans.map((s: { name: string }) => s.name)).toEqual(['exported']);
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      await new Promise((r) => collector.close(r));
+    }
   });
 });

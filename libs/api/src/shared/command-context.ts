@@ -1,6 +1,6 @@
 import type { Actor } from '@partner-ledger/domain';
 import type { AppendResult, EventMetadata, EventStore, ExpectedRevision } from '@partner-ledger/event-store';
-import { currentTraceparent, inSpan } from '@partner-ledger/platform';
+import { currentTraceparent, inSpan, tracingEnabled } from '@partner-ledger/platform';
 
 /**
  * Who asked and why: the ids and source become the metadata of every event the command appends;
@@ -33,13 +33,14 @@ export function appendWithContext(
   ctx: CommandContext,
   options: { expectedRevision: ExpectedRevision },
 ): Promise<AppendResult> {
-  return inSpan(`append ${streamName.split(/[-.]/)[0]}`, { attributes: { 'event_store.stream': streamName, 'event_store.events': events.length } }, () =>
+  const append = () =>
     store.appendToStream(
       streamName,
       events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
       options,
-    ),
-  );
+    );
+  if (!tracingEnabled()) return append();
+  return inSpan(`append ${streamName.split(/[-.]/)[0]}`, { attributes: { 'event_store.stream': streamName, 'event_store.events': events.length } }, append);
 }
 
 /**
