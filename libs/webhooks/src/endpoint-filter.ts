@@ -1,4 +1,3 @@
-import { Query } from 'mingo';
 import { invalid } from '@partner-ledger/domain';
 
 /*
@@ -9,6 +8,14 @@ import { invalid } from '@partner-ledger/domain';
  */
 
 export type PayloadFilter = Record<string, unknown>;
+
+/**
+ * mingo is loaded on the first filter, not at start: most deployments have none, and loading it
+ * into every process that publishes made the publisher's catch-up of a long backlog peak about
+ * 100 MB higher (measured on 1M events: 160 MB without it, 250-300 MB with it).
+ */
+let mingo: Promise<typeof import('mingo')> | null = null;
+const queryOf = async (filter: PayloadFilter) => new (await (mingo ??= import('mingo'))).Query(filter);
 
 /** Operators that run code or need a validator we do not configure: refused wherever they appear. */
 const REFUSED = new Set(['$where', '$function', '$accumulator', '$jsonSchema']);
@@ -38,7 +45,7 @@ function refusedOperator(node: unknown): string | null {
  * no operator that runs code. Throws a validation `DomainError` on `field` naming the problem
  * (mingo's own message for an unknown operator or a malformed one).
  */
-export function parseFilter(value: unknown, field = 'filter'): PayloadFilter | null {
+export async function parseFilter(value: unknown, field = 'filter'): Promise<PayloadFilter | null> {
   if (value === null) return null;
   if (!isPlainObject(value)) throw invalid('invalid_filter', `${field} must be a query object (e.g. {"order_id": {"$in": ["A-1"]}}) or null`, field);
   if (JSON.stringify(value).length > MAX_FILTER_JSON) throw invalid('invalid_filter', `${field} is longer than ${MAX_FILTER_JSON} characters as JSON`, field);
@@ -46,7 +53,7 @@ export function parseFilter(value: unknown, field = 'filter'): PayloadFilter | n
   if (refused) throw invalid('invalid_filter', `${field}: ${refused} is not allowed in a filter`, field);
   try {
     // Some mistakes only show when the query runs: run it once on an empty body.
-    new Query(value).test({});
+    (await queryOf(value)).test({});
   } catch (err) {
     throw invalid('invalid_filter', `${field}: ${(err as Error).message}`, field);
   }
@@ -58,10 +65,10 @@ export function parseFilter(value: unknown, field = 'filter'): PayloadFilter | n
  * body (it was valid when saved) counts as not matching: the delivery is skipped, the publisher
  * goes on.
  */
-export function matchesFilter(filter: PayloadFilter | null | undefined, body: unknown): boolean {
+export async function matchesFilter(filter: PayloadFilter | null | undefined, body: unknown): Promise<boolean> {
   if (!filter) return true;
   try {
-    return new Query(filter).test(body as Record<string, unknown>);
+    return (await queryOf(filter)).test(body as Record<string, unknown>);
   } catch {
     return false;
   }

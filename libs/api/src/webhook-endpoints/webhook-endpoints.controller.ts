@@ -48,7 +48,7 @@ export class WebhookEndpointsController {
   async create(@Param('pid') pid: string, @Body() body: CreateWebhookEndpointDto) {
     await this.lookups.requireProgram(pid);
     const topics = parseTopics(body.topics);
-    const filter = body.filter === undefined ? null : parseFilter(body.filter);
+    const filter = body.filter === undefined ? null : await parseFilter(body.filter);
     const { url } = await checkUrlAtSave(body.url, this.policy);
     const secret = newWebhookSecret();
     const endpoint = newWebhookEndpoint({ id: `whe_${randomBytes(10).toString('hex')}`, programId: pid, url: url.href, topics, filter, description: body.description ?? null, secret });
@@ -81,7 +81,7 @@ export class WebhookEndpointsController {
     const endpoint = await this.require(pid, id);
     const next: WebhookEndpoint = { ...endpoint, updatedAt: new Date().toISOString() };
     if (body.topics !== undefined) next.topics = parseTopics(body.topics);
-    if (body.filter !== undefined) next.filter = parseFilter(body.filter);
+    if (body.filter !== undefined) next.filter = await parseFilter(body.filter);
     if (body.url !== undefined) next.url = (await checkUrlAtSave(body.url, this.policy)).url.href;
     if (body.description !== undefined) next.description = body.description;
     if (body.enabled !== undefined) {
@@ -118,7 +118,7 @@ export class WebhookEndpointsController {
   async filterTest(@Param('pid') pid: string, @Body() body: FilterTestDto) {
     await this.lookups.requireProgram(pid);
     if (body.filter === undefined) throw invalid('invalid_filter', 'filter is required: a query object, or null for none', 'filter');
-    return this.tryOn(pid, parseFilter(body.filter), [...TOPICS], body);
+    return this.tryOn(pid, await parseFilter(body.filter), [...TOPICS], body);
   }
 
   @Post('programs/:pid/webhook-endpoints/:id/filter-test')
@@ -126,7 +126,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: "Try a filter (the endpoint's own by default) on the latest payloads of the endpoint's topics" })
   async endpointFilterTest(@Param('pid') pid: string, @Param('id') id: string, @Body() body: FilterTestDto) {
     const endpoint = await this.require(pid, id);
-    const filter = body.filter === undefined ? (endpoint.filter ?? null) : parseFilter(body.filter);
+    const filter = body.filter === undefined ? (endpoint.filter ?? null) : await parseFilter(body.filter);
     return this.tryOn(pid, filter, expandTopics(endpoint.topics), body);
   }
 

@@ -64,7 +64,8 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
       const payload = payloads[i];
       if (!payload) continue;
       // A body the endpoint's filter skips is never queued: nothing to send, retry or log.
-      const recipients = (await options.recipients(event, payload)).filter((endpoint) => matchesFilter(endpoint.filter, payload.body));
+      const recipients = [];
+      for (const endpoint of await options.recipients(event, payload)) if (await matchesFilter(endpoint.filter, payload.body)) recipients.push(endpoint);
       if (!recipients.length) continue;
       const body = JSON.stringify(payload.body);
       const traced = tracingEnabled()

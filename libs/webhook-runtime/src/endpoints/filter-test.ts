@@ -38,5 +38,5 @@ export async function tryFilter(
     if (page.length < batchSize) break;
     position = page[page.length - 1].position + 1n;
   }
-  return last.reverse().map((item) => ({ ...item, matches: matchesFilter(options.filter, item.body) }));
+  return Promise.all(last.reverse().map(async (item) => ({ ...item, matches: await matchesFilter(options.filter, item.body) })));
 }
