@@ -5,7 +5,7 @@ import { topicEntry } from './topic-schemas.js';
 
 const conversion = (changes: Record<string, unknown> = {}) => ({ ...(topicEntry('NEW_CONVERSION').example as Record<string, unknown>), ...changes });
 
-describe('endpoint filters', async () => {
+describe('endpoint filters', () => {
   it('matches on fields, dot paths and $in, as the issue example reads', async () => {
     const filter = (await parseFilter({ currency: 'EUR', order_id: { $in: ['A-1', 'A-2'] } }))!;
     expect(await matchesFilter(filter, conversion({ order_id: 'A-1' }))).toBe(true);
