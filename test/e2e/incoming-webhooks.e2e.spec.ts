@@ -1,23 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { createProgram, PARTNERO_SEED_MAPPING, PARTNERO_SEED_ORDER, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 import { email, expectNoNewEvents, expectProblem, expectStatus, ProgramClient, type Res, uniq, withEventDelta } from '@partner-ledger/testing';
 
-// Partnero's "Example: Complete Flow" for incoming webhooks, verbatim: an order, and the mapping of its
-// paths to create_transaction (the README's walk-through runs the same flow).
-const SEED_ORDER = {
-  event: 'order_completed',
-  customer: { email: 'jane@example.com', name: 'Jane Smith' },
-  order: { id: 'ORD-789', amount: 149.99, product: 'pro_plan' },
-  referral_code: 'PARTNER123',
-};
-const SEED_MAPPING = {
-  customerEmail: 'customer.email',
-  customerName: 'customer.name',
-  transactionKey: 'order.id',
-  amount: 'order.amount',
-  productId: 'order.product',
-  partnerKey: 'referral_code',
-};
+// Partnero's complete-flow order and its mapping (the README's walk-through runs the same flow).
+const SEED_ORDER = PARTNERO_SEED_ORDER;
+const SEED_MAPPING = PARTNERO_SEED_MAPPING;
 // Partnero's first example ("Send test data"): a flat payload.
 const SEED_FIRST = { user_email: 'john@example.com', user_name: 'John Doe', order_id: '12345', total: 99.99 };
 

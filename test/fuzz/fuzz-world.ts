@@ -4,24 +4,12 @@
 // switched to auto-approval, rotated tokens) cannot change what another route is fuzzed against.
 // Not a spec itself (jest matches *.spec.ts).
 import fc from 'fast-check';
-import { email, expectStatus, newProgram, type ProgramClient, type TestEngine, uniq } from '@partner-ledger/testing';
+import { email, expectStatus, newProgram, PARTNERO_SEED_MAPPING, PARTNERO_SEED_ORDER, type ProgramClient, type TestEngine, uniq } from '@partner-ledger/testing';
 import type { FuzzValue, Hints } from './body-arbitraries.js';
 
-/** Partnero's complete-flow order and its mapping (as in incoming-webhooks.e2e.spec.ts): what the production URL is fuzzed around. */
-export const SAMPLE_ORDER = {
-  event: 'order_completed',
-  customer: { email: 'jane@example.com', name: 'Jane Smith' },
-  order: { id: 'ORD-789', amount: 149.99, product: 'pro_plan' },
-  referral_code: 'PARTNER123',
-};
-const SAMPLE_MAPPING = {
-  customerEmail: 'customer.email',
-  customerName: 'customer.name',
-  transactionKey: 'order.id',
-  amount: 'order.amount',
-  productId: 'order.product',
-  partnerKey: 'referral_code',
-};
+/** Partnero's complete-flow order and its mapping: what the production URL is fuzzed around. */
+export const SAMPLE_ORDER = PARTNERO_SEED_ORDER;
+const SAMPLE_MAPPING = PARTNERO_SEED_MAPPING;
 
 type Sale = Awaited<ReturnType<ProgramClient['sale']>>;
 

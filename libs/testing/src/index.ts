@@ -20,3 +20,4 @@ export * from './raw-http.js';
 export * from './console-assets.js';
 export * from './browser.js';
 export * from './topic-schema.js';
+export * from './partnero-seed.js';
