@@ -91,8 +91,10 @@ describe('auto-approval with a movable clock', () => {
     // Both look at once, each over the same due documents (batches of 2), through their own command path.
     const [ra, rb] = await Promise.all([approverOf(a).run(), approverOf(b).run()]);
     expect(ra.approved + rb.approved).toBe(sales.length);
-    expect(ra.approved + ra.skipped).toBe(sales.length);
-    expect(rb.approved + rb.skipped).toBe(sales.length);
+    // Neither look sees more than every due document; fewer when the other's approvals were
+    // projected away before it paged on to them (the shared read model is the same file).
+    expect(ra.approved + ra.skipped).toBeLessThanOrEqual(sales.length);
+    expect(rb.approved + rb.skipped).toBeLessThanOrEqual(sales.length);
     for (const { tx } of sales) expect(await approvals(a, program, tx.conversion.id)).toHaveLength(1);
   });
 });

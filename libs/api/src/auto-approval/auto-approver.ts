@@ -81,7 +81,9 @@ export class AutoApprover {
         if (await this.approve(doc)) result.approved += 1;
         else result.skipped += 1;
       }
-      if (page.length < this.options.batchSize) break;
+      // Only an empty page ends the look: a short one may be short because another instance's
+      // approvals left the due set while this look paged, and due documents may follow it.
+      if (page.length === 0) break;
       const last = page[page.length - 1];
       after = [last.dueAt as string, last._id];
     }
