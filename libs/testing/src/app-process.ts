@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startScriptNodeArgs } from './start-node-args.js';
 
 export type AppName = 'engine' | 'api' | 'projector' | 'publisher' | 'delivery-worker';
 
@@ -30,7 +31,7 @@ export interface AppHealth {
 export interface AppProcessOptions {
   /** How long to wait for the ready line. */
   timeoutMs?: number;
-  /** Options for node itself (the scale test bounds the heap with them). */
+  /** Options for node itself after those of the start script (the scale test bounds the heap lower with them). */
   nodeArgs?: string[];
   /** Where the build is, relative to the repository: `dist` (npm run build), or the bench's own build. */
   distDir?: string;
@@ -78,9 +79,12 @@ export class AppProcess {
 
   static async start(app: AppName, label: string, env: Record<string, string>, options: AppProcessOptions = {}): Promise<AppProcess> {
     const { timeoutMs = 30_000, nodeArgs = [], distDir = 'dist' } = options;
-    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, join(distDir, 'apps', app, 'src', 'main.js')], {
-      cwd: repositoryRoot(),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    const root = repositoryRoot();
+    const childEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env };
+    // As `npm start` runs it (its heap budget), then the caller's options, which win (a later V8 flag overrides).
+    const child = spawn(process.execPath, [...startScriptNodeArgs(root, childEnv), ...nodeArgs, join(distDir, 'apps', app, 'src', 'main.js')], {
+      cwd: root,
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const proc = new AppProcess(label, app, child);
