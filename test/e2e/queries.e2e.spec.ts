@@ -165,6 +165,26 @@ describe('queries', () => {
     expectProblem(await get('/events?limit=0'), 400, 'invalid_limit', 'limit');
   });
 
+  it('reads the events newest first with direction=backwards, from a position inclusive, across its pages', async () => {
+    const positions = async (query: string) => {
+      const res = await engine.call('GET', `/v1/programs/${pid}/events?${query}`, undefined, key);
+      expect(res.status).toBe(200);
+      return String(typeof res.body === 'string' ? res.body : JSON.stringify(res.body))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => BigInt(JSON.parse(l).position));
+    };
+    const forwards = await positions('limit=10000');
+    const backwards = await positions('direction=backwards&limit=10000');
+    expect(backwards).toEqual([...forwards].reverse());
+    // From a position, inclusive, downwards; the store's pages (500) do not show.
+    const middle = forwards[Math.floor(forwards.length / 2)];
+    expect(await positions(`direction=backwards&fromPosition=${middle}&limit=3`)).toEqual(backwards.filter((p) => p <= middle).slice(0, 3));
+    expect(await positions('direction=backwards&fromPosition=1&limit=5')).toEqual(forwards.filter((p) => p <= 1n).reverse());
+    expectProblem(await get('/events?direction=sideways'), 400, 'invalid_direction', 'direction');
+  });
+
   it('refuses bad paging input and other programs', async () => {
     expectProblem(await get('/partners?limit=0'), 400, 'invalid_limit', 'limit');
     expectProblem(await get('/partners?limit=501'), 400, 'invalid_limit', 'limit');

@@ -25,23 +25,26 @@ export class Api {
   }
 
   get<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T> {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, value);
-    const search = params.toString();
-    return this.request<T>('GET', search ? `${path}?${search}` : path);
+    return this.request<T>('GET', withQuery(path, query));
+  }
+
+  /** A non-JSON answer (CSV, NDJSON) as text; errors are still problem+json. */
+  async text(path: string, query: Record<string, string | undefined> = {}): Promise<string> {
+    return this.request<string>('GET', withQuery(path, query), undefined, 'text');
   }
 
   post<T>(path: string, body: unknown = {}): Promise<T> {
     return this.request<T>('POST', path, body);
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
     const response = await fetch(path, {
       method,
       headers: { authorization: `Bearer ${this.key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
+    if (response.ok && as === 'text') return text as T;
     let data: unknown;
     try {
       data = text ? JSON.parse(text) : undefined;
@@ -56,6 +59,13 @@ export class Api {
     }
     return data as T;
   }
+}
+
+function withQuery(path: string, query: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, value);
+  const search = params.toString();
+  return search ? `${path}?${search}` : path;
 }
 
 /** The later of two positions (decimal strings), for `minPosition` after several commands. */

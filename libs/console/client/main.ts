@@ -1,8 +1,10 @@
 import { Api, ApiError } from './api.js';
 import { alertBox, h } from './dom.js';
 import { conversionsPage } from './pages/conversions.js';
+import { eventsPage } from './pages/events.js';
 import { overviewPage } from './pages/overview.js';
 import { partnerPage, partnersPage } from './pages/partners.js';
+import { payoutPage, payoutsPage } from './pages/payouts.js';
 import { programsPage } from './pages/programs.js';
 import { signInPage } from './pages/sign-in.js';
 import { clearSession, loadSession, type Session } from './session.js';
@@ -13,6 +15,8 @@ export interface PageContext {
   api: Api;
   programId: string;
   partnerId?: string;
+  /** The route's second id (a payout's, say). */
+  itemId?: string;
 }
 
 type Page = (context: PageContext) => Promise<HTMLElement>;
@@ -26,6 +30,9 @@ const ROUTES: { pattern: RegExp; page: Page; title: string; section: string }[] 
   { pattern: /^\/programs\/([\w-]+)\/conversions$/, page: conversionsPage, title: 'Conversions', section: 'conversions' },
   { pattern: /^\/programs\/([\w-]+)\/partners$/, page: partnersPage, title: 'Partners', section: 'partners' },
   { pattern: /^\/programs\/([\w-]+)\/partners\/([\w-]+)$/, page: partnerPage, title: 'Partner', section: 'partners' },
+  { pattern: /^\/programs\/([\w-]+)\/payouts$/, page: payoutsPage, title: 'Payouts', section: 'payouts' },
+  { pattern: /^\/programs\/([\w-]+)\/payouts\/([\w-]+)$/, page: payoutPage, title: 'Payout', section: 'payouts' },
+  { pattern: /^\/programs\/([\w-]+)\/events$/, page: eventsPage, title: 'Events', section: 'events' },
 ];
 
 function home(session: Session): string {
@@ -49,7 +56,7 @@ async function route(): Promise<void> {
     if (!match) continue;
     const [, programId, partnerId] = match;
     renderNav(session, programId, r.section);
-    return show(await guarded(() => r.page({ session, api: Api.of(session), programId, partnerId })), r.title);
+    return show(await guarded(() => r.page({ session, api: Api.of(session), programId, partnerId, itemId: partnerId })), r.title);
   }
   location.replace(home(session));
 }
@@ -94,6 +101,8 @@ function renderNav(session: Session | null, programId: string | null, section: s
           link(`#/programs/${programId}/overview`, 'Overview', 'overview'),
           link(`#/programs/${programId}/conversions`, 'Conversions', 'conversions'),
           link(`#/programs/${programId}/partners`, 'Partners', 'partners'),
+          link(`#/programs/${programId}/payouts`, 'Payouts', 'payouts'),
+          link(`#/programs/${programId}/events`, 'Events', 'events'),
         ]
       : []),
     h('span', { class: 'spacer' }),

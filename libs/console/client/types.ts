@@ -83,3 +83,29 @@ export interface PortalView {
   payouts: { id: string; status: string; amount: string; currency: string; createdAt: string; paidAt: string | null }[];
   expiresAt: string;
 }
+
+/** `GET …/payouts/:id` and the payout commands' answers. */
+export interface Payout {
+  id: string;
+  status: 'DRAFT' | 'PAID' | 'CANCELLED';
+  currency: string;
+  upTo: string;
+  items: { partnerId: string; amount: string; conversionIds: string[] }[];
+  total: string;
+  reference: string | null;
+  createdAt: string;
+  paidAt: string | null;
+  cancelledAt: string | null;
+  position?: string;
+}
+
+/** One line of `GET …/events` (NDJSON). */
+export interface LoggedEvent {
+  position: string;
+  stream: string;
+  revision: string;
+  type: string;
+  created: string;
+  data: unknown;
+  metadata: unknown;
+}

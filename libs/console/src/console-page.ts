@@ -85,7 +85,8 @@ a { color: var(--accent); }
 ul.plain { list-style: none; margin: 0; padding: 0; }
 .flag { display: inline-block; background: #fff4e5; color: #7a4100; border: 1px solid #e0a458; border-radius: 3px; padding: 0 5px; font-size: .8rem; }
 .badge { display: inline-block; border-radius: 3px; padding: 0 6px; font-size: .8rem; border: 1px solid var(--line); }
-.badge.PENDING { background: #fff8d6; } .badge.APPROVED, .badge.ACTIVE { background: #e3f4e8; } .badge.DENIED, .badge.DISABLED { background: #fde8e8; }
+.badge.PENDING, .badge.DRAFT { background: #fff8d6; } .badge.APPROVED, .badge.ACTIVE, .badge.PAID { background: #e3f4e8; } .badge.DENIED, .badge.DISABLED, .badge.CANCELLED { background: #fde8e8; }
+pre.json { font-family: ui-monospace, monospace; font-size: .85rem; background: #f6f8fa; border: 1px solid var(--line); padding: 8px; overflow-x: auto; max-width: 70ch; }
 .error { color: var(--bad); }
 .secret { font-family: ui-monospace, monospace; background: #fff8d6; padding: 8px; border: 1px solid #e0c050; border-radius: 4px; word-break: break-all; }
 .status { position: fixed; bottom: 12px; right: 16px; background: #14213d; color: #fff; padding: 6px 12px; border-radius: 4px; }

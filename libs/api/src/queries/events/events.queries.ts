@@ -23,13 +23,15 @@ export class EventQueriesController {
   @Get('programs/:pid/events')
   @ApiOperation({
     summary: "The program's events in order, as NDJSON (one JSON object per line)",
-    description: 'Resume with `fromPosition` = last position + 1. `stream` is a stream-name prefix inside the program, e.g. `partner-<pid>.`.',
+    description:
+      'Resume with `fromPosition` = last position + 1. `stream` is a stream-name prefix inside the program, e.g. `partner-<pid>.`. `direction=backwards` answers the newest first, from `fromPosition` (inclusive) or the end of the log down.',
   })
   @ApiProduces('application/x-ndjson')
   @ApiQuery({ name: 'stream', required: false })
   @ApiQuery({ name: 'type', required: false, description: 'event types, comma-separated' })
   @ApiQuery({ name: 'fromPosition', required: false, description: 'inclusive' })
   @ApiQuery({ name: 'limit', required: false, description: `1-${MAX_EVENTS}, default ${DEFAULT_EVENTS}` })
+  @ApiQuery({ name: 'direction', required: false, enum: ['forwards', 'backwards'], description: 'default forwards' })
   async stream(
     @Param('pid') pid: string,
     @Res() reply: FastifyReply,
@@ -37,6 +39,7 @@ export class EventQueriesController {
     @Query('type') type?: string,
     @Query('fromPosition') fromPosition?: string,
     @Query('limit') limit?: string,
+    @Query('direction') direction?: string,
   ) {
     await this.lookups.requireProgram(pid);
     const prefixes = programStreamPrefixes(pid);
@@ -49,7 +52,11 @@ export class EventQueriesController {
       ?.split(',')
       .map((t) => t.trim())
       .filter(Boolean);
-    let from: bigint | 'start' = parsePosition(fromPosition, 'fromPosition') ?? 'start';
+    if (direction !== undefined && direction !== 'forwards' && direction !== 'backwards') throw invalid('invalid_direction', 'direction must be forwards or backwards', 'direction');
+    const backwards = direction === 'backwards';
+    const at = parsePosition(fromPosition, 'fromPosition');
+    // The store reads backwards from before its position: one past the asked one makes it inclusive.
+    let from: bigint | 'start' | 'end' = at === undefined ? (backwards ? 'end' : 'start') : backwards ? at + 1n : at;
     const filter = { streamPrefixes: stream !== undefined ? [stream] : prefixes, eventTypes: types?.length ? types : undefined };
 
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'x-correlation-id': String(reply.request.id) });
@@ -57,7 +64,7 @@ export class EventQueriesController {
     // Paged so a large history streams with bounded memory; the client's pace sets ours.
     while (sent < max) {
       const wanted = Math.min(PAGE, max - sent);
-      const page = await this.events.readAll({ fromPosition: from, maxCount: wanted, filter });
+      const page = await this.events.readAll({ fromPosition: from, maxCount: wanted, filter, direction: backwards ? 'backwards' : 'forwards' });
       for (const e of page) {
         const line = JSON.stringify({
           position: String(e.position),
@@ -73,7 +80,9 @@ export class EventQueriesController {
       }
       sent += page.length;
       if (page.length < wanted) break;
-      from = page[page.length - 1].position + 1n;
+      const last = page[page.length - 1].position;
+      if (backwards && last <= 1n) break;
+      from = backwards ? last : last + 1n;
     }
     reply.raw.end();
   }
