@@ -1,5 +1,6 @@
 import { Api, ApiError } from './api.js';
 import { alertBox, h } from './dom.js';
+import { conversionPage } from './pages/conversion.js';
 import { conversionsPage } from './pages/conversions.js';
 import { eventsPage } from './pages/events.js';
 import { overviewPage } from './pages/overview.js';
@@ -28,6 +29,7 @@ const nav = document.getElementById('nav')!;
 const ROUTES: { pattern: RegExp; page: Page; title: string; section: string }[] = [
   { pattern: /^\/programs\/([\w-]+)\/overview$/, page: overviewPage, title: 'Overview', section: 'overview' },
   { pattern: /^\/programs\/([\w-]+)\/conversions$/, page: conversionsPage, title: 'Conversions', section: 'conversions' },
+  { pattern: /^\/programs\/([\w-]+)\/conversions\/([\w-]+)$/, page: conversionPage, title: 'Conversion', section: 'conversions' },
   { pattern: /^\/programs\/([\w-]+)\/partners$/, page: partnersPage, title: 'Partners', section: 'partners' },
   { pattern: /^\/programs\/([\w-]+)\/partners\/([\w-]+)$/, page: partnerPage, title: 'Partner', section: 'partners' },
   { pattern: /^\/programs\/([\w-]+)\/payouts$/, page: payoutsPage, title: 'Payouts', section: 'payouts' },

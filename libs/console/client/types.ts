@@ -109,3 +109,23 @@ export interface LoggedEvent {
   data: unknown;
   metadata: unknown;
 }
+
+/** One entry of `GET …/conversions/:id/history`. */
+export interface HistoryEntry {
+  type: 'CREATED' | 'APPROVED' | 'DENIED' | 'REOPENED' | 'REFUNDED';
+  status: string;
+  at: string;
+  position: string;
+  actor: { type: string; id?: string; rule?: string } | null;
+  reason: string | null;
+  amount?: string;
+  fullyRefunded?: boolean;
+  commissions?: { partnerId: string; level: number; amount: string }[];
+}
+
+export interface ConversionHistory {
+  conversionId: string;
+  transactionKey: string;
+  items: HistoryEntry[];
+  nextCursor: string | null;
+}

@@ -86,6 +86,7 @@ ul.plain { list-style: none; margin: 0; padding: 0; }
 .flag { display: inline-block; background: #fff4e5; color: #7a4100; border: 1px solid #e0a458; border-radius: 3px; padding: 0 5px; font-size: .8rem; }
 .badge { display: inline-block; border-radius: 3px; padding: 0 6px; font-size: .8rem; border: 1px solid var(--line); }
 .badge.PENDING, .badge.DRAFT { background: #fff8d6; } .badge.APPROVED, .badge.ACTIVE, .badge.PAID { background: #e3f4e8; } .badge.DENIED, .badge.DISABLED, .badge.CANCELLED { background: #fde8e8; }
+ol.timeline { padding-left: 1.2rem; } ol.timeline li { margin: 0 0 10px; }
 pre.json { font-family: ui-monospace, monospace; font-size: .85rem; background: #f6f8fa; border: 1px solid var(--line); padding: 8px; overflow-x: auto; max-width: 70ch; }
 .error { color: var(--bad); }
 .secret { font-family: ui-monospace, monospace; background: #fff8d6; padding: 8px; border: 1px solid #e0c050; border-radius: 4px; word-break: break-all; }

@@ -105,7 +105,7 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
       'tr',
       { 'data-conversion': c.id },
       h('td', {}, box),
-      h('td', { class: 'nowrap' }, h('code', {}, c.transactionKey)),
+      h('td', { class: 'nowrap' }, h('a', { href: `#/programs/${programId}/conversions/${c.id}`, 'aria-label': `History of ${c.transactionKey}` }, h('code', {}, c.transactionKey))),
       h('td', {}, h('a', { href: `#/programs/${programId}/partners/${c.partnerId}` }, names.get(c.partnerId) ?? c.partnerId)),
       h('td', { class: 'num' }, `${c.amount} ${c.currency}`),
       h('td', { class: 'num' }, commission ? `${commission.amount} ${c.currency}` : '–'),

@@ -106,6 +106,7 @@ export async function partnersPage({ api, programId }: PageContext): Promise<HTM
 export async function partnerPage({ api, programId, partnerId }: PageContext): Promise<HTMLElement> {
   const base = `/v1/programs/${programId}`;
   const [partner, conversions] = await Promise.all([api.get<Partner>(`${base}/partners/${partnerId}`), api.get<Page<Conversion>>(`${base}/conversions`, { partnerId, limit: '50' })]);
+  const commission = h('div', {}, commissionOf(partner));
   return h(
     'div',
     {},
@@ -114,7 +115,7 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
     h('p', { class: 'sub' }, partner.email, ' · referral key ', h('code', {}, partner.key), ' · ', badge(partner.status), ' · id ', h('code', {}, partner.id)),
     portalLinkCard(api, `${base}/partners/${partnerId}/portal-links`),
     h('h2', {}, 'Commission'),
-    partner.commissionTotals?.length ? partner.commissionTotals.map((t) => totalsFigures(t, `Commission in ${t.currency}`)) : h('p', {}, 'No commission yet.'),
+    asOfCard(api, `${base}/partners/${partnerId}`, commission),
     h('h2', {}, 'Latest conversions'),
     conversions.items.length
       ? h(
@@ -134,6 +135,63 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
           ),
         )
       : h('p', {}, 'No conversion yet.'),
+  );
+}
+
+const commissionOf = (partner: Partner): HTMLElement | HTMLElement[] =>
+  partner.commissionTotals?.length ? partner.commissionTotals.map((t) => totalsFigures(t, `Commission in ${t.currency}`)) : h('p', {}, 'No commission yet.');
+
+/**
+ * "As of": the partner's totals as they were at a past time, answered by the engine from the log
+ * (`asOf`), not from today's read model; "Now" goes back to the current figures.
+ */
+function asOfCard(api: PageContext['api'], path: string, commission: HTMLElement): HTMLElement {
+  const at = h('input', { type: 'datetime-local', name: 'asOf', step: 1 });
+  const said = h('p', { class: 'muted' }, 'Now.');
+  const problem = h('div');
+  const show = async (asOf?: string) => {
+    problem.replaceChildren();
+    try {
+      const partner = await api.get<Partner>(path, { asOf });
+      commission.replaceChildren(...[commissionOf(partner)].flat());
+      said.textContent = asOf ? `As of ${when(asOf)}.` : 'Now.';
+      announce(said.textContent);
+    } catch (error) {
+      problem.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+    }
+  };
+  return h(
+    'div',
+    {},
+    h(
+      'form',
+      {
+        class: 'row',
+        'aria-label': 'Commission as of a time',
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          // datetime-local has no zone: the console works in UTC, as its dates are shown.
+          if (at.value) void show(new Date(`${at.value.length === 16 ? `${at.value}:00` : at.value}Z`).toISOString());
+        },
+      },
+      field('As of (UTC)', at),
+      h('button', { type: 'submit' }, 'Show as of'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            at.value = '';
+            void show();
+          },
+        },
+        'Now',
+      ),
+    ),
+    problem,
+    said,
+    commission,
   );
 }
 
