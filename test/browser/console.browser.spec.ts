@@ -141,6 +141,10 @@ if (!chromiumPath && process.env.CI) {
       await page.getByRole('table').getByRole('link', { name: 'Acme referrals' }).click();
       await heading('Acme referrals');
       await figure('Program totals', 'Pending').filter({ hasText: '18.00 USD' }).filter({ hasText: '3 conversions' }).waitFor();
+      // Commission over time: today's bar, named by its gist, and the same figures in a table.
+      await page.getByRole('img', { name: /: 18\.00 USD earned, 0\.00 USD approved$/ }).waitFor();
+      await page.getByText('The figures').click();
+      await page.getByRole('table', { name: 'Commission per day' }).getByRole('row').filter({ hasText: '18.00' }).waitFor();
       const top = page.getByRole('table', { name: 'Top partners by approved commission' });
       await top.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
       await top.getByRole('link', { name: 'Bob Marley' }).waitFor();

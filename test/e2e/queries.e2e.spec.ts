@@ -200,7 +200,7 @@ describe('queries', () => {
     await read('/partners');
     const res = await engine.call('GET', '/v1/projections');
     expect(res.status).toBe(200);
-    expect(res.body.items.map((l: any) => l.projection).sort()).toEqual(['approval-due', 'conversions', 'partners', 'payouts']);
+    expect(res.body.items.map((l: any) => l.projection).sort()).toEqual(['approval-due', 'commission-daily', 'conversions', 'partners', 'payouts']);
     for (const lag of res.body.items) expect(lag.eventsBehind).toBe(0);
     expectProblem(await engine.call('GET', '/v1/projections', undefined, key), 403, 'admin_key_required');
     const metrics = await fetch(`${engine.url}/metrics`).then((r) => r.text());

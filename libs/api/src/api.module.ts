@@ -8,6 +8,7 @@ import { Reservations } from './shared/reservations.js';
 import { StreamRunner } from './shared/stream-runner.js';
 import { API_OPTIONS, type ApiOptions, EVENT_STORE, READ_SIDE } from './shared/tokens.js';
 import type { ReadSide } from '@partner-ledger/projections';
+import { CommissionSeriesQueriesController } from './queries/commission-series/commission-series.queries.js';
 import { CommissionTotalsQueriesController } from './queries/commission-totals/commission-totals.queries.js';
 import { ConversionQueriesController } from './queries/conversions/conversions.queries.js';
 import { CustomerQueriesController } from './queries/customers/customers.queries.js';
@@ -114,6 +115,7 @@ export class ApiModule {
         ConversionQueriesController,
         ConversionHistoryController,
         CommissionTotalsQueriesController,
+        CommissionSeriesQueriesController,
         EventQueriesController,
         ProjectionQueriesController,
         PayoutQueriesController,

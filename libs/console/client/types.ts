@@ -129,3 +129,11 @@ export interface ConversionHistory {
   items: HistoryEntry[];
   nextCursor: string | null;
 }
+
+/** `GET …/commission-series`. */
+export interface CommissionSeries {
+  currency: string;
+  from: string;
+  to: string;
+  items: { day: string; earned: Bucket; approved: Bucket; reversed: Bucket }[];
+}

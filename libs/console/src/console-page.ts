@@ -86,6 +86,10 @@ ul.plain { list-style: none; margin: 0; padding: 0; }
 .flag { display: inline-block; background: #fff4e5; color: #7a4100; border: 1px solid #e0a458; border-radius: 3px; padding: 0 5px; font-size: .8rem; }
 .badge { display: inline-block; border-radius: 3px; padding: 0 6px; font-size: .8rem; border: 1px solid var(--line); }
 .badge.PENDING, .badge.DRAFT { background: #fff8d6; } .badge.APPROVED, .badge.ACTIVE, .badge.PAID { background: #e3f4e8; } .badge.DENIED, .badge.DISABLED, .badge.CANCELLED { background: #fde8e8; }
+figure.chart { margin: 8px 0 16px; } svg.chart { width: 100%; max-width: 720px; height: auto; background: #fff; border: 1px solid var(--line); }
+svg.chart .axis { stroke: #6b7280; } svg.chart .tick { font-size: 11px; fill: #374151; }
+svg.chart .earned, .key.earned::before { fill: #1d4ed8; background: #1d4ed8; } svg.chart .approved, .key.approved::before { fill: #15803d; background: #15803d; }
+.key::before { content: ''; display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 ol.timeline { padding-left: 1.2rem; } ol.timeline li { margin: 0 0 10px; }
 pre.json { font-family: ui-monospace, monospace; font-size: .85rem; background: #f6f8fa; border: 1px solid var(--line); padding: 8px; overflow-x: auto; max-width: 70ch; }
 .error { color: var(--bad); }

@@ -1,9 +1,9 @@
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import { APPROVAL_DUE, COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PAYOUT_LINES, PAYOUTS, PROGRAM_TOTALS, PROJECTIONS, type Projection, ProjectionRunner } from './index.js';
+import { APPROVAL_DUE, COMMISSION_DAILY, COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PAYOUT_LINES, PAYOUTS, PROGRAM_TOTALS, PROJECTIONS, type Projection, ProjectionRunner } from './index.js';
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
 
 /** Every read-model collection, for comparisons (each is written by exactly one projection). */
-export const READ_MODEL_COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS, PAYOUTS, PAYOUT_LINES, APPROVAL_DUE] as const;
+export const READ_MODEL_COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS, PAYOUTS, PAYOUT_LINES, APPROVAL_DUE, COMMISSION_DAILY] as const;
 
 /**
  * The collections each projection owns. A projection rebuilt on its own needs the others carried
@@ -15,6 +15,7 @@ export const PROJECTION_COLLECTIONS: Readonly<Record<string, readonly string[]>>
   conversions: [CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS],
   'approval-due': [APPROVAL_DUE],
   payouts: [PAYOUTS, PAYOUT_LINES],
+  'commission-daily': [COMMISSION_DAILY],
 };
 
 export interface RebuildOptions {

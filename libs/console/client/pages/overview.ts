@@ -1,13 +1,18 @@
 import { ApiError } from '../api.js';
 import { h } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { CommissionTotals, Lag, Partner, Program } from '../types.js';
+import type { CommissionSeries, CommissionTotals, Lag, Partner, Program } from '../types.js';
+import { commissionChart } from './commission-chart.js';
 import { totalsFigures } from './totals.js';
 
 /** The program at a glance: commission by status, the top partners, and how far each projection trails. */
 export async function overviewPage({ api, programId }: PageContext): Promise<HTMLElement> {
   const base = `/v1/programs/${programId}`;
-  const [program, totals] = await Promise.all([api.get<Program>(base), api.get<CommissionTotals>(`${base}/commission-totals`, { limit: '5' })]);
+  const [program, totals, series] = await Promise.all([
+    api.get<Program>(base),
+    api.get<CommissionTotals>(`${base}/commission-totals`, { limit: '5' }),
+    api.get<CommissionSeries>(`${base}/commission-series`),
+  ]);
   // The totals name partners by id; the top five's names are five reads of the partners model.
   const partners = await Promise.all(totals.items.map((t) => api.get<Partner>(`${base}/partners/${t.partnerId}`).catch(() => null)));
 
@@ -57,6 +62,8 @@ export async function overviewPage({ api, programId }: PageContext): Promise<HTM
     ),
     h('h2', {}, 'Commission by status'),
     totalsFigures(totals.program, 'Program totals'),
+    h('h2', {}, 'Commission over the last 30 days'),
+    commissionChart(series),
     h('h2', {}, 'Top partners'),
     top,
     h('h2', {}, 'Projections'),
