@@ -87,7 +87,10 @@ if (!chromiumPath && process.env.CI) {
       await approved().filter({ hasText: '10.00 USD' }).waitFor();
       await page.getByLabel('As of (UTC)').fill(beforeApprovals);
       await page.getByRole('button', { name: 'Show as of' }).click();
-      await page.locator('main').getByText(/^As of \d/).waitFor();
+      await page
+        .locator('main')
+        .getByText(/^As of \d/)
+        .waitFor();
       await pending().filter({ hasText: '10.00 USD' }).waitFor();
       await approved().filter({ hasText: '0.00 USD' }).waitFor();
       await shot('partner-as-of');
