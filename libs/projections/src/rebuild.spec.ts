@@ -43,7 +43,12 @@ describe('rebuildReadModels on a history made by the real engine', () => {
 
     const progress: number[] = [];
     const result = await rebuildReadModels(data.events, data.store, { batchSize: 97, onProgress: (done) => progress.push(done) });
-    expect(result).toMatchObject({ previous: live, namespace: `rm${Number(live.slice(2)) + 1}`, replayed: ['partners', 'conversions', 'payouts', 'approval-due', 'commission-daily'], carried: [] });
+    expect(result).toMatchObject({
+      previous: live,
+      namespace: `rm${Number(live.slice(2)) + 1}`,
+      replayed: ['partners', 'conversions', 'payouts', 'approval-due', 'commission-daily'],
+      carried: [],
+    });
     expect(result.events).toBeGreaterThan(300);
     expect(progress.length).toBeGreaterThan(3);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);

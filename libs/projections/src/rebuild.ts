@@ -1,5 +1,18 @@
 import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
-import { APPROVAL_DUE, COMMISSION_DAILY, COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PAYOUT_LINES, PAYOUTS, PROGRAM_TOTALS, PROJECTIONS, type Projection, ProjectionRunner } from './index.js';
+import {
+  APPROVAL_DUE,
+  COMMISSION_DAILY,
+  COMMISSION_TOTALS,
+  CONVERSIONS,
+  CUSTOMERS,
+  PARTNERS,
+  PAYOUT_LINES,
+  PAYOUTS,
+  PROGRAM_TOTALS,
+  PROJECTIONS,
+  type Projection,
+  ProjectionRunner,
+} from './index.js';
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
 
 /** Every read-model collection, for comparisons (each is written by exactly one projection). */
