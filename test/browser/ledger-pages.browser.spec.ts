@@ -194,7 +194,20 @@ if (!chromiumPath && process.env.CI) {
       await page.getByLabel('Follow new events').uncheck();
     });
 
+    it("a partner's status changed from their page, with a reason", async () => {
+      await page.goto(`${engine.url}/console#/programs/${program.id}/partners/${partners.Cy.id}`);
+      await heading('Cy');
+      await page.getByLabel('New status').selectOption({ label: 'disabled' });
+      await page.getByRole('form', { name: 'Partner status' }).getByLabel('Reason (optional)').fill('left the program');
+      await page.getByRole('button', { name: 'Change status' }).click();
+      await page.locator('main .sub .badge').filter({ hasText: 'DISABLED' }).waitFor();
+      const recorded = await engine.call('GET', program.path(`/partners/${partners.Cy.id}`), undefined, program.key);
+      expect(recorded.body.status).toBe('DISABLED');
+    });
+
     it('a malformed filter is the API problem, shown where it happened', async () => {
+      await nav('Events');
+      await heading('Events');
       await page.getByLabel('From position').fill('not-a-number');
       await page.getByRole('button', { name: 'Show events' }).click();
       await page

@@ -107,12 +107,14 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
   const base = `/v1/programs/${programId}`;
   const [partner, conversions] = await Promise.all([api.get<Partner>(`${base}/partners/${partnerId}`), api.get<Page<Conversion>>(`${base}/conversions`, { partnerId, limit: '50' })]);
   const commission = h('div', {}, commissionOf(partner));
+  let statusBadge = badge(partner.status);
   return h(
     'div',
     {},
     h('p', {}, h('a', { href: `#/programs/${programId}/partners` }, '← All partners')),
     h('h1', {}, partner.name),
-    h('p', { class: 'sub' }, partner.email, ' · referral key ', h('code', {}, partner.key), ' · ', badge(partner.status), ' · id ', h('code', {}, partner.id)),
+    h('p', { class: 'sub' }, partner.email, ' · referral key ', h('code', {}, partner.key), ' · ', statusBadge, ' · id ', h('code', {}, partner.id)),
+    statusForm(api, `${base}/partners/${partnerId}/status`, partner, (p) => statusBadge.replaceWith((statusBadge = badge(p.status)))),
     portalLinkCard(api, `${base}/partners/${partnerId}/portal-links`),
     h('h2', {}, 'Commission'),
     asOfCard(api, `${base}/partners/${partnerId}`, commission),
@@ -135,6 +137,43 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
           ),
         )
       : h('p', {}, 'No conversion yet.'),
+  );
+}
+
+/** Changes the partner's status (with an optional reason, recorded in the log); the badge follows. */
+function statusForm(api: PageContext['api'], path: string, partner: Partner, changed: (p: Partner) => void): HTMLElement {
+  const status = h(
+    'select',
+    { name: 'newStatus' },
+    STATUSES.filter(Boolean).map((s) => h('option', { value: s, selected: s === partner.status }, s.toLowerCase())),
+  );
+  const reason = h('input', { name: 'statusReason', size: 28, maxlength: 500 });
+  const problem = h('div');
+  return h(
+    'div',
+    {},
+    h(
+      'form',
+      {
+        class: 'row',
+        'aria-label': 'Partner status',
+        onsubmit: async (event: Event) => {
+          event.preventDefault();
+          problem.replaceChildren();
+          try {
+            const updated = await api.post<Partner>(path, { status: status.value, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
+            changed(updated);
+            announce(`Status is now ${updated.status.toLowerCase()}`);
+          } catch (error) {
+            problem.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+          }
+        },
+      },
+      field('New status', status),
+      field('Reason (optional)', reason),
+      h('button', { type: 'submit' }, 'Change status'),
+    ),
+    problem,
   );
 }
 
