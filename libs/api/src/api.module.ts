@@ -64,6 +64,7 @@ import { UpdatePartnerDetailsController } from './use-cases/update-partner-detai
 import { UpdatePartnerDetailsHandler } from './use-cases/update-partner-details/update-partner-details.handler.js';
 import { IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
 import { IncomingWebhooksController } from './incoming-webhooks/incoming-webhooks.controller.js';
+import { DryRunMappingController } from './incoming-webhooks/dry-run-mapping/dry-run-mapping.controller.js';
 import { DEFAULT_INCOMING_RATE_PER_SECOND, INCOMING_OPTIONS, type IncomingWebhookOptions, IncomingWebhookService } from './incoming-webhooks/incoming-webhook.service.js';
 import { ReceiveIncomingWebhookController } from './incoming-webhooks/receive.controller.js';
 import { PORTAL_OPTIONS, PortalController, PortalLinksController, type PortalOptions } from './portal/portal.controller.js';
@@ -124,6 +125,7 @@ export class ApiModule {
         DeliveriesController,
         ReplayJobsController,
         IncomingWebhooksController,
+        DryRunMappingController,
         ReceiveIncomingWebhookController,
         PortalLinksController,
         PortalController,

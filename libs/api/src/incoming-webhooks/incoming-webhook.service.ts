@@ -5,11 +5,11 @@ import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { EventStore } from '@partner-ledger/event-store';
 import { CLOCK, type Clock, METRICS_REGISTRY } from '@partner-ledger/platform';
-import { toProblem } from '@partner-ledger/platform';
+import { type Problem, toProblem } from '@partner-ledger/platform';
 import { DomainError, invalid, unprocessable, withoutCredentials } from '@partner-ledger/domain';
 import { type IncomingRequest, type IncomingWebhook, IncomingWebhookRepository, type RequestOutcome } from '@partner-ledger/webhook-runtime';
 import { listPaths, type PathInfo } from '@partner-ledger/webhooks';
-import { extract, type FieldIssue } from '@partner-ledger/webhooks';
+import { extract, type FieldIssue, type Mapping } from '@partner-ledger/webhooks';
 import { parseToken, secretsMatch, type UrlKind } from '@partner-ledger/webhooks';
 import type { CommandContext } from '../shared/command-context.js';
 import { Lookups } from '../shared/lookups.js';
@@ -27,6 +27,17 @@ export interface IncomingWebhookOptions {
 }
 
 export const DEFAULT_INCOMING_RATE_PER_SECOND = 50;
+
+/** What a mapped payload would do at the production URL: the events and the answer, or the refusal. */
+export interface DryRun {
+  wouldSucceed: boolean;
+  /** The production URL's status for this payload. */
+  status: number;
+  result?: Record<string, unknown>;
+  /** The problem the production URL would answer. */
+  error?: Problem;
+  events: { stream: string; type: string; data: unknown }[];
+}
 
 export interface Received {
   status: number;
@@ -154,17 +165,21 @@ export class IncomingWebhookService {
       pathsTruncated: truncated,
     };
     if (!updated.mapping) return { received: { status: 200, body: answer }, outcome: 'sampled' as const, result: null };
-    answer.dryRun = await this.dryRun(updated, payload, ctx);
-    return { received: { status: 200, body: answer }, outcome: 'dry_run' as const, result: answer.dryRun as Record<string, unknown> };
+    answer.dryRun = await this.dryRun(updated.programId, updated.mapping, payload, ctx);
+    return { received: { status: 200, body: answer }, outcome: 'dry_run' as const, result: answer.dryRun as unknown as Record<string, unknown> };
   }
 
-  /** The production path without writing: the events it would append, or the refusal it would get. */
-  private async dryRun(webhook: IncomingWebhook, payload: object, ctx: CommandContext): Promise<Record<string, unknown>> {
+  /**
+   * The production path without writing: the events it would append, or the refusal it would get.
+   * For the test URL's answer (the saved mapping) and for a mapping not saved yet
+   * (`POST …/mapping/dry-run`, on a kept sample).
+   */
+  async dryRun(programId: string, mapping: Mapping, payload: object, ctx: CommandContext): Promise<DryRun> {
     try {
-      const { values, issues } = extract(webhook.mapping!, payload);
+      const { values, issues } = extract(mapping, payload);
       if (issues.length > 0) throw missingValues(issues);
       const { ports, store } = dryRunPorts(this.events, this.clock);
-      const outcome = await runAction(ports, webhook.programId, webhook.mapping!, values, ctx);
+      const outcome = await runAction(ports, programId, mapping, values, ctx);
       return {
         wouldSucceed: true,
         status: outcome.created ? 201 : 200,

@@ -1,16 +1,18 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { DomainError, notFound, unprocessable } from '@partner-ledger/domain';
-import { ACTION_TARGETS, type IncomingAction } from '@partner-ledger/webhooks';
+import { ACTION_TARGETS, INCOMING_ACTIONS, type IncomingAction } from '@partner-ledger/webhooks';
 import { type IncomingWebhook, IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
-import { mappingIssues } from '@partner-ledger/webhooks';
 import { newIncomingWebhookId, newUrlSecret, tokenFor } from '@partner-ledger/webhooks';
 import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
 import { ApiController } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
 import { CreateIncomingWebhookDto, RotateTokensDto, SaveMappingDto, UpdateIncomingWebhookDto } from './incoming-webhook.dto.js';
 import { IncomingWebhookService, pathsOf } from './incoming-webhook.service.js';
+import { checkMapping, mappingWarnings, requireIncomingWebhook } from './mapping-rules.js';
+
+/** Every action's target fields, so a page can offer another action than the one mapped. */
+const TARGETS = Object.fromEntries(INCOMING_ACTIONS.map((a) => [a, ACTION_TARGETS[a].map(({ name, required, description }) => ({ name, required, description }))]));
 
 /**
  * Partnero-style incoming webhooks: an outside app posts its own JSON to a test URL (kept as a
@@ -60,7 +62,7 @@ export class IncomingWebhooksController {
   }
 
   @Get('programs/:pid/incoming-webhooks/:id')
-  @ApiOperation({ summary: 'One incoming webhook: its URLs, the latest sample, every path in the kept samples (with type and example), and the mapping' })
+  @ApiOperation({ summary: "One incoming webhook: its URLs, the latest sample, every path in the kept samples (with type and example), the mapping, and every action's target fields" })
   async get(@Param('pid') pid: string, @Param('id') id: string, @Req() request: FastifyRequest) {
     const webhook = await this.require(pid, id);
     const { paths, truncated } = pathsOf(webhook);
@@ -70,7 +72,7 @@ export class IncomingWebhooksController {
       samples: webhook.samples.map((s) => ({ receivedAt: s.receivedAt })),
       paths,
       pathsTruncated: truncated,
-      targets: this.targets(webhook.mapping?.action as IncomingAction | undefined),
+      targets: TARGETS,
     };
   }
 
@@ -103,32 +105,12 @@ export class IncomingWebhooksController {
   async saveMapping(@Param('pid') pid: string, @Param('id') id: string, @Body() body: SaveMappingDto, @Req() request: FastifyRequest) {
     const webhook = await this.require(pid, id);
     const action = body.action as IncomingAction;
-    if (webhook.samples.length === 0) {
-      throw unprocessable('no_sample', 'send a sample payload to the test URL first: a mapping binds paths of a sample');
-    }
-    const issues = mappingIssues(
-      action,
-      body.fields,
-      webhook.samples.map((s) => s.body),
-    );
-    if (issues.length > 0) {
-      throw new DomainError(
-        'unprocessable',
-        'invalid_mapping',
-        issues.map((i) => `${i.field}: ${i.reason}`).join('; '),
-        undefined,
-        issues.map((i) => ({ ...i, field: `fields.${i.field}` })),
-      );
-    }
+    checkMapping(webhook, action, body.fields);
     // Re-read: a sample may have arrived since, and saving the stale copy would drop it.
     const current = (await this.webhooks.get(pid, id)) ?? webhook;
     const next: IncomingWebhook = { ...current, mapping: { action, fields: { ...body.fields } }, updatedAt: new Date().toISOString() };
     await this.webhooks.save(next);
-    const warnings =
-      action === 'create_transaction' && body.fields.transactionKey === undefined
-        ? ['transactionKey is not bound: every POST to the production URL records a new transaction, so a re-sent payload is counted twice']
-        : [];
-    return { ...this.view(next, request), warnings };
+    return { ...this.view(next, request), warnings: mappingWarnings(action, body.fields) };
   }
 
   @Post('programs/:pid/incoming-webhooks/:id/rotate-tokens')
@@ -160,11 +142,6 @@ export class IncomingWebhooksController {
     return { items, nextCursor: found.length > n && last ? encodeCursor([last.at, last.id]) : null };
   }
 
-  private targets(action: IncomingAction | undefined) {
-    const actions = action ? [action] : (Object.keys(ACTION_TARGETS) as IncomingAction[]);
-    return Object.fromEntries(actions.map((a) => [a, ACTION_TARGETS[a].map(({ name, required, description }) => ({ name, required, description }))]));
-  }
-
   private view(webhook: IncomingWebhook, request: FastifyRequest) {
     const base = this.service.options.publicUrl ?? `${request.protocol}://${request.host}`;
     return {
@@ -179,10 +156,7 @@ export class IncomingWebhooksController {
     };
   }
 
-  private async require(pid: string, id: string): Promise<IncomingWebhook> {
-    await this.lookups.requireProgram(pid);
-    const webhook = await this.webhooks.get(pid, id);
-    if (!webhook) throw notFound('incoming_webhook_not_found', `incoming webhook ${id} not found`);
-    return webhook;
+  private require(pid: string, id: string): Promise<IncomingWebhook> {
+    return requireIncomingWebhook(this.lookups, this.webhooks, pid, id);
   }
 }
