@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The problem's `errors`: each field refused and why (a mapping's paths, a payload's values). */
+    readonly errors: { field: string; reason: string; path?: string }[] = [],
   ) {
     super(message);
   }
@@ -37,6 +39,10 @@ export class Api {
     return this.request<T>('POST', path, body);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
   async request<T>(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
     const response = await fetch(path, {
       method,
@@ -52,10 +58,10 @@ export class Api {
       data = undefined;
     }
     if (!response.ok) {
-      const problem = (data ?? {}) as { code?: string; title?: string; detail?: string; errors?: { field?: string; message?: string }[] };
+      const problem = (data ?? {}) as { code?: string; title?: string; detail?: string; errors?: { field: string; reason: string; path?: string; message?: string }[] };
       const fields = problem.errors?.map((e) => e.message).filter(Boolean) ?? [];
       const message = fields.length ? fields.join('; ') : (problem.detail ?? problem.title ?? `HTTP ${response.status}`);
-      throw new ApiError(response.status, problem.code ?? 'error', message);
+      throw new ApiError(response.status, problem.code ?? 'error', message, problem.errors ?? []);
     }
     return data as T;
   }

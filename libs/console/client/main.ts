@@ -3,6 +3,8 @@ import { alertBox, h } from './dom.js';
 import { conversionPage } from './pages/conversion.js';
 import { conversionsPage } from './pages/conversions.js';
 import { eventsPage } from './pages/events.js';
+import { incomingWebhookPage } from './pages/incoming-webhook.js';
+import { incomingWebhooksPage } from './pages/incoming-webhooks.js';
 import { overviewPage } from './pages/overview.js';
 import { partnerPage, partnersPage } from './pages/partners.js';
 import { payoutPage, payoutsPage } from './pages/payouts.js';
@@ -35,6 +37,8 @@ const ROUTES: { pattern: RegExp; page: Page; title: string; section: string }[] 
   { pattern: /^\/programs\/([\w-]+)\/payouts$/, page: payoutsPage, title: 'Payouts', section: 'payouts' },
   { pattern: /^\/programs\/([\w-]+)\/payouts\/([\w-]+)$/, page: payoutPage, title: 'Payout', section: 'payouts' },
   { pattern: /^\/programs\/([\w-]+)\/events$/, page: eventsPage, title: 'Events', section: 'events' },
+  { pattern: /^\/programs\/([\w-]+)\/incoming-webhooks$/, page: incomingWebhooksPage, title: 'Incoming webhooks', section: 'incoming' },
+  { pattern: /^\/programs\/([\w-]+)\/incoming-webhooks\/([\w-]+)$/, page: incomingWebhookPage, title: 'Incoming webhook', section: 'incoming' },
 ];
 
 function home(session: Session): string {
@@ -105,6 +109,7 @@ function renderNav(session: Session | null, programId: string | null, section: s
           link(`#/programs/${programId}/partners`, 'Partners', 'partners'),
           link(`#/programs/${programId}/payouts`, 'Payouts', 'payouts'),
           link(`#/programs/${programId}/events`, 'Events', 'events'),
+          link(`#/programs/${programId}/incoming-webhooks`, 'Incoming webhooks', 'incoming'),
         ]
       : []),
     h('span', { class: 'spacer' }),

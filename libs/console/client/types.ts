@@ -137,3 +137,86 @@ export interface CommissionSeries {
   to: string;
   items: { day: string; earned: Bucket; approved: Bucket; reversed: Bucket }[];
 }
+
+/** `GET …/incoming-webhooks` items and the base of one webhook's answer. */
+export interface IncomingWebhookSummary {
+  id: string;
+  name: string;
+  testUrl: string;
+  productionUrl: string;
+  action: string | null;
+  mapping: Record<string, string> | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SamplePath {
+  path: string;
+  type: 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
+  example: unknown;
+}
+
+export interface TargetField {
+  name: string;
+  required: boolean;
+  description: string;
+}
+
+/** `GET …/incoming-webhooks/:id`: the newest sample, the kept samples' times, their paths, every action's targets. */
+export interface IncomingWebhook extends IncomingWebhookSummary {
+  sample: unknown;
+  samples: { receivedAt: string }[];
+  paths: SamplePath[];
+  pathsTruncated: boolean;
+  targets: Record<string, TargetField[]>;
+}
+
+export interface ProblemBody {
+  code: string;
+  status: number;
+  detail: string;
+  errors?: { field: string; reason: string; path?: string }[];
+}
+
+/** What an incoming webhook's action created or found (the production URL's answer, less its envelope). */
+export interface IncomingResult {
+  partner?: { id: string; key: string; email: string; name: string };
+  customer?: { id: string; key?: string; email?: string; name?: string; created?: boolean };
+  transaction?: {
+    key: string;
+    amount: string;
+    currency: string;
+    created: boolean;
+    conversion: { commissions: { partnerId: string; level: number; amount: string }[] } | null;
+  };
+}
+
+/** What a payload would do at the production URL. */
+export interface DryRunOutcome {
+  wouldSucceed: boolean;
+  status: number;
+  result?: IncomingResult;
+  error?: ProblemBody;
+  events: { stream: string; type: string; data: Record<string, unknown> }[];
+}
+
+/** `POST …/incoming-webhooks/:id/mapping/dry-run`. */
+export interface MappingDryRun {
+  action: string;
+  mapping: Record<string, string>;
+  sample: { index: number; receivedAt: string };
+  warnings: string[];
+  dryRun: DryRunOutcome;
+}
+
+/** `GET …/incoming-webhooks/:id/requests` items. */
+export interface IncomingRequest {
+  id: string;
+  at: string;
+  url: 'test' | 'production';
+  outcome: 'sampled' | 'dry_run' | 'created' | 'existing' | 'refused';
+  status: number;
+  /** What it created or found; for a test URL's dry run, the dry run. */
+  result: (IncomingResult & Partial<DryRunOutcome>) | null;
+  error: { code: string; detail: string } | null;
+}

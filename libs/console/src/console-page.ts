@@ -63,8 +63,9 @@ section.card { background: #fff; border: 1px solid var(--line); border-radius: 6
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: .85rem; text-transform: uppercase; letter-spacing: .03em; }
+th[scope="row"] { text-transform: none; letter-spacing: 0; font-size: inherit; color: var(--ink); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-form.row, .toolbar { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-end; margin: 8px 0 12px; }
+form.row, div.row, .toolbar { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-end; margin: 8px 0 12px; }
 .field { display: flex; flex-direction: column; gap: 3px; }
 .field label { font-size: .85rem; color: var(--muted); }
 .inline { display: flex; flex-direction: row-reverse; align-items: center; gap: 6px; }
@@ -98,5 +99,14 @@ pre.json { font-family: ui-monospace, monospace; font-size: .85rem; background: 
 .status:empty { display: none; }
 .muted { color: var(--muted); }
 .nowrap { white-space: nowrap; }
+pre { font-family: ui-monospace, monospace; font-size: .85rem; background: #fff; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; margin: 4px 0; overflow: auto; max-height: 320px; }
+pre.sample { max-height: 240px; }
+.note { flex-basis: 100%; margin: -6px 0 0; font-size: .85rem; }
+.good { color: var(--good); }
+ul.warnings { color: #7a4100; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; }
+dl.facts dt { color: var(--muted); font-weight: 600; }
+dl.facts dd { margin: 0; }
+summary { cursor: pointer; color: var(--accent); }
 code { font-family: ui-monospace, monospace; font-size: .9em; }
 `;
