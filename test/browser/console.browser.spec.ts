@@ -1,44 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import {
-  ADMIN_KEY,
-  buildConsoleAssets,
-  email,
-  expectStatus,
-  findChromium,
-  launchChromium,
-  MovableClock,
-  seriousAccessibilityViolations,
-  startTestEngine,
-  type TestEngine,
-} from '@partner-ledger/testing';
+import { ADMIN_KEY, buildConsoleAssets, email, expectStatus, launchChromium, MovableClock, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { chromiumOrSkip, shot as photograph, VIEWPORT } from './console-browser.js';
 
 /**
  * The operator console driven in headless Chromium against a real engine, the way a person with a
  * keyboard or a screen reader would: every control is found by its role and accessible name, so a
- * control without a name fails the suite. Writes a 1280×800 screenshot of each page to
- * test-results/screenshots/ (ignored by git, so a run leaves the tree clean); with
- * UPDATE_SCREENSHOTS=1 it also refreshes the ones the README shows, in docs/screenshots/.
+ * control without a name fails the suite. Writes a 1280×800 screenshot of each page (see
+ * console-browser.ts for where).
  */
-const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
-const README_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-/** The screenshots the README shows: committed, so refreshed only when asked. */
-const IN_README = new Set(['conversions']);
-const updateReadme = process.env.UPDATE_SCREENSHOTS === '1';
-const chromiumPath = findChromium();
+const chromiumPath = chromiumOrSkip('console in a browser');
 
-if (!chromiumPath && process.env.CI) {
-  describe('console in a browser', () => {
-    it('needs Debian chromium: CI is set, so a missing browser fails rather than skips (.ci/run installs it)', () => {
-      throw new Error('chromium not found on the PATH');
-    });
-  });
-} else if (!chromiumPath) {
-  process.stderr.write('test/browser: skipped, no `chromium` on the PATH (apt-get install chromium; with CI set this fails instead)\n');
-  describe.skip('console in a browser (no chromium on the PATH)', () => it('skipped', () => undefined));
-} else {
+if (chromiumPath) {
   describe('console in a browser', () => {
     let engine: TestEngine;
     let browser: Browser;
@@ -52,9 +26,8 @@ if (!chromiumPath && process.env.CI) {
     beforeAll(async () => {
       assets = await buildConsoleAssets();
       [engine, browser] = await Promise.all([startTestEngine({ consoleAssetsDir: assets, clock }), launchChromium(chromiumPath)]);
-      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page = await browser.newPage({ viewport: VIEWPORT });
       page.setDefaultTimeout(5000);
-      mkdirSync(SCREENSHOTS, { recursive: true });
     });
     afterAll(async () => {
       await browser?.close();
@@ -63,11 +36,7 @@ if (!chromiumPath && process.env.CI) {
     });
 
     /** Every page the suite visits is photographed and scanned by axe-core: no serious or critical violation. */
-    const shot = async (name: string, on: Page = page) => {
-      expect({ page: name, violations: await seriousAccessibilityViolations(on) }).toEqual({ page: name, violations: [] });
-      await on.screenshot({ path: `${SCREENSHOTS}${name}.png` });
-      if (updateReadme && IN_README.has(name)) copyFileSync(`${SCREENSHOTS}${name}.png`, `${README_SCREENSHOTS}${name}.png`);
-    };
+    const shot = (name: string, on: Page = page) => photograph(on, name);
     const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
     const figure = (group: string, status: string) => page.getByRole('group', { name: group }).getByRole('group', { name: status, exact: true });
 
@@ -228,7 +197,7 @@ if (!chromiumPath && process.env.CI) {
       expect(url).toMatch(new RegExp(`^${engine.url}/portal/partner#plp1\\.`));
 
       // A fresh context: no console session, the link is the only credential.
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const context = await browser.newContext({ viewport: VIEWPORT });
       const portal = await context.newPage();
       portal.setDefaultTimeout(5000);
       try {
