@@ -99,8 +99,8 @@ pre.json { font-family: ui-monospace, monospace; font-size: .85rem; background: 
 .status:empty { display: none; }
 .muted { color: var(--muted); }
 .nowrap { white-space: nowrap; }
-pre { font-family: ui-monospace, monospace; font-size: .85rem; background: #fff; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; margin: 4px 0; overflow: auto; max-height: 320px; }
-pre.sample { max-height: 240px; }
+pre.payload { font-family: ui-monospace, monospace; font-size: .85rem; background: #fff; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; margin: 4px 0; overflow: auto; max-height: 320px; }
+pre.payload.sample { max-height: 240px; }
 .note { flex-basis: 100%; margin: -6px 0 0; font-size: .85rem; }
 .good { color: var(--good); }
 ul.warnings { color: #7a4100; }

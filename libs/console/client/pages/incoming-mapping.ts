@@ -171,7 +171,7 @@ export function mappingEditor(
                   h('td', { class: 'num' }, String(i + 1)),
                   h('td', {}, h('code', {}, e.type)),
                   h('td', {}, h('code', {}, e.stream)),
-                  h('td', {}, h('details', {}, h('summary', {}, `Data of ${e.type}`), h('pre', { tabindex: 0 }, JSON.stringify(e.data, null, 2)))),
+                  h('td', {}, h('details', {}, h('summary', {}, `Data of ${e.type}`), h('pre', { class: 'payload', tabindex: 0 }, JSON.stringify(e.data, null, 2)))),
                 ),
               ),
             ),

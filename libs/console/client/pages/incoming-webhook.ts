@@ -35,7 +35,7 @@ export async function incomingWebhookPage({ api, programId, itemId: webhookId }:
       n
         ? [
             h('p', {}, `${n} sample${n === 1 ? '' : 's'} kept. The newest, received ${when(webhook.samples[0].receivedAt)}:`),
-            h('pre', { class: 'sample', tabindex: 0, role: 'region', 'aria-label': 'Newest sample' }, JSON.stringify(webhook.sample, null, 2)),
+            h('pre', { class: 'payload sample', tabindex: 0, role: 'region', 'aria-label': 'Newest sample' }, JSON.stringify(webhook.sample, null, 2)),
           ]
         : h('p', {}, 'Waiting for a sample: POST a JSON object to the test URL. This page shows it as soon as it arrives.'),
     );
