@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { buildConsoleAssets, findChromium, launchChromium, newProgram, type ProgramClient, seriousAccessibilityViolations, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { buildConsoleAssets, launchChromium, newProgram, type ProgramClient, startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { chromiumOrSkip, shot as photograph, VIEWPORT } from './console-browser.js';
 
 /**
  * The console's money and history pages in headless Chromium against a real engine, driven by role
@@ -11,19 +11,9 @@ import { buildConsoleAssets, findChromium, launchChromium, newProgram, type Prog
  * confirmed only through the page; the log filtered, an event opened, and the live tail following
  * a sale made meanwhile.
  */
-const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
-const chromiumPath = findChromium();
+const chromiumPath = chromiumOrSkip('money and history pages in a browser');
 
-if (!chromiumPath && process.env.CI) {
-  describe('money and history pages in a browser', () => {
-    it('needs Debian chromium: CI is set, so a missing browser fails rather than skips (.ci/run installs it)', () => {
-      throw new Error('chromium not found on the PATH');
-    });
-  });
-} else if (!chromiumPath) {
-  process.stderr.write('test/browser: skipped, no `chromium` on the PATH (apt-get install chromium; with CI set this fails instead)\n');
-  describe.skip('money and history pages in a browser (no chromium on the PATH)', () => it('skipped', () => undefined));
-} else {
+if (chromiumPath) {
   describe('money and history pages in a browser', () => {
     let engine: TestEngine;
     let browser: Browser;
@@ -38,9 +28,8 @@ if (!chromiumPath && process.env.CI) {
     beforeAll(async () => {
       assets = await buildConsoleAssets();
       [engine, browser] = await Promise.all([startTestEngine({ consoleAssetsDir: assets }), launchChromium(chromiumPath)]);
-      page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+      page = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
       page.setDefaultTimeout(5000);
-      mkdirSync(SCREENSHOTS, { recursive: true });
       // Two approved sales (Ada 10.00, Bob 5.00) and one pending, through the API.
       program = await newProgram(engine, { name: 'Payout program' });
       const sales = [
@@ -65,10 +54,7 @@ if (!chromiumPath && process.env.CI) {
       if (assets) rmSync(assets, { recursive: true, force: true });
     });
 
-    const shot = async (name: string) => {
-      expect({ page: name, violations: await seriousAccessibilityViolations(page) }).toEqual({ page: name, violations: [] });
-      await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
-    };
+    const shot = (name: string) => photograph(page, name);
     const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name }).waitFor();
     const nav = (name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
 
