@@ -55,6 +55,10 @@ export class FencedReadStore implements ReadStore {
     await this.fence.check();
     return this.inner.put(namespace, collection, doc);
   }
+  async replaceIf(namespace: string, collection: string, doc: StoredDoc, expectedPos: number | null): Promise<boolean> {
+    await this.fence.check();
+    return this.inner.replaceIf(namespace, collection, doc, expectedPos);
+  }
   async delete(namespace: string, collection: string, id: string): Promise<boolean> {
     await this.fence.check();
     return this.inner.delete(namespace, collection, id);

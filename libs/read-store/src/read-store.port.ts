@@ -85,6 +85,14 @@ export interface ReadStore {
    * the log (webhook endpoint configuration, delivery logs), kept in a namespace no rebuild touches.
    */
   put(namespace: string, collection: string, doc: StoredDoc): Promise<void>;
+  /**
+   * Compare-and-set of one document (for small shared state several processes update, e.g. a
+   * webhook endpoint's throttle): writes `doc` only if the stored document's `pos` is still
+   * `expectedPos` (null: only if there is no document yet), and answers whether it did. Callers use
+   * `pos` as the document's version: read it, write the next with `pos + 1` and the read `pos`
+   * expected, and read again when the answer is false. Atomic across processes on both adapters.
+   */
+  replaceIf(namespace: string, collection: string, doc: StoredDoc, expectedPos: number | null): Promise<boolean>;
   /** Removes one document; true when it existed. */
   delete(namespace: string, collection: string, id: string): Promise<boolean>;
 

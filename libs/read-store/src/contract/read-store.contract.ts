@@ -94,6 +94,19 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       expect(await store.get(n, 'config', 'e1')).toBeNull();
     });
 
+    it('replaceIf writes only over the expected pos (null: only a new document), and says whether it did', async () => {
+      const n = ns();
+      expect(await store.replaceIf(n, 'gates', doc('g', 1, { v: 'first' }), null)).toBe(true);
+      expect(await store.replaceIf(n, 'gates', doc('g', 1, { v: 'second first' }), null)).toBe(false);
+      expect(await store.replaceIf(n, 'gates', doc('g', 2, { v: 'stale' }), 0)).toBe(false);
+      expect(await store.replaceIf(n, 'gates', doc('g', 2, { v: 'next' }), 1)).toBe(true);
+      expect(await store.get(n, 'gates', 'g')).toEqual({ _id: 'g', pos: 2, v: 'next' });
+      // Of many writers that read the same pos, exactly one wins.
+      const wins = await Promise.all([0, 1, 2, 3, 4].map((i) => store.replaceIf(n, 'gates', doc('g', 3, { v: `w${i}` }), 2)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await store.get(n, 'gates', 'g')).toMatchObject({ pos: 3, v: `w${wins.indexOf(true)}` });
+    });
+
     it('getMany returns the existing documents by id', async () => {
       const n = ns();
       await store.commit(

@@ -113,6 +113,21 @@ export class MongoReadStore implements ReadStore {
     await this.docs(namespace, collection).replaceOne({ _id: plain._id }, plain, { upsert: true });
   }
 
+  /** A single-document write whose filter is the compare; the first one is an insert that loses on `_id` (E11000). */
+  async replaceIf(namespace: string, collection: string, doc: StoredDoc, expectedPos: number | null): Promise<boolean> {
+    this.assertOpen();
+    const plain = JSON.parse(JSON.stringify(doc)) as StoredDoc;
+    const docs = this.docs(namespace, collection);
+    if (expectedPos !== null) return (await docs.replaceOne({ _id: plain._id, pos: expectedPos }, plain)).matchedCount === 1;
+    try {
+      await docs.insertOne(plain);
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 11000) return false;
+      throw error;
+    }
+  }
+
   async delete(namespace: string, collection: string, id: string): Promise<boolean> {
     this.assertOpen();
     return (await this.docs(namespace, collection).deleteOne({ _id: id })).deletedCount > 0;

@@ -184,6 +184,20 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
+  /** One statement, so SQLite's write lock makes the compare and the set one step across connections. */
+  async replaceIf(namespace: string, collection: string, doc: StoredDoc, expectedPos: number | null): Promise<boolean> {
+    if (this.queuedKeys.has(keyOf(namespace, collection, doc._id))) this.writePuts();
+    this.assertOpen();
+    const json = JSON.stringify(doc);
+    const info =
+      expectedPos === null
+        ? this.prepared
+            .get('INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, collection, id) DO NOTHING')
+            .run(namespace, collection, doc._id, doc.pos, json)
+        : this.prepared.get('UPDATE rm_docs SET pos = ?, doc = ? WHERE ns = ? AND collection = ? AND id = ? AND pos = ?').run(doc.pos, json, namespace, collection, doc._id, expectedPos);
+    return info.changes === 1;
+  }
+
   async delete(namespace: string, collection: string, id: string): Promise<boolean> {
     if (this.queuedKeys.has(keyOf(namespace, collection, id))) this.writePuts();
     this.assertOpen();
