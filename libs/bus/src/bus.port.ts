@@ -59,6 +59,13 @@ export type Outcome =
    * Past the last step the message is dead-lettered with reason "retries exhausted: <reason>".
    */
   | { kind: 'retry'; notBeforeMs?: number; reason?: string }
+  /**
+   * Not attempted (the endpoint is throttled, paused or its circuit is open): back to the queue, not
+   * before `delayMs` from now, with its `attempt` and `retryStep` unchanged, so waiting for an
+   * endpoint never spends a retry. RabbitMQ parks it in the shortest park queue that covers the
+   * wait (1 s at least), so it may come back a little later than asked, never earlier.
+   */
+  | { kind: 'defer'; delayMs: number; reason?: string }
   /** No point retrying (e.g. 410 Gone): dead-letter now. */
   | { kind: 'dead'; reason: string };
 

@@ -1,3 +1,4 @@
+import { MAX_STEP_MS } from '@partner-ledger/config';
 import type { Outcome } from './bus.port.js';
 
 /** Anything a handler returns that is not a known outcome is a retry (so no message is lost to a typo). */
@@ -10,6 +11,10 @@ export function normalizeOutcome(outcome: Outcome | undefined): Outcome {
     case 'retry': {
       const n = outcome.notBeforeMs;
       return { kind: 'retry', notBeforeMs: typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined, reason: outcome.reason };
+    }
+    case 'defer': {
+      const n = outcome.delayMs;
+      return { kind: 'defer', delayMs: typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(n, MAX_STEP_MS) : 0, reason: outcome.reason };
     }
     default:
       return { kind: 'retry', reason: `handler returned an invalid outcome: ${JSON.stringify(outcome)}` };

@@ -184,6 +184,33 @@ export function busContract(name: string, factory: BusFixtureFactory): void {
       expect(dead.map((d) => d.reason)).toEqual(['retries exhausted after 2 attempts: again', 'retries exhausted after 2 attempts: again']);
     });
 
+    it('defer: handed out again not before the delay, with the same attempt and step, as often as it takes; no retry spent', async () => {
+      const bus = await (await fixture()).open();
+      // Deferred three times (a throttled endpoint), then a failure, then success: the defers spend
+      // nothing, so the failure still retries on the ladder's first step.
+      const r = recorder(bus, (d) => {
+        const n = r.of(d.messageId).length;
+        if (n <= 3) return { kind: 'defer', delayMs: 300, reason: 'endpoint paused' };
+        if (n === 4) return { kind: 'retry', reason: 'HTTP 500' };
+        return { kind: 'ack' };
+      });
+      await r.consumer.ready;
+      const m = message(3);
+      await bus.publish([m]);
+      await waitFor(() => r.of(m.messageId).length === 5, 'five hand-outs', 15_000);
+      const tries = r.of(m.messageId);
+      expect(tries.map((d) => [d.attempt, d.retryStep])).toEqual([
+        [1, 0],
+        [1, 0],
+        [1, 0],
+        [1, 0],
+        [2, 1],
+      ]);
+      for (let i = 1; i <= 3; i++) expect(tries[i].at - tries[i - 1].at).toBeGreaterThanOrEqual(300);
+      await waitFor(async () => (await bus.stats()).ready === 0 && (await bus.stats()).delayed === 0, 'an empty queue');
+      expect(await bus.stats()).toEqual({ ready: 0, delayed: 0, dead: 0 });
+    });
+
     it('a handler that throws (or returns nonsense) is retried, not lost', async () => {
       const bus = await (await fixture()).open();
       const r = recorder(bus, (d) => {

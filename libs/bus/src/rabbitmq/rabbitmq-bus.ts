@@ -201,6 +201,10 @@ export class RabbitMqBus implements Bus {
   async settle(envelope: Envelope, outcome: Outcome): Promise<void> {
     if (outcome.kind === 'ack') return;
     if (outcome.kind === 'dead') return this.bury(envelope, outcome.reason);
+    if (outcome.kind === 'defer') {
+      // Not an attempt: the same attempt and step, parked until its time (see `park`).
+      return this.park({ delivery: { ...envelope.delivery, redelivered: false }, step: envelope.step, notBefore: Date.now() + outcome.delayMs });
+    }
     const plan = planRetry(this.retrySchedule, envelope.step, outcome.notBeforeMs);
     if (plan.kind === 'exhausted') return this.bury(envelope, exhaustedReason(envelope.delivery.attempt, outcome.reason));
     const next: Envelope = {

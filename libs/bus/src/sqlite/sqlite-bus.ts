@@ -41,6 +41,7 @@ export interface SqliteBusOptions {
 type Recorded =
   | { kind: 'ack'; seq: number; token: string }
   | { kind: 'retry'; seq: number; token: string; step: number; visibleAt: number; error: string | null }
+  | { kind: 'defer'; seq: number; token: string; visibleAt: number }
   | { kind: 'dead'; seq: number; token: string; reason: string };
 
 /** In-process wake-ups, so a consumer sees a publish at once instead of at its next poll. */
@@ -218,6 +219,8 @@ export class SqliteBus implements Bus {
       record = { kind: 'ack', seq, token };
     } else if (outcome.kind === 'dead') {
       record = { kind: 'dead', seq, token, reason: outcome.reason };
+    } else if (outcome.kind === 'defer') {
+      record = { kind: 'defer', seq, token, visibleAt: Date.now() + outcome.delayMs };
     } else {
       const plan = planRetry(this.retrySchedule, claimed.step, outcome.notBeforeMs);
       const error = outcome.reason ?? null;
@@ -243,7 +246,7 @@ export class SqliteBus implements Bus {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const { ack, retry, bury } = this.statements;
+    const { ack, retry, defer, bury } = this.statements;
     const now = Date.now();
     let lost: Recorded[] = [];
     try {
@@ -256,7 +259,9 @@ export class SqliteBus implements Bus {
                   ? ack.run(r.seq, r.token).changes
                   : r.kind === 'retry'
                     ? retry.run({ seq: r.seq, token: r.token, step: r.step, visibleAt: r.visibleAt, error: r.error }).changes
-                    : bury.run({ seq: r.seq, token: r.token, reason: r.reason, now }).changes;
+                    : r.kind === 'defer'
+                      ? defer.run({ seq: r.seq, token: r.token, visibleAt: r.visibleAt }).changes
+                      : bury.run({ seq: r.seq, token: r.token, reason: r.reason, now }).changes;
               return changes === 0 ? r : null;
             })
             .filter((r): r is Recorded => r !== null),
@@ -268,7 +273,7 @@ export class SqliteBus implements Bus {
     }
     for (const r of lost) this.options.logger?.warn({ seq: r.seq, outcome: r.kind }, 'bus: outcome dropped, the lease had been taken over');
     for (const { done } of batch) done();
-    if (batch.some(({ record }) => record.kind === 'retry')) this.wake();
+    if (batch.some(({ record }) => record.kind === 'retry' || record.kind === 'defer')) this.wake();
   }
 
   /** ms until the earliest live message becomes visible (capped at the poll interval). */

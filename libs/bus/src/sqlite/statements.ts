@@ -23,6 +23,8 @@ export function prepareBusStatements(db: Database.Database) {
               deliveries = 0, last_error = @error
        WHERE seq = @seq AND lease_token = @token`,
     ),
+    // Not an attempt: attempt and step stay; the lease ends and the hand-out count starts again.
+    defer: prepare('UPDATE bus_messages SET visible_at = @visibleAt, lease_token = NULL, deliveries = 0 WHERE seq = @seq AND lease_token = @token'),
     bury: prepare(
       `UPDATE bus_messages SET state = 'dead', dead_reason = @reason, dead_at = @now, lease_token = NULL
        WHERE seq = @seq AND lease_token = @token`,
