@@ -36,6 +36,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ WEBHOOK_CLAIM_TTL: '2s' }).webhookClaimTtlMs).toBe(2_000);
   });
 
+  it("reads the endpoint throttle's knobs: circuit threshold and probe interval, the pause without Retry-After", () => {
+    expect(loadConfig({})).toMatchObject({ webhookCircuitFailures: 20, webhookCircuitProbeIntervalMs: 30_000, webhookThrottlePauseMs: 5_000 });
+    expect(loadConfig({ WEBHOOK_CIRCUIT_FAILURES: '3', WEBHOOK_CIRCUIT_PROBE_INTERVAL: '2m', WEBHOOK_THROTTLE_PAUSE: '500ms' })).toMatchObject({
+      webhookCircuitFailures: 3,
+      webhookCircuitProbeIntervalMs: 120_000,
+      webhookThrottlePauseMs: 500,
+    });
+    expect(() => loadConfig({ WEBHOOK_CIRCUIT_FAILURES: '0' })).toThrow(ConfigError);
+  });
+
   it('reads the request body knobs', () => {
     expect(loadConfig({ BODY_LIMIT_BYTES: '2048', JSON_MAX_DEPTH: '8', JSON_MAX_KEYS: '100', HEADERS_TIMEOUT: '5s', REQUEST_TIMEOUT: '20s' })).toMatchObject({
       bodyLimitBytes: 2048,

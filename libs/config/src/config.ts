@@ -28,6 +28,12 @@ export interface AppConfig {
    * third of it while the worker lives); a worker that dies leaves its messages held this long.
    */
   webhookClaimTtlMs: number;
+  /** WEBHOOK_CIRCUIT_FAILURES: failed attempts in a row (any worker) that open an endpoint's circuit (default 20). */
+  webhookCircuitFailures: number;
+  /** WEBHOOK_CIRCUIT_PROBE_INTERVAL: how long an open circuit waits before one delivery probes the endpoint (default 30s). */
+  webhookCircuitProbeIntervalMs: number;
+  /** WEBHOOK_THROTTLE_PAUSE: how long a 429 without `Retry-After` pauses its endpoint (default 5s). */
+  webhookThrottlePauseMs: number;
   /** AMQP_PREFIX: name prefix of the RabbitMQ exchanges and queues (default `pl.webhooks`). */
   amqpPrefix: string | undefined;
   /** LEASE_TTL: how long a single-active projector or publisher may miss renewals before a standby takes over. */
@@ -150,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     amqpUrl: checked(env.AMQP_URL, 'AMQP_URL', (v) => /^amqps?:\/\//.test(v), 'an amqp:// URL'),
     webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
     webhookClaimTtlMs: duration(env.WEBHOOK_CLAIM_TTL, 'WEBHOOK_CLAIM_TTL', 60_000),
+    webhookCircuitFailures: positiveInteger(env.WEBHOOK_CIRCUIT_FAILURES, 'WEBHOOK_CIRCUIT_FAILURES', 20),
+    webhookCircuitProbeIntervalMs: duration(env.WEBHOOK_CIRCUIT_PROBE_INTERVAL, 'WEBHOOK_CIRCUIT_PROBE_INTERVAL', 30_000),
+    webhookThrottlePauseMs: duration(env.WEBHOOK_THROTTLE_PAUSE, 'WEBHOOK_THROTTLE_PAUSE', 5_000),
     bodyLimitBytes,
     headersTimeoutMs,
     requestTimeoutMs,
