@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { type ReceivedWebhook, sampleFor, shapeProblems, topicSchemaProblems, until, webhookReceiver as receiver } from '@partner-ledger/testing';
-import { TOPICS, type Topic } from '@partner-ledger/webhooks';
+import { EVENT_TOPIC_LIST, type EventTopic } from '@partner-ledger/webhooks';
 import { createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
 /**
@@ -48,14 +48,14 @@ describe('outgoing webhooks, one per topic', () => {
     await post(`/payouts/${cancelled.id}/cancel`);
     const paid = await post('/payouts', {});
     await post(`/payouts/${paid.id}/confirm`, { reference: 'PAYPAL-BATCH-1' });
-    await until('every topic', () => TOPICS.every((t) => sink.got.some((r) => r.headers['refersion-topic'] === t)));
+    await until('every topic', () => EVENT_TOPIC_LIST.every((t) => sink.got.some((r) => r.headers['refersion-topic'] === t)));
   }, 60_000);
   afterAll(async () => {
     await engine.stop();
     await sink.close();
   });
 
-  it.each(TOPICS)('%s: signed both ways, shaped like its Refersion sample, every body valid against its catalogue schema', (topic: Topic) => {
+  it.each([...EVENT_TOPIC_LIST])('%s: signed both ways, shaped like its Refersion sample, every body valid against its catalogue schema', (topic: EventTopic) => {
     const request = sink.got.find((r) => r.headers['refersion-topic'] === topic)!;
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
     expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();
@@ -82,7 +82,7 @@ describe('outgoing webhooks, one per topic', () => {
   });
 
   it('carries each payout with its status, total and affiliate; PAYOUT_PAID with its reference', () => {
-    const bodies = (topic: Topic) => sink.got.filter((r) => r.headers['refersion-topic'] === topic).map((r) => JSON.parse(r.body));
+    const bodies = (topic: EventTopic) => sink.got.filter((r) => r.headers['refersion-topic'] === topic).map((r) => JSON.parse(r.body));
     const item = { code: 'ADA', email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace', amount: '13.06', conversion_ids: [expect.stringMatching(/^cv_/)] };
     expect(bodies('PAYOUT_CREATED')).toEqual([
       expect.objectContaining({ status: 'DRAFT', total: '13.06', currency: 'USD', items: [expect.objectContaining(item)] }),

@@ -1,7 +1,7 @@
 // Test support (not built): compares a webhook body with the Refersion sample of its topic (libs/webhooks/src/fixtures).
 import { readFileSync } from 'node:fs';
 import { type JsonType, NULLABLE_AS, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS } from '@partner-ledger/webhooks';
-import type { Topic } from '@partner-ledger/webhooks';
+import type { EventTopic } from '@partner-ledger/webhooks';
 
 const loaded = new Map<string, unknown>();
 // Read on first use, not at import: the benches load this lib from a build that has no fixtures.
@@ -25,7 +25,7 @@ export const SAMPLES = {
   },
 };
 
-export const sampleFor = (topic: Topic) => SAMPLES[SAMPLE_OF_TOPIC[topic]];
+export const sampleFor = (topic: EventTopic) => SAMPLES[SAMPLE_OF_TOPIC[topic]];
 
 export function jsonType(value: unknown): JsonType {
   if (value === null) return 'null';
@@ -38,7 +38,7 @@ export function jsonType(value: unknown): JsonType {
  * a key the sample lacks, or a type other than the sample's (or than a listed TYPE_DEVIATION).
  * `onArray` sees each of our arrays, for callers that require them non-empty.
  */
-export function shapeProblems(topic: Topic, sampleValue: unknown, ours: unknown, path = '', onArray?: (ours: unknown[]) => void): string[] {
+export function shapeProblems(topic: EventTopic, sampleValue: unknown, ours: unknown, path = '', onArray?: (ours: unknown[]) => void): string[] {
   const problems: string[] = [];
   const deviation = path ? TYPE_DEVIATIONS[topic][path] : undefined;
   const expected: readonly JsonType[] = deviation ? deviation.ours : jsonType(sampleValue) === 'null' ? NULLABLE_AS : [jsonType(sampleValue)];

@@ -14,3 +14,5 @@ export * from './topic-schemas.js';
 export * from './topic-validation.js';
 export * from './endpoint-filter.js';
 export * from './payload-partner.js';
+export * from './endpoint-bodies.js';
+export * from './rate-limit.js';

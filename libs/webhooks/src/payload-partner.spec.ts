@@ -10,6 +10,7 @@ describe('partnerOfBody', () => {
     for (const t of ['NEW_AFFILIATE', 'AFFILIATE_STATUS_CHANGE', 'AFFILIATE_DETAILS_CHANGE'] as const) expect(found[t]).toBe((topicEntry(t).example as any).id);
     expect(found.NEW_CONVERSION_TRIGGER).toBe((topicEntry('NEW_CONVERSION_TRIGGER').example as any).affiliate_id);
     expect([found.PAYOUT_CREATED, found.PAYOUT_PAID, found.PAYOUT_CANCELLED]).toEqual([null, null, null]);
+    expect([found.ENDPOINT_CIRCUIT_OPENED, found.ENDPOINT_CIRCUIT_CLOSED]).toEqual([null, null]);
     expect(partnerOfBody('NEW_AFFILIATE', JSON.stringify({ test: true, topic: 'NEW_AFFILIATE' }))).toBeNull();
     expect(partnerOfBody('NEW_AFFILIATE', 'not json')).toBeNull();
   });

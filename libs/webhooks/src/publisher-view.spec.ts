@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { PublisherView, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS, type WebhookPayload, splitName } from './index.js';
-import { TOPICS, type Topic } from './topics.js';
+import { EVENT_TOPIC_LIST, type EventTopic } from './topics.js';
 import { SAMPLES, shapeProblems } from '@partner-ledger/testing';
 
 // ---- a tiny event log -----------------------------------------------------------------------------
@@ -132,16 +132,16 @@ const last = <T>(list: T[]) => list[list.length - 1];
 // ---- the samples' key sets and types --------------------------------------------------------------
 
 /** Every mismatch between the sample's keys/types and ours (empty = conforming). */
-function compare(topic: Topic, sampleValue: unknown, ours: unknown, full: boolean): string[] {
+function compare(topic: EventTopic, sampleValue: unknown, ours: unknown, full: boolean): string[] {
   // The full scenario exercises array elements: an empty array would check nothing.
   return shapeProblems(topic, sampleValue, ours, '', full ? (array) => expect(array.length).toBeGreaterThan(0) : undefined);
 }
 
-function scenario(topic: Topic, full: boolean): WebhookPayload {
+function scenario(topic: EventTopic, full: boolean): WebhookPayload {
   const p = full ? partner() : partner({ details: {}, name: 'Prince' });
   const tx = full ? recorded() : recorded('1022', 13055, { productId: null, productType: null, couponCode: null });
   const base = [program(), p, status('PENDING', 'ACTIVE'), customer(), tx, created()];
-  const events: Record<Topic, RecordedEvent[]> = {
+  const events: Record<EventTopic, RecordedEvent[]> = {
     NEW_CONVERSION: base,
     APPROVED_CONVERSION: [...base, approved()],
     DENIED_CONVERSION: [...base, denied('1022', full ? 'fraud' : null)],
@@ -159,7 +159,7 @@ function scenario(topic: Topic, full: boolean): WebhookPayload {
 }
 
 describe('payloads follow the Refersion samples in src/fixtures', () => {
-  for (const topic of TOPICS) {
+  for (const topic of EVENT_TOPIC_LIST) {
     it(`${topic}: every key of the Refersion sample is present with the right type (deviations listed)`, () => {
       const expected = SAMPLES[SAMPLE_OF_TOPIC[topic]];
       for (const full of [true, false]) {
@@ -172,7 +172,7 @@ describe('payloads follow the Refersion samples in src/fixtures', () => {
   }
 
   it('every listed deviation names a key that exists in its sample', () => {
-    for (const topic of TOPICS) {
+    for (const topic of EVENT_TOPIC_LIST) {
       for (const path of Object.keys(TYPE_DEVIATIONS[topic])) {
         const value = path.split('.').reduce<any>((v, key) => v?.[key], SAMPLES[SAMPLE_OF_TOPIC[topic]]);
         expect(value).not.toBeUndefined();

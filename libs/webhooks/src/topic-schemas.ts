@@ -1,5 +1,6 @@
 import { COMMISSION_TYPES, PARTNER_STATUSES, TRIGGER_TYPES } from '@partner-ledger/domain';
 import type { AffiliateBody, ConversionBody, ConversionTriggerBody, PayoutBody } from './bodies.js';
+import type { EndpointCircuitBody } from './endpoint-bodies.js';
 import { TOPICS, type Topic } from './topics.js';
 
 /*
@@ -188,6 +189,26 @@ const PAYOUT_EXAMPLE: PayoutBody = {
   ],
 };
 
+const CIRCUIT_SCHEMA = object({
+  endpoint_id: str,
+  url: str,
+  state: oneOf(['OPEN', 'CLOSED']),
+  consecutive_failures: { type: 'integer', minimum: 0 },
+  changed: date,
+  next_probe: { oneOf: [date, { type: 'null' }] },
+  reason: str,
+});
+
+const CIRCUIT_OPENED_EXAMPLE: EndpointCircuitBody = {
+  endpoint_id: 'whe_4f3e2d1c0b9a8f7e6d5c',
+  url: 'https://hooks.example.com/partner-ledger',
+  state: 'OPEN',
+  consecutive_failures: 20,
+  changed: '2026-03-01 09:15:02',
+  next_probe: '2026-03-01 09:15:32',
+  reason: '20 failed attempts in a row: nothing is sent until a probe succeeds',
+};
+
 const ENTRIES: Record<Topic, Omit<TopicEntry, 'topic'>> = {
   NEW_CONVERSION: { description: 'A conversion was created (pending, or approved/denied at once by a rule).', schema: CONVERSION_SCHEMA, example: CONVERSION_EXAMPLE },
   APPROVED_CONVERSION: {
@@ -218,6 +239,17 @@ const ENTRIES: Record<Topic, Omit<TopicEntry, 'topic'>> = {
     description: 'A drafted payout batch was cancelled; its conversions are payable again (ours).',
     schema: PAYOUT_SCHEMA,
     example: { ...PAYOUT_EXAMPLE, status: 'CANCELLED', updated: '2026-03-02 08:00:00' },
+  },
+  ENDPOINT_CIRCUIT_OPENED: {
+    description:
+      "Another endpoint of the program failed consistently (WEBHOOK_CIRCUIT_FAILURES attempts in a row): its circuit opened, nothing is sent to it, and one delivery probes it every WEBHOOK_CIRCUIT_PROBE_INTERVAL (ours, like Svix's endpoint.disabled). Not sent to the endpoint itself.",
+    schema: CIRCUIT_SCHEMA,
+    example: CIRCUIT_OPENED_EXAMPLE,
+  },
+  ENDPOINT_CIRCUIT_CLOSED: {
+    description: 'A probe (or any delivery) to an endpoint whose circuit was open succeeded: sending to it resumed, what waited goes out (ours).',
+    schema: CIRCUIT_SCHEMA,
+    example: { ...CIRCUIT_OPENED_EXAMPLE, state: 'CLOSED', consecutive_failures: 0, changed: '2026-03-01 09:16:02', next_probe: null, reason: 'a delivery succeeded: sending resumed' },
   },
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from '@partner-ledger/domain';
-import { TOPICS, expandTopics, parseTopics, subscribesTo, testTopicOf, topicOf } from './topics.js';
+import { ENDPOINT_TOPICS, EVENT_TOPIC_LIST, EVENT_TOPICS, TOPICS, expandTopics, parseTopics, subscribesTo, testTopicOf, topicOf } from './topics.js';
 
 describe('topics', () => {
   it('maps each published domain event to its contract topic', () => {
@@ -14,7 +14,14 @@ describe('topics', () => {
     expect(topicOf('PayoutCreated')).toBe('PAYOUT_CREATED');
     expect(topicOf('PayoutPaid')).toBe('PAYOUT_PAID');
     expect(topicOf('PayoutCancelled')).toBe('PAYOUT_CANCELLED');
-    expect(TOPICS).toHaveLength(10);
+    expect(TOPICS).toHaveLength(12);
+  });
+
+  it('the endpoint topics come from no event; every other topic from exactly one', () => {
+    expect(ENDPOINT_TOPICS).toEqual(['ENDPOINT_CIRCUIT_OPENED', 'ENDPOINT_CIRCUIT_CLOSED']);
+    expect([...EVENT_TOPIC_LIST, ...ENDPOINT_TOPICS].sort()).toEqual([...TOPICS].sort());
+    expect(EVENT_TOPIC_LIST.every((t) => Object.values(EVENT_TOPICS).includes(t))).toBe(true);
+    expect(parseTopics(['ENDPOINT_CIRCUIT_CLOSED', 'NEW_AFFILIATE'])).toEqual(['NEW_AFFILIATE', 'ENDPOINT_CIRCUIT_CLOSED']);
   });
 
   it('publishes nothing for the other events', () => {

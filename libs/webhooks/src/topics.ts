@@ -16,8 +16,19 @@ export const TOPICS = [
   'PAYOUT_CREATED',
   'PAYOUT_PAID',
   'PAYOUT_CANCELLED',
+  // About the delivery side itself (as Svix's endpoint.disabled): sent by the delivery workers when
+  // an endpoint's circuit opens or closes, not published from an event (circuit-events.ts).
+  'ENDPOINT_CIRCUIT_OPENED',
+  'ENDPOINT_CIRCUIT_CLOSED',
 ] as const;
 export type Topic = (typeof TOPICS)[number];
+
+/** The topics about an endpoint's own delivery state; every other topic is published from an event. */
+export const ENDPOINT_TOPICS = ['ENDPOINT_CIRCUIT_OPENED', 'ENDPOINT_CIRCUIT_CLOSED'] as const satisfies readonly Topic[];
+export type EndpointTopic = (typeof ENDPOINT_TOPICS)[number];
+/** A topic published from a domain event (see EVENT_TOPICS). */
+export type EventTopic = Exclude<Topic, EndpointTopic>;
+export const EVENT_TOPIC_LIST: readonly EventTopic[] = TOPICS.filter((t): t is EventTopic => !(ENDPOINT_TOPICS as readonly string[]).includes(t));
 
 /** The subscription wildcard: every topic, including any added later. */
 export const ALL = 'ALL';

@@ -1,5 +1,5 @@
 import type { JsonType } from './incoming/json-paths.js';
-import type { Topic } from './topics.js';
+import type { EventTopic } from './topics.js';
 
 /*
  * Where our webhook bodies knowingly differ from the Refersion samples (fixtures/refersion-*.sample.json)
@@ -34,7 +34,7 @@ const TRIGGER_DEVIATIONS: Readonly<Record<string, TypeDeviation>> = { id: STRING
  * Refersion sample for that topic (`src/fixtures/`). A key the sample shows as `null` only says it is nullable: ours is
  * then `null` or a string (see NULLABLE_AS).
  */
-export const TYPE_DEVIATIONS: Readonly<Record<Topic, Readonly<Record<string, TypeDeviation>>>> = {
+export const TYPE_DEVIATIONS: Readonly<Record<EventTopic, Readonly<Record<string, TypeDeviation>>>> = {
   NEW_CONVERSION: CONVERSION_DEVIATIONS,
   APPROVED_CONVERSION: CONVERSION_DEVIATIONS,
   DENIED_CONVERSION: CONVERSION_DEVIATIONS,
@@ -51,7 +51,7 @@ export const TYPE_DEVIATIONS: Readonly<Record<Topic, Readonly<Record<string, Typ
 export const NULLABLE_AS: readonly JsonType[] = ['null', 'string'];
 
 /** Which sample (`src/fixtures/`) each topic's body follows: Refersion's, or ours for the payout topics. */
-export const SAMPLE_OF_TOPIC: Readonly<Record<Topic, 'conversion' | 'affiliate' | 'conversion-trigger' | 'payout'>> = {
+export const SAMPLE_OF_TOPIC: Readonly<Record<EventTopic, 'conversion' | 'affiliate' | 'conversion-trigger' | 'payout'>> = {
   NEW_CONVERSION: 'conversion',
   APPROVED_CONVERSION: 'conversion',
   DENIED_CONVERSION: 'conversion',
