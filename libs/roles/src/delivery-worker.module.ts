@@ -30,7 +30,13 @@ export class DeliveryWorkerModule {
           provide: DeliveryWorkerRole,
           inject: [BUS, READ_STORE],
           useFactory: (bus: Bus, store: ReadStore) =>
-            new DeliveryWorkerRole(new DeliveryWorker(bus, store, { dispatcher: guardedDispatcher({ allowed: config.webhookAllowedCidrs }), logger })),
+            new DeliveryWorkerRole(
+              new DeliveryWorker(bus, store, {
+                dispatcher: guardedDispatcher({ allowed: config.webhookAllowedCidrs }),
+                logger,
+                gate: { circuitFailures: config.webhookCircuitFailures, probeIntervalMs: config.webhookCircuitProbeIntervalMs, throttlePauseMs: config.webhookThrottlePauseMs },
+              }),
+            ),
         },
       ],
     };

@@ -11,3 +11,5 @@ export * from './replay/replay-run.js';
 export * from './ssrf.js';
 export * from './endpoints/filter-test.js';
 export * from './delivery/resend.js';
+export * from './delivery/endpoint-gate.js';
+export * from './delivery/circuit-events.js';

@@ -3,7 +3,8 @@ import { partnerOfBody } from '@partner-ledger/webhooks';
 import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
 
 export const DELIVERIES = 'webhook_deliveries';
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const;
+/** `event`: not a delivery but a change of the endpoint's own state (its circuit opened or closed: circuit-events.ts). */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'event'] as const;
 
 /** What a search of one endpoint's deliveries may narrow on; every field optional. */
 export interface DeliverySearch {
@@ -54,8 +55,8 @@ export interface DeliveryRecord {
   topic: string;
   /** The partner the body is about (`partnerOfBody`); null for payouts, tests and deliveries logged before it was kept. */
   partnerId: string | null;
-  /** pending: not yet delivered; delivered: a 2xx came back; dead: no more retries. */
-  status: 'pending' | 'delivered' | 'dead';
+  /** pending: not yet delivered; delivered: a 2xx came back; dead: no more retries; event: the endpoint's circuit changed (no attempts). */
+  status: (typeof DELIVERY_STATUSES)[number];
   body: string;
   attempts: Attempt[];
   createdAt: string;
@@ -86,6 +87,12 @@ export class DeliveryLog {
     // The body is parsed once per delivery, at its first attempt (a record from before kept none).
     const partnerId = current && current.partnerId !== undefined ? current.partnerId : partnerOfBody(base.topic, base.body);
     const record: DeliveryRecord = { ...base, partnerId, status, attempts: kept, createdAt: current?.createdAt ?? attempt.at, updatedAt: attempt.at };
+    await this.store.put(CONFIG_NAMESPACE, DELIVERIES, { _id: base.id, pos: 0, ...record });
+  }
+
+  /** Writes an entry about the endpoint itself (`status: event`, no attempts) among its deliveries, at `at`. */
+  async note(base: Omit<DeliveryRecord, 'attempts' | 'status' | 'createdAt' | 'updatedAt' | 'partnerId'>, at: string): Promise<void> {
+    const record: DeliveryRecord = { ...base, partnerId: null, status: 'event', attempts: [], createdAt: at, updatedAt: at };
     await this.store.put(CONFIG_NAMESPACE, DELIVERIES, { _id: base.id, pos: 0, ...record });
   }
 

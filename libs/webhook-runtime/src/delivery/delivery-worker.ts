@@ -8,7 +8,9 @@ import { activeSecrets } from '../endpoints/secrets.js';
 import { parseRetryAfter } from '@partner-ledger/webhooks';
 import { signHeaders, webhookIdFor } from '@partner-ledger/webhooks';
 import type { Topic } from '@partner-ledger/webhooks';
+import { CircuitEvents } from './circuit-events.js';
 import { type Attempt, DeliveryLog } from './delivery-log.js';
+import { DEFAULT_GATE_SETTINGS, EndpointGate, type GateSettings, type Ticket, verdictOf } from './endpoint-gate.js';
 
 export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
 /** Deliveries a struggling endpoint's lane holds waiting for a slot; past it they go back to the bus (see `deliver`). */
@@ -43,6 +45,8 @@ export interface DeliveryWorkerOptions {
   timeoutMs?: number;
   logger?: Logger;
   now?: () => Date;
+  /** The circuit breaker's threshold and probe interval, the pause after a 429/503 (see endpoint-gate.ts). */
+  gate?: Partial<Omit<GateSettings, 'attemptTimeoutMs'>>;
 }
 
 /**
@@ -59,6 +63,9 @@ export class DeliveryWorker {
   /** Per endpoint: attempts in flight (start times), deliveries waiting for a slot, health. */
   private readonly lanes = new Map<string, Lane>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** Rate limit, pause and circuit of each endpoint, shared with the other workers through the store. */
+  private readonly gate: EndpointGate;
+  private readonly circuitEvents: CircuitEvents;
 
   constructor(
     private readonly bus: Bus,
@@ -66,6 +73,9 @@ export class DeliveryWorker {
     private readonly options: DeliveryWorkerOptions,
   ) {
     this.log = new DeliveryLog(store);
+    const settings = { ...DEFAULT_GATE_SETTINGS, ...options.gate, attemptTimeoutMs: options.timeoutMs ?? 10_000 };
+    this.gate = new EndpointGate(store, settings, () => (options.now ? options.now().getTime() : Date.now()));
+    this.circuitEvents = new CircuitEvents(bus, store, options.logger);
   }
 
   start(): Promise<void> {
@@ -112,7 +122,7 @@ export class DeliveryWorker {
     lane.active.push(started);
     try {
       const outcome = await this.attempt(delivery);
-      lane.strugglingUntil = outcome.kind === 'ack' ? 0 : Date.now() + 30_000;
+      if (outcome.kind !== 'defer') lane.strugglingUntil = outcome.kind === 'ack' ? 0 : Date.now() + 30_000;
       return outcome;
     } finally {
       lane.active.splice(lane.active.indexOf(started), 1);
@@ -150,6 +160,9 @@ export class DeliveryWorker {
     if (!endpoint.enabled) {
       return { kind: 'dead', reason: `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}` };
     }
+    // Throttled, paused or circuit open: back to the bus untried, no retry spent.
+    const admission = await this.gate.admit(endpoint);
+    if (admission.kind === 'defer') return { kind: 'defer', delayMs: admission.delayMs, reason: admission.reason };
 
     const started = now();
     const headers = signHeaders({ secrets: activeSecrets(endpoint, started).map((s) => s.secret), webhookId, timestamp: started, body: delivery.body, topic: delivery.topic as Topic });
@@ -187,6 +200,7 @@ export class DeliveryWorker {
       if (attempt.status === null || attempt.status >= 300) span?.setStatus({ code: SpanStatusCode.ERROR, message: attempt.error ?? `HTTP ${attempt.status}` });
     });
     attempt.latencyMs = Math.round(performance.now() - t0);
+    await this.settleGate(endpoint, admission.ticket, attempt.status, retryAfterMs);
 
     const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
     if (ok) {
@@ -212,6 +226,16 @@ export class DeliveryWorker {
     await this.log.record(base, attempt, exhausted ? 'dead' : 'pending');
     const reason = attempt.status !== null ? `HTTP ${attempt.status}` : (attempt.error ?? 'no response');
     return { kind: 'retry', reason, ...(retryAfterMs !== null ? { notBeforeMs: retryAfterMs } : {}) };
+  }
+
+  /** Tells the gate what the answer said; records a circuit change. The attempt happened: a failure here is only logged. */
+  private async settleGate(endpoint: WebhookEndpoint, ticket: Ticket, status: number | null, retryAfterMs: number | null): Promise<void> {
+    try {
+      const change = await this.gate.settle(endpoint, ticket, verdictOf(status, retryAfterMs));
+      if (change) await this.circuitEvents.record(change);
+    } catch (error) {
+      this.options.logger?.warn({ err: error, endpointId: endpoint.id }, 'webhooks: could not update the endpoint gate');
+    }
   }
 
   private async saveEndpoint(endpoint: WebhookEndpoint) {

@@ -4,6 +4,8 @@ import { newWebhookSecret, type PayloadFilter, subscribesTo, type Topic, type To
 /** Configuration lives outside the rebuildable read-model namespaces: a rebuild never touches it. */
 export const CONFIG_NAMESPACE = 'config';
 export const ENDPOINTS = 'webhook_endpoints';
+/** One document per endpoint: its rate-limit window, pause and circuit, shared by the workers (endpoint-gate.ts). */
+export const ENDPOINT_GATES = 'webhook_endpoint_gates';
 
 export interface EndpointSecret {
   secret: string;
@@ -24,6 +26,11 @@ export interface WebhookEndpoint {
    * endpoint. Null or absent (endpoints saved before filters): everything subscribed.
    */
   filter?: PayloadFilter | null;
+  /**
+   * Deliveries per second at most, counted across every delivery worker (`endpoint-gate.ts`).
+   * Null or absent (endpoints saved before it): unlimited.
+   */
+  rateLimit?: number | null;
   enabled: boolean;
   disabledReason: string | null;
   /** Newest first. */
@@ -36,7 +43,13 @@ export interface WebhookEndpoint {
 
 /** An endpoint as it is created: enabled, one signing secret (a new one unless given), no failures. */
 export function newWebhookEndpoint(
-  fields: Pick<WebhookEndpoint, 'id' | 'programId' | 'url' | 'topics'> & { description?: string | null; filter?: PayloadFilter | null; secret?: string; now?: Date },
+  fields: Pick<WebhookEndpoint, 'id' | 'programId' | 'url' | 'topics'> & {
+    description?: string | null;
+    filter?: PayloadFilter | null;
+    rateLimit?: number | null;
+    secret?: string;
+    now?: Date;
+  },
 ): WebhookEndpoint {
   const now = (fields.now ?? new Date()).toISOString();
   return {
@@ -46,6 +59,7 @@ export function newWebhookEndpoint(
     topics: fields.topics,
     description: fields.description ?? null,
     filter: fields.filter ?? null,
+    rateLimit: fields.rateLimit ?? null,
     enabled: true,
     disabledReason: null,
     secrets: [{ secret: fields.secret ?? newWebhookSecret(), createdAt: now, expiresAt: null }],
@@ -74,6 +88,7 @@ export class EndpointRepository {
 
   async delete(programId: string, id: string): Promise<boolean> {
     if (!(await this.get(programId, id))) return false;
+    await this.store.delete(CONFIG_NAMESPACE, ENDPOINT_GATES, id);
     return this.store.delete(CONFIG_NAMESPACE, ENDPOINTS, id);
   }
 
