@@ -134,7 +134,7 @@ describe('deliveries: search and bulk resend', () => {
     const doc = (await engine.call('GET', '/docs-json')).body;
     const list = doc.paths['/v1/programs/{pid}/webhook-endpoints/{id}/deliveries'].get;
     expect(list.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name)).toEqual(['status', 'topic', 'partnerId', 'eventId', 'from', 'to', 'cursor', 'limit']);
-    expect(list.parameters.find((p: any) => p.name === 'status').schema.enum).toEqual(['pending', 'delivered', 'dead']);
+    expect(list.parameters.find((p: any) => p.name === 'status').schema.enum).toEqual(['pending', 'delivered', 'dead', 'event']);
     expect(list.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryPageDto' });
     const bulk = doc.paths['/v1/programs/{pid}/webhook-endpoints/{id}/deliveries/resend'].post;
     expect(bulk.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/BulkResendDto' });

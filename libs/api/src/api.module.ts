@@ -32,7 +32,7 @@ import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from '
 import { DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
 import { TOPIC_WEBHOOKS, WebhookTopicsController } from './webhook-endpoints/webhook-topics.controller.js';
 import { OPENAPI_WEBHOOKS } from '@partner-ledger/platform';
-import { DeliveryLog, ReplayJobs } from '@partner-ledger/webhook-runtime';
+import { DeliveryLog, EndpointGate, ReplayJobs } from '@partner-ledger/webhook-runtime';
 import { ReplayJobsController } from './webhook-endpoints/replay-jobs.controller.js';
 import { ReplayJobsLifecycle } from './webhook-endpoints/replay-jobs.lifecycle.js';
 import { BUS, type Bus } from '@partner-ledger/bus';
@@ -139,6 +139,7 @@ export class ApiModule {
         { provide: OPENAPI_WEBHOOKS, useValue: TOPIC_WEBHOOKS },
         { provide: EndpointRepository, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointRepository(readSide.store) },
         { provide: DeliveryLog, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new DeliveryLog(readSide.store) },
+        { provide: EndpointGate, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointGate(readSide.store) },
         {
           provide: ReplayJobs,
           inject: [EVENT_STORE, BUS, READ_SIDE],

@@ -10,7 +10,11 @@ export const DEFAULT_BULK_RESEND = 100;
 
 /** The search of an endpoint's deliveries; query parameters on the list, the body of a bulk resend. */
 export class DeliverySearchDto {
-  @ApiPropertyOptional({ enum: DELIVERY_STATUSES, description: 'pending: still being retried; delivered: a 2xx came back; dead: retries exhausted (or 410, or the endpoint disabled)' })
+  @ApiPropertyOptional({
+    enum: DELIVERY_STATUSES,
+    description:
+      "pending: still being retried; delivered: a 2xx came back; dead: retries exhausted (or 410, or the endpoint disabled); event: the endpoint's circuit opened or closed (no attempts)",
+  })
   @Optional()
   @IsString()
   status?: string;

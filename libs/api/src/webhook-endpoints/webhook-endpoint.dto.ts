@@ -29,6 +29,17 @@ export class CreateWebhookEndpointDto {
   // Any JSON: parseFilter checks it, naming the field.
   @Allow()
   filter?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    maximum: 10000,
+    example: 20,
+    description: 'Deliveries per second at most, across every delivery worker (a fraction below 1: one per 1/rate s; above 1, rounded down). Null or absent: unlimited',
+  })
+  // Any JSON: parseRateLimit checks it, naming the field.
+  @Allow()
+  rateLimit?: number | null;
 }
 
 export class UpdateWebhookEndpointDto {
@@ -65,6 +76,17 @@ export class UpdateWebhookEndpointDto {
   // Any JSON: parseFilter checks it, naming the field.
   @Allow()
   filter?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    maximum: 10000,
+    example: 20,
+    description: 'Deliveries per second at most, across every delivery worker (a fraction below 1: one per 1/rate s; above 1, rounded down). Null removes the limit',
+  })
+  // Any JSON: parseRateLimit checks it, naming the field.
+  @Allow()
+  rateLimit?: number | null;
 }
 
 export class FilterTestDto {

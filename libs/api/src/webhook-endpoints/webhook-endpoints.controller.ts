@@ -3,11 +3,11 @@ import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import { invalid, notFound } from '@partner-ledger/domain';
 import { EVENT_STORE, type EventStore } from '@partner-ledger/event-store';
-import { EndpointRepository, newWebhookEndpoint, rotateSecret, tryFilter, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { EndpointGate, EndpointRepository, newWebhookEndpoint, rotateSecret, tryFilter, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { newWebhookSecret } from '@partner-ledger/webhooks';
 import type { AllowedCidrs } from '@partner-ledger/config';
 import { checkUrlAtSave, type Resolver } from '@partner-ledger/webhook-runtime';
-import { expandTopics, isTopic, parseFilter, type PayloadFilter, parseTopics, type Topic, TOPICS } from '@partner-ledger/webhooks';
+import { expandTopics, isTopic, parseFilter, type PayloadFilter, parseRateLimit, parseTopics, type Topic, TOPICS } from '@partner-ledger/webhooks';
 import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
 import { ApiController } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
@@ -25,6 +25,7 @@ const view = (e: WebhookEndpoint) => ({
   url: e.url,
   topics: e.topics,
   filter: e.filter ?? null,
+  rateLimit: e.rateLimit ?? null,
   enabled: e.enabled,
   description: e.description,
   disabledReason: e.disabledReason,
@@ -37,6 +38,7 @@ const view = (e: WebhookEndpoint) => ({
 export class WebhookEndpointsController {
   constructor(
     private readonly endpoints: EndpointRepository,
+    private readonly gate: EndpointGate,
     private readonly lookups: Lookups,
     @Inject(WEBHOOK_POLICY) private readonly policy: WebhookPolicy,
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -49,9 +51,19 @@ export class WebhookEndpointsController {
     await this.lookups.requireProgram(pid);
     const topics = parseTopics(body.topics);
     const filter = body.filter === undefined ? null : await parseFilter(body.filter);
+    const rateLimit = body.rateLimit === undefined ? null : parseRateLimit(body.rateLimit);
     const { url } = await checkUrlAtSave(body.url, this.policy);
     const secret = newWebhookSecret();
-    const endpoint = newWebhookEndpoint({ id: `whe_${randomBytes(10).toString('hex')}`, programId: pid, url: url.href, topics, filter, description: body.description ?? null, secret });
+    const endpoint = newWebhookEndpoint({
+      id: `whe_${randomBytes(10).toString('hex')}`,
+      programId: pid,
+      url: url.href,
+      topics,
+      filter,
+      rateLimit,
+      description: body.description ?? null,
+      secret,
+    });
     await this.endpoints.save(endpoint);
     return { ...view(endpoint), secret };
   }
@@ -70,18 +82,20 @@ export class WebhookEndpointsController {
   }
 
   @Get('programs/:pid/webhook-endpoints/:id')
-  @ApiOperation({ summary: 'One endpoint' })
+  @ApiOperation({ summary: 'One endpoint, with `throttle`: its circuit (closed, open, half-open), failures in a row, next probe, and a 429/503 pause' })
   async get(@Param('pid') pid: string, @Param('id') id: string) {
-    return view(await this.require(pid, id));
+    const endpoint = await this.require(pid, id);
+    return { ...view(endpoint), throttle: await this.gate.status(endpoint.id) };
   }
 
   @Patch('programs/:pid/webhook-endpoints/:id')
-  @ApiOperation({ summary: 'Change the URL, topics, filter (null removes it), description, or enable/disable' })
+  @ApiOperation({ summary: 'Change the URL, topics, filter (null removes it), rate limit (null removes it), description, or enable/disable' })
   async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateWebhookEndpointDto) {
     const endpoint = await this.require(pid, id);
     const next: WebhookEndpoint = { ...endpoint, updatedAt: new Date().toISOString() };
     if (body.topics !== undefined) next.topics = parseTopics(body.topics);
     if (body.filter !== undefined) next.filter = await parseFilter(body.filter);
+    if (body.rateLimit !== undefined) next.rateLimit = parseRateLimit(body.rateLimit);
     if (body.url !== undefined) next.url = (await checkUrlAtSave(body.url, this.policy)).url.href;
     if (body.description !== undefined) next.description = body.description;
     if (body.enabled !== undefined) {
