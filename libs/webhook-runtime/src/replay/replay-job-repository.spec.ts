@@ -49,6 +49,15 @@ describe.each([
     await close();
   });
 
+  it('lets exactly one of several racing instances claim a left job, and the job be claimed again once saved anew', async () => {
+    const left = job(7, { status: 'queued', owner: null });
+    const wins = await Promise.all(['rpi_a', 'rpi_b', 'rpi_c'].map((owner) => jobs.claim(left, owner)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect(await jobs.claim(left, 'rpi_d')).toBe(false);
+    // Saved by its new owner, then left again (a newer updatedAt): claimable once more.
+    expect(await jobs.claim({ ...left, updatedAt: '2026-01-09T00:00:00.000Z' }, 'rpi_d')).toBe(true);
+  });
+
   it('reads a job back whole, and only within its program', async () => {
     expect(await jobs.get('prg_a', 'rpj_2')).toEqual(job(2));
     expect(await jobs.get('prg_b', 'rpj_2')).toBeNull();

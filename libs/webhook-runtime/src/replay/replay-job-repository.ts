@@ -3,6 +3,8 @@ import type { TopicSelection } from '@partner-ledger/webhooks';
 import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
 
 export const REPLAY_JOBS = 'webhook_replay_jobs';
+/** One document per claim of a left job (see `claim`): tiny, one per resume, never read back. */
+export const REPLAY_JOB_CLAIMS = 'webhook_replay_job_claims';
 
 export type ReplayJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -54,6 +56,17 @@ export class ReplayJobRepository {
 
   async save(job: ReplayJob): Promise<void> {
     await this.store.put(CONFIG_NAMESPACE, REPLAY_JOBS, { _id: job.id, pos: 0, ...job });
+  }
+
+  /**
+   * Takes a job left by a shutdown or a crash, for `owner`, exactly once among every process that
+   * saw it in the same state: the claim is a document named by the job and the time of its last
+   * save, created only if it does not exist yet (the store's compare-and-set), so of two API
+   * instances resuming the same orphan at once one wins and the other leaves it. A later save
+   * changes `updatedAt`, so the job can be claimed again should it be left again.
+   */
+  claim(job: ReplayJob, owner: string): Promise<boolean> {
+    return this.store.replaceIf(CONFIG_NAMESPACE, REPLAY_JOB_CLAIMS, { _id: `${job.id}@${job.updatedAt}`, pos: 0, jobId: job.id, owner, claimedAt: new Date().toISOString() }, null);
   }
 
   /** A program's jobs, newest first. */

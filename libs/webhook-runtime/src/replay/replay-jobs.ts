@@ -135,6 +135,8 @@ export class ReplayJobs {
     for (const left of await this.jobs.unfinished()) {
       const orphan = this.options.soleInstance || left.owner === null || Date.parse(left.updatedAt) < staleBefore;
       if (!orphan || this.active.has(left.endpointId)) continue;
+      // Another instance starting at the same time may see the same orphan: one of us takes it.
+      if (!this.options.soleInstance && !(await this.jobs.claim(left, this.instance))) continue;
       const now = new Date().toISOString();
       const endpoint = await this.endpoints.get(left.programId, left.endpointId);
       if (!endpoint) {
