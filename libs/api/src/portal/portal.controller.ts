@@ -4,13 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import { formatAmount, loadMinor, notFound } from '@partner-ledger/domain';
 import { CLOCK, type Clock } from '@partner-ledger/platform';
 import { COMMISSION_TOTALS, CONVERSIONS, PAYOUTS } from '@partner-ledger/projections';
-import { ApiController } from '../shared/http.js';
+import { ApiController, problem } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
 import type { PayoutRecord } from '../shared/payout-view.js';
 import { ReadModels, views } from '../queries/read-models.js';
 import { INCOMING_OPTIONS, type IncomingWebhookOptions } from '../incoming-webhooks/incoming-webhook.service.js';
 import { CreatePortalLinkDto, PortalLinkDto, PortalPartnerViewDto } from './portal.dto.js';
-import { assertPortalOpen, DEFAULT_PORTAL_LINK_SECONDS, signPortalToken, verifyPortalToken } from './portal-links.js';
+import { assertPortalOpen, mintPortalLink, portalGrantOf } from './portal-links.js';
 
 export const PORTAL_OPTIONS = Symbol('PORTAL_OPTIONS');
 
@@ -18,11 +18,6 @@ export interface PortalOptions {
   /** Signs and checks portal tokens (resolvePortalSecret). */
   secret: string;
 }
-
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
-
-/** Where the page is served (libs/console): the token rides in the fragment, which browsers never send. */
-export const PORTAL_PAGE_PATH = '/portal/partner';
 
 /** A program (or the admin) mints a link to one partner's read-only portal. */
 @ApiController('portal')
@@ -49,10 +44,12 @@ export class PortalLinksController {
     const partner = await this.lookups.partner(pid, partnerId);
     if (!partner) throw notFound('partner_not_found', `partner ${partnerId} not found`);
     assertPortalOpen(partner.status);
-    const exp = Math.floor(this.clock.now().getTime() / 1000) + (body.expiresInSeconds ?? DEFAULT_PORTAL_LINK_SECONDS);
-    const token = signPortalToken(this.options.secret, { programId: pid, partnerId, exp });
-    const base = this.incoming.publicUrl ?? `${request.protocol}://${request.host}`;
-    return { url: `${base}${PORTAL_PAGE_PATH}#${token}`, token, expiresAt: new Date(exp * 1000).toISOString() };
+    return mintPortalLink(
+      this.options.secret,
+      'partner',
+      { programId: pid, id: partnerId },
+      { now: this.clock.now(), expiresInSeconds: body.expiresInSeconds, publicUrl: this.incoming.publicUrl, request },
+    );
   }
 }
 
@@ -78,12 +75,11 @@ export class PortalController {
   @ApiResponse({ status: 401, ...problem('no token, an altered or foreign token (`invalid_portal_token`), or an expired one (`portal_link_expired`)') })
   @ApiResponse({ status: 403, ...problem('the partner has since been disabled or denied (`portal_closed`)') })
   async partner(@Headers('authorization') authorization: string | undefined): Promise<PortalPartnerViewDto> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    const grant = verifyPortalToken(this.options.secret, token, this.clock.now());
-    const [program, partner] = await Promise.all([this.lookups.program(grant.programId), this.lookups.partner(grant.programId, grant.partnerId)]);
+    const grant = portalGrantOf(this.options.secret, 'partner', authorization, this.clock.now());
+    const [program, partner] = await Promise.all([this.lookups.program(grant.programId), this.lookups.partner(grant.programId, grant.id)]);
     if (!program || !partner) throw notFound('partner_not_found', 'the partner of this link no longer exists');
     assertPortalOpen(partner.status);
-    const { programId, partnerId } = grant;
+    const { programId, id: partnerId } = grant;
     const ns = await this.read.consistent(undefined);
     const store = this.read.readSide.store;
     const [totals, conversions, payouts] = await Promise.all([

@@ -9,6 +9,9 @@ import type { CommandContext } from './command-context.js';
 /** A `/v1` controller behind bearer-key auth, grouped under `tag` in the OpenAPI document. */
 export const ApiController = (tag: string) => applyDecorators(Controller('v1'), UseGuards(AuthGuard), ApiBearerAuth(), ApiTags(tag));
 
+/** An error response in the OpenAPI document: problem+json, `description` naming its codes. */
+export const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+
 /** The actor a request's key stands for: the admin, or a program's own key (named by its program). */
 export function actorOf(principal: Principal | undefined): Actor {
   // Every route that issues commands is behind the AuthGuard, which sets the principal first.
