@@ -110,3 +110,21 @@ export class BulkResendResultDto {
   @ApiProperty({ type: String, nullable: true, description: 'More matched: send the same search with this cursor to go on; null when done' })
   nextCursor!: string | null;
 }
+
+export class ResendResultDto {
+  @ApiProperty({ description: 'The delivery queued again' })
+  id!: string;
+  @ApiProperty({ description: 'Its `webhook-id`, unchanged' })
+  webhookId!: string;
+  @ApiProperty({ enum: [true] })
+  queued!: true;
+}
+
+export class TestDeliveryDto {
+  @ApiProperty({ enum: [true] })
+  queued!: true;
+  @ApiProperty({ description: 'The test message (`test_…`): search the deliveries with `eventId` to follow it', example: 'test_0b4f2c8e-…' })
+  eventId!: string;
+  @ApiProperty({ enum: TOPICS, description: "The endpoint's first topic (NEW_AFFILIATE under ALL)" })
+  topic!: string;
+}

@@ -121,3 +121,54 @@ export class RotateSecretDto {
   @Max(7 * 86400)
   overlapSeconds?: number;
 }
+
+// Response shapes, for the OpenAPI document only.
+
+export class WebhookEndpointDto {
+  @ApiProperty({ example: 'whe_3f2a9c0d1e4b5a6c7d8e' })
+  id!: string;
+  @ApiProperty({ example: 'https://hooks.example.com/partner-ledger' })
+  url!: string;
+  @ApiProperty({ type: [String], example: ['NEW_CONVERSION'], description: 'Topics, or ["ALL"]' })
+  topics!: string[];
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The body filter, or null' })
+  filter!: Record<string, unknown> | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Deliveries per second at most, or null for no limit' })
+  rateLimit!: number | null;
+  @ApiProperty()
+  enabled!: boolean;
+  @ApiProperty({ type: String, nullable: true })
+  description!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it is disabled (by request, `410 Gone`, failing for 5 days)' })
+  disabledReason!: string | null;
+  @ApiProperty()
+  createdAt!: string;
+  @ApiProperty()
+  updatedAt!: string;
+}
+
+export class WebhookEndpointStatusDto extends WebhookEndpointDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Its circuit (closed, open, half-open), failures in a row, next probe, and a 429/503 pause',
+  })
+  throttle!: Record<string, unknown>;
+}
+
+export class WebhookEndpointPageDto {
+  @ApiProperty({ type: [WebhookEndpointDto], description: 'Oldest first' })
+  items!: WebhookEndpointDto[];
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class CreatedWebhookEndpointDto extends WebhookEndpointDto {
+  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret: shown this once' })
+  secret!: string;
+}
+
+export class RotatedSecretDto extends CreatedWebhookEndpointDto {
+  @ApiProperty({ type: String, nullable: true, description: 'Until when the previous secrets keep signing beside the new one; null without an overlap' })
+  previousSecretsExpireAt!: string | null;
+}

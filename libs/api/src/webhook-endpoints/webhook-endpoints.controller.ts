@@ -1,17 +1,28 @@
 import { Body, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
-import { invalid, notFound } from '@partner-ledger/domain';
+import { invalid } from '@partner-ledger/domain';
 import { EVENT_STORE, type EventStore } from '@partner-ledger/event-store';
-import { EndpointGate, EndpointRepository, newWebhookEndpoint, rotateSecret, tryFilter, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { EndpointGate, EndpointRepository, newWebhookEndpoint, tryFilter, type WebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { newWebhookSecret } from '@partner-ledger/webhooks';
 import type { AllowedCidrs } from '@partner-ledger/config';
 import { checkUrlAtSave, type Resolver } from '@partner-ledger/webhook-runtime';
 import { expandTopics, isTopic, parseFilter, type PayloadFilter, parseRateLimit, parseTopics, type Topic, TOPICS } from '@partner-ledger/webhooks';
 import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
-import { ApiController } from '../shared/http.js';
+import { ApiController, problem } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
-import { CreateWebhookEndpointDto, FilterTestDto, RotateSecretDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto.js';
+import { endpointView as view, EndpointOperations } from './endpoint-operations.js';
+import {
+  CreatedWebhookEndpointDto,
+  CreateWebhookEndpointDto,
+  FilterTestDto,
+  RotatedSecretDto,
+  RotateSecretDto,
+  UpdateWebhookEndpointDto,
+  WebhookEndpointDto,
+  WebhookEndpointPageDto,
+  WebhookEndpointStatusDto,
+} from './webhook-endpoint.dto.js';
 
 export const WEBHOOK_POLICY = Symbol('WEBHOOK_POLICY');
 export interface WebhookPolicy {
@@ -20,25 +31,13 @@ export interface WebhookPolicy {
   resolve?: Resolver;
 }
 
-const view = (e: WebhookEndpoint) => ({
-  id: e.id,
-  url: e.url,
-  topics: e.topics,
-  filter: e.filter ?? null,
-  rateLimit: e.rateLimit ?? null,
-  enabled: e.enabled,
-  description: e.description,
-  disabledReason: e.disabledReason,
-  createdAt: e.createdAt,
-  updatedAt: e.updatedAt,
-});
-
 /** Subscriptions of outside URLs to topics. The secret is shown on creation and rotation only. */
 @ApiController('webhook-endpoints')
 export class WebhookEndpointsController {
   constructor(
     private readonly endpoints: EndpointRepository,
     private readonly gate: EndpointGate,
+    private readonly operations: EndpointOperations,
     private readonly lookups: Lookups,
     @Inject(WEBHOOK_POLICY) private readonly policy: WebhookPolicy,
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -47,6 +46,12 @@ export class WebhookEndpointsController {
   @Post('programs/:pid/webhook-endpoints')
   @HttpCode(201)
   @ApiOperation({ summary: 'Subscribe a URL to topics; answers the signing secret (whsec_…) once' })
+  @ApiResponse({ status: 201, type: CreatedWebhookEndpointDto })
+  @ApiResponse({
+    status: 400,
+    ...problem('bad topics (`invalid_topics`, `unknown_topic`), filter (`invalid_filter`), or URL (`invalid_url`, `url_scheme_not_allowed`, `url_unresolvable`, `ssrf_blocked`, …)'),
+  })
+  @ApiResponse({ status: 404, ...problem('no such program') })
   async create(@Param('pid') pid: string, @Body() body: CreateWebhookEndpointDto) {
     await this.lookups.requireProgram(pid);
     const topics = parseTopics(body.topics);
@@ -72,6 +77,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: "The program's endpoints, oldest first" })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false })
+  @ApiResponse({ status: 200, type: WebhookEndpointPageDto })
   async list(@Param('pid') pid: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
     await this.lookups.requireProgram(pid);
     const n = parseLimit(limit);
@@ -83,6 +89,8 @@ export class WebhookEndpointsController {
 
   @Get('programs/:pid/webhook-endpoints/:id')
   @ApiOperation({ summary: 'One endpoint, with `throttle`: its circuit (closed, open, half-open), failures in a row, next probe, and a 429/503 pause' })
+  @ApiResponse({ status: 200, type: WebhookEndpointStatusDto })
+  @ApiResponse({ status: 404, ...problem('no such program or endpoint (`webhook_endpoint_not_found`)') })
   async get(@Param('pid') pid: string, @Param('id') id: string) {
     const endpoint = await this.require(pid, id);
     return { ...view(endpoint), throttle: await this.gate.status(endpoint.id) };
@@ -90,6 +98,9 @@ export class WebhookEndpointsController {
 
   @Patch('programs/:pid/webhook-endpoints/:id')
   @ApiOperation({ summary: 'Change the URL, topics, filter (null removes it), rate limit (null removes it), description, or enable/disable' })
+  @ApiResponse({ status: 200, type: WebhookEndpointDto })
+  @ApiResponse({ status: 400, ...problem('a bad field, named') })
+  @ApiResponse({ status: 404, ...problem('no such program or endpoint (`webhook_endpoint_not_found`)') })
   async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateWebhookEndpointDto) {
     const endpoint = await this.require(pid, id);
     const next: WebhookEndpoint = { ...endpoint, updatedAt: new Date().toISOString() };
@@ -118,12 +129,11 @@ export class WebhookEndpointsController {
   @Post('programs/:pid/webhook-endpoints/:id/rotate-secret')
   @HttpCode(200)
   @ApiOperation({ summary: 'New signing secret; the old one keeps signing beside it for the overlap window' })
+  @ApiResponse({ status: 200, type: RotatedSecretDto })
+  @ApiResponse({ status: 400, ...problem('overlapSeconds out of range') })
+  @ApiResponse({ status: 404, ...problem('no such program or endpoint (`webhook_endpoint_not_found`)') })
   async rotate(@Param('pid') pid: string, @Param('id') id: string, @Body() body: RotateSecretDto = {}) {
-    const endpoint = await this.require(pid, id);
-    const secret = newWebhookSecret();
-    const { endpoint: next, previousSecretsExpireAt } = rotateSecret(endpoint, secret, new Date(), (body?.overlapSeconds ?? 86_400) * 1000);
-    await this.endpoints.save(next);
-    return { ...view(next), secret, previousSecretsExpireAt };
+    return this.operations.rotate(await this.require(pid, id), body?.overlapSeconds);
   }
 
   @Post('programs/:pid/webhook-endpoints/filter-test')
@@ -155,8 +165,6 @@ export class WebhookEndpointsController {
 
   private async require(pid: string, id: string): Promise<WebhookEndpoint> {
     await this.lookups.requireProgram(pid);
-    const endpoint = await this.endpoints.get(pid, id);
-    if (!endpoint) throw notFound('webhook_endpoint_not_found', `webhook endpoint ${id} not found`);
-    return endpoint;
+    return this.operations.endpoint(pid, id);
   }
 }
