@@ -68,6 +68,8 @@ import { DryRunMappingController } from './incoming-webhooks/dry-run-mapping/dry
 import { DEFAULT_INCOMING_RATE_PER_SECOND, INCOMING_OPTIONS, type IncomingWebhookOptions, IncomingWebhookService } from './incoming-webhooks/incoming-webhook.service.js';
 import { ReceiveIncomingWebhookController } from './incoming-webhooks/receive.controller.js';
 import { PORTAL_OPTIONS, PortalController, PortalLinksController, type PortalOptions } from './portal/portal.controller.js';
+import { WebhookEndpointPortalController, WebhookEndpointPortalLinksController } from './portal/webhook-endpoint-portal.controller.js';
+import { EndpointOperations } from './webhook-endpoints/endpoint-operations.js';
 
 export interface ApiModuleOptions extends ApiOptions {
   webhooks: WebhookPolicy;
@@ -77,7 +79,7 @@ export interface ApiModuleOptions extends ApiOptions {
   replay?: { batchSize?: number; logger?: Logger; soleInstance?: boolean };
   /** The auto-approver's batch size and logger (default 100, none); whoever runs it imports this module. */
   autoApproval?: Partial<AutoApproverOptions>;
-  /** The secret that signs partner portal links (resolvePortalSecret). */
+  /** The secret that signs portal links, the partners' and the webhook endpoints' (resolvePortalSecret). */
   portalSecret: string;
   /** Modules exporting what the API injects: EVENT_STORE, READ_SIDE and BUS. */
   imports: NonNullable<ModuleMetadata['imports']>;
@@ -129,6 +131,8 @@ export class ApiModule {
         ReceiveIncomingWebhookController,
         PortalLinksController,
         PortalController,
+        WebhookEndpointPortalLinksController,
+        WebhookEndpointPortalController,
       ],
       providers: [
         { provide: API_OPTIONS, useValue: { adminApiKey: options.adminApiKey } satisfies ApiOptions },
@@ -140,6 +144,7 @@ export class ApiModule {
         { provide: EndpointRepository, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointRepository(readSide.store) },
         { provide: DeliveryLog, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new DeliveryLog(readSide.store) },
         { provide: EndpointGate, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointGate(readSide.store) },
+        EndpointOperations,
         {
           provide: ReplayJobs,
           inject: [EVENT_STORE, BUS, READ_SIDE],
