@@ -9,6 +9,7 @@ import { overviewPage } from './pages/overview.js';
 import { partnerPage, partnersPage } from './pages/partners.js';
 import { payoutPage, payoutsPage } from './pages/payouts.js';
 import { programsPage } from './pages/programs.js';
+import { webhookEndpointPage, webhooksPage } from './pages/webhooks.js';
 import { signInPage } from './pages/sign-in.js';
 import { clearSession, loadSession, type Session } from './session.js';
 
@@ -39,6 +40,8 @@ const ROUTES: { pattern: RegExp; page: Page; title: string; section: string }[] 
   { pattern: /^\/programs\/([\w-]+)\/events$/, page: eventsPage, title: 'Events', section: 'events' },
   { pattern: /^\/programs\/([\w-]+)\/incoming-webhooks$/, page: incomingWebhooksPage, title: 'Incoming webhooks', section: 'incoming' },
   { pattern: /^\/programs\/([\w-]+)\/incoming-webhooks\/([\w-]+)$/, page: incomingWebhookPage, title: 'Incoming webhook', section: 'incoming' },
+  { pattern: /^\/programs\/([\w-]+)\/outgoing-webhooks$/, page: webhooksPage, title: 'Outgoing webhooks', section: 'outgoing' },
+  { pattern: /^\/programs\/([\w-]+)\/outgoing-webhooks\/([\w-]+)$/, page: webhookEndpointPage, title: 'Webhook endpoint', section: 'outgoing' },
 ];
 
 function home(session: Session): string {
@@ -110,6 +113,7 @@ function renderNav(session: Session | null, programId: string | null, section: s
           link(`#/programs/${programId}/payouts`, 'Payouts', 'payouts'),
           link(`#/programs/${programId}/events`, 'Events', 'events'),
           link(`#/programs/${programId}/incoming-webhooks`, 'Incoming webhooks', 'incoming'),
+          link(`#/programs/${programId}/outgoing-webhooks`, 'Outgoing webhooks', 'outgoing'),
         ]
       : []),
     h('span', { class: 'spacer' }),

@@ -1,6 +1,7 @@
-import { Api, ApiError } from './api.js';
-import { alertBox, badge, h, when } from './dom.js';
+import { Api } from './api.js';
+import { badge, h, when } from './dom.js';
 import { totalsFigures } from './pages/totals.js';
+import { linkToken, refusedPage, showPortal } from './portal-common.js';
 import type { PortalView } from './types.js';
 
 /**
@@ -8,22 +9,7 @@ import type { PortalView } from './types.js';
  * URL fragment, which the browser never sends to a server nor in a Referer; it is sent only as the
  * bearer of `GET /v1/portal/partner`, which chooses the partner from it alone.
  */
-const main = document.getElementById('main')!;
-
-const WHY: Record<string, string> = {
-  portal_link_expired: 'This link has expired. Ask the program for a new one.',
-  invalid_portal_token: 'This link is not valid. Check that it was copied whole, or ask the program for a new one.',
-  missing_portal_token: 'This address has no link token. Open the whole link the program sent you.',
-  portal_closed: 'This portal is closed.',
-};
-
-function show(page: HTMLElement, title: string): void {
-  main.replaceChildren(page);
-  document.title = `${title} · partner-ledger`;
-  const heading = main.querySelector('h1');
-  heading?.setAttribute('tabindex', '-1');
-  heading?.focus();
-}
+const VIEW = '/v1/portal/partner';
 
 function table(label: string, head: string[], rows: (string | Node)[][], numeric: number[]): HTMLElement {
   return h(
@@ -83,12 +69,10 @@ function render(view: PortalView): HTMLElement {
 }
 
 async function load(): Promise<void> {
-  const token = location.hash.slice(1);
   try {
-    show(render(await new Api(token).get<PortalView>('/v1/portal/partner')), 'Partner portal');
+    showPortal(render(await new Api(linkToken()).get<PortalView>(VIEW)), 'Partner portal');
   } catch (error) {
-    const message = error instanceof ApiError ? (WHY[error.code] ?? error.message) : String(error);
-    show(h('div', {}, h('h1', {}, 'Link not accepted'), alertBox(message)), 'Link not accepted');
+    showPortal(refusedPage(error), 'Link not accepted');
   }
 }
 

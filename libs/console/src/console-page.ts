@@ -15,6 +15,14 @@ export function partnerPortalPage(): string {
   return shell('Partner portal · partner-ledger', '', 'Loading your portal…', '/console/assets/portal.js');
 }
 
+/**
+ * A webhook endpoint's consumer portal page: no navigation either (the link reaches one endpoint).
+ * Its module reads the token from the fragment, as the partner portal's does.
+ */
+export function webhookEndpointPortalPage(): string {
+  return shell('Webhook portal · partner-ledger', '', 'Loading the webhook portal…', '/console/assets/webhook-portal.js');
+}
+
 function shell(title: string, nav: string, loading: string, script: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -109,4 +117,10 @@ dl.facts dt { color: var(--muted); font-weight: 600; }
 dl.facts dd { margin: 0; }
 summary { cursor: pointer; color: var(--accent); }
 code { font-family: ui-monospace, monospace; font-size: .9em; }
+fieldset.checks { display: flex; flex-wrap: wrap; gap: 6px 18px; border: 1px solid var(--line); border-radius: 4px; margin: 0 0 12px; padding: 8px 12px; }
+fieldset.checks legend { font-size: .85rem; color: var(--muted); padding: 0 4px; }
+ol.attempts { margin: 0; padding-left: 18px; font-size: .9rem; }
+.excerpt { color: var(--muted); word-break: break-all; }
+.good { color: var(--good); }
+.badge.ENABLED, .badge.delivered, .badge.SUCCEEDED { background: #e3f4e8; } .badge.dead, .badge.FAILED { background: #fde8e8; } .badge.pending, .badge.QUEUED, .badge.RUNNING { background: #fff8d6; }
 `;

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from '@partner-ledger/domain';
-import { consolePage, partnerPortalPage } from './console-page.js';
+import { consolePage, partnerPortalPage, webhookEndpointPortalPage } from './console-page.js';
 
 export const CONSOLE_OPTIONS = Symbol('CONSOLE_OPTIONS');
 
@@ -60,18 +60,27 @@ export class ConsoleController {
 }
 
 /**
- * A partner's portal page (a portal link's URL). It holds no data either: its module sends the
- * link's token, from the URL fragment, to `GET /v1/portal/partner`, which answers that partner only.
+ * The portal pages (a portal link's URL). They hold no data either: their modules send the link's
+ * token, from the URL fragment, to `GET /v1/portal/partner` (that partner only) or to
+ * `/v1/portal/webhook-endpoint` (that endpoint only).
  */
 @ApiExcludeController()
 @Controller('portal')
 export class PortalPageController {
-  private readonly html = partnerPortalPage();
+  private readonly partnerHtml = partnerPortalPage();
+  private readonly webhookEndpointHtml = webhookEndpointPortalPage();
 
   @Get('partner')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-cache')
   page(): string {
-    return this.html;
+    return this.partnerHtml;
+  }
+
+  @Get('webhook-endpoint')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-cache')
+  webhookEndpoint(): string {
+    return this.webhookEndpointHtml;
   }
 }

@@ -9,7 +9,7 @@ import { CONSOLE_OPTIONS, ConsoleController, type ConsoleOptions, PortalPageCont
  */
 export const CONSOLE_CLIENT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
 
-/** The operator console at `/console` and the partner portal page at `/portal/partner`: HTML pages and their ES modules, served by the app itself. */
+/** The operator console at `/console` and the portal pages at `/portal/partner` and `/portal/webhook-endpoint`: HTML pages and their ES modules, served by the app itself. */
 @Module({})
 export class ConsoleModule {
   static forRoot(options: Partial<ConsoleOptions> = {}): DynamicModule {

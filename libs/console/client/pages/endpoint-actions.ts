@@ -1,0 +1,75 @@
+import { ApiError } from '../api.js';
+import { alertBox, announce, field, h, when } from '../dom.js';
+import type { EndpointWithSecret } from '../webhook-types.js';
+
+export interface EndpointActionsSource {
+  test(): Promise<{ eventId: string; topic: string }>;
+  rotate(overlapSeconds: number): Promise<EndpointWithSecret>;
+}
+
+/** The signing secret, shown this once in a named region (creation and rotation answer it, nothing else does). */
+export function secretRegion(label: string, text: string, secret: string): HTMLElement {
+  return h('div', { role: 'region', 'aria-label': label }, h('p', {}, text), h('p', { class: 'secret' }, secret));
+}
+
+const OVERLAPS: [number, string][] = [
+  [0, 'No overlap'],
+  [3600, '1 hour'],
+  [86400, '1 day'],
+  [7 * 86400, '7 days'],
+];
+
+/**
+ * Send a test event and rotate the signing secret: the same controls in the console's endpoint
+ * page and in the webhook portal. `sent` runs after a test is queued (the deliveries follow it).
+ */
+export function endpointActions(source: EndpointActionsSource, sent: () => void): HTMLElement {
+  const result = h('div');
+  const fail = (error: unknown) => result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+  const overlap = h(
+    'select',
+    { name: 'overlap' },
+    OVERLAPS.map(([seconds, label]) => h('option', { value: String(seconds), selected: seconds === 86400 }, label)),
+  );
+  const test = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        result.replaceChildren();
+        try {
+          const queued = await source.test();
+          result.replaceChildren(h('p', {}, `Test event (${queued.topic}) queued as `, h('code', {}, queued.eventId), '. It shows in the deliveries below once sent.'));
+          announce('Test event queued');
+          sent();
+        } catch (error) {
+          fail(error);
+        }
+      },
+    },
+    'Send test event',
+  );
+  const rotate = h(
+    'form',
+    {
+      class: 'row',
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        result.replaceChildren();
+        try {
+          const rotated = await source.rotate(Number(overlap.value));
+          const until = rotated.previousSecretsExpireAt
+            ? ` The previous secret keeps signing beside it until ${when(rotated.previousSecretsExpireAt)}.`
+            : ' The previous secret no longer signs.';
+          result.replaceChildren(secretRegion('New signing secret', `New signing secret, shown this once: keep it now.${until}`, rotated.secret));
+          announce('Signing secret rotated');
+        } catch (error) {
+          fail(error);
+        }
+      },
+    },
+    field('Previous secret keeps signing for', overlap),
+    h('button', { type: 'submit', class: 'secondary' }, 'Rotate secret'),
+  );
+  return h('div', {}, h('div', { class: 'toolbar' }, test, rotate), result);
+}
