@@ -13,7 +13,7 @@ import { findChromium, seriousAccessibilityViolations } from '@partner-ledger/te
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 const README_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 /** The screenshots the README shows: committed, so refreshed only when asked. */
-const IN_README = new Set(['conversions']);
+const IN_README = new Set(['conversions', 'webhook-endpoint']);
 const updateReadme = process.env.UPDATE_SCREENSHOTS === '1';
 
 export const VIEWPORT = { width: 1280, height: 800 };

@@ -1,51 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import {
   buildConsoleAssets,
   expectStatus,
-  findChromium,
   launchChromium,
   MovableClock,
   newProgram,
   type ProgramClient,
-  seriousAccessibilityViolations,
   startTestEngine,
   type TestEngine,
   until,
   webhookReceiver,
   type WebhookReceiver,
 } from '@partner-ledger/testing';
+import { chromiumOrSkip, shot as photograph, VIEWPORT } from './console-browser.js';
 
 /** Node's request headers as the standardwebhooks package takes them. */
 const plain = (headers: Record<string, unknown>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+
 /**
  * The Outgoing webhooks pages and the webhook-consumer portal in headless Chromium against a real
  * engine, with a real HTTP receiver on loopback, driven by role and accessible name as
  * console.browser.spec.ts does: create an endpoint (its secret shown once), send it a test event
  * from the keyboard, see the delivery and its attempt, resend it, rotate, disable, replay; then the
  * endpoint's portal link, showing that endpoint's deliveries and not another's, refused once altered
- * or expired. Each page is scanned by axe-core and photographed at 1280×800 into
- * test-results/screenshots/ (with UPDATE_SCREENSHOTS=1, the README's one into docs/screenshots/ too).
+ * or expired. Each page is scanned by axe-core and photographed at 1280×800 (console-browser.ts).
  */
-const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
-const README_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-/** The screenshot the README shows: committed, so refreshed only with UPDATE_SCREENSHOTS=1. */
-const IN_README = new Set(['webhook-endpoint']);
-const chromiumPath = findChromium();
+const chromiumPath = chromiumOrSkip('outgoing webhooks in a browser');
 
-if (!chromiumPath && process.env.CI) {
-  describe('outgoing webhooks in a browser', () => {
-    it('needs Debian chromium: CI is set, so a missing browser fails rather than skips (.ci/run installs it)', () => {
-      throw new Error('chromium not found on the PATH');
-    });
-  });
-} else if (!chromiumPath) {
-  process.stderr.write('test/browser: skipped, no `chromium` on the PATH (apt-get install chromium; with CI set this fails instead)\n');
-  describe.skip('outgoing webhooks in a browser (no chromium on the PATH)', () => it('skipped', () => undefined));
-} else {
+if (chromiumPath) {
   describe('outgoing webhooks in a browser', () => {
     let engine: TestEngine;
     let browser: Browser;
@@ -69,9 +54,8 @@ if (!chromiumPath && process.env.CI) {
       const created = await program.post('/webhook-endpoints', { url: sink.url('/other'), topics: ['NEW_AFFILIATE'] });
       expectStatus(created, 201);
       other = created.body;
-      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page = await browser.newPage({ viewport: VIEWPORT });
       page.setDefaultTimeout(5000);
-      mkdirSync(SCREENSHOTS, { recursive: true });
     });
     afterAll(async () => {
       await browser?.close();
@@ -80,11 +64,7 @@ if (!chromiumPath && process.env.CI) {
       if (assets) rmSync(assets, { recursive: true, force: true });
     });
 
-    const shot = async (name: string, on: Page = page) => {
-      expect({ page: name, violations: await seriousAccessibilityViolations(on) }).toEqual({ page: name, violations: [] });
-      await on.screenshot({ path: `${SCREENSHOTS}${name}.png` });
-      if (process.env.UPDATE_SCREENSHOTS === '1' && IN_README.has(name)) copyFileSync(`${SCREENSHOTS}${name}.png`, `${README_SCREENSHOTS}${name}.png`);
-    };
+    const shot = (name: string, on: Page = page) => photograph(on, name);
     const heading = (name: string, on: Page = page) => on.getByRole('heading', { level: 1, name }).waitFor();
     const tests = (path: string) => sink.got.filter((r) => r.path === path && JSON.parse(r.body).test === true);
 
@@ -175,7 +155,7 @@ if (!chromiumPath && process.env.CI) {
       const theirs = await until('a delivery to the other endpoint', async () => (await engine.call('GET', program.path(`/webhook-endpoints/${other.id}/deliveries`))).body.items[0]);
 
       // A fresh context: no console session, the link is the only credential.
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const context = await browser.newContext({ viewport: VIEWPORT });
       const portal = await context.newPage();
       portal.setDefaultTimeout(5000);
       try {
