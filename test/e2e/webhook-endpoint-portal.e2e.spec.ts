@@ -74,6 +74,7 @@ describe('webhook-consumer portal links over HTTP', () => {
         url: mine.url,
         topics: ['NEW_AFFILIATE'],
         filter: null,
+        rateLimit: null,
         enabled: true,
         description: '/mine',
         disabledReason: null,

@@ -32,7 +32,8 @@ export interface Delivery {
   webhookId: string;
   topic: string;
   partnerId: string | null;
-  status: 'pending' | 'delivered' | 'dead';
+  /** pending, delivered, dead; `event` for a note the delivery workers log (a circuit opened or closed). */
+  status: string;
   attempts: Attempt[];
   createdAt: string;
   updatedAt: string;

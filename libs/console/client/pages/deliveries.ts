@@ -35,6 +35,7 @@ export function deliveriesPanel(source: DeliveriesSource, topics: readonly strin
       ['pending', 'Pending (retrying)'],
       ['delivered', 'Delivered'],
       ['dead', 'Dead (retries exhausted)'],
+      ['event', 'Circuit events'],
     ].map(([value, label]) => h('option', { value }, label)),
   );
   const topic = h(
@@ -80,7 +81,14 @@ export function deliveriesPanel(source: DeliveriesSource, topics: readonly strin
                   h('td', {}, h('span', { class: `badge ${d.status}` }, d.status)),
                   h('td', {}, h('code', {}, d.eventId), h('br'), h('code', { class: 'muted' }, d.webhookId)),
                   h('td', {}, h('ol', { class: 'attempts', 'aria-label': `Attempts of ${d.webhookId}` }, d.attempts.map(attemptItem))),
-                  h('td', {}, h('button', { type: 'button', class: 'secondary', 'aria-label': `Resend ${d.topic} ${d.webhookId}`, onclick: () => void resend(d) }, 'Resend')),
+                  // An `event` row notes the endpoint's circuit opening or closing: nothing to send again.
+                  h(
+                    'td',
+                    {},
+                    d.status === 'event'
+                      ? null
+                      : h('button', { type: 'button', class: 'secondary', 'aria-label': `Resend ${d.topic} ${d.webhookId}`, onclick: () => void resend(d) }, 'Resend'),
+                  ),
                 ),
               ),
             ),
