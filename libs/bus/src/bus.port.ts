@@ -13,7 +13,8 @@
  *   before the outcome is recorded, and a publisher can publish it twice. De-duplicating is the
  *   consumer's job, by (messageId, endpointId): that pair is the `webhook-id` of the POST.
  * - No ordering: neither adapter promises that messages are delivered in publish order, not even
- *   for one endpoint (retries, several workers and redeliveries reorder them).
+ *   for one endpoint (retries, several workers and redeliveries reorder them). Ordered delivery
+ *   per partner is built above the bus, with the `defer` outcome (webhook-runtime's `ordering/`).
  * - Retries follow the schedule (see `retry-schedule.ts`): jittered waits that are never shorter
  *   than the step or than a requested `notBeforeMs`; past the last step → dead letter, kept until
  *   someone requeues it.
@@ -60,7 +61,8 @@ export type Outcome =
    */
   | { kind: 'retry'; notBeforeMs?: number; reason?: string }
   /**
-   * Not attempted (the endpoint is throttled, paused or its circuit is open): back to the queue, not
+   * Not attempted (the endpoint is throttled, paused or its circuit is open, or the delivery is held
+   * back behind an earlier one of its partner: webhook-runtime's `ordering/`): back to the queue, not
    * before `delayMs` from now, with its `attempt` and `retryStep` unchanged, so waiting for an
    * endpoint never spends a retry. RabbitMQ parks it in the shortest park queue that covers the
    * wait (1 s at least), so it may come back a little later than asked, never earlier.
