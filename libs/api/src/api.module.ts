@@ -30,9 +30,10 @@ import { ReadModels } from './queries/read-models.js';
 import { EndpointRepository } from '@partner-ledger/webhook-runtime';
 import { WEBHOOK_POLICY, type WebhookPolicy, WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller.js';
 import { DeliveriesController } from './webhook-endpoints/deliveries.controller.js';
+import { PartnerMessagesController } from './webhook-endpoints/partner-messages.controller.js';
 import { TOPIC_WEBHOOKS, WebhookTopicsController } from './webhook-endpoints/webhook-topics.controller.js';
 import { OPENAPI_WEBHOOKS } from '@partner-ledger/platform';
-import { DeliveryLog, EndpointGate, ReplayJobs } from '@partner-ledger/webhook-runtime';
+import { DeliveryLog, EndpointGate, PartnerMessages, ReplayJobs } from '@partner-ledger/webhook-runtime';
 import { ReplayJobsController } from './webhook-endpoints/replay-jobs.controller.js';
 import { ReplayJobsLifecycle } from './webhook-endpoints/replay-jobs.lifecycle.js';
 import { BUS, type Bus } from '@partner-ledger/bus';
@@ -125,6 +126,7 @@ export class ApiModule {
         WebhookEndpointsController,
         WebhookTopicsController,
         DeliveriesController,
+        PartnerMessagesController,
         ReplayJobsController,
         IncomingWebhooksController,
         DryRunMappingController,
@@ -145,6 +147,7 @@ export class ApiModule {
         { provide: DeliveryLog, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new DeliveryLog(readSide.store) },
         { provide: EndpointGate, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new EndpointGate(readSide.store) },
         EndpointOperations,
+        { provide: PartnerMessages, inject: [READ_SIDE], useFactory: (readSide: ReadSide) => new PartnerMessages(readSide.store) },
         {
           provide: ReplayJobs,
           inject: [EVENT_STORE, BUS, READ_SIDE],

@@ -5,7 +5,7 @@ import type { Bus } from '@partner-ledger/bus';
 import type { EventStore, NewEvent, RecordedEvent } from '@partner-ledger/event-store';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { EndpointRepository, newWebhookEndpoint } from '@partner-ledger/webhook-runtime';
-import { PublisherView } from '@partner-ledger/webhooks';
+import { partnerOfPayload, PublisherView } from '@partner-ledger/webhooks';
 
 export interface HistoryStep {
   stream: string;
@@ -173,17 +173,25 @@ export interface SentMessage {
 /**
  * Every (event, endpoint) the publisher must send for `all` (the whole log, in order), keyed
  * `eventId/endpointId`, with the body the in-memory view gives as of the event; events at or before
- * `after` excluded. One endpoint per program, named by `endpointOf`.
+ * `after` excluded, each body about a partner with its `sequence`. One endpoint per program, named
+ * by `endpointOf`.
  */
 export function expectedMessages(all: readonly RecordedEvent[], endpointOf: (programId: string) => string, after: bigint | null = null): Map<string, SentMessage> {
   const view = new PublisherView();
   const out = new Map<string, SentMessage>();
+  const sequences = new Map<string, number>();
   for (const event of all) {
     const payload = view.next(event);
     const programId = (event.data as { programId?: string }).programId;
     if (!payload || !programId || (after !== null && event.position <= after)) continue;
-    const key = `${event.id}/${endpointOf(programId)}`;
-    out.set(key, { key, topic: payload.topic, body: JSON.stringify(payload.body) });
+    const endpointId = endpointOf(programId);
+    const key = `${event.id}/${endpointId}`;
+    // A body about a partner carries its number among that partner's for the endpoint, counted
+    // from the first event sent (`after` stands for a version that numbered none).
+    const partnerId = partnerOfPayload(payload.topic, payload.body);
+    const sequence = partnerId === null ? null : (sequences.get(`${endpointId}/${partnerId}`) ?? 0) + 1;
+    if (sequence !== null) sequences.set(`${endpointId}/${partnerId}`, sequence);
+    out.set(key, { key, topic: payload.topic, body: JSON.stringify(sequence === null ? payload.body : { ...payload.body, sequence }) });
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { COMMISSION_TOTALS, CONVERSIONS, CUSTOMERS, PARTNERS, PROGRAM_TOTALS, PR
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { webhookIdFor } from '@partner-ledger/webhooks';
-import { PublisherView } from '@partner-ledger/webhooks';
+import { partnerOfPayload, PublisherView } from '@partner-ledger/webhooks';
 
 export const COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS];
 
@@ -52,15 +52,21 @@ export interface ExpectedWebhook {
   body: string;
 }
 
-/** Every (event, endpoint) the publisher must send, by webhook-id, with the body it must carry. */
+/** Every (event, endpoint) the publisher must send, by webhook-id, with the body it must carry (its `sequence` included). */
 export function expectedWebhooks(all: RecordedEvent[], endpointId: string, programId: string): Map<string, ExpectedWebhook> {
   const view = new PublisherView();
   const out = new Map<string, ExpectedWebhook>();
+  const sequences = new Map<string, number>();
   for (const event of all) {
     view.apply(event);
     const payload = view.payloadFor(event);
     if (!payload || (event.data as { programId?: string }).programId !== programId) continue;
-    out.set(webhookIdFor(event.id, endpointId), { eventId: event.id, position: event.position, topic: payload.topic, body: JSON.stringify(payload.body) });
+    // A body about a partner carries its number among that partner's for the endpoint.
+    const partnerId = partnerOfPayload(payload.topic, payload.body);
+    const sequence = partnerId === null ? null : (sequences.get(partnerId) ?? 0) + 1;
+    if (partnerId !== null && sequence !== null) sequences.set(partnerId, sequence);
+    const body = JSON.stringify(sequence === null ? payload.body : { ...payload.body, sequence });
+    out.set(webhookIdFor(event.id, endpointId), { eventId: event.id, position: event.position, topic: payload.topic, body });
   }
   return out;
 }

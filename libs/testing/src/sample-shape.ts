@@ -1,6 +1,6 @@
 // Test support (not built): compares a webhook body with the Refersion sample of its topic (libs/webhooks/src/fixtures).
 import { readFileSync } from 'node:fs';
-import { type JsonType, NULLABLE_AS, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS } from '@partner-ledger/webhooks';
+import { ADDED_ROOT_KEYS, type JsonType, NULLABLE_AS, SAMPLE_OF_TOPIC, TYPE_DEVIATIONS } from '@partner-ledger/webhooks';
 import type { EventTopic } from '@partner-ledger/webhooks';
 
 const loaded = new Map<string, unknown>();
@@ -35,7 +35,7 @@ export function jsonType(value: unknown): JsonType {
 
 /**
  * Every mismatch between the sample's keys and types and ours (empty = conforming): a key missing,
- * a key the sample lacks, or a type other than the sample's (or than a listed TYPE_DEVIATION).
+ * a key the sample lacks (but for ADDED_ROOT_KEYS), or a type other than the sample's (or than a listed TYPE_DEVIATION).
  * `onArray` sees each of our arrays, for callers that require them non-empty.
  */
 export function shapeProblems(topic: EventTopic, sampleValue: unknown, ours: unknown, path = '', onArray?: (ours: unknown[]) => void): string[] {
@@ -52,7 +52,7 @@ export function shapeProblems(topic: EventTopic, sampleValue: unknown, ours: unk
       if (!(key in o)) problems.push(`${sub}: missing`);
       else problems.push(...shapeProblems(topic, s[key], o[key], sub, onArray));
     }
-    for (const key of Object.keys(o)) if (!(key in s)) problems.push(`${path ? `${path}.` : ''}${key}: not in the sample`);
+    for (const key of Object.keys(o)) if (!(key in s) && !(path === '' && ADDED_ROOT_KEYS.includes(key))) problems.push(`${path ? `${path}.` : ''}${key}: not in the sample`);
   }
   if (jsonType(sampleValue) === 'array' && jsonType(ours) === 'array') {
     const [first] = sampleValue as unknown[];

@@ -13,3 +13,6 @@ export * from './endpoints/filter-test.js';
 export * from './delivery/resend.js';
 export * from './delivery/endpoint-gate.js';
 export * from './delivery/circuit-events.js';
+export * from './ordering/ordering-gate.js';
+export * from './ordering/partner-messages.js';
+export * from './ordering/sequencer.js';

@@ -12,6 +12,11 @@ export function partnerOfBody(topic: string, body: string): string | null {
   } catch {
     return null;
   }
+  return partnerOfPayload(topic, parsed);
+}
+
+/** `partnerOfBody` for a body not yet serialized (the publisher's payloads). */
+export function partnerOfPayload(topic: string, parsed: unknown): string | null {
   if (typeof parsed !== 'object' || parsed === null) return null;
   const b = parsed as { id?: unknown; affiliate?: { id?: unknown }; affiliate_id?: unknown; test?: unknown };
   if (b.test === true) return null;

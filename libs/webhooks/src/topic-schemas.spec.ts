@@ -25,4 +25,14 @@ describe('the topic catalogue', () => {
     // A conversion body is not an affiliate body.
     expect(topicBodyErrors('NEW_AFFILIATE', example).length).toBeGreaterThan(0);
   });
+
+  it('a body about a partner may carry its sequence, a positive integer; payouts carry none', () => {
+    const example = topicEntry('NEW_AFFILIATE').example as Record<string, unknown>;
+    expect(example.sequence).toBe(1);
+    const { sequence: _s, ...without } = example;
+    expect(topicBodyErrors('NEW_AFFILIATE', without)).toEqual([]);
+    expect(topicBodyErrors('NEW_AFFILIATE', { ...example, sequence: 0 })).toEqual([expect.stringContaining('/sequence: must be >= 1')]);
+    expect(topicBodyErrors('NEW_AFFILIATE', { ...example, sequence: 1.5 })).toEqual([expect.stringContaining('/sequence: must be integer')]);
+    expect(topicBodyErrors('PAYOUT_PAID', { ...(topicEntry('PAYOUT_PAID').example as object), sequence: 1 })).toEqual([expect.stringContaining('(sequence)')]);
+  });
 });

@@ -32,66 +32,84 @@ function object(properties: Record<string, JsonSchema>, description?: string): J
   return { type: 'object', ...(description ? { description } : {}), properties, required: Object.keys(properties), additionalProperties: false };
 }
 const constant = (value: unknown): JsonSchema => ({ const: value });
+
+/**
+ * The body of a topic about one partner carries `sequence`: its number among the payloads about
+ * that partner queued for the receiving endpoint (1, 2, 3…, no gaps). The one key not required:
+ * a replayed event never sent to the endpoint before, and bodies queued before sequences, lack it.
+ */
+function withSequence(schema: JsonSchema): JsonSchema {
+  const sequence: JsonSchema = {
+    type: 'integer',
+    minimum: 1,
+    description: "This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps",
+  };
+  return { ...schema, properties: { ...(schema.properties as Record<string, JsonSchema>), sequence } };
+}
 const oneOf = (values: readonly (string | null)[]): JsonSchema => ({ enum: [...values] });
 
-const CONVERSION_SCHEMA = object(
-  {
-    id: str,
-    created: date,
-    status: oneOf(['PENDING', 'APPROVED', 'DENIED']),
-    denied_reason_code: { type: 'null' },
-    is_recurring: constant(false),
-    total_items: str,
-    total: amount,
-    commission_total: amount,
-    currency,
-    is_test_conversion: constant('FALSE'),
-    payment_status: oneOf(['UNPAID', 'PAID']),
-    updated: { oneOf: [date, { type: 'null' }] },
-    affiliate: object({ id: str, code: str, first_name: str, last_name: str, email: str }),
-    payment_id: nullableStr,
-    offer: object({ id: str, name: str, type: oneOf([...COMMISSION_TYPES, '']), amount: str }),
-    customer: object({ name: str, email: str, browser_ip: str }),
-    coupon_code: nullableStr,
-    order_id: str,
-    subscription_id: { type: 'null' },
-    reason: nullableStr,
-    notes: nullableStr,
-    'product names': nullableStr,
-    click: object({ created: { type: 'null' }, referer: { type: 'null' }, landed_url: { type: 'null' }, ip: { type: 'null' }, sub_id: { type: 'null' }, creative_id: { type: 'null' } }),
-    source: str,
-  },
-  'A conversion (Refersion shape): amounts are decimal strings',
+const CONVERSION_SCHEMA = withSequence(
+  object(
+    {
+      id: str,
+      created: date,
+      status: oneOf(['PENDING', 'APPROVED', 'DENIED']),
+      denied_reason_code: { type: 'null' },
+      is_recurring: constant(false),
+      total_items: str,
+      total: amount,
+      commission_total: amount,
+      currency,
+      is_test_conversion: constant('FALSE'),
+      payment_status: oneOf(['UNPAID', 'PAID']),
+      updated: { oneOf: [date, { type: 'null' }] },
+      affiliate: object({ id: str, code: str, first_name: str, last_name: str, email: str }),
+      payment_id: nullableStr,
+      offer: object({ id: str, name: str, type: oneOf([...COMMISSION_TYPES, '']), amount: str }),
+      customer: object({ name: str, email: str, browser_ip: str }),
+      coupon_code: nullableStr,
+      order_id: str,
+      subscription_id: { type: 'null' },
+      reason: nullableStr,
+      notes: nullableStr,
+      'product names': nullableStr,
+      click: object({ created: { type: 'null' }, referer: { type: 'null' }, landed_url: { type: 'null' }, ip: { type: 'null' }, sub_id: { type: 'null' }, creative_id: { type: 'null' } }),
+      source: str,
+    },
+    'A conversion (Refersion shape): amounts are decimal strings',
+  ),
 );
 
-const AFFILIATE_SCHEMA = object(
-  {
-    id: str,
-    code: str,
-    status: oneOf(PARTNER_STATUSES),
-    last_login: date,
-    last_conversion: date,
-    first_name: str,
-    last_name: str,
-    email: str,
-    paypal_email: nullableStr,
-    company: str,
-    address_1: str,
-    address_2: str,
-    city: str,
-    state: str,
-    zip: str,
-    country: str,
-    phone_number: str,
-    source: str,
-    custom_fields: { type: 'array', items: object({ id: str, name: str, value: str }) },
-    offer: object({ id: str, name: str }),
-    is_marketplace_user: constant(false),
-  },
-  'An affiliate (partner), Refersion shape; "0000-00-00 00:00:00" stands for never',
+const AFFILIATE_SCHEMA = withSequence(
+  object(
+    {
+      id: str,
+      code: str,
+      status: oneOf(PARTNER_STATUSES),
+      last_login: date,
+      last_conversion: date,
+      first_name: str,
+      last_name: str,
+      email: str,
+      paypal_email: nullableStr,
+      company: str,
+      address_1: str,
+      address_2: str,
+      city: str,
+      state: str,
+      zip: str,
+      country: str,
+      phone_number: str,
+      source: str,
+      custom_fields: { type: 'array', items: object({ id: str, name: str, value: str }) },
+      offer: object({ id: str, name: str }),
+      is_marketplace_user: constant(false),
+    },
+    'An affiliate (partner), Refersion shape; "0000-00-00 00:00:00" stands for never',
+  ),
 );
 
-const TRIGGER_SCHEMA = object({ id: str, affiliate_id: str, trigger: str, type: oneOf(TRIGGER_TYPES) }, 'A conversion trigger (coupon, email or SKU) of an affiliate');
+const TRIGGER_SCHEMA = withSequence(object({ id: str, affiliate_id: str, trigger: str, type: oneOf(TRIGGER_TYPES) }, 'A conversion trigger (coupon, email or SKU) of an affiliate'));
 
 const PAYOUT_SCHEMA = object(
   {
@@ -210,25 +228,29 @@ const CIRCUIT_OPENED_EXAMPLE: EndpointCircuitBody = {
 };
 
 const ENTRIES: Record<Topic, Omit<TopicEntry, 'topic'>> = {
-  NEW_CONVERSION: { description: 'A conversion was created (pending, or approved/denied at once by a rule).', schema: CONVERSION_SCHEMA, example: CONVERSION_EXAMPLE },
+  NEW_CONVERSION: { description: 'A conversion was created (pending, or approved/denied at once by a rule).', schema: CONVERSION_SCHEMA, example: { ...CONVERSION_EXAMPLE, sequence: 1 } },
   APPROVED_CONVERSION: {
     description: 'A conversion was approved (by hand, by auto-approval, or by a rule).',
     schema: CONVERSION_SCHEMA,
-    example: { ...CONVERSION_EXAMPLE, status: 'APPROVED', updated: '2026-03-15 10:00:00' },
+    example: { ...CONVERSION_EXAMPLE, status: 'APPROVED', updated: '2026-03-15 10:00:00', sequence: 2 },
   },
   DENIED_CONVERSION: {
     description: 'A conversion was denied (by hand, by a rule, or by a full refund); `reason` says why.',
     schema: CONVERSION_SCHEMA,
-    example: { ...CONVERSION_EXAMPLE, status: 'DENIED', updated: '2026-03-15 10:00:00', reason: 'fraud', commission_total: '0.00' },
+    example: { ...CONVERSION_EXAMPLE, status: 'DENIED', updated: '2026-03-15 10:00:00', reason: 'fraud', commission_total: '0.00', sequence: 2 },
   },
   NEW_AFFILIATE: {
     description: 'A partner (affiliate) was created.',
     schema: AFFILIATE_SCHEMA,
-    example: { ...AFFILIATE_EXAMPLE, status: 'PENDING', last_conversion: '0000-00-00 00:00:00' },
+    example: { ...AFFILIATE_EXAMPLE, status: 'PENDING', last_conversion: '0000-00-00 00:00:00', sequence: 1 },
   },
-  AFFILIATE_STATUS_CHANGE: { description: "A partner's status changed (PENDING, ACTIVE, DENIED, DISABLED).", schema: AFFILIATE_SCHEMA, example: AFFILIATE_EXAMPLE },
-  AFFILIATE_DETAILS_CHANGE: { description: "A partner's details (name, address, payout email, custom fields…) changed.", schema: AFFILIATE_SCHEMA, example: AFFILIATE_EXAMPLE },
-  NEW_CONVERSION_TRIGGER: { description: 'A conversion trigger (coupon, email or SKU) was assigned to a partner.', schema: TRIGGER_SCHEMA, example: TRIGGER_EXAMPLE },
+  AFFILIATE_STATUS_CHANGE: { description: "A partner's status changed (PENDING, ACTIVE, DENIED, DISABLED).", schema: AFFILIATE_SCHEMA, example: { ...AFFILIATE_EXAMPLE, sequence: 5 } },
+  AFFILIATE_DETAILS_CHANGE: {
+    description: "A partner's details (name, address, payout email, custom fields…) changed.",
+    schema: AFFILIATE_SCHEMA,
+    example: { ...AFFILIATE_EXAMPLE, sequence: 5 },
+  },
+  NEW_CONVERSION_TRIGGER: { description: 'A conversion trigger (coupon, email or SKU) was assigned to a partner.', schema: TRIGGER_SCHEMA, example: { ...TRIGGER_EXAMPLE, sequence: 2 } },
   PAYOUT_CREATED: { description: 'A payout batch was drafted (ours: Refersion has no payout webhooks).', schema: PAYOUT_SCHEMA, example: PAYOUT_EXAMPLE },
   PAYOUT_PAID: {
     description: 'A payout batch was confirmed as paid; its conversions are now PAID (ours).',

@@ -63,3 +63,10 @@ export const SAMPLE_OF_TOPIC: Readonly<Record<EventTopic, 'conversion' | 'affili
   PAYOUT_PAID: 'payout',
   PAYOUT_CANCELLED: 'payout',
 };
+
+/**
+ * Keys at the root of our bodies that the Refersion samples lack: `sequence`, the body's number
+ * among those about its partner queued for the endpoint (topics about a partner; see
+ * topic-schemas.ts), which a Refersion receiver ignores.
+ */
+export const ADDED_ROOT_KEYS: readonly string[] = ['sequence'];

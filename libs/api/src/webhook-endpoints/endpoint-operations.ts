@@ -24,6 +24,7 @@ export const endpointView = (e: WebhookEndpoint) => ({
   topics: e.topics,
   filter: e.filter ?? null,
   rateLimit: e.rateLimit ?? null,
+  ordering: e.ordering ?? 'none',
   enabled: e.enabled,
   description: e.description,
   disabledReason: e.disabledReason,

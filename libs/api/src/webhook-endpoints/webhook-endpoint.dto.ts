@@ -1,6 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ENDPOINT_ORDERINGS, type EndpointOrdering } from '@partner-ledger/webhook-runtime';
 import { Optional } from '../shared/http.js';
+
+const ORDERING_DESCRIPTION =
+  "none (default): each delivery on its own, in any order. partner: the deliveries about one partner reach the endpoint one at a time in `sequence` order; a failing one holds back only that partner's later ones until it is delivered, resent or dead-lettered";
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://hooks.example.com/partner-ledger' })
@@ -40,6 +44,11 @@ export class CreateWebhookEndpointDto {
   // Any JSON: parseRateLimit checks it, naming the field.
   @Allow()
   rateLimit?: number | null;
+
+  @ApiPropertyOptional({ enum: ENDPOINT_ORDERINGS, description: ORDERING_DESCRIPTION })
+  @Optional()
+  @IsIn(ENDPOINT_ORDERINGS)
+  ordering?: EndpointOrdering;
 }
 
 export class UpdateWebhookEndpointDto {
@@ -87,6 +96,11 @@ export class UpdateWebhookEndpointDto {
   // Any JSON: parseRateLimit checks it, naming the field.
   @Allow()
   rateLimit?: number | null;
+
+  @ApiPropertyOptional({ enum: ENDPOINT_ORDERINGS, description: ORDERING_DESCRIPTION })
+  @Optional()
+  @IsIn(ENDPOINT_ORDERINGS)
+  ordering?: EndpointOrdering;
 }
 
 export class FilterTestDto {
@@ -135,6 +149,8 @@ export class WebhookEndpointDto {
   filter!: Record<string, unknown> | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Deliveries per second at most, or null for no limit' })
   rateLimit!: number | null;
+  @ApiProperty({ enum: ENDPOINT_ORDERINGS, description: ORDERING_DESCRIPTION })
+  ordering!: EndpointOrdering;
   @ApiProperty()
   enabled!: boolean;
   @ApiProperty({ type: String, nullable: true })

@@ -66,6 +66,7 @@ export class WebhookEndpointsController {
       topics,
       filter,
       rateLimit,
+      ordering: body.ordering,
       description: body.description ?? null,
       secret,
     });
@@ -97,7 +98,7 @@ export class WebhookEndpointsController {
   }
 
   @Patch('programs/:pid/webhook-endpoints/:id')
-  @ApiOperation({ summary: 'Change the URL, topics, filter (null removes it), rate limit (null removes it), description, or enable/disable' })
+  @ApiOperation({ summary: 'Change the URL, topics, filter (null removes it), rate limit (null removes it), ordering, description, or enable/disable' })
   @ApiResponse({ status: 200, type: WebhookEndpointDto })
   @ApiResponse({ status: 400, ...problem('a bad field, named') })
   @ApiResponse({ status: 404, ...problem('no such program or endpoint (`webhook_endpoint_not_found`)') })
@@ -109,6 +110,7 @@ export class WebhookEndpointsController {
     if (body.rateLimit !== undefined) next.rateLimit = parseRateLimit(body.rateLimit);
     if (body.url !== undefined) next.url = (await checkUrlAtSave(body.url, this.policy)).url.href;
     if (body.description !== undefined) next.description = body.description;
+    if (body.ordering !== undefined) next.ordering = body.ordering;
     if (body.enabled !== undefined) {
       next.enabled = body.enabled;
       next.disabledReason = body.enabled ? null : 'disabled by request';

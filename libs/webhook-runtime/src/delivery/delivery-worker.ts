@@ -9,6 +9,7 @@ import { parseRetryAfter } from '@partner-ledger/webhooks';
 import { signHeaders, webhookIdFor } from '@partner-ledger/webhooks';
 import type { Topic } from '@partner-ledger/webhooks';
 import { CircuitEvents } from './circuit-events.js';
+import { OrderingGate } from '../ordering/ordering-gate.js';
 import { type Attempt, DeliveryLog } from './delivery-log.js';
 import { DEFAULT_GATE_SETTINGS, EndpointGate, type GateSettings, type Ticket, verdictOf } from './endpoint-gate.js';
 
@@ -60,6 +61,8 @@ export interface DeliveryWorkerOptions {
 export class DeliveryWorker {
   private consumer: Consumer | null = null;
   private readonly log: DeliveryLog;
+  /** Holds back an ordered endpoint's deliveries behind their partner's earlier ones. */
+  private readonly ordering: OrderingGate;
   /** Per endpoint: attempts in flight (start times), deliveries waiting for a slot, health. */
   private readonly lanes = new Map<string, Lane>();
   private sweeper: NodeJS.Timeout | undefined;
@@ -76,6 +79,7 @@ export class DeliveryWorker {
     const settings = { ...DEFAULT_GATE_SETTINGS, ...options.gate, attemptTimeoutMs: options.timeoutMs ?? 10_000 };
     this.gate = new EndpointGate(store, settings, () => (options.now ? options.now().getTime() : Date.now()));
     this.circuitEvents = new CircuitEvents(bus, store, options.logger);
+    this.ordering = new OrderingGate(store, bus.retrySchedule);
   }
 
   start(): Promise<void> {
@@ -105,6 +109,14 @@ export class DeliveryWorker {
   }
 
   async deliver(delivery: Delivery): Promise<Outcome> {
+    const outcome = await this.inLane(delivery);
+    // Ends the delivery's place in its partner's lane (ordered endpoints). Throws when the store is
+    // down: the bus retries, and the lane moves on at the next attempt.
+    await this.ordering.settle(delivery, outcome);
+    return outcome;
+  }
+
+  private async inLane(delivery: Delivery): Promise<Outcome> {
     const id = delivery.endpointId;
     const lane = this.lanes.get(id) ?? this.lanes.set(id, { active: [], waiting: [], strugglingUntil: 0 }).get(id)!;
     if (lane.active.length >= this.limitOf(lane)) {
@@ -160,6 +172,9 @@ export class DeliveryWorker {
     if (!endpoint.enabled) {
       return { kind: 'dead', reason: `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}` };
     }
+    // Held back behind an earlier delivery of its partner (ordered endpoints): untried, no retry spent.
+    const held = await this.ordering.hold(endpoint, delivery);
+    if (held) return held;
     // Throttled, paused or circuit open: back to the bus untried, no retry spent.
     const admission = await this.gate.admit(endpoint);
     if (admission.kind === 'defer') return { kind: 'defer', delayMs: admission.delayMs, reason: admission.reason };

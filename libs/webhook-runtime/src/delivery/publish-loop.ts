@@ -2,6 +2,8 @@ import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { contextOfTraceparent, SpanKind, startSpan, traceHeaders, tracingEnabled, type TracedSpan } from '@partner-ledger/platform';
 import { matchesFilter, type PayloadFilter, PublisherView, type WebhookPayload } from '@partner-ledger/webhooks';
+import type { EndpointOrdering } from '../endpoints/endpoint-repository.js';
+import { type MessageDraft, type Sequencer, unsequenced } from '../ordering/sequencer.js';
 
 /** Where the loop's payloads come from: a view folded batch by batch, in `$all` order. */
 export interface LoopView {
@@ -22,7 +24,12 @@ export interface PublishLoopOptions {
    * The endpoints subscribed to this event's payload; none skips it. Asked for events with a
    * payload only. An endpoint's `filter` is applied here: a body it does not match is not queued.
    */
-  recipients(event: RecordedEvent, payload: WebhookPayload): Promise<readonly { id: string; filter?: PayloadFilter | null }[]>;
+  recipients(event: RecordedEvent, payload: WebhookPayload): Promise<readonly { id: string; filter?: PayloadFilter | null; ordering?: EndpointOrdering }[]>;
+  /**
+   * Serializes the batch's bodies, numbering those about a partner (`sequence`) before the batch
+   * is published (ordering/sequencer.ts). Default: no numbering.
+   */
+  sequencer?: Sequencer;
   /** Called once a batch past `after` is durable on the bus, with the batch's last position and its message count. */
   published?(position: bigint, queued: number): Promise<void>;
   /** Called once a batch wholly at or before `after` is folded (nothing to publish), with its last position. */
@@ -56,7 +63,7 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
       await options.folded?.(last);
       continue;
     }
-    const messages: OutgoingMessage[] = [];
+    const drafts: (MessageDraft & { headers: Record<string, string> })[] = [];
     // With tracing on, a span per event published, the child of its append, ended once the batch is
     // durable on the bus; its context goes with each message as `traceparent`.
     const spans: TracedSpan[] = [];
@@ -67,7 +74,6 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
       const recipients = [];
       for (const endpoint of await options.recipients(event, payload)) if (await matchesFilter(endpoint.filter, payload.body)) recipients.push(endpoint);
       if (!recipients.length) continue;
-      const body = JSON.stringify(payload.body);
       const traced = tracingEnabled()
         ? startSpan(`publish ${payload.topic}`, {
             kind: SpanKind.PRODUCER,
@@ -77,11 +83,12 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
         : null;
       if (traced) spans.push(traced);
       const headers = { 'x-event-position': String(event.position), ...(traced ? traceHeaders(traced.context) : {}) };
-      for (const endpoint of recipients) {
-        messages.push({ messageId: event.id, topic: payload.topic, endpointId: endpoint.id, body, headers });
-      }
+      for (const endpoint of recipients) drafts.push({ event, topic: payload.topic, endpoint, payload: payload.body, headers });
     }
+    let messages: OutgoingMessage[] = [];
     try {
+      const bodies = drafts.length ? await (options.sequencer ?? unsequenced).bodies(drafts) : [];
+      messages = drafts.map((d, i) => ({ messageId: d.event.id, topic: d.topic, endpointId: d.endpoint.id, body: bodies[i], headers: d.headers }));
       if (messages.length) await options.bus.publish(messages);
     } catch (error) {
       for (const traced of spans) traced.fail(error as Error);

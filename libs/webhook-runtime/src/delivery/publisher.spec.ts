@@ -9,6 +9,7 @@ import { connectMongoReadStore, type DocumentWrite, type ReadStore, SqliteReadSt
 import { appendSteps, drainBus, expectedMessages, type MongoDbDouble, publisherHistory, saveCatchAllEndpoints, startMongoDbDouble, topicSchemaProblems } from '@partner-ledger/testing';
 import { EVENT_TOPIC_LIST, PublisherView } from '@partner-ledger/webhooks';
 import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
+import { SEQUENCER_CHECKPOINT } from '../ordering/partner-messages.js';
 import { VIEW_META_COLLECTION } from './persisted-view.js';
 import { PUBLISHER_CHECKPOINT, WebhookPublisher } from './publisher.js';
 
@@ -192,8 +193,8 @@ describe.each(READ_STORES)('the webhook publisher with its view persisted on %s'
       const crashing = (store: ReadStore): ReadStore =>
         Object.assign(Object.create(store) as ReadStore, {
           commit: (...args: Parameters<ReadStore['commit']>) => {
-            commits += 1;
-            if (commits === 5) return Promise.reject(new Error('injected crash before the commit'));
+            // The publisher's checkpoint commits (its sequencer commits before publishing).
+            if (args[1] === PUBLISHER_CHECKPOINT && ++commits === 5) return Promise.reject(new Error('injected crash before the commit'));
             return store.commit(...args);
           },
         });
@@ -210,6 +211,31 @@ describe.each(READ_STORES)('the webhook publisher with its view persisted on %s'
       expect(repeats).toBeGreaterThan(0);
       expect(repeats).toBeLessThanOrEqual(14);
       for (const s of sent) expect(s).toEqual(expected.get(s.key));
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('a crash after numbering a batch but before publishing it sends that batch once, with the same sequences: none skipped, none repeated', async () => {
+    const w = await world();
+    try {
+      await appendSteps(w.events, STEPS);
+      let numberings = 0;
+      const crashing = (store: ReadStore): ReadStore =>
+        Object.assign(Object.create(store) as ReadStore, {
+          commit: async (...args: Parameters<ReadStore['commit']>) => {
+            await store.commit(...args);
+            if (args[1] === SEQUENCER_CHECKPOINT && ++numberings === 3) throw new Error('injected crash after numbering');
+          },
+        });
+      const crashed = await w.runPublisher({ store: crashing });
+      expect(crashed.error?.message).toBe('injected crash after numbering');
+      // Other batch boundaries after the restart: the numbered batch's events come with later ones.
+      expect((await w.runPublisher({ batchSize: 1000 })).error).toBeNull();
+      const expected = expectedFrom(await w.all());
+      const sent = await w.sent(expected.size);
+      expect(sent).toEqual([...expected.values()]);
+      expect(sent.filter((s) => JSON.parse(s.body).sequence !== undefined).length).toBeGreaterThan(50);
     } finally {
       await w.close();
     }

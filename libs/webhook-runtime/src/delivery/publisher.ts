@@ -5,6 +5,7 @@ import { batchesOf } from '@partner-ledger/event-store';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
 import { PersistedPublisherView } from './persisted-view.js';
+import { PublisherSequencer } from '../ordering/sequencer.js';
 import { publishLoop } from './publish-loop.js';
 import { upgradeView } from './view-upgrade.js';
 import { upgradeViewShape } from './view-shape.js';
@@ -93,6 +94,8 @@ export class WebhookPublisher {
         const programId = (event.data as { programId?: string }).programId;
         return programId ? endpoints.subscribers(programId, payload.topic) : [];
       },
+      // Numbers the payloads about a partner per endpoint, committed before the batch is published.
+      sequencer: new PublisherSequencer(this.store),
       published: commit,
       folded: commit,
     });

@@ -7,6 +7,14 @@ export const ENDPOINTS = 'webhook_endpoints';
 /** One document per endpoint: its rate-limit window, pause and circuit, shared by the workers (endpoint-gate.ts). */
 export const ENDPOINT_GATES = 'webhook_endpoint_gates';
 
+/**
+ * How deliveries to an endpoint are ordered. `none` (the default): each goes out on its own, in any
+ * order. `partner`: those about one partner go one at a time in `sequence` order, a failing one
+ * holding back only its partner's later ones (`ordering/ordering-gate.ts`).
+ */
+export const ENDPOINT_ORDERINGS = ['none', 'partner'] as const;
+export type EndpointOrdering = (typeof ENDPOINT_ORDERINGS)[number];
+
 export interface EndpointSecret {
   secret: string;
   createdAt: string;
@@ -31,6 +39,8 @@ export interface WebhookEndpoint {
    * Null or absent (endpoints saved before it): unlimited.
    */
   rateLimit?: number | null;
+  /** Absent (endpoints saved before ordering): `none`. */
+  ordering?: EndpointOrdering;
   enabled: boolean;
   disabledReason: string | null;
   /** Newest first. */
@@ -47,6 +57,7 @@ export function newWebhookEndpoint(
     description?: string | null;
     filter?: PayloadFilter | null;
     rateLimit?: number | null;
+    ordering?: EndpointOrdering;
     secret?: string;
     now?: Date;
   },
@@ -60,6 +71,7 @@ export function newWebhookEndpoint(
     description: fields.description ?? null,
     filter: fields.filter ?? null,
     rateLimit: fields.rateLimit ?? null,
+    ordering: fields.ordering ?? 'none',
     enabled: true,
     disabledReason: null,
     secrets: [{ secret: fields.secret ?? newWebhookSecret(), createdAt: now, expiresAt: null }],

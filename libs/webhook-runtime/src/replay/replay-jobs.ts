@@ -9,6 +9,7 @@ import type { TopicSelection } from '@partner-ledger/webhooks';
 import { EndpointRepository, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { isFinished, type ReplayJob, ReplayJobRepository } from './replay-job-repository.js';
 import { programHead, runReplay } from './replay-run.js';
+import { recordedSequences, type Sequencer } from '../ordering/sequencer.js';
 
 export interface ReplayRequest {
   from: string | null;
@@ -49,6 +50,8 @@ export class ReplayJobs {
   /** By endpoint id: the one job this process runs for it. */
   private readonly active = new Map<string, Active>();
   private closing = false;
+  /** A replayed event goes out with the body it was first numbered with. */
+  private readonly sequencer: Sequencer;
   private readonly instance = `rpi_${randomBytes(6).toString('hex')}`;
 
   constructor(
@@ -58,6 +61,7 @@ export class ReplayJobs {
     private readonly options: ReplayJobsOptions,
   ) {
     this.jobs = new ReplayJobRepository(store);
+    this.sequencer = recordedSequences(store);
     this.endpoints = new EndpointRepository(store);
   }
 
@@ -175,6 +179,7 @@ export class ReplayJobs {
         batchSize: this.options.batchSize,
         shouldStop: () => this.shouldStop(active),
         progressed: (progress) => save({ ...active.job, progress }),
+        sequencer: this.sequencer,
       });
       if (reachedHead) await save({ ...active.job, status: 'succeeded', finishedAt: new Date().toISOString() });
       else if (active.stop === 'shutdown') await save({ ...active.job, status: 'queued', owner: null });

@@ -4,6 +4,7 @@ import { programStreamPrefixes } from '@partner-ledger/domain';
 import type { AllFilter, EventStore, RecordedEvent } from '@partner-ledger/event-store';
 import { subscribesTo } from '@partner-ledger/webhooks';
 import { publishLoop } from '../delivery/publish-loop.js';
+import type { Sequencer } from '../ordering/sequencer.js';
 import type { WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import type { ReplayJob, ReplayProgress } from './replay-job-repository.js';
 
@@ -13,6 +14,8 @@ export interface ReplayRunOptions {
   shouldStop(): Promise<boolean>;
   /** Called once each batch past the resume point is durable on the bus, with the progress to save. */
   progressed(progress: ReplayProgress): Promise<void>;
+  /** The bodies as first numbered for the endpoint (`recordedSequences`); default: without `sequence`. */
+  sequencer?: Sequencer;
 }
 
 /** The position of the program's newest event, where a replay started now ends. */
@@ -58,6 +61,7 @@ export async function runReplay(events: EventStore, bus: Bus, endpoint: WebhookE
   await publishLoop(pages(), {
     bus,
     after,
+    sequencer: options.sequencer,
     recipients: async (event, payload) => {
       if ((event.data as { programId?: string }).programId !== endpoint.programId) return [];
       const created = event.created.toISOString();
