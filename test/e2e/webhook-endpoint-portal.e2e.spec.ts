@@ -75,6 +75,7 @@ describe('webhook-consumer portal links over HTTP', () => {
         topics: ['NEW_AFFILIATE'],
         filter: null,
         rateLimit: null,
+        ordering: 'none',
         enabled: true,
         description: '/mine',
         disabledReason: null,
