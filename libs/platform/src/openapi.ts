@@ -79,12 +79,39 @@ export function mountOpenApi(app: INestApplication, opts: OpenApiOptions): void 
           schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
         };
         addWebhooks(document, providedWebhooks(app));
+        addProblemResponses(document);
       }
       return document;
     },
     { ui: false, raw: ['json'] },
   );
   serveSwaggerUi(app.getHttpAdapter().getInstance() as FastifyInstance, opts.title);
+}
+
+const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
+const problemContent = () => ({ [PROBLEM_CONTENT_TYPE]: { schema: { ...PROBLEM_REF } } });
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/**
+ * Every error the app answers is problem+json (the ProblemFilter writes them all), so the document
+ * says so once here rather than on each route: an error response a controller declared with only a
+ * description gets the Problem body, and every operation gets `4XX` and `5XX` ranges for the errors
+ * it does not name (bad input, auth, an unknown id, a failure). Routes still declare their notable
+ * codes themselves, with the `code`s they answer.
+ */
+export function addProblemResponses(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const responses = (operation.responses ??= {}) as Record<string, { description: string; content?: Record<string, unknown> }>;
+      for (const [status, response] of Object.entries(responses)) {
+        if (/^[45]/.test(status) && !response.content) response.content = problemContent();
+      }
+      responses['4XX'] ??= { description: 'Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which)', content: problemContent() };
+      responses['5XX'] ??= { description: 'The engine failed or is not ready', content: problemContent() };
+    }
+  }
 }
 
 /** The webhooks the app provides under `OPENAPI_WEBHOOKS`, or none. */

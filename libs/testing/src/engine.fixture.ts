@@ -6,6 +6,7 @@ import { type Clock, createLogger } from '@partner-ledger/platform';
 import { startEngine, type RunningEngine } from '@partner-ledger/roles';
 import { DATABASE_FILE } from '@partner-ledger/config';
 import { SqliteEventStore } from '@partner-ledger/event-store';
+import { assertDocumentedResponse, responseChecker, type ResponseChecker } from './openapi-responses.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -20,10 +21,21 @@ export interface TestEngine extends RunningEngine {
 }
 
 /** A real engine on loopback, on its own DATA_DIR, with the embedded SQLite store. */
-export async function startTestEngine(opts: { dataDir?: string; env?: Record<string, string>; clock?: Clock; consoleAssetsDir?: string } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  opts: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    clock?: Clock;
+    consoleAssetsDir?: string;
+    /** Check every answer of `call` against the engine's OpenAPI document (the default; see openapi-responses.ts). */
+    checkResponses?: boolean;
+  } = {},
+): Promise<TestEngine> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pl-e2e-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, ...opts.env });
   const engine = await startEngine(config, createLogger({ level: 'silent' }), { clock: opts.clock, consoleAssetsDir: opts.consoleAssetsDir });
+  let checker: Promise<ResponseChecker> | undefined;
+  const documented = () => (checker ??= fetch(engine.url + '/docs-json').then(async (r) => responseChecker(await r.text())));
   const call: TestEngine['call'] = async (method, path, body, key = ADMIN_KEY, headers = {}) => {
     const response = await fetch(engine.url + path, {
       method,
@@ -41,7 +53,9 @@ export async function startTestEngine(opts: { dataDir?: string; env?: Record<str
     } catch {
       /* not JSON: keep the text */
     }
-    return { status: response.status, body: parsed, headers: response.headers };
+    const res = { status: response.status, body: parsed, headers: response.headers };
+    if (opts.checkResponses !== false) assertDocumentedResponse(await documented(), method, path, res);
+    return res;
   };
   return {
     ...engine,

@@ -21,3 +21,4 @@ export * from './console-assets.js';
 export * from './browser.js';
 export * from './topic-schema.js';
 export * from './partnero-seed.js';
+export * from './openapi-responses.js';

@@ -1,5 +1,5 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ACTION_TARGETS, INCOMING_ACTIONS, type IncomingAction } from '@partner-ledger/webhooks';
 import { type IncomingWebhook, IncomingWebhookRepository } from '@partner-ledger/webhook-runtime';
@@ -7,7 +7,18 @@ import { newIncomingWebhookId, newUrlSecret, tokenFor } from '@partner-ledger/we
 import { decodeCursor, encodeCursor, parseLimit } from '../queries/read-models.js';
 import { ApiController } from '../shared/http.js';
 import { Lookups } from '../shared/lookups.js';
-import { CreateIncomingWebhookDto, RotateTokensDto, SaveMappingDto, UpdateIncomingWebhookDto } from './incoming-webhook.dto.js';
+import {
+  CreateIncomingWebhookDto,
+  IncomingRequestPageDto,
+  IncomingWebhookDetailDto,
+  IncomingWebhookDto,
+  IncomingWebhookPageDto,
+  RotateTokensDto,
+  SavedMappingDto,
+  SaveMappingDto,
+  TargetFieldDto,
+  UpdateIncomingWebhookDto,
+} from './incoming-webhook.dto.js';
 import { IncomingWebhookService, pathsOf } from './incoming-webhook.service.js';
 import { checkMapping, mappingWarnings, requireIncomingWebhook } from './mapping-rules.js';
 
@@ -29,6 +40,7 @@ export class IncomingWebhooksController {
 
   @Post('programs/:pid/incoming-webhooks')
   @HttpCode(201)
+  @ApiResponse({ status: 201, type: IncomingWebhookDto })
   @ApiOperation({ summary: 'Create an incoming webhook; answers its test URL and production URL (the tokens in them are the credentials)' })
   async create(@Param('pid') pid: string, @Body() body: CreateIncomingWebhookDto, @Req() request: FastifyRequest) {
     await this.lookups.requireProgram(pid);
@@ -50,6 +62,7 @@ export class IncomingWebhooksController {
 
   @Get('programs/:pid/incoming-webhooks')
   @ApiOperation({ summary: "The program's incoming webhooks, oldest first" })
+  @ApiResponse({ status: 200, type: IncomingWebhookPageDto })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false })
   async list(@Param('pid') pid: string, @Req() request: FastifyRequest, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
@@ -62,6 +75,8 @@ export class IncomingWebhooksController {
   }
 
   @Get('programs/:pid/incoming-webhooks/:id')
+  @ApiExtraModels(TargetFieldDto)
+  @ApiResponse({ status: 200, type: IncomingWebhookDetailDto })
   @ApiOperation({ summary: "One incoming webhook: its URLs, the latest sample, every path in the kept samples (with type and example), the mapping, and every action's target fields" })
   async get(@Param('pid') pid: string, @Param('id') id: string, @Req() request: FastifyRequest) {
     const webhook = await this.require(pid, id);
@@ -78,6 +93,7 @@ export class IncomingWebhooksController {
 
   @Patch('programs/:pid/incoming-webhooks/:id')
   @ApiOperation({ summary: 'Rename an incoming webhook' })
+  @ApiResponse({ status: 200, type: IncomingWebhookDto })
   async update(@Param('pid') pid: string, @Param('id') id: string, @Body() body: UpdateIncomingWebhookDto, @Req() request: FastifyRequest) {
     const webhook = await this.require(pid, id);
     const next = { ...webhook, name: body.name ?? webhook.name, updatedAt: new Date().toISOString() };
@@ -94,6 +110,7 @@ export class IncomingWebhooksController {
   }
 
   @Put('programs/:pid/incoming-webhooks/:id/mapping')
+  @ApiResponse({ status: 200, type: SavedMappingDto })
   @ApiOperation({
     summary: 'Choose the action and bind its target fields to paths of the samples',
     description:
@@ -115,6 +132,7 @@ export class IncomingWebhooksController {
 
   @Post('programs/:pid/incoming-webhooks/:id/rotate-tokens')
   @HttpCode(200)
+  @ApiResponse({ status: 200, type: IncomingWebhookDto })
   @ApiOperation({ summary: 'New token for the test URL, the production URL, or both; the old URLs answer 404 at once' })
   async rotate(@Param('pid') pid: string, @Param('id') id: string, @Body() body: RotateTokensDto = {}, @Req() request: FastifyRequest) {
     const webhook = await this.require(pid, id);
@@ -130,6 +148,7 @@ export class IncomingWebhooksController {
   }
 
   @Get('programs/:pid/incoming-webhooks/:id/requests')
+  @ApiResponse({ status: 200, type: IncomingRequestPageDto })
   @ApiOperation({ summary: 'Request log, newest first: time, URL, outcome, status, created or found ids, or the error (last 1,000 kept)' })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false })

@@ -1,5 +1,6 @@
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { IncomingReceivedDto } from './incoming-webhook.dto.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, notFound } from '@partner-ledger/domain';
 import { PROBLEM_CONTENT_TYPE } from '@partner-ledger/platform';
@@ -22,6 +23,10 @@ export class ReceiveIncomingWebhookController {
       'Production URL: 201 when something was created, 200 when the payload was already applied (re-sends are no-ops), 422 naming the target field and its path when a value is missing or refused. ' +
       '404 unknown token, 400 malformed JSON or a body that is not an object, 413 over the body limit, 429 over the rate limit (with Retry-After).',
   })
+  @ApiResponse({ status: 200, type: IncomingReceivedDto, description: 'Test URL: the sample stored (and the dry run); production URL: already applied' })
+  @ApiResponse({ status: 201, type: IncomingReceivedDto, description: 'Production URL: created' })
+  @ApiResponse({ status: 422, description: 'A target field missing or refused, naming it and its path' })
+  @ApiResponse({ status: 429, description: '`rate_limited`, with Retry-After' })
   async receive(@Param('token') token: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const opened = await this.service.open(token);
     if (!opened) throw notFound('incoming_webhook_not_found', 'no incoming webhook has this URL (wrong, rotated or deleted token)');

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ENDPOINT_ORDERINGS, type EndpointOrdering } from '@partner-ledger/webhook-runtime';
+import { TOPICS } from '@partner-ledger/webhooks';
 import { Optional } from '../shared/http.js';
 
 const ORDERING_DESCRIPTION =
@@ -187,4 +188,31 @@ export class CreatedWebhookEndpointDto extends WebhookEndpointDto {
 export class RotatedSecretDto extends CreatedWebhookEndpointDto {
   @ApiProperty({ type: String, nullable: true, description: 'Until when the previous secrets keep signing beside the new one; null without an overlap' })
   previousSecretsExpireAt!: string | null;
+}
+
+export class FilterTestItemDto {
+  @ApiProperty() eventId!: string;
+  @ApiProperty({ example: '12' }) position!: string;
+  @ApiProperty() created!: string;
+  @ApiProperty({ enum: TOPICS }) topic!: string;
+  @ApiProperty({ description: 'Whether the filter would send it' }) matches!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The webhook body' }) body!: Record<string, unknown>;
+}
+
+export class FilterTestResultDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The filter tried' }) filter!: Record<string, unknown> | null;
+  @ApiProperty({ description: 'Payloads tried' }) tried!: number;
+  @ApiProperty({ description: 'Of those, how many it would send' }) matched!: number;
+  @ApiProperty({ type: [FilterTestItemDto], description: 'Newest first' }) items!: FilterTestItemDto[];
+}
+
+export class TopicEntryDto {
+  @ApiProperty({ enum: TOPICS }) topic!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "JSON Schema (2020-12) of the topic's body" }) schema!: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true }) example!: Record<string, unknown>;
+}
+
+export class TopicCatalogueDto {
+  @ApiProperty({ type: [TopicEntryDto] }) items!: TopicEntryDto[];
 }

@@ -16,6 +16,7 @@ import {
   CreatedWebhookEndpointDto,
   CreateWebhookEndpointDto,
   FilterTestDto,
+  FilterTestResultDto,
   RotatedSecretDto,
   RotateSecretDto,
   UpdateWebhookEndpointDto,
@@ -140,6 +141,7 @@ export class WebhookEndpointsController {
 
   @Post('programs/:pid/webhook-endpoints/filter-test')
   @HttpCode(200)
+  @ApiResponse({ status: 200, type: FilterTestResultDto })
   @ApiOperation({ summary: "Try a filter on the program's latest payloads (of every topic, or `topic`): which it would send" })
   async filterTest(@Param('pid') pid: string, @Body() body: FilterTestDto) {
     await this.lookups.requireProgram(pid);
@@ -149,6 +151,7 @@ export class WebhookEndpointsController {
 
   @Post('programs/:pid/webhook-endpoints/:id/filter-test')
   @HttpCode(200)
+  @ApiResponse({ status: 200, type: FilterTestResultDto })
   @ApiOperation({ summary: "Try a filter (the endpoint's own by default) on the latest payloads of the endpoint's topics" })
   async endpointFilterTest(@Param('pid') pid: string, @Param('id') id: string, @Body() body: FilterTestDto) {
     const endpoint = await this.require(pid, id);

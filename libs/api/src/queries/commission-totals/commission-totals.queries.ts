@@ -1,5 +1,6 @@
 import { Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ProgramCommissionTotalsDto } from './commission-totals.dto.js';
 import { COMMISSION_TOTALS, docId, PROGRAM_TOTALS } from '@partner-ledger/projections';
 import { ApiController } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
@@ -13,6 +14,7 @@ export class CommissionTotalsQueriesController {
   ) {}
 
   @Get('programs/:pid/commission-totals')
+  @ApiResponse({ status: 200, type: ProgramCommissionTotalsDto })
   @ApiOperation({
     summary: "The program's totals and each partner's, top partners by approved commission first",
     description: '`program` sums every partner; `items` pages through partners ordered by approved amount, descending.',

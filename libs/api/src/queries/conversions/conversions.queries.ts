@@ -1,5 +1,6 @@
 import { Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ConversionPageDto } from './conversions.dto.js';
 import { invalid } from '@partner-ledger/domain';
 import { CONVERSIONS } from '@partner-ledger/projections';
 import type { Scalar } from '@partner-ledger/read-store';
@@ -17,6 +18,7 @@ export class ConversionQueriesController {
   ) {}
 
   @Get('programs/:pid/conversions')
+  @ApiResponse({ status: 200, type: ConversionPageDto })
   @ApiOperation({ summary: 'List conversions, newest first; filter by partner, status, flagged, transaction key and creation time [from, to)' })
   @ApiQuery({ name: 'partnerId', required: false })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })

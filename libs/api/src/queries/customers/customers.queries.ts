@@ -1,5 +1,6 @@
 import { Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { CustomerDto } from '../../use-cases/create-customer/create-customer.dto.js';
 import type { FastifyReply } from 'fastify';
 import { customerStream, notFound } from '@partner-ledger/domain';
 import { CUSTOMERS, docId } from '@partner-ledger/projections';
@@ -20,7 +21,7 @@ export class CustomerQueriesController {
   @Get('programs/:pid/customers/:customerId')
   @ApiOperation({ summary: 'One customer' })
   @ApiQuery({ name: 'minPosition', required: false })
-  @ApiEtag()
+  @ApiEtag(200, CustomerDto)
   async get(@Param('pid') pid: string, @Param('customerId') customerId: string, @Res({ passthrough: true }) reply: FastifyReply, @Query('minPosition') minPosition?: string) {
     await this.lookups.requireProgram(pid);
     const ns = await this.read.consistent(minPosition);

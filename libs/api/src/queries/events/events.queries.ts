@@ -1,5 +1,6 @@
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiProduces, ApiQuery, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { FeedEventDto } from './events.dto.js';
 import type { FastifyReply } from 'fastify';
 import { invalid, programStreamPrefixes, withoutCredentials } from '@partner-ledger/domain';
 import { forbiddenProgramStream } from './program-streams.js';
@@ -27,6 +28,12 @@ export class EventQueriesController {
       'Resume with `fromPosition` = last position + 1. `stream` is a stream-name prefix inside the program, e.g. `partner-<pid>.`. `direction=backwards` answers the newest first, from `fromPosition` (inclusive) or the end of the log down.',
   })
   @ApiProduces('application/x-ndjson')
+  @ApiExtraModels(FeedEventDto)
+  @ApiResponse({
+    status: 200,
+    description: 'One event per line (newline-delimited JSON), each of this schema',
+    content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(FeedEventDto) } } },
+  })
   @ApiQuery({ name: 'stream', required: false })
   @ApiQuery({ name: 'type', required: false, description: 'event types, comma-separated' })
   @ApiQuery({ name: 'fromPosition', required: false, description: 'inclusive' })

@@ -1,5 +1,7 @@
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { PartnerPageDto, PartnerWithTotalsDto } from './partners.dto.js';
+import { CommissionTotalsListDto } from '../commission-totals/commission-totals.dto.js';
 import type { FastifyReply } from 'fastify';
 import { assertPartnerStatus, notFound, partnerStream } from '@partner-ledger/domain';
 import { partnerAsOf } from '@partner-ledger/projections';
@@ -23,6 +25,7 @@ export class PartnerQueriesController {
 
   @Get('programs/:pid/partners')
   @ApiOperation({ summary: 'List partners, newest first; filter by status' })
+  @ApiResponse({ status: 200, type: PartnerPageDto })
   @ApiQuery({ name: 'status', required: false, enum: ['PENDING', 'ACTIVE', 'DENIED', 'DISABLED'] })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
@@ -38,7 +41,7 @@ export class PartnerQueriesController {
   @ApiOperation({ summary: 'One partner with its commission totals; `asOf` answers as it was at that time (without an ETag)' })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 time' })
   @ApiQuery({ name: 'minPosition', required: false })
-  @ApiEtag()
+  @ApiEtag(200, PartnerWithTotalsDto)
   async get(
     @Param('pid') pid: string,
     @Param('partnerId') partnerId: string,
@@ -68,6 +71,7 @@ export class PartnerQueriesController {
 
   @Get('programs/:pid/partners/:partnerId/commissions')
   @ApiOperation({ summary: "A partner's commission totals per currency: pending, approved, denied, reversed" })
+  @ApiResponse({ status: 200, type: CommissionTotalsListDto })
   @ApiQuery({ name: 'minPosition', required: false })
   async commissions(@Param('pid') pid: string, @Param('partnerId') partnerId: string, @Query('minPosition') minPosition?: string) {
     await this.lookups.requireProgram(pid);

@@ -10,6 +10,7 @@ import { Lookups } from '../../shared/lookups.js';
 import { StreamRunner } from '../../shared/stream-runner.js';
 import { EVENT_STORE } from '../../shared/tokens.js';
 import { programView } from '../../shared/views.js';
+import { ProgramPageDto } from './programs.dto.js';
 import { ProgramPlansView } from '../../use-cases/change-commission-plan/change-commission-plan.dto.js';
 import { decodeCursor, encodeCursor, parseLimit } from '../read-models.js';
 
@@ -36,6 +37,7 @@ export class ProgramQueriesController {
   @ApiOperation({ summary: 'The programs this key reaches: every program (admin key, in creation order) or its own (a program key)' })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
+  @ApiResponse({ status: 200, type: ProgramPageDto })
   async list(@Req() request: FastifyRequest, @Query('cursor') cursor?: string, @Query('limit') limit?: string) {
     const n = parseLimit(limit);
     const principal = request.principal;

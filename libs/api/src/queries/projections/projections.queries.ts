@@ -1,5 +1,6 @@
 import { Get } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ProjectionStatusDto } from './projections.dto.js';
 import { AdminOnly } from '../../auth/auth.guard.js';
 import { ApiController } from '../../shared/http.js';
 import { ReadModels } from '../read-models.js';
@@ -10,6 +11,7 @@ export class ProjectionQueriesController {
 
   @Get('projections')
   @AdminOnly()
+  @ApiResponse({ status: 200, type: ProjectionStatusDto })
   @ApiOperation({ summary: 'Each projection: applied position, events and seconds behind the log (admin key)' })
   async status() {
     const namespace = await this.read.readSide.activeNamespace();

@@ -15,25 +15,25 @@ export class ChangeCommissionPlanDto extends CommissionPlanDto {
   effectiveFrom?: string;
 }
 
-class DurationView {
+export class DurationView {
   @ApiProperty({ enum: DURATION_TYPES }) type!: string;
   @ApiPropertyOptional() count?: number;
 }
-class CommissionView {
+export class CommissionView {
   @ApiProperty({ enum: COMMISSION_TYPES }) type!: string;
   @ApiProperty({ example: '10' }) amount!: string;
-  @ApiProperty({ type: DurationView }) duration!: DurationView;
+  @ApiPropertyOptional({ type: DurationView, description: 'Always spelled out in a plan; as sent when a program is created' }) duration?: DurationView;
 }
-class TierView {
+export class TierView {
   @ApiProperty() level!: number;
   @ApiProperty({ example: '5' }) amount!: string;
 }
-class ProductRateView {
+export class ProductRateView {
   @ApiProperty() productId!: string;
   @ApiProperty({ enum: COMMISSION_TYPES }) type!: string;
   @ApiProperty({ example: '20' }) amount!: string;
 }
-class ApprovalView {
+export class ApprovalView {
   @ApiProperty({ enum: APPROVAL_MODES }) mode!: string;
   @ApiProperty() holdDays!: number;
 }

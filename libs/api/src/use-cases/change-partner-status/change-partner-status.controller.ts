@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiIfMatch, IfMatch, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
 import { ChangePartnerStatusCommand } from './change-partner-status.command.js';
+import { PartnerDto } from '../create-partner/create-partner.dto.js';
 import { ChangePartnerStatusDto } from './change-partner-status.dto.js';
 import type { ChangedPartner } from './change-partner-status.handler.js';
 
@@ -16,7 +17,7 @@ export class ChangePartnerStatusController {
   @Post('programs/:pid/partners/:partnerId/status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve, deny, disable or re-enable a partner' })
-  @ApiIfMatch()
+  @ApiIfMatch(200, PartnerDto)
   async change(
     @Param('pid') pid: string,
     @Param('partnerId') partnerId: string,

@@ -1,9 +1,9 @@
 import { Body, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiController, contextOf } from '../../shared/http.js';
-import { CreateConversionTriggerDto } from './create-conversion-trigger.dto.js';
+import { ConversionTriggerDto, CreateConversionTriggerDto } from './create-conversion-trigger.dto.js';
 import { CreateConversionTriggerCommand } from './create-conversion-trigger.command.js';
 
 @ApiController('conversion-triggers')
@@ -12,6 +12,7 @@ export class CreateConversionTriggerController {
 
   @Post('programs/:pid/conversion-triggers')
   @HttpCode(201)
+  @ApiResponse({ status: 201, type: ConversionTriggerDto })
   @ApiOperation({ summary: 'Give a partner a coupon code, email or SKU trigger (unique per program and type)' })
   create(@Param('pid') pid: string, @Body() body: CreateConversionTriggerDto, @Req() request: FastifyRequest) {
     const { partnerId, type, trigger } = body;

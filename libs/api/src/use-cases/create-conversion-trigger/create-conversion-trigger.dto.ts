@@ -17,3 +17,11 @@ export class CreateConversionTriggerDto {
   @MaxLength(128)
   trigger!: string;
 }
+
+export class ConversionTriggerDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() partnerId!: string;
+  @ApiProperty({ enum: TRIGGER_TYPES }) type!: string;
+  @ApiProperty() trigger!: string;
+  @ApiProperty({ example: '12' }) position!: string;
+}

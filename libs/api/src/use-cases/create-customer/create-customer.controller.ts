@@ -6,7 +6,7 @@ import { ApiEtag, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
 import type { EntityRef } from '../../shared/lookups.js';
 import { CreateCustomerCommand } from './create-customer.command.js';
-import { CreateCustomerDto, type EntityRefDto } from './create-customer.dto.js';
+import { CreateCustomerDto, CustomerDto, type EntityRefDto } from './create-customer.dto.js';
 import type { CreatedCustomer } from './create-customer.handler.js';
 
 const refOf = (dto: EntityRefDto | undefined): EntityRef | undefined => dto && { id: dto.id, key: dto.key, email: dto.email };
@@ -18,7 +18,7 @@ export class CreateCustomerController {
   @Post('programs/:pid/customers')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a customer, optionally linked to the partner who referred them' })
-  @ApiEtag(201)
+  @ApiEtag(201, CustomerDto)
   async create(@Param('pid') pid: string, @Body() body: CreateCustomerDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const command = new CreateCustomerCommand({
       programId: pid,

@@ -53,3 +53,15 @@ export class CreateCustomerDto {
   @Type(() => EntityRefDto)
   referringCustomer?: EntityRefDto;
 }
+
+/** A customer as its creation answers it (and, with createdAt, as it is read). */
+export class CustomerDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() key!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The partner who referred them' }) partnerId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) referringCustomerId!: string | null;
+  @ApiPropertyOptional({ example: '12', description: 'Global position of the event written (creation only)' }) position?: string;
+  @ApiPropertyOptional({ description: 'ISO 8601 (reads only)' }) createdAt?: string;
+}

@@ -42,3 +42,15 @@ export class CreatePartnerDto {
   @IsObject()
   details?: Record<string, unknown>;
 }
+
+/** A partner as a command answers it (create, status change, details change). */
+export class PartnerDto {
+  @ApiProperty({ example: 'ptn_3c1f0a9e8d7b6a5f4e3d' }) id!: string;
+  @ApiProperty() key!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: PARTNER_STATUSES }) status!: string;
+  @ApiProperty({ type: String, nullable: true }) referringPartnerId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The partner details (see the request)' }) details!: Record<string, unknown>;
+  @ApiPropertyOptional({ example: '12', description: 'Global position of the last event written (command answers only)' }) position?: string;
+}

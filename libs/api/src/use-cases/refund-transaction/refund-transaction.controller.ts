@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiIfMatch, IfMatch, type Versioned, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
 import { RefundTransactionCommand } from './refund-transaction.command.js';
-import { RefundTransactionDto } from './refund-transaction.dto.js';
+import { RefundedTransactionDto, RefundTransactionDto } from './refund-transaction.dto.js';
 
 @ApiController('transactions')
 export class RefundTransactionController {
@@ -15,7 +15,7 @@ export class RefundTransactionController {
   @Post('programs/:pid/transactions/:key/refund')
   @HttpCode(200)
   @ApiOperation({ summary: 'Refund a transaction in full or in part; reverses commission proportionally' })
-  @ApiIfMatch()
+  @ApiIfMatch(200, RefundedTransactionDto)
   async refund(
     @Param('pid') pid: string,
     @Param('key') key: string,

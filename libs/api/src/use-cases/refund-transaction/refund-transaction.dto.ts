@@ -1,5 +1,7 @@
 import type { AmountInput } from '@partner-ledger/domain';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CommissionLineDto } from '../../shared/conversion-responses.dto.js';
+import { TransactionDto } from '../create-transaction/create-transaction.dto.js';
 import { DecisionReasonDto } from '../../shared/decision-reason.dto.js';
 import { IsAmount, Optional } from '../../shared/http.js';
 
@@ -9,4 +11,14 @@ export class RefundTransactionDto extends DecisionReasonDto {
   @Optional()
   @IsAmount()
   amount?: AmountInput;
+}
+
+export class RefundDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ example: '50.00' }) amount!: string;
+  @ApiProperty({ type: [CommissionLineDto], description: 'Commission taken back by this refund' }) reversals!: CommissionLineDto[];
+}
+
+export class RefundedTransactionDto extends TransactionDto {
+  @ApiProperty({ type: RefundDto }) refund!: RefundDto;
 }

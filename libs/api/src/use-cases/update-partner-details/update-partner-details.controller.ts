@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiIfMatch, IfMatch, withEtag } from '../../shared/etag.js';
 import { ApiController, contextOf } from '../../shared/http.js';
 import { UpdatePartnerDetailsCommand } from './update-partner-details.command.js';
+import { PartnerDto } from '../create-partner/create-partner.dto.js';
 import { UpdatePartnerDetailsDto } from './update-partner-details.dto.js';
 import type { UpdatedPartner } from './update-partner-details.handler.js';
 
@@ -15,7 +16,7 @@ export class UpdatePartnerDetailsController {
 
   @Patch('programs/:pid/partners/:partnerId')
   @ApiOperation({ summary: "Change a partner's name, email or details" })
-  @ApiIfMatch()
+  @ApiIfMatch(200, PartnerDto)
   async update(
     @Param('pid') pid: string,
     @Param('partnerId') partnerId: string,
