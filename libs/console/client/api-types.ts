@@ -2203,8 +2203,8 @@ export interface components {
       path: string;
       /** @enum {string} */
       type: 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
-      /** @description A value seen at this path */
-      example: Record<string, never>;
+      /** @description A value seen at this path (any JSON) */
+      example: string | number | boolean | null | Record<string, never> | unknown[];
     };
     IncomingWebhookDetailDto: {
       id: string;
@@ -2338,8 +2338,10 @@ export interface components {
        * @enum {string}
        */
       outcome?: 'created' | 'existing';
-      /** @description Production URL: global position after it */
-      position?: string;
+      /** @description Production URL: global position of the last event written; null when nothing was (a re-send) */
+      position?: string | null;
+      /** @description The request's id in the request log */
+      requestId?: string;
     };
     CreatePortalLinkDto: {
       /**

@@ -158,7 +158,8 @@ export function addWebhooks(document: OpenAPIObject, webhooks: readonly OpenApiW
 
 /**
  * 3.0's `nullable: true` in 3.1 terms: `type: T` becomes `type: [T, "null"]`; a `$ref` wrapped in
- * `allOf` (how Nest writes a nullable nested DTO) becomes `anyOf: [<ref>, {type: "null"}]`.
+ * `allOf` (how Nest writes a nullable nested DTO) becomes `anyOf: [<ref>, {type: "null"}]`; an
+ * `enum` gets `null` among its values.
  * Rewrites in place and answers the same object.
  */
 function withoutNullable<T>(node: T): T {
@@ -175,6 +176,8 @@ function withoutNullable<T>(node: T): T {
       } else if (typeof o.type === 'string') {
         o.type = [o.type, 'null'];
       }
+      // An enum lists every value allowed, so null must be among them too.
+      if (Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...(o.enum as unknown[]), null];
     } else if (o.nullable === false) {
       delete o.nullable;
     }

@@ -61,7 +61,11 @@ export class IncomingWebhookPageDto {
 export class SamplePathDto {
   @ApiProperty({ example: 'order.amount' }) path!: string;
   @ApiProperty({ enum: ['string', 'number', 'boolean', 'null', 'object', 'array'] }) type!: string;
-  @ApiProperty({ description: 'A value seen at this path' }) example!: unknown;
+  @ApiProperty({
+    description: 'A value seen at this path (any JSON)',
+    anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }, { type: 'object' }, { type: 'array' }],
+  })
+  example!: unknown;
 }
 
 export class SampleReceivedDto {
@@ -120,5 +124,7 @@ export class IncomingReceivedDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Test URL with a mapping: what the production URL would write' }) dryRun?: Record<string, unknown>;
   @ApiPropertyOptional({ enum: INCOMING_ACTIONS, description: 'Production URL: the action run' }) action?: string;
   @ApiPropertyOptional({ enum: ['created', 'existing'], description: 'Production URL' }) outcome?: string;
-  @ApiPropertyOptional({ description: 'Production URL: global position after it' }) position?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Production URL: global position of the last event written; null when nothing was (a re-send)' })
+  position?: string | null;
+  @ApiPropertyOptional({ description: "The request's id in the request log" }) requestId?: string;
 }
