@@ -84,6 +84,10 @@ describe('the OpenAPI document', () => {
       /POST \/v1\/programs\/\{pid\}\/partners .* answered 201; the body does not match the schema documented for 201 application\/json: body must have required property 'email'/,
     );
     expect(() => assertDocumentedResponse(checker, 'POST', program.path('/partners'), { ...res, body: { ...res.body, status: 42 } })).toThrow(/body\/status must be string/);
+    // A field the document does not declare fails too: the console's types would not know it.
+    expect(() => assertDocumentedResponse(checker, 'POST', program.path('/partners'), { ...res, body: { ...res.body, surprise: 1 } })).toThrow(
+      /body must NOT have additional properties \(surprise\)/,
+    );
     // An undocumented status, and an error that is not problem+json, fail too.
     const plainHeaders = new Headers({ 'content-type': 'application/json' });
     expect(() => assertDocumentedResponse(checker, 'DELETE', program.path('/webhook-endpoints/we_1'), { status: 200, headers: plainHeaders, body: {} })).toThrow(

@@ -2338,6 +2338,18 @@ export interface components {
        * @enum {string}
        */
       outcome?: 'created' | 'existing';
+      /** @description Production URL, create_partner: the partner created or found */
+      partner?: {
+        [key: string]: unknown;
+      };
+      /** @description Production URL, create_customer and create_transaction: the customer created or found */
+      customer?: {
+        [key: string]: unknown;
+      };
+      /** @description Production URL, create_transaction: the sale recorded or found, with its conversion */
+      transaction?: {
+        [key: string]: unknown;
+      };
       /** @description Production URL: global position of the last event written; null when nothing was (a re-send) */
       position?: string | null;
       /** @description The request's id in the request log */
@@ -2452,7 +2464,16 @@ export interface components {
         /** @example partner.key */
         field: string;
         reason: string;
+        /** @description This field's own code, when the fields of one problem have different ones */
+        code?: string;
+        /**
+         * @description Incoming webhooks: the path into the payload the field was mapped from
+         * @example order.amount
+         */
+        path?: string;
       }[];
+      /** @description Incoming webhook URLs: the request's id in the webhook's request log */
+      requestId?: string;
     };
     /** @description A conversion (Refersion shape): amounts are decimal strings */
     NEW_CONVERSIONWebhook: {

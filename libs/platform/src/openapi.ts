@@ -46,9 +46,15 @@ export const PROBLEM_SCHEMA: SchemaObject = {
       items: {
         type: 'object',
         required: ['field', 'reason'],
-        properties: { field: { type: 'string', example: 'partner.key' }, reason: { type: 'string' } },
+        properties: {
+          field: { type: 'string', example: 'partner.key' },
+          reason: { type: 'string' },
+          code: { type: 'string', description: "This field's own code, when the fields of one problem have different ones" },
+          path: { type: 'string', description: 'Incoming webhooks: the path into the payload the field was mapped from', example: 'order.amount' },
+        },
       },
     },
+    requestId: { type: 'string', description: "Incoming webhook URLs: the request's id in the webhook's request log" },
   },
 };
 

@@ -3,7 +3,7 @@
 // exact code, then its `4XX`-style range, then `default`), and a JSON body is validated against the
 // schema documented for its media type. A controller that changes what it answers without changing
 // its DTOs fails the suite that calls it. Not a spec itself (jest matches *.spec.ts).
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 
 interface MediaType {
   schema?: unknown;
@@ -31,7 +31,7 @@ export class ResponseChecker {
   constructor(private readonly document: OpenApiDocument) {
     // The whole document is one schema resource, so a response schema's `#/components/schemas/X`
     // resolves inside it; the OpenAPI keywords around the schemas are ignored (strict: false).
-    this.ajv.addSchema({ ...document, $id: DOCUMENT_ID });
+    this.ajv.addSchema({ ...closed(structuredClone(document)), $id: DOCUMENT_ID });
     for (const [template, item] of Object.entries(document.paths)) {
       const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}/]+\}/g, '[^/]+')}$`);
       for (const method of Object.keys(item)) this.routes.push({ method: method.toUpperCase(), template, pattern });
@@ -67,8 +67,31 @@ export class ResponseChecker {
       this.validators.set(pointer, validate);
     }
     if (validate(body)) return [];
-    return [`${where}; the body does not match the schema documented for ${key} ${mediaType}: ${this.ajv.errorsText(validate.errors, { separator: '; ', dataVar: 'body' })}`];
+    return [`${where}; the body does not match the schema documented for ${key} ${mediaType}: ${(validate.errors ?? []).map(describe).join('; ')}`];
   }
+}
+
+/**
+ * The check is stricter than the document: an object schema that lists its properties and says
+ * nothing of others admits no others, so a field a controller starts sending without documenting it
+ * fails too (the console's types would not know it). Objects documented as open
+ * (`additionalProperties: true` or a schema) stay open.
+ */
+function closed<T>(node: T): T {
+  if (Array.isArray(node)) {
+    for (const item of node) closed(item);
+  } else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.properties && typeof o.properties === 'object' && o.additionalProperties === undefined) o.additionalProperties = false;
+    for (const value of Object.values(o)) closed(value);
+  }
+  return node;
+}
+
+/** One schema complaint, naming where in the body and, for an undocumented field, which. */
+function describe(error: ErrorObject): string {
+  const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+  return `body${error.instancePath} ${error.message ?? 'is invalid'}${extra === undefined ? '' : ` (${extra})`}`;
 }
 
 const checkers = new Map<string, ResponseChecker>();

@@ -124,6 +124,11 @@ export class IncomingReceivedDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Test URL with a mapping: what the production URL would write' }) dryRun?: Record<string, unknown>;
   @ApiPropertyOptional({ enum: INCOMING_ACTIONS, description: 'Production URL: the action run' }) action?: string;
   @ApiPropertyOptional({ enum: ['created', 'existing'], description: 'Production URL' }) outcome?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Production URL, create_partner: the partner created or found' }) partner?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Production URL, create_customer and create_transaction: the customer created or found' })
+  customer?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Production URL, create_transaction: the sale recorded or found, with its conversion' })
+  transaction?: Record<string, unknown>;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Production URL: global position of the last event written; null when nothing was (a re-send)' })
   position?: string | null;
   @ApiPropertyOptional({ description: "The request's id in the request log" }) requestId?: string;
