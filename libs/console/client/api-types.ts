@@ -385,6 +385,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/programs/{pid}/commission-series': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Commission over time: per UTC day, what was earned, approved and reversed
+     * @description Flows by the day they happened (the commission-daily read model). Default: the last 30 days up to today, in the program's currency; at most 366 days.
+     */
+    get: operations['CommissionSeriesQueriesController_series'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/programs/{pid}/events': {
     parameters: {
       query?: never;
@@ -484,7 +504,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One endpoint */
+    /** One endpoint, with `throttle`: its circuit (closed, open, half-open), failures in a row, next probe, and a 429/503 pause */
     get: operations['WebhookEndpointsController_get'];
     put?: never;
     post?: never;
@@ -492,7 +512,7 @@ export interface paths {
     delete: operations['WebhookEndpointsController_delete'];
     options?: never;
     head?: never;
-    /** Change the URL, topics, filter (null removes it), description, or enable/disable */
+    /** Change the URL, topics, filter (null removes it), rate limit (null removes it), description, or enable/disable */
     patch: operations['WebhookEndpointsController_update'];
     trace?: never;
   };
@@ -731,7 +751,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One incoming webhook: its URLs, the latest sample, every path in the kept samples (with type and example), and the mapping */
+    /** One incoming webhook: its URLs, the latest sample, every path in the kept samples (with type and example), the mapping, and every action's target fields */
     get: operations['IncomingWebhooksController_get'];
     put?: never;
     post?: never;
@@ -797,6 +817,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/programs/{pid}/incoming-webhooks/{id}/mapping/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Dry-run a mapping on a kept sample without saving it: the events the production URL would write, or the refusal it would get
+     * @description The body is the mapping as `PUT …/mapping` takes it, plus `sample` (0 = the newest kept sample). Nothing is written: not the mapping, not an event, not the request log. A payload the handlers would refuse is a 200 with `dryRun.wouldSucceed: false` and the problem the production URL would answer.
+     */
+    post: operations['DryRunMappingController_dryRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/incoming/{token}': {
     parameters: {
       query?: never;
@@ -848,6 +888,111 @@ export interface paths {
     get: operations['PortalController_partner'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/programs/{pid}/webhook-endpoints/{id}/portal-links': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A signed, expiring link to one webhook endpoint's consumer portal: its deliveries and attempts, resend, test event and secret rotation
+     * @description For the developer receiving the webhooks. The link is the only credential: anyone holding it works on that endpoint (and no other) until it expires. Nothing is stored; deleting the endpoint closes its portal.
+     */
+    post: operations['WebhookEndpointPortalLinksController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal/webhook-endpoint': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The endpoint of the link: send its token as `Authorization: Bearer <token>` */
+    get: operations['WebhookEndpointPortalController_view'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal/webhook-endpoint/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The endpoint's deliveries, newest first, each with its attempts; searched as the program's deliveries route is */
+    get: operations['WebhookEndpointPortalController_deliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal/webhook-endpoint/deliveries/{deliveryId}/resend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send one of the endpoint’s deliveries again (same webhook-id and body) */
+    post: operations['WebhookEndpointPortalController_resend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal/webhook-endpoint/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a signed test delivery (`"test": true`) to the endpoint */
+    post: operations['WebhookEndpointPortalController_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/portal/webhook-endpoint/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new signing secret, shown once; the old one keeps signing beside it for the overlap (default a day) */
+    post: operations['WebhookEndpointPortalController_rotate'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1050,6 +1195,46 @@ export interface webhooks {
      * @description A drafted payout batch was cancelled; its conversions are payable again (ours).
      */
     post: operations['webhook_PAYOUT_CANCELLED'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  ENDPOINT_CIRCUIT_OPENED: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * ENDPOINT_CIRCUIT_OPENED
+     * @description Another endpoint of the program failed consistently (WEBHOOK_CIRCUIT_FAILURES attempts in a row): its circuit opened, nothing is sent to it, and one delivery probes it every WEBHOOK_CIRCUIT_PROBE_INTERVAL (ours, like Svix's endpoint.disabled). Not sent to the endpoint itself.
+     */
+    post: operations['webhook_ENDPOINT_CIRCUIT_OPENED'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  ENDPOINT_CIRCUIT_CLOSED: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * ENDPOINT_CIRCUIT_CLOSED
+     * @description A probe (or any delivery) to an endpoint whose circuit was open succeeded: sending to it resumed, what waited goes out (ours).
+     */
+    post: operations['webhook_ENDPOINT_CIRCUIT_CLOSED'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1751,6 +1936,44 @@ export interface components {
       items: components['schemas']['CommissionTotalsDto'][];
       nextCursor: string | null;
     };
+    SeriesBucketDto: {
+      /**
+       * @description Conversions
+       * @example 3
+       */
+      count: number;
+      /**
+       * @description Commission of every level, in the currency
+       * @example 45.00
+       */
+      amount: string;
+    };
+    SeriesDayDto: {
+      /**
+       * @description UTC day
+       * @example 2026-03-01
+       */
+      day: string;
+      /** @description Conversions created that day and their commission */
+      earned: components['schemas']['SeriesBucketDto'];
+      /** @description Conversions approved that day (by a person or the engine) */
+      approved: components['schemas']['SeriesBucketDto'];
+      /** @description Commission refunds took back that day */
+      reversed: components['schemas']['SeriesBucketDto'];
+    };
+    CommissionSeriesDto: {
+      /** @example USD */
+      currency: string;
+      /** @example 2026-02-01 */
+      from: string;
+      /**
+       * @description Inclusive
+       * @example 2026-03-02
+       */
+      to: string;
+      /** @description Every day of the range, oldest first; a day with nothing has zeros */
+      items: components['schemas']['SeriesDayDto'][];
+    };
     FeedEventDto: {
       /**
        * @description Global position
@@ -1820,9 +2043,16 @@ export interface components {
       filter?: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description Deliveries per second at most, across every delivery worker (a fraction below 1: one per 1/rate s; above 1, rounded down). Null or absent: unlimited
+       * @example 20
+       */
+      rateLimit?: number | null;
     };
-    WebhookEndpointWithSecretDto: {
+    CreatedWebhookEndpointDto: {
+      /** @example whe_3f2a9c0d1e4b5a6c7d8e */
       id: string;
+      /** @example https://hooks.example.com/partner-ledger */
       url: string;
       /**
        * @description Topics, or ["ALL"]
@@ -1831,21 +2061,28 @@ export interface components {
        *     ]
        */
       topics: string[];
-      /** @description The payload filter; null sends everything subscribed */
+      /** @description The body filter, or null */
       filter: {
         [key: string]: unknown;
       } | null;
+      /** @description Deliveries per second at most, or null for no limit */
+      rateLimit: number | null;
       enabled: boolean;
       description: string | null;
-      /** @description Why the engine disabled it (e.g. failing for 5 days, or 410 Gone) */
+      /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
       disabledReason: string | null;
       createdAt: string;
       updatedAt: string;
-      /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+      /**
+       * @description The signing secret: shown this once
+       * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+       */
       secret: string;
     };
     WebhookEndpointDto: {
+      /** @example whe_3f2a9c0d1e4b5a6c7d8e */
       id: string;
+      /** @example https://hooks.example.com/partner-ledger */
       url: string;
       /**
        * @description Topics, or ["ALL"]
@@ -1854,20 +2091,52 @@ export interface components {
        *     ]
        */
       topics: string[];
-      /** @description The payload filter; null sends everything subscribed */
+      /** @description The body filter, or null */
       filter: {
         [key: string]: unknown;
       } | null;
+      /** @description Deliveries per second at most, or null for no limit */
+      rateLimit: number | null;
       enabled: boolean;
       description: string | null;
-      /** @description Why the engine disabled it (e.g. failing for 5 days, or 410 Gone) */
+      /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
       disabledReason: string | null;
       createdAt: string;
       updatedAt: string;
     };
     WebhookEndpointPageDto: {
+      /** @description Oldest first */
       items: components['schemas']['WebhookEndpointDto'][];
       nextCursor: string | null;
+    };
+    WebhookEndpointStatusDto: {
+      /** @example whe_3f2a9c0d1e4b5a6c7d8e */
+      id: string;
+      /** @example https://hooks.example.com/partner-ledger */
+      url: string;
+      /**
+       * @description Topics, or ["ALL"]
+       * @example [
+       *       "NEW_CONVERSION"
+       *     ]
+       */
+      topics: string[];
+      /** @description The body filter, or null */
+      filter: {
+        [key: string]: unknown;
+      } | null;
+      /** @description Deliveries per second at most, or null for no limit */
+      rateLimit: number | null;
+      enabled: boolean;
+      description: string | null;
+      /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
+      disabledReason: string | null;
+      createdAt: string;
+      updatedAt: string;
+      /** @description Its circuit (closed, open, half-open), failures in a row, next probe, and a 429/503 pause */
+      throttle: {
+        [key: string]: unknown;
+      };
     };
     UpdateWebhookEndpointDto: {
       url?: string;
@@ -1890,6 +2159,11 @@ export interface components {
       filter?: {
         [key: string]: unknown;
       } | null;
+      /**
+       * @description Deliveries per second at most, across every delivery worker (a fraction below 1: one per 1/rate s; above 1, rounded down). Null removes the limit
+       * @example 20
+       */
+      rateLimit?: number | null;
     };
     RotateSecretDto: {
       /**
@@ -1899,7 +2173,9 @@ export interface components {
       overlapSeconds: number;
     };
     RotatedSecretDto: {
+      /** @example whe_3f2a9c0d1e4b5a6c7d8e */
       id: string;
+      /** @example https://hooks.example.com/partner-ledger */
       url: string;
       /**
        * @description Topics, or ["ALL"]
@@ -1908,19 +2184,24 @@ export interface components {
        *     ]
        */
       topics: string[];
-      /** @description The payload filter; null sends everything subscribed */
+      /** @description The body filter, or null */
       filter: {
         [key: string]: unknown;
       } | null;
+      /** @description Deliveries per second at most, or null for no limit */
+      rateLimit: number | null;
       enabled: boolean;
       description: string | null;
-      /** @description Why the engine disabled it (e.g. failing for 5 days, or 410 Gone) */
+      /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
       disabledReason: string | null;
       createdAt: string;
       updatedAt: string;
-      /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+      /**
+       * @description The signing secret: shown this once
+       * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+       */
       secret: string;
-      /** @description When the previous secrets stop signing; null when none is kept */
+      /** @description Until when the previous secrets keep signing beside the new one; null without an overlap */
       previousSecretsExpireAt: string | null;
     };
     FilterTestDto: {
@@ -1962,7 +2243,9 @@ export interface components {
         | 'NEW_CONVERSION_TRIGGER'
         | 'PAYOUT_CREATED'
         | 'PAYOUT_PAID'
-        | 'PAYOUT_CANCELLED';
+        | 'PAYOUT_CANCELLED'
+        | 'ENDPOINT_CIRCUIT_OPENED'
+        | 'ENDPOINT_CIRCUIT_CLOSED';
       /** @description Whether the filter would send it */
       matches: boolean;
       /** @description The webhook body */
@@ -1994,7 +2277,9 @@ export interface components {
         | 'NEW_CONVERSION_TRIGGER'
         | 'PAYOUT_CREATED'
         | 'PAYOUT_PAID'
-        | 'PAYOUT_CANCELLED';
+        | 'PAYOUT_CANCELLED'
+        | 'ENDPOINT_CIRCUIT_OPENED'
+        | 'ENDPOINT_CIRCUIT_CLOSED';
       description: string;
       /** @description JSON Schema (2020-12) of the topic's body */
       schema: {
@@ -2037,10 +2322,12 @@ export interface components {
         | 'NEW_CONVERSION_TRIGGER'
         | 'PAYOUT_CREATED'
         | 'PAYOUT_PAID'
-        | 'PAYOUT_CANCELLED';
+        | 'PAYOUT_CANCELLED'
+        | 'ENDPOINT_CIRCUIT_OPENED'
+        | 'ENDPOINT_CIRCUIT_CLOSED';
       partnerId: string | null;
       /** @enum {string} */
-      status: 'pending' | 'delivered' | 'dead';
+      status: 'pending' | 'delivered' | 'dead' | 'event';
       /** @description The first 5 and the latest 15 when there were more */
       attempts: components['schemas']['AttemptDto'][];
       /** @description ISO 8601: the first attempt */
@@ -2054,10 +2341,10 @@ export interface components {
     };
     BulkResendDto: {
       /**
-       * @description pending: still being retried; delivered: a 2xx came back; dead: retries exhausted (or 410, or the endpoint disabled)
+       * @description pending: still being retried; delivered: a 2xx came back; dead: retries exhausted (or 410, or the endpoint disabled); event: the endpoint's circuit opened or closed (no attempts)
        * @enum {string}
        */
-      status?: 'pending' | 'delivered' | 'dead';
+      status?: 'pending' | 'delivered' | 'dead' | 'event';
       /** @enum {string} */
       topic?:
         | 'NEW_CONVERSION'
@@ -2069,7 +2356,9 @@ export interface components {
         | 'NEW_CONVERSION_TRIGGER'
         | 'PAYOUT_CREATED'
         | 'PAYOUT_PAID'
-        | 'PAYOUT_CANCELLED';
+        | 'PAYOUT_CANCELLED'
+        | 'ENDPOINT_CIRCUIT_OPENED'
+        | 'ENDPOINT_CIRCUIT_CLOSED';
       /** @description The partner the body is about (conversions, affiliates, triggers; payouts and tests have none) */
       partnerId?: string;
       /** @description The event sent (the bus message id; one webhook-id per event and endpoint) */
@@ -2092,9 +2381,10 @@ export interface components {
       /** @description More matched: send the same search with this cursor to go on; null when done */
       nextCursor: string | null;
     };
-    DeliveryResentDto: {
-      /** @description The delivery id */
+    ResendResultDto: {
+      /** @description The delivery queued again */
       id: string;
+      /** @description Its `webhook-id`, unchanged */
       webhookId: string;
       /** @enum {boolean} */
       queued: true;
@@ -2102,9 +2392,15 @@ export interface components {
     TestDeliveryDto: {
       /** @enum {boolean} */
       queued: true;
-      /** @description Find its delivery with `eventId` */
+      /**
+       * @description The test message (`test_…`): search the deliveries with `eventId` to follow it
+       * @example test_0b4f2c8e-…
+       */
       eventId: string;
-      /** @enum {string} */
+      /**
+       * @description The endpoint's first topic (NEW_AFFILIATE under ALL)
+       * @enum {string}
+       */
       topic:
         | 'NEW_CONVERSION'
         | 'APPROVED_CONVERSION'
@@ -2115,7 +2411,9 @@ export interface components {
         | 'NEW_CONVERSION_TRIGGER'
         | 'PAYOUT_CREATED'
         | 'PAYOUT_PAID'
-        | 'PAYOUT_CANCELLED';
+        | 'PAYOUT_CANCELLED'
+        | 'ENDPOINT_CIRCUIT_OPENED'
+        | 'ENDPOINT_CIRCUIT_CLOSED';
     };
     ReplayDto: {
       /** @description ISO 8601: events created at or after */
@@ -2233,7 +2531,7 @@ export interface components {
       /** @description Every path in the kept samples */
       paths: components['schemas']['SamplePathDto'][];
       pathsTruncated: boolean;
-      /** @description action → its target fields (the mapped action's only, once one is saved) */
+      /** @description Every action's target fields */
       targets: {
         [key: string]: components['schemas']['TargetFieldDto'][];
       };
@@ -2314,6 +2612,83 @@ export interface components {
     IncomingRequestPageDto: {
       items: components['schemas']['IncomingRequestDto'][];
       nextCursor: string | null;
+    };
+    DryRunMappingDto: {
+      /**
+       * @example create_transaction
+       * @enum {string}
+       */
+      action: 'create_partner' | 'create_customer' | 'create_transaction';
+      /**
+       * @description target field → path into the sample JSON (dot paths, [n] for arrays, ["a.b"] for odd keys)
+       * @example {
+       *       "customerEmail": "customer.email",
+       *       "customerName": "customer.name",
+       *       "transactionKey": "order.id",
+       *       "amount": "order.amount",
+       *       "productId": "order.product",
+       *       "partnerKey": "referral_code"
+       *     }
+       */
+      fields: Record<string, never>;
+      /**
+       * @description Which kept sample to run the mapping on: 0 is the newest
+       * @default 0
+       */
+      sample: number;
+    };
+    DryRunSampleDto: {
+      /** @example 0 */
+      index: number;
+      /** @example 2026-01-05T10:00:00.000Z */
+      receivedAt: string;
+    };
+    DryRunEventDto: {
+      /** @example transaction-prg_1.ORD-789 */
+      stream: string;
+      /** @example TransactionRecorded */
+      type: string;
+      /** @description The event as it would be appended (credentials left out) */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    DryRunOutcomeDto: {
+      /** @description Whether the production URL would accept this payload */
+      wouldSucceed: boolean;
+      /**
+       * @description The status the production URL would answer: 201 created, 200 already applied, or the refusal
+       * @example 201
+       */
+      status: number;
+      /** @description What the production URL would answer: the ids found or created (on success) */
+      result?: {
+        [key: string]: unknown;
+      };
+      /** @description The problem+json the production URL would answer (on a refusal) */
+      error?: {
+        [key: string]: unknown;
+      };
+      /** @description The events the production URL would append, in order; none on a refusal */
+      events: components['schemas']['DryRunEventDto'][];
+    };
+    MappingDryRunDto: {
+      /** @example create_transaction */
+      action: string;
+      /**
+       * @example {
+       *       "amount": "order.amount",
+       *       "customerEmail": "customer.email"
+       *     }
+       */
+      mapping: {
+        [key: string]: string;
+      };
+      /** @description The kept sample the mapping ran on */
+      sample: components['schemas']['DryRunSampleDto'];
+      /** @description What the mapping may still get wrong (e.g. no transactionKey bound) */
+      warnings: string[];
+      dryRun: components['schemas']['DryRunOutcomeDto'];
     };
     IncomingReceivedDto: {
       /** @description Test URL: the sample was stored */
@@ -2442,6 +2817,16 @@ export interface components {
       conversions: components['schemas']['PortalConversionDto'][];
       /** @description Payouts holding this partner, among the program's newest 200 (cancelled ones left out) */
       payouts: components['schemas']['PortalPayoutDto'][];
+      /** @description When the link stops working */
+      expiresAt: string;
+    };
+    WebhookEndpointPortalViewDto: {
+      /** @description The program sending the webhooks */
+      program: components['schemas']['PortalProgramDto'];
+      /** @description The endpoint (never its secret: a rotation shows the new one once) */
+      endpoint: components['schemas']['WebhookEndpointDto'];
+      /** @description The topics the endpoint receives (`ALL` spelled out), for searching its deliveries */
+      subscribedTopics: string[];
       /** @description When the link stops working */
       expiresAt: string;
     };
@@ -2848,6 +3233,28 @@ export interface components {
         amount: string;
         conversion_ids: string[];
       }[];
+    };
+    ENDPOINT_CIRCUIT_OPENEDWebhook: {
+      endpoint_id: string;
+      url: string;
+      /** @enum {unknown} */
+      state: 'OPEN' | 'CLOSED';
+      consecutive_failures: number;
+      /** @description UTC, "YYYY-MM-DD hh:mm:ss" */
+      changed: string;
+      next_probe: string | null;
+      reason: string;
+    };
+    ENDPOINT_CIRCUIT_CLOSEDWebhook: {
+      endpoint_id: string;
+      url: string;
+      /** @enum {unknown} */
+      state: 'OPEN' | 'CLOSED';
+      consecutive_failures: number;
+      /** @description UTC, "YYYY-MM-DD hh:mm:ss" */
+      changed: string;
+      next_probe: string | null;
+      reason: string;
     };
   };
   responses: never;
@@ -4153,6 +4560,53 @@ export interface operations {
       };
     };
   };
+  CommissionSeriesQueriesController_series: {
+    parameters: {
+      query?: {
+        /** @description First day, YYYY-MM-DD (UTC) */
+        from?: string;
+        /** @description Last day, inclusive, YYYY-MM-DD (UTC); default today */
+        to?: string;
+        /** @description Default the program's currency */
+        currency?: string;
+        minPosition?: string;
+      };
+      header?: never;
+      path: {
+        pid: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CommissionSeriesDto'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   EventQueriesController_stream: {
     parameters: {
       query?: {
@@ -4391,7 +4845,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['WebhookEndpointWithSecretDto'];
+          'application/json': components['schemas']['CreatedWebhookEndpointDto'];
+        };
+      };
+      /** @description bad topics (`invalid_topics`, `unknown_topic`), filter (`invalid_filter`), or URL (`invalid_url`, `url_scheme_not_allowed`, `url_unresolvable`, `ssrf_blocked`, …) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such program */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
@@ -4431,7 +4903,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['WebhookEndpointDto'];
+          'application/json': components['schemas']['WebhookEndpointStatusDto'];
+        };
+      };
+      /** @description no such program or endpoint (`webhook_endpoint_not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
@@ -4516,6 +4997,24 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointDto'];
         };
       };
+      /** @description a bad field, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such program or endpoint (`webhook_endpoint_not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
       '4XX': {
         headers: {
@@ -4558,6 +5057,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['RotatedSecretDto'];
+        };
+      };
+      /** @description overlapSeconds out of range */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such program or endpoint (`webhook_endpoint_not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
@@ -4707,7 +5224,7 @@ export interface operations {
   DeliveriesController_list: {
     parameters: {
       query?: {
-        status?: 'pending' | 'delivered' | 'dead';
+        status?: 'pending' | 'delivered' | 'dead' | 'event';
         topic?:
           | 'NEW_CONVERSION'
           | 'APPROVED_CONVERSION'
@@ -4718,7 +5235,9 @@ export interface operations {
           | 'NEW_CONVERSION_TRIGGER'
           | 'PAYOUT_CREATED'
           | 'PAYOUT_PAID'
-          | 'PAYOUT_CANCELLED';
+          | 'PAYOUT_CANCELLED'
+          | 'ENDPOINT_CIRCUIT_OPENED'
+          | 'ENDPOINT_CIRCUIT_CLOSED';
         /** @description The partner the body is about (payouts and tests have none) */
         partnerId?: string;
         eventId?: string;
@@ -4744,6 +5263,24 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DeliveryPageDto'];
+        };
+      };
+      /** @description a bad search field (`invalid_status`, `unknown_topic`, `invalid_time`, `invalid_range`), `invalid_limit` or `invalid_cursor` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such program or endpoint */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
@@ -4790,6 +5327,24 @@ export interface operations {
           'application/json': components['schemas']['BulkResendResultDto'];
         };
       };
+      /** @description a bad search field or `invalid_limit` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such program or endpoint */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
       '4XX': {
         headers: {
@@ -4827,7 +5382,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['DeliveryResentDto'];
+          'application/json': components['schemas']['ResendResultDto'];
+        };
+      };
+      /** @description no such program or delivery (`delivery_not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
@@ -4868,6 +5432,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TestDeliveryDto'];
+        };
+      };
+      /** @description no such program or endpoint */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
@@ -5416,6 +5989,59 @@ export interface operations {
       };
     };
   };
+  DryRunMappingController_dryRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        pid: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DryRunMappingDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MappingDryRunDto'];
+        };
+      };
+      /** @description `no_sample` (nothing received at the test URL yet), `sample_not_found` (fewer samples kept), `invalid_mapping` (every problem in `errors`, as saving refuses it) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   ReceiveIncomingWebhookController_receive: {
     parameters: {
       query?: never;
@@ -5581,6 +6207,409 @@ export interface operations {
         };
       };
       /** @description the partner has since been disabled or denied (`portal_closed`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  WebhookEndpointPortalLinksController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        pid: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreatePortalLinkDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalLinkDto'];
+        };
+      };
+      /** @description expiresInSeconds out of range */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description another program's key */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such program or endpoint (`webhook_endpoint_not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  WebhookEndpointPortalController_view: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointPortalViewDto'];
+        };
+      };
+      /** @description no token, an altered or foreign token, a partner portal token (`invalid_portal_token`), or an expired one (`portal_link_expired`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the endpoint has since been deleted (`portal_closed`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  WebhookEndpointPortalController_deliveries: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'delivered' | 'dead' | 'event';
+        topic?:
+          | 'NEW_CONVERSION'
+          | 'APPROVED_CONVERSION'
+          | 'DENIED_CONVERSION'
+          | 'NEW_AFFILIATE'
+          | 'AFFILIATE_STATUS_CHANGE'
+          | 'AFFILIATE_DETAILS_CHANGE'
+          | 'NEW_CONVERSION_TRIGGER'
+          | 'PAYOUT_CREATED'
+          | 'PAYOUT_PAID'
+          | 'PAYOUT_CANCELLED'
+          | 'ENDPOINT_CIRCUIT_OPENED'
+          | 'ENDPOINT_CIRCUIT_CLOSED';
+        /** @description The partner the body is about (payouts and tests have none) */
+        partnerId?: string;
+        eventId?: string;
+        /** @description first attempt at or after (ISO 8601) */
+        from?: string;
+        /** @description first attempt before (ISO 8601) */
+        to?: string;
+        cursor?: string;
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryPageDto'];
+        };
+      };
+      /** @description a bad search field (`invalid_status`, `unknown_topic`, `invalid_time`, `invalid_range`), `invalid_limit` or `invalid_cursor` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no token, an altered or foreign token, a partner portal token (`invalid_portal_token`), or an expired one (`portal_link_expired`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the endpoint has since been deleted (`portal_closed`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  WebhookEndpointPortalController_resend: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResendResultDto'];
+        };
+      };
+      /** @description no token, an altered or foreign token, a partner portal token (`invalid_portal_token`), or an expired one (`portal_link_expired`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the endpoint has since been deleted (`portal_closed`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no such delivery of this endpoint (`delivery_not_found`) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  WebhookEndpointPortalController_test: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TestDeliveryDto'];
+        };
+      };
+      /** @description no token, an altered or foreign token, a partner portal token (`invalid_portal_token`), or an expired one (`portal_link_expired`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the endpoint has since been deleted (`portal_closed`) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  WebhookEndpointPortalController_rotate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RotateSecretDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RotatedSecretDto'];
+        };
+      };
+      /** @description overlapSeconds out of range */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description no token, an altered or foreign token, a partner portal token (`invalid_portal_token`), or an expired one (`portal_link_expired`) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description the endpoint has since been deleted (`portal_closed`) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6277,6 +7306,94 @@ export interface operations {
          *     }
          */
         'application/json': components['schemas']['PAYOUT_CANCELLEDWebhook'];
+      };
+    };
+    responses: {
+      /** @description Received. Any other answer (or none in time) is retried. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_ENDPOINT_CIRCUIT_OPENED: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Stable per (event, endpoint) across retries and resends: deduplicate on it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description Standard Webhooks: "v1,<base64 HMAC-SHA256 of `${id}.${timestamp}.${body}`>", one per live secret, space-separated */
+        'webhook-signature': string;
+        /** @description The topic */
+        'Refersion-Topic': string;
+        /** @description base64 HMAC-SHA256 of the raw body, with the newest secret */
+        'Refersion-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "endpoint_id": "whe_4f3e2d1c0b9a8f7e6d5c",
+         *       "url": "https://hooks.example.com/partner-ledger",
+         *       "state": "OPEN",
+         *       "consecutive_failures": 20,
+         *       "changed": "2026-03-01 09:15:02",
+         *       "next_probe": "2026-03-01 09:15:32",
+         *       "reason": "20 failed attempts in a row: nothing is sent until a probe succeeds"
+         *     }
+         */
+        'application/json': components['schemas']['ENDPOINT_CIRCUIT_OPENEDWebhook'];
+      };
+    };
+    responses: {
+      /** @description Received. Any other answer (or none in time) is retried. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  webhook_ENDPOINT_CIRCUIT_CLOSED: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Stable per (event, endpoint) across retries and resends: deduplicate on it */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt */
+        'webhook-timestamp': string;
+        /** @description Standard Webhooks: "v1,<base64 HMAC-SHA256 of `${id}.${timestamp}.${body}`>", one per live secret, space-separated */
+        'webhook-signature': string;
+        /** @description The topic */
+        'Refersion-Topic': string;
+        /** @description base64 HMAC-SHA256 of the raw body, with the newest secret */
+        'Refersion-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "endpoint_id": "whe_4f3e2d1c0b9a8f7e6d5c",
+         *       "url": "https://hooks.example.com/partner-ledger",
+         *       "state": "CLOSED",
+         *       "consecutive_failures": 0,
+         *       "changed": "2026-03-01 09:16:02",
+         *       "next_probe": null,
+         *       "reason": "a delivery succeeded: sending resumed"
+         *     }
+         */
+        'application/json': components['schemas']['ENDPOINT_CIRCUIT_CLOSEDWebhook'];
       };
     };
     responses: {
