@@ -512,7 +512,7 @@ export interface paths {
     delete: operations['WebhookEndpointsController_delete'];
     options?: never;
     head?: never;
-    /** Change the URL, topics, filter (null removes it), rate limit (null removes it), description, or enable/disable */
+    /** Change the URL, topics, filter (null removes it), rate limit (null removes it), ordering, description, or enable/disable */
     patch: operations['WebhookEndpointsController_update'];
     trace?: never;
   };
@@ -649,6 +649,26 @@ export interface paths {
     put?: never;
     /** Send a signed test delivery (`"test": true`) to check the URL and the signature */
     post: operations['DeliveriesController_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/programs/{pid}/webhook-endpoints/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One partner's payloads queued for this endpoint, in `sequence` order, after `afterSequence`
+     * @description Every body about a partner carries `sequence` (1, 2, 3… per partner and endpoint, no gaps, ordered and unordered endpoints alike): a receiver that sees one skipped asks here for what follows the last it has, delivered yet or not.
+     */
+    get: operations['PartnerMessagesController_list'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2048,6 +2068,11 @@ export interface components {
        * @example 20
        */
       rateLimit?: number | null;
+      /**
+       * @description none (default): each delivery on its own, in any order. partner: the deliveries about one partner reach the endpoint one at a time in `sequence` order; a failing one holds back only that partner's later ones until it is delivered, resent or dead-lettered
+       * @enum {string}
+       */
+      ordering?: 'none' | 'partner';
     };
     CreatedWebhookEndpointDto: {
       /** @example whe_3f2a9c0d1e4b5a6c7d8e */
@@ -2067,6 +2092,11 @@ export interface components {
       } | null;
       /** @description Deliveries per second at most, or null for no limit */
       rateLimit: number | null;
+      /**
+       * @description none (default): each delivery on its own, in any order. partner: the deliveries about one partner reach the endpoint one at a time in `sequence` order; a failing one holds back only that partner's later ones until it is delivered, resent or dead-lettered
+       * @enum {string}
+       */
+      ordering: 'none' | 'partner';
       enabled: boolean;
       description: string | null;
       /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
@@ -2097,6 +2127,11 @@ export interface components {
       } | null;
       /** @description Deliveries per second at most, or null for no limit */
       rateLimit: number | null;
+      /**
+       * @description none (default): each delivery on its own, in any order. partner: the deliveries about one partner reach the endpoint one at a time in `sequence` order; a failing one holds back only that partner's later ones until it is delivered, resent or dead-lettered
+       * @enum {string}
+       */
+      ordering: 'none' | 'partner';
       enabled: boolean;
       description: string | null;
       /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
@@ -2127,6 +2162,11 @@ export interface components {
       } | null;
       /** @description Deliveries per second at most, or null for no limit */
       rateLimit: number | null;
+      /**
+       * @description none (default): each delivery on its own, in any order. partner: the deliveries about one partner reach the endpoint one at a time in `sequence` order; a failing one holds back only that partner's later ones until it is delivered, resent or dead-lettered
+       * @enum {string}
+       */
+      ordering: 'none' | 'partner';
       enabled: boolean;
       description: string | null;
       /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
@@ -2164,6 +2204,11 @@ export interface components {
        * @example 20
        */
       rateLimit?: number | null;
+      /**
+       * @description none (default): each delivery on its own, in any order. partner: the deliveries about one partner reach the endpoint one at a time in `sequence` order; a failing one holds back only that partner's later ones until it is delivered, resent or dead-lettered
+       * @enum {string}
+       */
+      ordering?: 'none' | 'partner';
     };
     RotateSecretDto: {
       /**
@@ -2190,6 +2235,11 @@ export interface components {
       } | null;
       /** @description Deliveries per second at most, or null for no limit */
       rateLimit: number | null;
+      /**
+       * @description none (default): each delivery on its own, in any order. partner: the deliveries about one partner reach the endpoint one at a time in `sequence` order; a failing one holds back only that partner's later ones until it is delivered, resent or dead-lettered
+       * @enum {string}
+       */
+      ordering: 'none' | 'partner';
       enabled: boolean;
       description: string | null;
       /** @description Why it is disabled (by request, `410 Gone`, failing for 5 days) */
@@ -2414,6 +2464,38 @@ export interface components {
         | 'PAYOUT_CANCELLED'
         | 'ENDPOINT_CIRCUIT_OPENED'
         | 'ENDPOINT_CIRCUIT_CLOSED';
+    };
+    PartnerMessageDto: {
+      /** @description The payload's number among those about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence: number;
+      partnerId: string;
+      eventId: string;
+      /** @description The `webhook-id` it is (or was) delivered with */
+      webhookId: string;
+      /** @enum {string} */
+      topic:
+        | 'NEW_CONVERSION'
+        | 'APPROVED_CONVERSION'
+        | 'DENIED_CONVERSION'
+        | 'NEW_AFFILIATE'
+        | 'AFFILIATE_STATUS_CHANGE'
+        | 'AFFILIATE_DETAILS_CHANGE'
+        | 'NEW_CONVERSION_TRIGGER'
+        | 'PAYOUT_CREATED'
+        | 'PAYOUT_PAID'
+        | 'PAYOUT_CANCELLED'
+        | 'ENDPOINT_CIRCUIT_OPENED'
+        | 'ENDPOINT_CIRCUIT_CLOSED';
+      /** @description ISO 8601: when it was queued */
+      createdAt: string;
+      /** @description The body as sent (the topic's schema, `sequence` included) */
+      payload: {
+        [key: string]: unknown;
+      };
+    };
+    PartnerMessagePageDto: {
+      items: components['schemas']['PartnerMessageDto'][];
+      nextCursor: string | null;
     };
     ReplayDto: {
       /** @description ISO 8601: events created at or after */
@@ -2916,6 +2998,8 @@ export interface components {
         creative_id: null;
       };
       source: string;
+      /** @description This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence?: number;
     };
     /** @description A conversion (Refersion shape): amounts are decimal strings */
     APPROVED_CONVERSIONWebhook: {
@@ -2973,6 +3057,8 @@ export interface components {
         creative_id: null;
       };
       source: string;
+      /** @description This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence?: number;
     };
     /** @description A conversion (Refersion shape): amounts are decimal strings */
     DENIED_CONVERSIONWebhook: {
@@ -3030,6 +3116,8 @@ export interface components {
         creative_id: null;
       };
       source: string;
+      /** @description This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence?: number;
     };
     /** @description An affiliate (partner), Refersion shape; "0000-00-00 00:00:00" stands for never */
     NEW_AFFILIATEWebhook: {
@@ -3065,6 +3153,8 @@ export interface components {
       };
       /** @constant */
       is_marketplace_user: false;
+      /** @description This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence?: number;
     };
     /** @description An affiliate (partner), Refersion shape; "0000-00-00 00:00:00" stands for never */
     AFFILIATE_STATUS_CHANGEWebhook: {
@@ -3100,6 +3190,8 @@ export interface components {
       };
       /** @constant */
       is_marketplace_user: false;
+      /** @description This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence?: number;
     };
     /** @description An affiliate (partner), Refersion shape; "0000-00-00 00:00:00" stands for never */
     AFFILIATE_DETAILS_CHANGEWebhook: {
@@ -3135,6 +3227,8 @@ export interface components {
       };
       /** @constant */
       is_marketplace_user: false;
+      /** @description This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence?: number;
     };
     /** @description A conversion trigger (coupon, email or SKU) of an affiliate */
     NEW_CONVERSION_TRIGGERWebhook: {
@@ -3143,6 +3237,8 @@ export interface components {
       trigger: string;
       /** @enum {unknown} */
       type: 'COUPON' | 'EMAIL' | 'SKU';
+      /** @description This body's number among the payloads about its partner queued for this endpoint: 1, 2, 3… with no gaps */
+      sequence?: number;
     };
     /** @description A payout batch (our own topic, in the Refersion style) */
     PAYOUT_CREATEDWebhook: {
@@ -5463,6 +5559,52 @@ export interface operations {
       };
     };
   };
+  PartnerMessagesController_list: {
+    parameters: {
+      query: {
+        partnerId: string;
+        /** @description Only payloads with a higher sequence (default 0: from the first) */
+        afterSequence?: string;
+        cursor?: string;
+        limit?: string;
+      };
+      header?: never;
+      path: {
+        pid: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PartnerMessagePageDto'];
+        };
+      };
+      /** @description Refused: bad input, a missing or wrong key, an unknown id, a conflict (`code` names which) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The engine failed or is not ready */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   ReplayJobsController_replay: {
     parameters: {
       query?: never;
@@ -6705,7 +6847,8 @@ export interface operations {
          *         "sub_id": null,
          *         "creative_id": null
          *       },
-         *       "source": "API"
+         *       "source": "API",
+         *       "sequence": 1
          *     }
          */
         'application/json': components['schemas']['NEW_CONVERSIONWebhook'];
@@ -6788,7 +6931,8 @@ export interface operations {
          *         "sub_id": null,
          *         "creative_id": null
          *       },
-         *       "source": "API"
+         *       "source": "API",
+         *       "sequence": 2
          *     }
          */
         'application/json': components['schemas']['APPROVED_CONVERSIONWebhook'];
@@ -6871,7 +7015,8 @@ export interface operations {
          *         "sub_id": null,
          *         "creative_id": null
          *       },
-         *       "source": "API"
+         *       "source": "API",
+         *       "sequence": 2
          *     }
          */
         'application/json': components['schemas']['DENIED_CONVERSIONWebhook'];
@@ -6938,7 +7083,8 @@ export interface operations {
          *         "id": "prg_3b1d0c9e8f7a6b5c4d3e",
          *         "name": "Standard Affiliate Commission"
          *       },
-         *       "is_marketplace_user": false
+         *       "is_marketplace_user": false,
+         *       "sequence": 1
          *     }
          */
         'application/json': components['schemas']['NEW_AFFILIATEWebhook'];
@@ -7005,7 +7151,8 @@ export interface operations {
          *         "id": "prg_3b1d0c9e8f7a6b5c4d3e",
          *         "name": "Standard Affiliate Commission"
          *       },
-         *       "is_marketplace_user": false
+         *       "is_marketplace_user": false,
+         *       "sequence": 5
          *     }
          */
         'application/json': components['schemas']['AFFILIATE_STATUS_CHANGEWebhook'];
@@ -7072,7 +7219,8 @@ export interface operations {
          *         "id": "prg_3b1d0c9e8f7a6b5c4d3e",
          *         "name": "Standard Affiliate Commission"
          *       },
-         *       "is_marketplace_user": false
+         *       "is_marketplace_user": false,
+         *       "sequence": 5
          *     }
          */
         'application/json': components['schemas']['AFFILIATE_DETAILS_CHANGEWebhook'];
@@ -7113,7 +7261,8 @@ export interface operations {
          *       "id": "ct_5e4d3c2b1a",
          *       "affiliate_id": "par_0a1b2c3d4e5f60718293",
          *       "trigger": "JOHN10",
-         *       "type": "COUPON"
+         *       "type": "COUPON",
+         *       "sequence": 2
          *     }
          */
         'application/json': components['schemas']['NEW_CONVERSION_TRIGGERWebhook'];
