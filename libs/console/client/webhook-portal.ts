@@ -3,7 +3,7 @@ import { badge, h, when } from './dom.js';
 import { deliveriesPanel } from './pages/deliveries.js';
 import { endpointActions } from './pages/endpoint-actions.js';
 import { linkToken, refusedPage, showPortal } from './portal-common.js';
-import type { Delivery, EndpointWithSecret, WebhookPortalView } from './webhook-types.js';
+import type { Delivery, RotatedSecret, WebhookPortalView } from './webhook-types.js';
 
 /**
  * The webhook-consumer portal (`/portal/webhook-endpoint#<token>`): one endpoint, for the developer
@@ -32,7 +32,7 @@ async function load(): Promise<void> {
   const actions = endpointActions(
     {
       test: () => api.post<{ eventId: string; topic: string }>(`${BASE}/test`),
-      rotate: (overlapSeconds) => api.post<EndpointWithSecret>(`${BASE}/rotate-secret`, { overlapSeconds }),
+      rotate: (overlapSeconds) => api.post<RotatedSecret>(`${BASE}/rotate-secret`, { overlapSeconds }),
     },
     deliveries.follow,
   );

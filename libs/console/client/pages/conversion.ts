@@ -3,10 +3,9 @@ import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import type { ConversionHistory, HistoryEntry, Partner } from '../types.js';
 
-const actorOf = (e: HistoryEntry, names: Map<string, string>): string => {
+const actorOf = (e: HistoryEntry): string => {
   if (!e.actor) return '';
   if (e.actor.type === 'ENGINE') return `the engine${e.actor.rule ? ` (${e.actor.rule.replaceAll('_', ' ').toLowerCase()})` : ''}`;
-  if (e.actor.type === 'PARTNER' && e.actor.id) return names.get(e.actor.id) ?? e.actor.id;
   return e.actor.type.replaceAll('_', ' ').toLowerCase();
 };
 
@@ -66,7 +65,7 @@ export async function conversionPage({ api, programId, itemId }: PageContext): P
             {},
             h('strong', {}, e.type.toLowerCase()),
             ` ${when(e.at)}`,
-            e.actor ? ` by ${actorOf(e, names)}` : '',
+            e.actor ? ` by ${actorOf(e)}` : '',
             e.type === 'REFUNDED' && e.amount ? ` · ${e.amount}${e.fullyRefunded ? ' (all of it)' : ''}` : '',
             e.commissions?.length ? ` · commission ${e.commissions.map((c) => `${c.amount} to ${names.get(c.partnerId) ?? c.partnerId}`).join(', ')}` : '',
             e.reason ? h('div', { class: 'muted' }, `Reason: ${e.reason}`) : null,

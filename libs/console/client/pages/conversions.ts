@@ -1,7 +1,7 @@
 import { ApiError, laterPosition, type Page } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { CommissionTotals, Conversion, Partner } from '../types.js';
+import type { CommissionTotals, Conversion, DecidedConversion, Partner } from '../types.js';
 import { totalsFigures } from './totals.js';
 
 const STATUSES = [
@@ -143,7 +143,7 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
     const failures: string[] = [];
     for (const c of conversions) {
       try {
-        const answer = await api.post<Conversion>(`${base}/conversions/${c.id}/${action}`, reason.value ? { reason: reason.value } : {});
+        const answer = await api.post<DecidedConversion>(`${base}/conversions/${c.id}/${action}`, reason.value ? { reason: reason.value } : {});
         position = laterPosition(position, answer.position);
       } catch (error) {
         failures.push(`${c.transactionKey}: ${error instanceof ApiError ? error.message : String(error)}`);

@@ -1,10 +1,10 @@
 import { ApiError } from '../api.js';
 import { alertBox, announce, field, h, when } from '../dom.js';
-import type { EndpointWithSecret } from '../webhook-types.js';
+import type { RotatedSecret } from '../webhook-types.js';
 
 export interface EndpointActionsSource {
   test(): Promise<{ eventId: string; topic: string }>;
-  rotate(overlapSeconds: number): Promise<EndpointWithSecret>;
+  rotate(overlapSeconds: number): Promise<RotatedSecret>;
 }
 
 /** The signing secret, shown this once in a named region (creation and rotation answer it, nothing else does). */

@@ -1,7 +1,7 @@
 import { ApiError, type Page } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { Conversion, Partner, PortalLink } from '../types.js';
+import type { Conversion, Partner, PartnerWithTotals, PortalLink } from '../types.js';
 import { totalsFigures } from './totals.js';
 
 const STATUSES = ['', 'ACTIVE', 'PENDING', 'DISABLED', 'DENIED'];
@@ -105,7 +105,10 @@ export async function partnersPage({ api, programId }: PageContext): Promise<HTM
 /** One partner: who they are, their commission by status, and their latest conversions. */
 export async function partnerPage({ api, programId, partnerId }: PageContext): Promise<HTMLElement> {
   const base = `/v1/programs/${programId}`;
-  const [partner, conversions] = await Promise.all([api.get<Partner>(`${base}/partners/${partnerId}`), api.get<Page<Conversion>>(`${base}/conversions`, { partnerId, limit: '50' })]);
+  const [partner, conversions] = await Promise.all([
+    api.get<PartnerWithTotals>(`${base}/partners/${partnerId}`),
+    api.get<Page<Conversion>>(`${base}/conversions`, { partnerId, limit: '50' }),
+  ]);
   const commission = h('div', {}, commissionOf(partner));
   let statusBadge = badge(partner.status);
   return h(
@@ -141,7 +144,7 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
 }
 
 /** Changes the partner's status (with an optional reason, recorded in the log); the badge follows. */
-function statusForm(api: PageContext['api'], path: string, partner: Partner, changed: (p: Partner) => void): HTMLElement {
+function statusForm(api: PageContext['api'], path: string, partner: { status: string }, changed: (p: Partner) => void): HTMLElement {
   const status = h(
     'select',
     { name: 'newStatus' },
@@ -177,7 +180,7 @@ function statusForm(api: PageContext['api'], path: string, partner: Partner, cha
   );
 }
 
-const commissionOf = (partner: Partner): HTMLElement | HTMLElement[] =>
+const commissionOf = (partner: PartnerWithTotals): HTMLElement | HTMLElement[] =>
   partner.commissionTotals?.length ? partner.commissionTotals.map((t) => totalsFigures(t, `Commission in ${t.currency}`)) : h('p', {}, 'No commission yet.');
 
 /**
@@ -191,7 +194,7 @@ function asOfCard(api: PageContext['api'], path: string, commission: HTMLElement
   const show = async (asOf?: string) => {
     problem.replaceChildren();
     try {
-      const partner = await api.get<Partner>(path, { asOf });
+      const partner = await api.get<PartnerWithTotals>(path, { asOf });
       commission.replaceChildren(...[commissionOf(partner)].flat());
       said.textContent = asOf ? `As of ${when(asOf)}.` : 'Now.';
       announce(said.textContent);

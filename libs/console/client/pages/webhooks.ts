@@ -2,7 +2,7 @@ import { ApiError, type Page } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import type { PortalLink } from '../types.js';
-import type { Delivery, EndpointWithSecret, ReplayJob, TopicEntry, WebhookEndpoint } from '../webhook-types.js';
+import type { Delivery, EndpointWithSecret, ReplayJob, RotatedSecret, TopicEntry, WebhookEndpoint } from '../webhook-types.js';
 import { deliveriesPanel } from './deliveries.js';
 import { endpointActions, secretRegion } from './endpoint-actions.js';
 
@@ -129,7 +129,7 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
   const actions = endpointActions(
     {
       test: () => api.post<{ eventId: string; topic: string }>(`${path}/test`),
-      rotate: (overlapSeconds) => api.post<EndpointWithSecret>(`${path}/rotate-secret`, { overlapSeconds }),
+      rotate: (overlapSeconds) => api.post<RotatedSecret>(`${path}/rotate-secret`, { overlapSeconds }),
     },
     deliveries.follow,
   );
