@@ -6,11 +6,13 @@ import { newProgram, openSocket, parseRawAnswer, type ProgramClient, readUntilCl
  * Resource limits: clients that hold sockets without sending (idle) or send a byte a second
  * (slowloris) cost the engine sockets, never its answers; the slow one is cut at HEADERS_TIMEOUT.
  */
-describe('slow and idle clients (HEADERS_TIMEOUT=2s, REQUEST_TIMEOUT=4s)', () => {
+describe('slow and idle clients (HEADERS_TIMEOUT=2s, REQUEST_TIMEOUT=30s)', () => {
   let engine: TestEngine;
   let program: ProgramClient;
   beforeAll(async () => {
-    engine = await startTestEngine({ env: { HEADERS_TIMEOUT: '2s', REQUEST_TIMEOUT: '4s' } });
+    // REQUEST_TIMEOUT far above HEADERS_TIMEOUT: only the headers timeout can cut the slow client
+    // before 30 s, and the fixture's own requests are not cut on a loaded machine.
+    engine = await startTestEngine({ env: { HEADERS_TIMEOUT: '2s', REQUEST_TIMEOUT: '30s' } });
     program = await newProgram(engine);
   });
   afterAll(async () => engine.stop());
@@ -42,11 +44,13 @@ describe('slow and idle clients (HEADERS_TIMEOUT=2s, REQUEST_TIMEOUT=4s)', () =>
         type: 'application/problem+json',
         code: 'request_timeout',
       });
-      // Cut near HEADERS_TIMEOUT, not after Node's default minute.
-      expect(Date.now() - started).toBeLessThan(6_000);
+      // Cut by HEADERS_TIMEOUT, not by REQUEST_TIMEOUT (30 s) or after Node's default minute. Node
+      // looks for overdue requests once a second, so the cut comes 3-4 s after the first byte on a
+      // quiet machine; its timers run late on a loaded one (11 s seen in CI), hence the margin.
+      expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
       clearInterval(drip);
       for (const socket of [...idle, slow]) socket.destroy();
     }
-  }, 20_000);
+  }, 40_000);
 });
