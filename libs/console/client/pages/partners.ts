@@ -1,6 +1,7 @@
 import { ApiError, type Page } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
+import { portalLinkCard } from '../portal-link-card.js';
 import type { Conversion, Partner, PartnerWithTotals, PortalLink } from '../types.js';
 import { totalsFigures } from './totals.js';
 
@@ -118,7 +119,15 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
     h('h1', {}, partner.name),
     h('p', { class: 'sub' }, partner.email, ' · referral key ', h('code', {}, partner.key), ' · ', statusBadge, ' · id ', h('code', {}, partner.id)),
     statusForm(api, `${base}/partners/${partnerId}/status`, partner, (p) => statusBadge.replaceWith((statusBadge = badge(p.status)))),
-    portalLinkCard(api, `${base}/partners/${partnerId}/portal-links`),
+    portalLinkCard({
+      mint: (expiresInSeconds) => api.post<PortalLink>(`${base}/partners/${partnerId}/portal-links`, { expiresInSeconds }),
+      name: 'Partner portal link',
+      lastsLabel: 'Link lasts',
+      button: 'Create portal link',
+      linkLabel: 'Portal link',
+      reach: "anyone holding it sees this partner's portal.",
+      announcement: 'Portal link created',
+    }),
     h('h2', {}, 'Commission'),
     asOfCard(api, `${base}/partners/${partnerId}`, commission),
     h('h2', {}, 'Latest conversions'),
@@ -235,36 +244,4 @@ function asOfCard(api: PageContext['api'], path: string, commission: HTMLElement
     said,
     commission,
   );
-}
-
-/** Mints a link to the partner's read-only portal and shows it to copy (the link is its only credential). */
-function portalLinkCard(api: PageContext['api'], path: string): HTMLElement {
-  const result = h('div');
-  const days = h(
-    'select',
-    { name: 'expires' },
-    [1, 7, 30, 90].map((d) => h('option', { value: String(d * 86400), selected: d === 7 }, `${d} day${d === 1 ? '' : 's'}`)),
-  );
-  const form = h(
-    'form',
-    {
-      class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const link = await api.post<PortalLink>(path, { expiresInSeconds: Number(days.value) });
-          const url = h('input', { readonly: true, value: link.url, size: 80 });
-          result.replaceChildren(field('Portal link', url), h('p', { class: 'muted' }, `Works until ${when(link.expiresAt)}; anyone holding it sees this partner's portal.`));
-          url.select();
-          announce('Portal link created');
-        } catch (error) {
-          result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
-        }
-      },
-    },
-    field('Link lasts', days),
-    h('button', { type: 'submit' }, 'Create portal link'),
-  );
-  return h('section', { class: 'card', 'aria-label': 'Partner portal link' }, form, result);
 }

@@ -1,6 +1,7 @@
 import { ApiError, type Page } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
+import { portalLinkCard } from '../portal-link-card.js';
 import type { PortalLink } from '../types.js';
 import type { Delivery, EndpointWithSecret, ReplayJob, RotatedSecret, TopicEntry, WebhookEndpoint } from '../webhook-types.js';
 import { deliveriesPanel } from './deliveries.js';
@@ -170,52 +171,21 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
     h('h1', {}, endpoint.url),
     stateLine,
     h('section', { class: 'card', 'aria-label': 'Endpoint actions' }, actions, h('div', { class: 'toolbar' }, toggle), toggleResult),
-    portalLinkCard(api, `${path}/portal-links`),
+    portalLinkCard({
+      mint: (expiresInSeconds) => api.post<PortalLink>(`${path}/portal-links`, { expiresInSeconds }),
+      name: 'Consumer portal link',
+      intro: 'The developer receiving these webhooks can follow them in a portal of their own.',
+      lastsLabel: 'Portal link lasts',
+      button: 'Create consumer portal link',
+      buttonClass: 'secondary',
+      linkLabel: 'Consumer portal link',
+      reach: "anyone holding it sees this endpoint's deliveries, resends, sends tests and rotates its secret.",
+      announcement: 'Consumer portal link created',
+    }),
     h('h2', {}, 'Replay a time range'),
     h('section', { class: 'card' }, replayForm(api, path, jobs.refresh), jobs.element),
     h('h2', {}, 'Deliveries'),
     deliveries.element,
-  );
-}
-
-/** Mints a link to the endpoint's consumer portal, for the developer receiving its webhooks. */
-function portalLinkCard(api: PageContext['api'], path: string): HTMLElement {
-  const result = h('div');
-  const days = h(
-    'select',
-    { name: 'expires' },
-    [1, 7, 30, 90].map((d) => h('option', { value: String(d * 86400), selected: d === 7 }, `${d} day${d === 1 ? '' : 's'}`)),
-  );
-  const form = h(
-    'form',
-    {
-      class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const link = await api.post<PortalLink>(path, { expiresInSeconds: Number(days.value) });
-          const url = h('input', { readonly: true, value: link.url, size: 80 });
-          result.replaceChildren(
-            field('Consumer portal link', url),
-            h('p', { class: 'muted' }, `Works until ${when(link.expiresAt)}; anyone holding it sees this endpoint's deliveries, resends, sends tests and rotates its secret.`),
-          );
-          url.select();
-          announce('Consumer portal link created');
-        } catch (error) {
-          result.replaceChildren(failure(error));
-        }
-      },
-    },
-    field('Portal link lasts', days),
-    h('button', { type: 'submit', class: 'secondary' }, 'Create consumer portal link'),
-  );
-  return h(
-    'section',
-    { class: 'card', 'aria-label': 'Consumer portal link' },
-    h('p', { class: 'muted' }, 'The developer receiving these webhooks can follow them in a portal of their own.'),
-    form,
-    result,
   );
 }
 
