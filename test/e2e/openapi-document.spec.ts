@@ -12,10 +12,14 @@ import { assertDocumentedResponse, newProgram, responseChecker, startTestEngine,
 const API_TYPES = fileURLToPath(new URL('../../libs/console/client/api-types.ts', import.meta.url));
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
-/** The console's types from the document, formatted as the repository formats TypeScript. */
+/**
+ * The console's types from the document, formatted as the repository formats TypeScript. A property
+ * with a default stays optional (`defaultNonNullable: false`): the document's defaults are on request
+ * bodies' fields, which the client may leave out.
+ */
 async function apiTypesOf(document: OpenApiDocument): Promise<string> {
   const header = `${COMMENT_HEADER}// Generated from the engine's OpenAPI document by \`npm run api-types\`; test/e2e/openapi-document.spec.ts fails when it is stale.\n\n`;
-  const text = header + astToString(await openapiTS(document as never, { silent: true }));
+  const text = header + astToString(await openapiTS(document as never, { silent: true, defaultNonNullable: false }));
   const options = await prettier.resolveConfig(API_TYPES);
   return prettier.format(text, { ...options, filepath: API_TYPES });
 }

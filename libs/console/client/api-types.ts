@@ -1280,14 +1280,14 @@ export interface components {
        * @description Percent for PERCENT_OF_SALE ("10"), money for FLAT_RATE ("5.00")
        * @example 10
        */
-      amount: Record<string, never>;
+      amount: string | number;
       duration?: components['schemas']['DurationDto'];
     };
     TierDto: {
       /** @description Level 2 pays the referrer of the attributed partner, 3 the next one up… */
       level: number;
       /** @example 5 */
-      amount: Record<string, never>;
+      amount: string | number;
     };
     ProductRateDto: {
       /** @example sku-pro */
@@ -1298,7 +1298,7 @@ export interface components {
        * @description Percent (at most 100) for PERCENT_OF_SALE, money for FLAT_RATE
        * @example 20
        */
-      amount: Record<string, never>;
+      amount: string | number;
     };
     ApprovalDto: {
       /**
@@ -1436,7 +1436,7 @@ export interface components {
        * @default ACTIVE
        * @enum {string}
        */
-      status: 'PENDING' | 'ACTIVE' | 'DENIED' | 'DISABLED';
+      status?: 'PENDING' | 'ACTIVE' | 'DENIED' | 'DISABLED';
       /** @description firstName, lastName, company, address1, address2, city, state, zip, country, phone, paypalEmail, customFields[{name, value}] */
       details?: Record<string, never>;
     };
@@ -1517,7 +1517,7 @@ export interface components {
        * @description Sale amount in the program currency
        * @example 149.99
        */
-      amount: Record<string, never>;
+      amount: string | number;
       /**
        * @description Your order id; makes retries safe. Generated when absent.
        * @example ORD-789
@@ -1649,7 +1649,7 @@ export interface components {
        * @description Partial refund amount; omit to refund everything left
        * @example 50.00
        */
-      amount?: Record<string, never>;
+      amount?: string | number;
     };
     RefundDto: {
       id: string;
@@ -1724,7 +1724,7 @@ export interface components {
        * @description Leave out partners owed less than this
        * @example 50.00
        */
-      minimumAmount?: Record<string, never>;
+      minimumAmount?: string | number;
     };
     PayoutItemDto: {
       partnerId: string;
@@ -2215,7 +2215,7 @@ export interface components {
        * @description How long the old secret keeps signing beside the new one (seconds, default 86400, max 7 days)
        * @default 86400
        */
-      overlapSeconds: number;
+      overlapSeconds?: number;
     };
     RotatedSecretDto: {
       /** @example whe_3f2a9c0d1e4b5a6c7d8e */
@@ -2275,7 +2275,7 @@ export interface components {
        * @description How many of the latest payloads to try, 1-100
        * @default 20
        */
-      limit: number;
+      limit?: number;
     };
     FilterTestItemDto: {
       eventId: string;
@@ -2423,7 +2423,7 @@ export interface components {
        * @description How many to resend in this call, 1-500
        * @default 100
        */
-      limit: number;
+      limit?: number;
     };
     BulkResendResultDto: {
       /** @description Deliveries queued again by this call */
@@ -2639,7 +2639,9 @@ export interface components {
        *       "partnerKey": "referral_code"
        *     }
        */
-      fields: Record<string, never>;
+      fields: {
+        [key: string]: string;
+      };
     };
     SavedMappingDto: {
       id: string;
@@ -2668,7 +2670,7 @@ export interface components {
        * @default both
        * @enum {string}
        */
-      url: 'test' | 'production' | 'both';
+      url?: 'test' | 'production' | 'both';
     };
     IncomingRequestDto: {
       id: string;
@@ -2712,12 +2714,14 @@ export interface components {
        *       "partnerKey": "referral_code"
        *     }
        */
-      fields: Record<string, never>;
+      fields: {
+        [key: string]: string;
+      };
       /**
        * @description Which kept sample to run the mapping on: 0 is the newest
        * @default 0
        */
-      sample: number;
+      sample?: number;
     };
     DryRunSampleDto: {
       /** @example 0 */

@@ -60,3 +60,9 @@ export function badge(text: string): HTMLElement {
 }
 
 export const when = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC' : '');
+
+/**
+ * A select's value as the query parameter the document types (its options are that parameter's
+ * values, or '' for "all", which is left out).
+ */
+export const selected = <T extends string>(select: HTMLSelectElement): T | undefined => (select.value || undefined) as T | undefined;

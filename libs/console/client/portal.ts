@@ -4,13 +4,6 @@ import { totalsFigures } from './pages/totals.js';
 import { linkToken, refusedPage, showPortal } from './portal-common.js';
 import type { PortalView } from './types.js';
 
-/**
- * The partner portal (`/portal/partner#<token>`): read-only, one partner. The token comes from the
- * URL fragment, which the browser never sends to a server nor in a Referer; it is sent only as the
- * bearer of `GET /v1/portal/partner`, which chooses the partner from it alone.
- */
-const VIEW = '/v1/portal/partner';
-
 function table(label: string, head: string[], rows: (string | Node)[][], numeric: number[]): HTMLElement {
   return h(
     'table',
@@ -68,9 +61,14 @@ function render(view: PortalView): HTMLElement {
   );
 }
 
+/**
+ * The partner portal (`/portal/partner#<token>`): read-only, one partner. The token comes from the
+ * URL fragment, which the browser never sends to a server nor in a Referer; it is sent only as the
+ * bearer of `GET /v1/portal/partner`, which chooses the partner from it alone.
+ */
 async function load(): Promise<void> {
   try {
-    showPortal(render(await new Api(linkToken()).get<PortalView>(VIEW)), 'Partner portal');
+    showPortal(render(await new Api(linkToken()).get('/v1/portal/partner', {})), 'Partner portal');
   } catch (error) {
     showPortal(refusedPage(error), 'Link not accepted');
   }

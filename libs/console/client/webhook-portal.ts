@@ -1,9 +1,8 @@
-import { Api, type Page } from './api.js';
+import { Api } from './api.js';
 import { badge, h, when } from './dom.js';
 import { deliveriesPanel } from './pages/deliveries.js';
 import { endpointActions } from './pages/endpoint-actions.js';
 import { linkToken, refusedPage, showPortal } from './portal-common.js';
-import type { Delivery, RotatedSecret, WebhookPortalView } from './webhook-types.js';
 
 /**
  * The webhook-consumer portal (`/portal/webhook-endpoint#<token>`): one endpoint, for the developer
@@ -11,28 +10,26 @@ import type { Delivery, RotatedSecret, WebhookPortalView } from './webhook-types
  * The token comes from the URL fragment and is sent only as the bearer of `/v1/portal/webhook-endpoint`,
  * which chooses the endpoint from it alone.
  */
-const BASE = '/v1/portal/webhook-endpoint';
-
 async function load(): Promise<void> {
   const api = new Api(linkToken());
-  let view: WebhookPortalView;
+  let view;
   try {
-    view = await api.get<WebhookPortalView>(BASE);
+    view = await api.get('/v1/portal/webhook-endpoint', {});
   } catch (error) {
     return showPortal(refusedPage(error), 'Link not accepted');
   }
   const { endpoint, program } = view;
   const deliveries = deliveriesPanel(
     {
-      list: (query) => api.get<Page<Delivery>>(`${BASE}/deliveries`, query),
-      resend: (d) => api.post(`${BASE}/deliveries/${encodeURIComponent(d.id)}/resend`),
+      list: (query) => api.get('/v1/portal/webhook-endpoint/deliveries', {}, query),
+      resend: (d) => api.post('/v1/portal/webhook-endpoint/deliveries/{deliveryId}/resend', { deliveryId: d.id }),
     },
     view.subscribedTopics,
   );
   const actions = endpointActions(
     {
-      test: () => api.post<{ eventId: string; topic: string }>(`${BASE}/test`),
-      rotate: (overlapSeconds) => api.post<RotatedSecret>(`${BASE}/rotate-secret`, { overlapSeconds }),
+      test: () => api.post('/v1/portal/webhook-endpoint/test', {}),
+      rotate: (overlapSeconds) => api.post('/v1/portal/webhook-endpoint/rotate-secret', {}, { overlapSeconds }),
     },
     deliveries.follow,
   );

@@ -4,11 +4,6 @@ import type { components } from './api-types.js';
 type Schema<N extends keyof components['schemas']> = components['schemas'][N];
 
 export type WebhookEndpoint = Schema<'WebhookEndpointDto'>;
-/** Creation answers the signing secret, this once. */
-export type EndpointWithSecret = Schema<'CreatedWebhookEndpointDto'>;
-export type RotatedSecret = Schema<'RotatedSecretDto'>;
 export type Attempt = Schema<'AttemptDto'>;
 export type Delivery = Schema<'DeliveryDto'>;
 export type ReplayJob = Schema<'ReplayJobDto'>;
-export type TopicEntry = Schema<'TopicEntryDto'>;
-export type WebhookPortalView = Schema<'WebhookEndpointPortalViewDto'>;

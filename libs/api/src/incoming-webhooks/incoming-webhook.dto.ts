@@ -26,6 +26,8 @@ export class SaveMappingDto {
   action!: string;
 
   @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
     description: 'target field → path into the sample JSON (dot paths, [n] for arrays, ["a.b"] for odd keys)',
     example: { customerEmail: 'customer.email', customerName: 'customer.name', transactionKey: 'order.id', amount: 'order.amount', productId: 'order.product', partnerKey: 'referral_code' },
   })

@@ -29,6 +29,9 @@ export const contextOf = (request: FastifyRequest, source: CommandContext['sourc
  * Amounts arrive as "149.99" or 149.99; the domain parses them exactly (a number by the text the
  * sender wrote: JsonNumber), this only checks the type.
  */
+/** An amount's schema in the OpenAPI document: what IsAmount accepts (the type reflected from AmountInput is only `object`). */
+export const AMOUNT_SCHEMA = { oneOf: [{ type: 'string' }, { type: 'number' }] };
+
 export const IsAmount = (options?: ValidationOptions) =>
   ValidateBy(
     {

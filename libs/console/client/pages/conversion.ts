@@ -1,7 +1,6 @@
-import { type Page } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { ConversionHistory, HistoryEntry, Partner } from '../types.js';
+import type { HistoryEntry } from '../types.js';
 
 const actorOf = (e: HistoryEntry): string => {
   if (!e.actor) return '';
@@ -14,13 +13,12 @@ const actorOf = (e: HistoryEntry): string => {
  * created, decided, reopened or refunded it, when and why; and a refund of the sale, whole or part.
  */
 export async function conversionPage({ api, programId, itemId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
-  const partners = await api.get<Page<Partner>>(`${base}/partners`, { limit: '500' });
+  const partners = await api.get('/v1/programs/{pid}/partners', { pid: programId }, { limit: '500' });
   const names = new Map(partners.items.map((p) => [p.id, p.name]));
   const body = h('div');
 
   const render = async () => {
-    const history = await api.get<ConversionHistory>(`${base}/conversions/${itemId}/history`, { limit: '500' });
+    const history = await api.get('/v1/programs/{pid}/conversions/{id}/history', { pid: programId, id: itemId! }, { limit: '500' });
     const current = history.items.at(-1);
     const refunded = history.items.some((e) => e.type === 'REFUNDED' && e.fullyRefunded);
     const amount = h('input', { name: 'amount', inputmode: 'decimal', size: 10, placeholder: 'all that is left' });
@@ -35,10 +33,14 @@ export async function conversionPage({ api, programId, itemId }: PageContext): P
           event.preventDefault();
           problem.replaceChildren();
           try {
-            await api.post(`${base}/transactions/${encodeURIComponent(history.transactionKey)}/refund`, {
-              ...(amount.value.trim() ? { amount: amount.value.trim() } : {}),
-              ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
-            });
+            await api.post(
+              '/v1/programs/{pid}/transactions/{key}/refund',
+              { pid: programId, key: history.transactionKey },
+              {
+                ...(amount.value.trim() ? { amount: amount.value.trim() } : {}),
+                ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+              },
+            );
             await render();
             announce('Refund recorded; the commission it takes back is reversed');
             document.querySelector<HTMLElement>('main h1')?.focus();

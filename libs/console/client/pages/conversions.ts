@@ -1,7 +1,7 @@
-import { ApiError, laterPosition, type Page } from '../api.js';
-import { alertBox, announce, badge, field, h, when } from '../dom.js';
+import { ApiError, laterPosition } from '../api.js';
+import { alertBox, announce, badge, field, h, selected, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { CommissionTotals, Conversion, DecidedConversion, Partner } from '../types.js';
+import type { Conversion } from '../types.js';
 import { totalsFigures } from './totals.js';
 
 const STATUSES = [
@@ -17,7 +17,7 @@ const STATUSES = [
  * the commands answered (`minPosition`), so they show the decision and never an older state.
  */
 export async function conversionsPage({ api, programId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
+  const pid = { pid: programId };
   const totals = h('div');
   const list = h('div');
   const problem = h('div');
@@ -34,9 +34,9 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
   // Conversions name their partner by id; one page of partners gives the names for the table.
   const names = new Map<string, string>();
 
-  const selected = () => rows.filter((r) => r.box.checked).map((r) => r.conversion);
+  const ticked = () => rows.filter((r) => r.box.checked).map((r) => r.conversion);
   const refreshSelection = () => {
-    const n = selected().length;
+    const n = ticked().length;
     approveSelected.disabled = denySelected.disabled = n === 0;
     approveSelected.textContent = n ? `Approve selected (${n})` : 'Approve selected';
     denySelected.textContent = n ? `Deny selected (${n})` : 'Deny selected';
@@ -44,9 +44,9 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
 
   const load = async (minPosition?: string) => {
     const [page, sums, partners] = await Promise.all([
-      api.get<Page<Conversion>>(`${base}/conversions`, { status: status.value, flagged: flagged.checked ? 'true' : undefined, limit: '100', minPosition }),
-      api.get<CommissionTotals>(`${base}/commission-totals`, { limit: '1', minPosition }),
-      names.size ? null : api.get<Page<Partner>>(`${base}/partners`, { limit: '500' }),
+      api.get('/v1/programs/{pid}/conversions', pid, { status: selected<Conversion['status']>(status), flagged: flagged.checked ? 'true' : undefined, limit: '100', minPosition }),
+      api.get('/v1/programs/{pid}/commission-totals', pid, { limit: '1', minPosition }),
+      names.size ? null : api.get('/v1/programs/{pid}/partners', pid, { limit: '500' }),
     ]);
     for (const p of partners?.items ?? []) names.set(p.id, p.name);
     totals.replaceChildren(totalsFigures(sums.program, 'Commission by status'));
@@ -143,7 +143,7 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
     const failures: string[] = [];
     for (const c of conversions) {
       try {
-        const answer = await api.post<DecidedConversion>(`${base}/conversions/${c.id}/${action}`, reason.value ? { reason: reason.value } : {});
+        const answer = await api.post(`/v1/programs/{pid}/conversions/{id}/${action}`, { pid: programId, id: c.id }, reason.value ? { reason: reason.value } : {});
         position = laterPosition(position, answer.position);
       } catch (error) {
         failures.push(`${c.transactionKey}: ${error instanceof ApiError ? error.message : String(error)}`);
@@ -157,8 +157,8 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
     announce(`${done} conversion${done === 1 ? '' : 's'} ${action === 'approve' ? 'approved' : 'denied'}`);
   };
 
-  approveSelected.addEventListener('click', () => void decide('approve', selected()));
-  denySelected.addEventListener('click', () => void decide('deny', selected()));
+  approveSelected.addEventListener('click', () => void decide('approve', ticked()));
+  denySelected.addEventListener('click', () => void decide('deny', ticked()));
   status.addEventListener('change', () => void load());
   flagged.addEventListener('change', () => void load());
 

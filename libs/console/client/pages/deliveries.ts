@@ -1,10 +1,14 @@
-import { ApiError, type Page } from '../api.js';
-import { alertBox, announce, field, h, when } from '../dom.js';
+import { ApiError, type Op, type QueryOf, type Success } from '../api.js';
+import { alertBox, announce, field, h, selected, when } from '../dom.js';
 import type { Attempt, Delivery } from '../webhook-types.js';
+
+/** The program's deliveries route; the webhook portal's answers the same page to the same query. */
+type DeliveriesRoute = Op<'/v1/programs/{pid}/webhook-endpoints/{id}/deliveries', 'get'>;
+export type DeliveriesQuery = QueryOf<DeliveriesRoute>;
 
 /** Where a deliveries panel reads and resends: the program's routes in the console, the link's in the webhook portal. */
 export interface DeliveriesSource {
-  list(query: Record<string, string | undefined>): Promise<Page<Delivery>>;
+  list(query: DeliveriesQuery): Promise<Success<DeliveriesRoute>>;
   resend(delivery: Delivery): Promise<unknown>;
 }
 
@@ -99,7 +103,12 @@ export function deliveriesPanel(source: DeliveriesSource, topics: readonly strin
     if (focused) list.querySelector<HTMLElement>(`[aria-label="${CSS.escape(focused)}"]`)?.focus();
   };
 
-  const query = (after?: string) => ({ status: status.value, topic: topic.value, limit: String(PAGE_SIZE), cursor: after });
+  const query = (after?: string): DeliveriesQuery => ({
+    status: selected<NonNullable<DeliveriesQuery['status']>>(status),
+    topic: selected<NonNullable<DeliveriesQuery['topic']>>(topic),
+    limit: String(PAGE_SIZE),
+    cursor: after,
+  });
 
   const refresh = async () => {
     const page = await source.list(query());

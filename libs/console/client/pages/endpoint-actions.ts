@@ -1,10 +1,10 @@
-import { ApiError } from '../api.js';
+import { ApiError, type Op, type Success } from '../api.js';
 import { alertBox, announce, field, h, when } from '../dom.js';
-import type { RotatedSecret } from '../webhook-types.js';
 
+/** The program's routes' answers; the webhook portal's routes answer the same. */
 export interface EndpointActionsSource {
-  test(): Promise<{ eventId: string; topic: string }>;
-  rotate(overlapSeconds: number): Promise<RotatedSecret>;
+  test(): Promise<Success<Op<'/v1/programs/{pid}/webhook-endpoints/{id}/test', 'post'>>>;
+  rotate(overlapSeconds: number): Promise<Success<Op<'/v1/programs/{pid}/webhook-endpoints/{id}/rotate-secret', 'post'>>>;
 }
 
 /** The signing secret, shown this once in a named region (creation and rotation answer it, nothing else does). */

@@ -11,7 +11,6 @@ const FOLLOW_EVERY_MS = 2000;
  * (`GET …/events`), a page at a time, so a long history costs a page, not the log.
  */
 export async function eventsPage({ api, programId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
   const stream = h('input', { name: 'stream', size: 34, placeholder: `e.g. partner-${programId}.` });
   const type = h('input', { name: 'type', size: 26, placeholder: 'e.g. TransactionCreated' });
   const position = h('input', { name: 'position', inputmode: 'numeric', size: 10 });
@@ -35,13 +34,8 @@ export async function eventsPage({ api, programId }: PageContext): Promise<HTMLE
   let shown: LoggedEvent[] = [];
   let timer: number | undefined;
 
-  const read = async (query: Record<string, string | undefined>): Promise<LoggedEvent[]> => {
-    const text = await api.text(`${base}/events`, { stream: stream.value.trim(), type: type.value.trim(), ...query });
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as LoggedEvent);
-  };
+  const read = (query: { fromPosition: string; direction: string; limit: string }): Promise<LoggedEvent[]> =>
+    api.lines('/v1/programs/{pid}/events', { pid: programId }, { stream: stream.value.trim(), type: type.value.trim(), ...query, direction: query.direction as 'forwards' | 'backwards' });
 
   const row = (e: LoggedEvent) =>
     h(

@@ -1,6 +1,6 @@
 import { type Api, ApiError } from '../api.js';
 import { alertBox, announce, type Child, field, fill, h, when } from '../dom.js';
-import type { IncomingWebhook, IncomingWebhookSummary, MappingDryRun, Partner, SamplePath, TargetField } from '../types.js';
+import { type IncomingWebhook, type IncomingWebhookSummary, type MappingDryRun, readDryRun, type SamplePath, type TargetField } from '../types.js';
 
 const ACTION_LABELS: Record<string, string> = {
   create_transaction: 'Record a sale (create_transaction)',
@@ -26,11 +26,11 @@ const bindable = (p: SamplePath) => p.type !== 'object' && p.type !== 'array';
  */
 export function mappingEditor(
   api: Api,
-  programBase: string,
+  programId: string,
   initial: IncomingWebhook,
   onSaved: (saved: IncomingWebhookSummary) => void,
 ): { element: HTMLElement; update(next: IncomingWebhook): void } {
-  const base = `${programBase}/incoming-webhooks/${initial.id}`;
+  const ids = { pid: programId, id: initial.id };
   let webhook = initial;
   // Commission lines name partners by id; the dry run shows their names, each read once.
   const names = new Map<string, Promise<string>>();
@@ -38,7 +38,7 @@ export function mappingEditor(
     if (!names.has(id))
       names.set(
         id,
-        api.get<Partner>(`${programBase}/partners/${id}`).then(
+        api.get('/v1/programs/{pid}/partners/{partnerId}', { pid: programId, partnerId: id }).then(
           (p) => p.name,
           () => id,
         ),
@@ -54,6 +54,8 @@ export function mappingEditor(
     { name: 'action' },
     Object.keys(webhook.targets).map((a) => h('option', { value: a, selected: a === (webhook.action ?? 'create_transaction') }, ACTION_LABELS[a] ?? a)),
   );
+  /** The select offers the webhook's actions (its `targets`' keys). */
+  const chosenAction = () => action.value as NonNullable<IncomingWebhook['action']>;
   const sample = h('select', { name: 'sample' });
   const targets = h('div');
   const saveResult = h('div');
@@ -113,8 +115,8 @@ export function mappingEditor(
   const dryRun = async () => {
     const seq = ++dryRunSeq;
     try {
-      const answer = await api.post<MappingDryRun>(`${base}/mapping/dry-run`, { action: action.value, fields: bindings(), sample: Number(sample.value || 0) });
-      if (seq === dryRunSeq) renderDryRun(answer);
+      const answer = await api.post('/v1/programs/{pid}/incoming-webhooks/{id}/mapping/dry-run', ids, { action: chosenAction(), fields: bindings(), sample: Number(sample.value || 0) });
+      if (seq === dryRunSeq) renderDryRun(readDryRun(answer));
     } catch (error) {
       if (seq !== dryRunSeq) return;
       if (error instanceof ApiError && error.code === 'invalid_mapping') {
@@ -184,7 +186,7 @@ export function mappingEditor(
     event.preventDefault();
     saveResult.replaceChildren();
     try {
-      const saved = await api.put<IncomingWebhookSummary & { warnings: string[] }>(`${base}/mapping`, { action: action.value, fields: bindings() });
+      const saved = await api.put('/v1/programs/{pid}/incoming-webhooks/{id}/mapping', ids, { action: chosenAction(), fields: bindings() });
       webhook = { ...webhook, action: saved.action, mapping: saved.mapping };
       const count = Object.keys(saved.mapping ?? {}).length;
       fill(

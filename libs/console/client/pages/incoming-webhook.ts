@@ -1,8 +1,7 @@
-import type { Page } from '../api.js';
 import { announce, badge, field, fill, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import { poll } from '../poll.js';
-import type { IncomingRequest, IncomingWebhook } from '../types.js';
+import { type IncomingRequest, readRequests } from '../types.js';
 import { mappingEditor } from './incoming-mapping.js';
 
 /** How often the page asks whether a request arrived: the samples and the log show up without a reload. */
@@ -16,9 +15,9 @@ const LOG_SHOWN = 20;
  * again only when a request arrived.
  */
 export async function incomingWebhookPage({ api, programId, itemId: webhookId }: PageContext): Promise<HTMLElement> {
-  const programBase = `/v1/programs/${programId}`;
-  const base = `${programBase}/incoming-webhooks/${webhookId}`;
-  let [webhook, log] = await Promise.all([api.get<IncomingWebhook>(base), api.get<Page<IncomingRequest>>(`${base}/requests`, { limit: String(LOG_SHOWN) })]);
+  const ids = { pid: programId, id: webhookId! };
+  const requests = async () => readRequests(await api.get('/v1/programs/{pid}/incoming-webhooks/{id}/requests', ids, { limit: String(LOG_SHOWN) }));
+  let [webhook, log] = await Promise.all([api.get('/v1/programs/{pid}/incoming-webhooks/{id}', ids), requests()]);
   let lastRequest = log.items[0]?.id ?? null;
 
   const status = h('p', { class: 'sub' });
@@ -96,7 +95,7 @@ export async function incomingWebhookPage({ api, programId, itemId: webhookId }:
         : h('p', {}, 'No request yet.'),
     );
 
-  const editor = mappingEditor(api, programBase, webhook, (saved) => {
+  const editor = mappingEditor(api, programId, webhook, (saved) => {
     webhook = { ...webhook, action: saved.action, mapping: saved.mapping };
     renderStatus();
   });
@@ -126,13 +125,13 @@ export async function incomingWebhookPage({ api, programId, itemId: webhookId }:
   );
 
   poll(root, POLL_MS, async () => {
-    const fresh = await api.get<Page<IncomingRequest>>(`${base}/requests`, { limit: String(LOG_SHOWN) });
+    const fresh = await requests();
     const newest = fresh.items[0]?.id ?? null;
     if (newest === lastRequest) return;
     lastRequest = newest;
     log = fresh;
     renderLog();
-    const next = await api.get<IncomingWebhook>(base);
+    const next = await api.get('/v1/programs/{pid}/incoming-webhooks/{id}', ids);
     if (next.samples.length !== webhook.samples.length || next.samples[0]?.receivedAt !== webhook.samples[0]?.receivedAt) {
       webhook = { ...next, action: webhook.action, mapping: webhook.mapping };
       renderSample();

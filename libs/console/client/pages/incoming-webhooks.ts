@@ -1,12 +1,10 @@
-import { ApiError, type Page } from '../api.js';
+import { ApiError } from '../api.js';
 import { alertBox, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { IncomingWebhookSummary } from '../types.js';
 
 /** A program's incoming webhooks, and a form to create one (which opens its page, to send a sample). */
 export async function incomingWebhooksPage({ api, programId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}/incoming-webhooks`;
-  const page = await api.get<Page<IncomingWebhookSummary>>(base, { limit: '500' });
+  const page = await api.get('/v1/programs/{pid}/incoming-webhooks', { pid: programId }, { limit: '500' });
   const name = h('input', { name: 'name', required: true, maxlength: 200, placeholder: 'e.g. Shop orders' });
   const result = h('div');
   const form = h(
@@ -17,7 +15,7 @@ export async function incomingWebhooksPage({ api, programId }: PageContext): Pro
         event.preventDefault();
         result.replaceChildren();
         try {
-          const created = await api.post<IncomingWebhookSummary>(base, { name: name.value });
+          const created = await api.post('/v1/programs/{pid}/incoming-webhooks', { pid: programId }, { name: name.value });
           // Its page opens with focus on its heading, which says it to a screen reader.
           location.hash = `#/programs/${programId}/incoming-webhooks/${created.id}`;
         } catch (error) {

@@ -1,20 +1,19 @@
 import { ApiError } from '../api.js';
 import { h } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { CommissionSeries, CommissionTotals, Lag, Partner, Program } from '../types.js';
 import { commissionChart } from './commission-chart.js';
 import { totalsFigures } from './totals.js';
 
 /** The program at a glance: commission by status, the top partners, and how far each projection trails. */
 export async function overviewPage({ api, programId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
+  const pid = { pid: programId };
   const [program, totals, series] = await Promise.all([
-    api.get<Program>(base),
-    api.get<CommissionTotals>(`${base}/commission-totals`, { limit: '5' }),
-    api.get<CommissionSeries>(`${base}/commission-series`),
+    api.get('/v1/programs/{pid}', pid),
+    api.get('/v1/programs/{pid}/commission-totals', pid, { limit: '5' }),
+    api.get('/v1/programs/{pid}/commission-series', pid),
   ]);
   // The totals name partners by id; the top five's names are five reads of the partners model.
-  const partners = await Promise.all(totals.items.map((t) => api.get<Partner>(`${base}/partners/${t.partnerId}`).catch(() => null)));
+  const partners = await Promise.all(totals.items.map((t) => api.get('/v1/programs/{pid}/partners/{partnerId}', { ...pid, partnerId: t.partnerId! }).catch(() => null)));
 
   const top = totals.items.length
     ? h(
@@ -72,9 +71,9 @@ export async function overviewPage({ api, programId }: PageContext): Promise<HTM
 }
 
 async function projections(api: PageContext['api']): Promise<HTMLElement> {
-  let lag: { items: Lag[]; failures: { projection: string; error: string }[] };
+  let lag;
   try {
-    lag = await api.get('/v1/projections');
+    lag = await api.get('/v1/projections', {});
   } catch (error) {
     if (error instanceof ApiError && error.code === 'admin_key_required') return h('p', { class: 'muted' }, 'Projection lag is shown to the admin key only.');
     throw error;

@@ -1,8 +1,8 @@
-import { ApiError, type Page } from '../api.js';
-import { alertBox, announce, badge, field, h, when } from '../dom.js';
+import { ApiError } from '../api.js';
+import { alertBox, announce, badge, field, h, selected, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import { portalLinkCard } from '../portal-link-card.js';
-import type { Conversion, Partner, PartnerWithTotals, PortalLink } from '../types.js';
+import type { Partner, PartnerWithTotals } from '../types.js';
 import { totalsFigures } from './totals.js';
 
 const STATUSES = ['', 'ACTIVE', 'PENDING', 'DISABLED', 'DENIED'];
@@ -10,7 +10,6 @@ const STATUSES = ['', 'ACTIVE', 'PENDING', 'DISABLED', 'DENIED'];
 const LIST_LIMIT = 500;
 
 export async function partnersPage({ api, programId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
   const list = h('div');
   const status = h(
     'select',
@@ -55,7 +54,7 @@ export async function partnersPage({ api, programId }: PageContext): Promise<HTM
   };
 
   const load = async (minPosition?: string) => {
-    const page = await api.get<Page<Partner>>(`${base}/partners`, { status: status.value, limit: String(LIST_LIMIT), minPosition });
+    const page = await api.get('/v1/programs/{pid}/partners', { pid: programId }, { status: selected<Partner['status']>(status), limit: String(LIST_LIMIT), minPosition });
     partners = page.items;
     truncated = page.nextCursor !== null;
     render();
@@ -73,7 +72,7 @@ export async function partnersPage({ api, programId }: PageContext): Promise<HTM
         event.preventDefault();
         result.replaceChildren();
         try {
-          const created = await api.post<Partner & { position: string }>(`${base}/partners`, { name: name.value, email: email.value, ...(key.value ? { key: key.value } : {}) });
+          const created = await api.post('/v1/programs/{pid}/partners', { pid: programId }, { name: name.value, email: email.value, ...(key.value ? { key: key.value } : {}) });
           form.reset();
           await load(created.position);
           result.replaceChildren(h('p', {}, 'Partner ', h('a', { href: `#/programs/${programId}/partners/${created.id}` }, created.name), ` created (referral key ${created.key}).`));
@@ -105,10 +104,10 @@ export async function partnersPage({ api, programId }: PageContext): Promise<HTM
 
 /** One partner: who they are, their commission by status, and their latest conversions. */
 export async function partnerPage({ api, programId, partnerId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
+  const ids = { pid: programId, partnerId: partnerId! };
   const [partner, conversions] = await Promise.all([
-    api.get<PartnerWithTotals>(`${base}/partners/${partnerId}`),
-    api.get<Page<Conversion>>(`${base}/conversions`, { partnerId, limit: '50' }),
+    api.get('/v1/programs/{pid}/partners/{partnerId}', ids),
+    api.get('/v1/programs/{pid}/conversions', { pid: programId }, { partnerId, limit: '50' }),
   ]);
   const commission = h('div', {}, commissionOf(partner));
   let statusBadge = badge(partner.status);
@@ -118,9 +117,9 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
     h('p', {}, h('a', { href: `#/programs/${programId}/partners` }, '← All partners')),
     h('h1', {}, partner.name),
     h('p', { class: 'sub' }, partner.email, ' · referral key ', h('code', {}, partner.key), ' · ', statusBadge, ' · id ', h('code', {}, partner.id)),
-    statusForm(api, `${base}/partners/${partnerId}/status`, partner, (p) => statusBadge.replaceWith((statusBadge = badge(p.status)))),
+    statusForm(api, ids, partner, (p) => statusBadge.replaceWith((statusBadge = badge(p.status)))),
     portalLinkCard({
-      mint: (expiresInSeconds) => api.post<PortalLink>(`${base}/partners/${partnerId}/portal-links`, { expiresInSeconds }),
+      mint: (expiresInSeconds) => api.post('/v1/programs/{pid}/partners/{partnerId}/portal-links', ids, { expiresInSeconds }),
       name: 'Partner portal link',
       lastsLabel: 'Link lasts',
       button: 'Create portal link',
@@ -129,7 +128,7 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
       announcement: 'Portal link created',
     }),
     h('h2', {}, 'Commission'),
-    asOfCard(api, `${base}/partners/${partnerId}`, commission),
+    asOfCard(api, ids, commission),
     h('h2', {}, 'Latest conversions'),
     conversions.items.length
       ? h(
@@ -152,8 +151,11 @@ export async function partnerPage({ api, programId, partnerId }: PageContext): P
   );
 }
 
+/** The partner's ids in the path templates. */
+type PartnerIds = { pid: string; partnerId: string };
+
 /** Changes the partner's status (with an optional reason, recorded in the log); the badge follows. */
-function statusForm(api: PageContext['api'], path: string, partner: { status: string }, changed: (p: Partner) => void): HTMLElement {
+function statusForm(api: PageContext['api'], ids: PartnerIds, partner: { status: string }, changed: (p: { status: string }) => void): HTMLElement {
   const status = h(
     'select',
     { name: 'newStatus' },
@@ -173,7 +175,10 @@ function statusForm(api: PageContext['api'], path: string, partner: { status: st
           event.preventDefault();
           problem.replaceChildren();
           try {
-            const updated = await api.post<Partner>(path, { status: status.value, ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
+            const updated = await api.post('/v1/programs/{pid}/partners/{partnerId}/status', ids, {
+              status: status.value as Partner['status'],
+              ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+            });
             changed(updated);
             announce(`Status is now ${updated.status.toLowerCase()}`);
           } catch (error) {
@@ -196,14 +201,14 @@ const commissionOf = (partner: PartnerWithTotals): HTMLElement | HTMLElement[] =
  * "As of": the partner's totals as they were at a past time, answered by the engine from the log
  * (`asOf`), not from today's read model; "Now" goes back to the current figures.
  */
-function asOfCard(api: PageContext['api'], path: string, commission: HTMLElement): HTMLElement {
+function asOfCard(api: PageContext['api'], ids: PartnerIds, commission: HTMLElement): HTMLElement {
   const at = h('input', { type: 'datetime-local', name: 'asOf', step: 1 });
   const said = h('p', { class: 'muted' }, 'Now.');
   const problem = h('div');
   const show = async (asOf?: string) => {
     problem.replaceChildren();
     try {
-      const partner = await api.get<PartnerWithTotals>(path, { asOf });
+      const partner = await api.get('/v1/programs/{pid}/partners/{partnerId}', ids, { asOf });
       commission.replaceChildren(...[commissionOf(partner)].flat());
       said.textContent = asOf ? `As of ${when(asOf)}.` : 'Now.';
       announce(said.textContent);

@@ -1,15 +1,15 @@
-import { ApiError, type Page } from '../api.js';
+import { ApiError } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { Partner, Payout, Program } from '../types.js';
+import type { Payout } from '../types.js';
 
 /**
  * Payout batches: create one (what is approved and unpaid, per partner, up to a cut-off), review
  * it, download its CSV for the payment provider, confirm it once the money went out, or cancel it.
  */
 export async function payoutsPage({ api, programId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
-  const program = await api.get<Program>(base);
+  const pid = { pid: programId };
+  const program = await api.get('/v1/programs/{pid}', pid);
   const list = h('div');
   const problem = h('div');
   const upTo = h('input', { type: 'datetime-local', name: 'upTo' });
@@ -17,7 +17,7 @@ export async function payoutsPage({ api, programId }: PageContext): Promise<HTML
   const create = h('button', { type: 'submit' }, 'Create payout batch');
 
   const load = async (minPosition?: string) => {
-    const page = await api.get<Page<Payout>>(`${base}/payouts`, { limit: '50', minPosition });
+    const page = await api.get('/v1/programs/{pid}/payouts', pid, { limit: '50', minPosition });
     list.replaceChildren(
       page.items.length
         ? h(
@@ -63,11 +63,11 @@ export async function payoutsPage({ api, programId }: PageContext): Promise<HTML
         problem.replaceChildren();
         create.disabled = true;
         try {
-          const body: Record<string, string> = {};
+          const body: { upTo?: string; minimumAmount?: string } = {};
           // datetime-local has no zone: the console works in UTC, as its dates are shown.
           if (upTo.value) body.upTo = new Date(`${upTo.value}:00Z`).toISOString();
           if (minimum.value.trim()) body.minimumAmount = minimum.value.trim();
-          const payout = await api.post<Payout>(`${base}/payouts`, body);
+          const payout = await api.post('/v1/programs/{pid}/payouts', pid, body);
           announce(`Payout batch created: ${payout.total} ${payout.currency} for ${payout.items.length} partner${payout.items.length === 1 ? '' : 's'}`);
           location.hash = `#/programs/${programId}/payouts/${payout.id}`;
         } catch (error) {
@@ -97,19 +97,22 @@ export async function payoutsPage({ api, programId }: PageContext): Promise<HTML
 
 /** One batch: its items by partner, the CSV, and confirming or cancelling it while it is a draft. */
 export async function payoutPage({ api, programId, itemId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
   const body = h('div');
-  const partners = await api.get<Page<Partner>>(`${base}/partners`, { limit: '500' });
+  const partners = await api.get('/v1/programs/{pid}/partners', { pid: programId }, { limit: '500' });
   const names = new Map(partners.items.map((p) => [p.id, p.name]));
 
   const render = (payout: Payout) => {
     const problem = h('div');
     const reference = h('input', { name: 'reference', size: 28, maxlength: 200 });
-    const act = async (action: 'confirm' | 'cancel', payload: Record<string, string>) => {
+    const ids = { pid: programId, id: payout.id };
+    const act = async (action: 'confirm' | 'cancel') => {
       problem.replaceChildren();
       try {
-        const done = await api.post<Payout>(`${base}/payouts/${payout.id}/${action}`, payload);
-        render(await api.get<Payout>(`${base}/payouts/${payout.id}`, { minPosition: done.position }));
+        const done =
+          action === 'confirm'
+            ? await api.post('/v1/programs/{pid}/payouts/{id}/confirm', ids, reference.value.trim() ? { reference: reference.value.trim() } : {})
+            : await api.post('/v1/programs/{pid}/payouts/{id}/cancel', ids);
+        render(await api.get('/v1/programs/{pid}/payouts/{id}', ids, { minPosition: done.position }));
         announce(action === 'confirm' ? 'Payout confirmed as paid' : 'Payout cancelled: its commission is payable again');
         document.querySelector<HTMLElement>('main h1')?.focus();
       } catch (error) {
@@ -119,7 +122,7 @@ export async function payoutPage({ api, programId, itemId }: PageContext): Promi
     const download = async () => {
       problem.replaceChildren();
       try {
-        const csv = await api.text(`${base}/payouts/${payout.id}/export`, { format: 'csv' });
+        const csv = await api.text('/v1/programs/{pid}/payouts/{id}/export', ids, { format: 'csv' });
         const link = h('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: `${payout.id}.csv` });
         link.click();
         window.setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
@@ -163,8 +166,8 @@ export async function payoutPage({ api, programId, itemId }: PageContext): Promi
         payout.status === 'DRAFT'
           ? [
               field('Provider reference (optional)', reference),
-              h('button', { type: 'button', onclick: () => void act('confirm', reference.value.trim() ? { reference: reference.value.trim() } : {}) }, 'Confirm as paid'),
-              h('button', { type: 'button', class: 'danger', onclick: () => void act('cancel', {}) }, 'Cancel batch'),
+              h('button', { type: 'button', onclick: () => void act('confirm') }, 'Confirm as paid'),
+              h('button', { type: 'button', class: 'danger', onclick: () => void act('cancel') }, 'Cancel batch'),
             ]
           : null,
       ),
@@ -172,6 +175,6 @@ export async function payoutPage({ api, programId, itemId }: PageContext): Promi
       h('p', {}, h('a', { href: `#/programs/${programId}/payouts` }, 'All payouts')),
     );
   };
-  render(await api.get<Payout>(`${base}/payouts/${itemId}`));
+  render(await api.get('/v1/programs/{pid}/payouts/{id}', { pid: programId, id: itemId! }));
   return body;
 }

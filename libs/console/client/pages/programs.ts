@@ -1,7 +1,6 @@
-import { ApiError, type Page } from '../api.js';
+import { ApiError } from '../api.js';
 import { alertBox, announce, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
-import type { ProgramSummary } from '../types.js';
 
 /** The admin's start page: every program, and a form to create one (its key is shown once). */
 export async function programsPage({ api }: PageContext): Promise<HTMLElement> {
@@ -9,7 +8,7 @@ export async function programsPage({ api }: PageContext): Promise<HTMLElement> {
   const result = h('div');
 
   const load = async () => {
-    const page = await api.get<Page<ProgramSummary>>('/v1/programs', { limit: '500' });
+    const page = await api.get('/v1/programs', {}, { limit: '500' });
     list.replaceChildren(
       page.items.length
         ? h(
@@ -41,11 +40,15 @@ export async function programsPage({ api }: PageContext): Promise<HTMLElement> {
         event.preventDefault();
         result.replaceChildren();
         try {
-          const created = await api.post<ProgramSummary & { apiKey: string }>('/v1/programs', {
-            name: name.value,
-            currency: currency.value.toUpperCase(),
-            commission: { type: type.value, amount: amount.value },
-          });
+          const created = await api.post(
+            '/v1/programs',
+            {},
+            {
+              name: name.value,
+              currency: currency.value.toUpperCase(),
+              commission: { type: type.value as 'PERCENT_OF_SALE' | 'FLAT_RATE', amount: amount.value },
+            },
+          );
           result.replaceChildren(
             h(
               'div',

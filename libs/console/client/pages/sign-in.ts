@@ -1,7 +1,6 @@
-import { Api, ApiError, type Page } from '../api.js';
+import { Api, ApiError } from '../api.js';
 import { alertBox, field, h } from '../dom.js';
 import { saveSession } from '../session.js';
-import type { ProgramSummary } from '../types.js';
 
 /**
  * One field: the admin key or a program key. Which one it is, the API says: only the admin reaches
@@ -21,8 +20,8 @@ export async function signInPage(signedIn: () => void): Promise<HTMLElement> {
         problem.replaceChildren();
         try {
           const api = new Api(key.value.trim());
-          const programs = await api.get<Page<ProgramSummary>>('/v1/programs', { limit: '1' });
-          const admin = await api.get('/v1/projections').then(
+          const programs = await api.get('/v1/programs', {}, { limit: '1' });
+          const admin = await api.get('/v1/projections', {}).then(
             () => true,
             (error: unknown) => {
               if (error instanceof ApiError && error.code === 'admin_key_required') return false;

@@ -1,9 +1,8 @@
-import { ApiError, type Page } from '../api.js';
+import { ApiError } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import { portalLinkCard } from '../portal-link-card.js';
-import type { PortalLink } from '../types.js';
-import type { Delivery, EndpointWithSecret, ReplayJob, RotatedSecret, TopicEntry, WebhookEndpoint } from '../webhook-types.js';
+import type { ReplayJob, WebhookEndpoint } from '../webhook-types.js';
 import { deliveriesPanel } from './deliveries.js';
 import { endpointActions, secretRegion } from './endpoint-actions.js';
 
@@ -14,14 +13,14 @@ const topicsText = (topics: string[]) => (topics.includes(ALL) ? 'All topics' : 
 
 /** Outgoing webhooks: the program's endpoints, a form to add one (its secret shown once), and the replay jobs. */
 export async function webhooksPage({ api, programId }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
+  const pid = { pid: programId };
   const list = h('div');
   const result = h('div');
-  const catalogue = await api.get<{ items: TopicEntry[] }>('/v1/webhook-topics');
+  const catalogue = await api.get('/v1/webhook-topics', {});
   let endpoints: WebhookEndpoint[] = [];
 
   const load = async () => {
-    endpoints = (await api.get<Page<WebhookEndpoint>>(`${base}/webhook-endpoints`, { limit: '200' })).items;
+    endpoints = (await api.get('/v1/programs/{pid}/webhook-endpoints', pid, { limit: '200' })).items;
     list.replaceChildren(
       endpoints.length
         ? h(
@@ -72,7 +71,7 @@ export async function webhooksPage({ api, programId }: PageContext): Promise<HTM
         result.replaceChildren();
         const topics = all.checked ? [ALL] : boxes.filter((b) => b.checked).map((b) => b.value);
         try {
-          const created = await api.post<EndpointWithSecret>(`${base}/webhook-endpoints`, { url: url.value, topics, ...(description.value ? { description: description.value } : {}) });
+          const created = await api.post('/v1/programs/{pid}/webhook-endpoints', pid, { url: url.value, topics, ...(description.value ? { description: description.value } : {}) });
           form.reset();
           for (const b of boxes) b.disabled = false;
           await load();
@@ -97,7 +96,7 @@ export async function webhooksPage({ api, programId }: PageContext): Promise<HTM
     h('button', { type: 'submit' }, 'Create endpoint'),
   );
 
-  const jobs = replayJobsTable(api, base, () => endpoints);
+  const jobs = replayJobsTable(api, programId, () => endpoints);
   await load();
   await jobs.refresh();
   return h(
@@ -115,22 +114,21 @@ export async function webhooksPage({ api, programId }: PageContext): Promise<HTM
 
 /** One endpoint: test it, rotate its secret, turn it off or on, hand its developer a portal link, replay a time range, and every delivery. */
 export async function webhookEndpointPage({ api, programId, itemId: id }: PageContext): Promise<HTMLElement> {
-  const base = `/v1/programs/${programId}`;
-  const path = `${base}/webhook-endpoints/${id}`;
-  const [endpoint, catalogue] = await Promise.all([api.get<WebhookEndpoint>(path), api.get<{ items: TopicEntry[] }>('/v1/webhook-topics')]);
+  const ids = { pid: programId, id: id! };
+  const [endpoint, catalogue] = await Promise.all([api.get('/v1/programs/{pid}/webhook-endpoints/{id}', ids), api.get('/v1/webhook-topics', {})]);
   const topics = endpoint.topics.includes(ALL) ? catalogue.items.map((t) => t.topic) : endpoint.topics;
 
   const deliveries = deliveriesPanel(
     {
-      list: (query) => api.get<Page<Delivery>>(`${path}/deliveries`, query),
-      resend: (d) => api.post(`${base}/deliveries/${encodeURIComponent(d.id)}/resend`),
+      list: (query) => api.get('/v1/programs/{pid}/webhook-endpoints/{id}/deliveries', ids, query),
+      resend: (d) => api.post('/v1/programs/{pid}/deliveries/{deliveryId}/resend', { pid: programId, deliveryId: d.id }),
     },
     topics,
   );
   const actions = endpointActions(
     {
-      test: () => api.post<{ eventId: string; topic: string }>(`${path}/test`),
-      rotate: (overlapSeconds) => api.post<RotatedSecret>(`${path}/rotate-secret`, { overlapSeconds }),
+      test: () => api.post('/v1/programs/{pid}/webhook-endpoints/{id}/test', ids),
+      rotate: (overlapSeconds) => api.post('/v1/programs/{pid}/webhook-endpoints/{id}/rotate-secret', ids, { overlapSeconds }),
     },
     deliveries.follow,
   );
@@ -153,7 +151,7 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
   toggle.addEventListener('click', async () => {
     toggleResult.replaceChildren();
     try {
-      const next = await api.request<WebhookEndpoint>('PATCH', path, { enabled: toggle.textContent === 'Enable endpoint' });
+      const next = await api.patch('/v1/programs/{pid}/webhook-endpoints/{id}', ids, { enabled: toggle.textContent === 'Enable endpoint' });
       showState(next);
       announce(next.enabled ? 'Endpoint enabled' : 'Endpoint disabled: nothing more is sent to it');
     } catch (error) {
@@ -162,7 +160,7 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
   });
   showState(endpoint);
 
-  const jobs = replayJobsTable(api, base, () => [endpoint], endpoint.id);
+  const jobs = replayJobsTable(api, programId, () => [endpoint], endpoint.id);
   await Promise.all([deliveries.refresh(), jobs.refresh()]);
   return h(
     'div',
@@ -172,7 +170,7 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
     stateLine,
     h('section', { class: 'card', 'aria-label': 'Endpoint actions' }, actions, h('div', { class: 'toolbar' }, toggle), toggleResult),
     portalLinkCard({
-      mint: (expiresInSeconds) => api.post<PortalLink>(`${path}/portal-links`, { expiresInSeconds }),
+      mint: (expiresInSeconds) => api.post('/v1/programs/{pid}/webhook-endpoints/{id}/portal-links', ids, { expiresInSeconds }),
       name: 'Consumer portal link',
       intro: 'The developer receiving these webhooks can follow them in a portal of their own.',
       lastsLabel: 'Portal link lasts',
@@ -183,7 +181,7 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
       announcement: 'Consumer portal link created',
     }),
     h('h2', {}, 'Replay a time range'),
-    h('section', { class: 'card' }, replayForm(api, path, jobs.refresh), jobs.element),
+    h('section', { class: 'card' }, replayForm(api, ids, jobs.refresh), jobs.element),
     h('h2', {}, 'Deliveries'),
     deliveries.element,
   );
@@ -192,7 +190,7 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
 /** `datetime-local` has no zone: the form says UTC, so the value is read as UTC. */
 const utc = (local: string) => (local ? new Date(`${local}${local.length === 16 ? ':00' : ''}Z`).toISOString() : undefined);
 
-function replayForm(api: PageContext['api'], path: string, after: () => Promise<void>): HTMLElement {
+function replayForm(api: PageContext['api'], ids: { pid: string; id: string }, after: () => Promise<void>): HTMLElement {
   const from = h('input', { type: 'datetime-local', name: 'from' });
   const to = h('input', { type: 'datetime-local', name: 'to' });
   const result = h('div');
@@ -204,7 +202,7 @@ function replayForm(api: PageContext['api'], path: string, after: () => Promise<
         event.preventDefault();
         result.replaceChildren();
         try {
-          const job = await api.post<ReplayJob>(`${path}/replay`, { from: utc(from.value), to: utc(to.value) });
+          const job = await api.post('/v1/programs/{pid}/webhook-endpoints/{id}/replay', ids, { from: utc(from.value), to: utc(to.value) });
           announce(`Replay job ${job.id} queued`);
           await after();
         } catch (error) {
@@ -223,13 +221,13 @@ function replayForm(api: PageContext['api'], path: string, after: () => Promise<
  * Replay jobs newest first (of one endpoint, or of the program), with their progress, read again
  * every second while one is queued or running and the page is shown.
  */
-function replayJobsTable(api: PageContext['api'], base: string, endpoints: () => WebhookEndpoint[], endpointId?: string) {
+function replayJobsTable(api: PageContext['api'], programId: string, endpoints: () => WebhookEndpoint[], endpointId?: string) {
   const element = h('div');
   let timer: number | undefined;
   const urlOf = (id: string) => endpoints().find((e) => e.id === id)?.url ?? id;
   const refresh = async (): Promise<void> => {
     window.clearTimeout(timer);
-    const page = await api.get<Page<ReplayJob>>(`${base}/replay-jobs`, { limit: '50' });
+    const page = await api.get('/v1/programs/{pid}/replay-jobs', { pid: programId }, { limit: '50' });
     const jobs = endpointId ? page.items.filter((j) => j.endpointId === endpointId) : page.items;
     element.replaceChildren(
       jobs.length
@@ -268,7 +266,7 @@ function replayJobsTable(api: PageContext['api'], base: string, endpoints: () =>
                             class: 'secondary',
                             'aria-label': `Cancel replay ${j.id}`,
                             onclick: async () => {
-                              await api.post(`${base}/replay-jobs/${j.id}/cancel`).catch(() => undefined);
+                              await api.post('/v1/programs/{pid}/replay-jobs/{jobId}/cancel', { pid: programId, jobId: j.id }).catch(() => undefined);
                               await refresh();
                             },
                           },

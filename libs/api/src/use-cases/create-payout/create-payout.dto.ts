@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, MaxLength } from 'class-validator';
 import { MAX_PAYOUT_PARTNER_IDS, type AmountInput } from '@partner-ledger/domain';
 import { ActorDto } from '../../shared/conversion-responses.dto.js';
-import { IsAmount, Optional } from '../../shared/http.js';
+import { AMOUNT_SCHEMA, IsAmount, Optional } from '../../shared/http.js';
 
 export class CreatePayoutDto {
   @ApiPropertyOptional({ description: "The program's currency (the default); any other is refused", example: 'USD' })
@@ -26,7 +26,7 @@ export class CreatePayoutDto {
   @MaxLength(128, { each: true })
   partnerIds?: string[];
 
-  @ApiPropertyOptional({ description: 'Leave out partners owed less than this', example: '50.00' })
+  @ApiPropertyOptional({ ...AMOUNT_SCHEMA, description: 'Leave out partners owed less than this', example: '50.00' })
   @Optional()
   @IsAmount()
   minimumAmount?: AmountInput;

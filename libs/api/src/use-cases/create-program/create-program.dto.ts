@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { APPROVAL_MODES, COMMISSION_TYPES, DURATION_TYPES, MAX_HOLD_DAYS, MAX_PRODUCT_RATES, type AmountInput } from '@partner-ledger/domain';
-import { IsAmount, Optional } from '../../shared/http.js';
+import { AMOUNT_SCHEMA, IsAmount, Optional } from '../../shared/http.js';
 
 export class DurationDto {
   @ApiProperty({ enum: DURATION_TYPES, description: "Counted from the customer's first attributed purchase. Default LIFETIME." })
@@ -20,7 +20,7 @@ export class CommissionDto {
   @IsIn(COMMISSION_TYPES)
   type!: string;
 
-  @ApiProperty({ description: 'Percent for PERCENT_OF_SALE ("10"), money for FLAT_RATE ("5.00")', example: '10' })
+  @ApiProperty({ ...AMOUNT_SCHEMA, description: 'Percent for PERCENT_OF_SALE ("10"), money for FLAT_RATE ("5.00")', example: '10' })
   @IsAmount()
   amount!: AmountInput;
 
@@ -41,7 +41,7 @@ export class ProductRateDto {
   @IsIn(COMMISSION_TYPES)
   type!: string;
 
-  @ApiProperty({ description: 'Percent (at most 100) for PERCENT_OF_SALE, money for FLAT_RATE', example: '20' })
+  @ApiProperty({ ...AMOUNT_SCHEMA, description: 'Percent (at most 100) for PERCENT_OF_SALE, money for FLAT_RATE', example: '20' })
   @IsAmount()
   amount!: AmountInput;
 }
@@ -62,7 +62,7 @@ export class TierDto {
   @IsInt()
   level!: number;
 
-  @ApiProperty({ example: '5' })
+  @ApiProperty({ ...AMOUNT_SCHEMA, example: '5' })
   @IsAmount()
   amount!: AmountInput;
 }

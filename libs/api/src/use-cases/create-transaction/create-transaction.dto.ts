@@ -2,7 +2,7 @@ import { ATTRIBUTION_ORDER, CONVERSION_FLAGS, type AmountInput } from '@partner-
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { AutoApprovalRuleDto, CommissionLineDto, FlagReasonDto } from '../../shared/conversion-responses.dto.js';
-import { IsAmount, Optional } from '../../shared/http.js';
+import { AMOUNT_SCHEMA, IsAmount, Optional } from '../../shared/http.js';
 
 export class CreateTransactionDto {
   @ApiProperty({ description: "The customer's key", example: 'cust-42' })
@@ -10,7 +10,7 @@ export class CreateTransactionDto {
   @MaxLength(128)
   customerKey!: string;
 
-  @ApiProperty({ description: 'Sale amount in the program currency', example: '149.99' })
+  @ApiProperty({ ...AMOUNT_SCHEMA, description: 'Sale amount in the program currency', example: '149.99' })
   @IsAmount()
   amount!: AmountInput;
 

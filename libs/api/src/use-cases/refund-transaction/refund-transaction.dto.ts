@@ -3,11 +3,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CommissionLineDto } from '../../shared/conversion-responses.dto.js';
 import { TransactionDto } from '../create-transaction/create-transaction.dto.js';
 import { DecisionReasonDto } from '../../shared/decision-reason.dto.js';
-import { IsAmount, Optional } from '../../shared/http.js';
+import { AMOUNT_SCHEMA, IsAmount, Optional } from '../../shared/http.js';
 
 /** The refund amount and, like every decision on a conversion, an optional reason. */
 export class RefundTransactionDto extends DecisionReasonDto {
-  @ApiPropertyOptional({ description: 'Partial refund amount; omit to refund everything left', example: '50.00' })
+  @ApiPropertyOptional({ ...AMOUNT_SCHEMA, description: 'Partial refund amount; omit to refund everything left', example: '50.00' })
   @Optional()
   @IsAmount()
   amount?: AmountInput;
