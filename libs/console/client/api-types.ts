@@ -335,7 +335,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List conversions, newest first; filter by partner, status, flagged, transaction key and creation time [from, to) */
+    /**
+     * List conversions, newest first; filter by partner, status, flagged, transaction key and creation time [from, to)
+     * @description Each conversion names its customer (`customer`: id, key, email, name) as the customers read model has it now, read for the page's customers at once.
+     */
     get: operations['ConversionQueriesController_list'];
     put?: never;
     post?: never;
@@ -1863,6 +1866,15 @@ export interface components {
       /** @description Always null: one page */
       nextCursor: string | null;
     };
+    ConversionCustomerDto: {
+      id: string;
+      /** @example cus_42 */
+      key: string;
+      /** @example jane@example.com */
+      email: string;
+      /** @example Jane Smith */
+      name: string;
+    };
     ConversionCommissionDto: {
       partnerId: string;
       /** @description 1 is the attributed partner; N pays its (N-1)-th referrer */
@@ -1882,6 +1894,8 @@ export interface components {
       transactionKey: string;
       partnerId: string;
       customerId: string;
+      /** @description The customer as the customers read model has it now; null when it does not have them (yet) */
+      customer: components['schemas']['ConversionCustomerDto'] | null;
       /** @example 149.99 */
       amount: string;
       /** @example 0.00 */

@@ -111,6 +111,8 @@ export const views = {
     referringCustomerId: d.referringCustomerId,
     createdAt: d.createdAt,
   }),
+  /** A conversion's customer as a list row names it; null when the customers read model has no such customer. */
+  customerRef: (d: StoredDoc | undefined) => (d ? { id: d.customerId, key: d.key, email: d.email, name: d.name } : null),
   conversion: (d: StoredDoc) => {
     const currency = d.currency as string;
     const lines = d.commissions as { partnerId: string; level: number; amountMinor: number; reversedMinor: number }[];

@@ -1,5 +1,5 @@
 import { ApiError, laterPosition } from '../api.js';
-import { alertBox, announce, badge, field, h, selected, when } from '../dom.js';
+import { alertBox, announce, badge, type Child, field, h, selected, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import type { Conversion } from '../types.js';
 import { totalsFigures } from './totals.js';
@@ -78,6 +78,7 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
                 h('th', { scope: 'col' }, selectAll),
                 h('th', { scope: 'col' }, 'Sale'),
                 h('th', { scope: 'col' }, 'Partner'),
+                h('th', { scope: 'col' }, 'Customer'),
                 h('th', { scope: 'col', class: 'num' }, 'Amount'),
                 h('th', { scope: 'col', class: 'num' }, 'Commission'),
                 h('th', { scope: 'col' }, 'Status'),
@@ -107,8 +108,9 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
       h('td', {}, box),
       h('td', { class: 'nowrap' }, h('a', { href: `#/programs/${programId}/conversions/${c.id}`, 'aria-label': `History of ${c.transactionKey}` }, h('code', {}, c.transactionKey))),
       h('td', {}, h('a', { href: `#/programs/${programId}/partners/${c.partnerId}` }, names.get(c.partnerId) ?? c.partnerId)),
-      h('td', { class: 'num' }, `${c.amount} ${c.currency}`),
-      h('td', { class: 'num' }, commission ? `${commission.amount} ${c.currency}` : '–'),
+      h('td', {}, customerCell(c)),
+      h('td', { class: 'num nowrap' }, `${c.amount} ${c.currency}`),
+      h('td', { class: 'num nowrap' }, commission ? `${commission.amount} ${c.currency}` : '–'),
       h('td', {}, badge(c.status)),
       h(
         'td',
@@ -181,4 +183,11 @@ export async function conversionsPage({ api, programId }: PageContext): Promise<
     problem,
     list,
   );
+}
+
+/** The customer by name, their email beneath; the key or the id when the answer has no name for them. */
+function customerCell({ customer, customerId }: Conversion): Child {
+  if (!customer) return h('code', {}, customerId);
+  if (!customer.name) return customer.email || h('code', {}, customer.key);
+  return [customer.name, customer.email ? [h('br'), h('span', { class: 'muted' }, customer.email)] : null];
 }

@@ -8,12 +8,21 @@ export class ConversionCommissionDto extends CommissionLineDto {
   @ApiProperty({ example: '0.00', description: 'Taken back by refunds (amount is net of it)' }) reversed!: string;
 }
 
+export class ConversionCustomerDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ example: 'cus_42' }) key!: string;
+  @ApiProperty({ example: 'jane@example.com' }) email!: string;
+  @ApiProperty({ example: 'Jane Smith' }) name!: string;
+}
+
 export class ConversionReadDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['PENDING', 'APPROVED', 'DENIED'] }) status!: string;
   @ApiProperty() transactionKey!: string;
   @ApiProperty() partnerId!: string;
   @ApiProperty() customerId!: string;
+  @ApiProperty({ type: ConversionCustomerDto, nullable: true, description: 'The customer as the customers read model has it now; null when it does not have them (yet)' })
+  customer!: ConversionCustomerDto | null;
   @ApiProperty({ example: '149.99' }) amount!: string;
   @ApiProperty({ example: '0.00' }) refunded!: string;
   @ApiProperty({ example: 'USD' }) currency!: string;

@@ -2,7 +2,7 @@ import { Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { ConversionPageDto } from './conversions.dto.js';
 import { invalid } from '@partner-ledger/domain';
-import { CONVERSIONS } from '@partner-ledger/projections';
+import { CONVERSIONS, CUSTOMERS, docId } from '@partner-ledger/projections';
 import type { Scalar } from '@partner-ledger/read-store';
 import { ApiController } from '../../shared/http.js';
 import { Lookups } from '../../shared/lookups.js';
@@ -19,7 +19,10 @@ export class ConversionQueriesController {
 
   @Get('programs/:pid/conversions')
   @ApiResponse({ status: 200, type: ConversionPageDto })
-  @ApiOperation({ summary: 'List conversions, newest first; filter by partner, status, flagged, transaction key and creation time [from, to)' })
+  @ApiOperation({
+    summary: 'List conversions, newest first; filter by partner, status, flagged, transaction key and creation time [from, to)',
+    description: "Each conversion names its customer (`customer`: id, key, email, name) as the customers read model has it now, read for the page's customers at once.",
+  })
   @ApiQuery({ name: 'partnerId', required: false })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
   @ApiQuery({ name: 'transactionKey', required: false })
@@ -56,6 +59,11 @@ export class ConversionQueriesController {
     const range = gte !== undefined || lt !== undefined ? { field: 'createdAt', gte, lt } : undefined;
     const n = parseLimit(limit);
     const ns = await this.read.consistent(minPosition);
-    return this.read.page(ns, CONVERSIONS, { where, range, orderBy: [{ field: 'seq', direction: 'desc' }] }, cursor, n, views.conversion);
+    const page = await this.read.page(ns, CONVERSIONS, { where, range, orderBy: [{ field: 'seq', direction: 'desc' }] }, cursor, n, views.conversion);
+    // The page's customers in one read by id (not a read per row, nor a scan), as the customers read model has them now.
+    const conversions = page.items as ReturnType<typeof views.conversion>[];
+    const customerIds = [...new Set(conversions.map((c) => docId(pid, String(c.customerId))))];
+    const customers = customerIds.length ? await this.read.readSide.store.getMany(ns, CUSTOMERS, customerIds) : new Map();
+    return { ...page, items: conversions.map((c) => ({ ...c, customer: views.customerRef(customers.get(docId(pid, String(c.customerId)))) })) };
   }
 }
