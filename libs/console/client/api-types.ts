@@ -2686,6 +2686,15 @@ export interface components {
        */
       url?: 'test' | 'production' | 'both';
     };
+    IncomingRefusalDto: {
+      /** @example customer_not_found */
+      code: string;
+      detail: string;
+      /** @description The problem's `errors` */
+      errors?: {
+        [key: string]: unknown;
+      }[];
+    };
     IncomingRequestDto: {
       id: string;
       webhookId: string;
@@ -2697,14 +2706,10 @@ export interface components {
       outcome: 'sampled' | 'dry_run' | 'created' | 'existing' | 'refused';
       status: number;
       bytes: number;
-      /** @description Ids it created or found (or would have, in a dry run) */
-      result: {
-        [key: string]: unknown;
-      } | null;
-      /** @description The refusal: code, detail and errors */
-      error: {
-        [key: string]: unknown;
-      } | null;
+      /** @description What it created or found; a `dry_run` request: the dry run (DryRunOutcomeDto); null for a sample or a refusal */
+      result: components['schemas']['IncomingResultDto'] | components['schemas']['DryRunOutcomeDto'] | null;
+      /** @description The refusal, for a `refused` request */
+      error: components['schemas']['IncomingRefusalDto'] | null;
       durationMs: number;
     };
     IncomingRequestPageDto: {
@@ -2743,6 +2748,42 @@ export interface components {
       /** @example 2026-01-05T10:00:00.000Z */
       receivedAt: string;
     };
+    IncomingPartnerResultDto: {
+      id: string;
+      key: string;
+      email: string;
+      name: string;
+      /** @enum {string} */
+      status: 'PENDING' | 'ACTIVE' | 'DENIED' | 'DISABLED';
+    };
+    IncomingCustomerResultDto: {
+      id: string;
+      key: string;
+      /** @description create_customer */
+      email?: string;
+      /** @description create_customer */
+      name?: string;
+      /** @description create_customer: the partner who referred them */
+      partnerId?: string | null;
+      /** @description create_transaction: whether the sale created the customer */
+      created?: boolean;
+    };
+    IncomingTransactionResultDto: {
+      /** @example ORD-789 */
+      key: string;
+      /** @example 149.99 */
+      amount: string;
+      /** @example USD */
+      currency: string;
+      /** @description false: the key was already recorded (a re-send) */
+      created: boolean;
+      conversion: components['schemas']['TransactionConversionDto'] | null;
+    };
+    IncomingResultDto: {
+      partner?: components['schemas']['IncomingPartnerResultDto'];
+      customer?: components['schemas']['IncomingCustomerResultDto'];
+      transaction?: components['schemas']['IncomingTransactionResultDto'];
+    };
     DryRunEventDto: {
       /** @example transaction-prg_1.ORD-789 */
       stream: string;
@@ -2761,14 +2802,10 @@ export interface components {
        * @example 201
        */
       status: number;
-      /** @description What the production URL would answer: the ids found or created (on success) */
-      result?: {
-        [key: string]: unknown;
-      };
+      /** @description What the production URL would answer: what it would find or create (on success) */
+      result?: components['schemas']['IncomingResultDto'];
       /** @description The problem+json the production URL would answer (on a refusal) */
-      error?: {
-        [key: string]: unknown;
-      };
+      error?: components['schemas']['Problem'];
       /** @description The events the production URL would append, in order; none on a refusal */
       events: components['schemas']['DryRunEventDto'][];
     };
@@ -2814,17 +2851,11 @@ export interface components {
        */
       outcome?: 'created' | 'existing';
       /** @description Production URL, create_partner: the partner created or found */
-      partner?: {
-        [key: string]: unknown;
-      };
+      partner?: components['schemas']['IncomingPartnerResultDto'];
       /** @description Production URL, create_customer and create_transaction: the customer created or found */
-      customer?: {
-        [key: string]: unknown;
-      };
+      customer?: components['schemas']['IncomingCustomerResultDto'];
       /** @description Production URL, create_transaction: the sale recorded or found, with its conversion */
-      transaction?: {
-        [key: string]: unknown;
-      };
+      transaction?: components['schemas']['IncomingTransactionResultDto'];
       /** @description Production URL: global position of the last event written; null when nothing was (a re-send) */
       position?: string | null;
       /** @description The request's id in the request log */

@@ -7,7 +7,6 @@ import type { components } from './api-types.js';
  * controller changes both, and a page still using a removed or renamed field no longer type-checks.
  */
 type Schema<N extends keyof components['schemas']> = components['schemas'][N];
-export type ProblemBody = Schema<'Problem'>;
 
 export type Bucket = Schema<'PortalBucketDto'>;
 export type Totals = Schema<'PortalTotalsDto'>;
@@ -24,30 +23,5 @@ export type IncomingWebhookSummary = Schema<'IncomingWebhookDto'>;
 export type SamplePath = Schema<'SamplePathDto'>;
 export type TargetField = Schema<'TargetFieldDto'>;
 export type IncomingWebhook = Schema<'IncomingWebhookDetailDto'>;
-
-/**
- * An incoming webhook's action's result is an open object in the document (its shape depends on
- * the action), so the fields the pages read are written out here, over the documented envelope.
- */
-export interface IncomingResult {
-  partner?: { id: string; key: string; email: string; name: string };
-  customer?: { id: string; key?: string; email?: string; name?: string; created?: boolean };
-  transaction?: {
-    key: string;
-    amount: string;
-    currency: string;
-    created: boolean;
-    conversion: { commissions: { partnerId: string; level: number; amount: string }[] } | null;
-  };
-}
-export type DryRunOutcome = Omit<Schema<'DryRunOutcomeDto'>, 'result' | 'error'> & { result?: IncomingResult; error?: ProblemBody };
-export type MappingDryRun = Omit<Schema<'MappingDryRunDto'>, 'dryRun'> & { dryRun: DryRunOutcome };
-export type IncomingRequest = Omit<Schema<'IncomingRequestDto'>, 'result' | 'error'> & {
-  result: (IncomingResult & Partial<DryRunOutcome>) | null;
-  error: { code: string; detail: string } | null;
-};
-/** The document's dry-run answer, its open result read as the fields above. */
-export const readDryRun = (answer: Schema<'MappingDryRunDto'>): MappingDryRun => answer as MappingDryRun;
-/** The document's request log page, each request's open result and error read as the fields above. */
-export const readRequests = (page: Schema<'IncomingRequestPageDto'>): { items: IncomingRequest[]; nextCursor: string | null } =>
-  page as { items: IncomingRequest[]; nextCursor: string | null };
+export type MappingDryRun = Schema<'MappingDryRunDto'>;
+export type IncomingRequest = Schema<'IncomingRequestDto'>;

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsString, MaxLength, MinLength } from 'class-validator';
+import { PARTNER_STATUSES } from '@partner-ledger/domain';
 import { INCOMING_ACTIONS } from '@partner-ledger/webhooks';
 import { Optional } from '../shared/http.js';
+import { TransactionConversionDto } from '../use-cases/create-transaction/create-transaction.dto.js';
 
 export class CreateIncomingWebhookDto {
   @ApiProperty({ example: 'Shop orders' })
@@ -97,6 +99,46 @@ export class SavedMappingDto extends IncomingWebhookDto {
   @ApiProperty({ type: [String], description: 'What the mapping may get wrong, e.g. create_transaction without transactionKey counts a re-sent payload twice' }) warnings!: string[];
 }
 
+/** What an action found or created: the production URL's answer, a dry run's `result`, a request log entry's. */
+export class IncomingPartnerResultDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() key!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: PARTNER_STATUSES }) status!: string;
+}
+
+export class IncomingCustomerResultDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() key!: string;
+  @ApiPropertyOptional({ description: 'create_customer' }) email?: string;
+  @ApiPropertyOptional({ description: 'create_customer' }) name?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'create_customer: the partner who referred them' }) partnerId?: string | null;
+  @ApiPropertyOptional({ description: 'create_transaction: whether the sale created the customer' }) created?: boolean;
+}
+
+export class IncomingTransactionResultDto {
+  @ApiProperty({ example: 'ORD-789' }) key!: string;
+  @ApiProperty({ example: '149.99' }) amount!: string;
+  @ApiProperty({ example: 'USD' }) currency!: string;
+  @ApiProperty({ description: 'false: the key was already recorded (a re-send)' }) created!: boolean;
+  @ApiProperty({ type: TransactionConversionDto, nullable: true }) conversion!: TransactionConversionDto | null;
+}
+
+/** By action: create_partner a `partner`, create_customer a `customer`, create_transaction a `customer` and a `transaction`. */
+export class IncomingResultDto {
+  @ApiPropertyOptional({ type: IncomingPartnerResultDto }) partner?: IncomingPartnerResultDto;
+  @ApiPropertyOptional({ type: IncomingCustomerResultDto }) customer?: IncomingCustomerResultDto;
+  @ApiPropertyOptional({ type: IncomingTransactionResultDto }) transaction?: IncomingTransactionResultDto;
+}
+
+/** A refusal as the request log keeps it. */
+export class IncomingRefusalDto {
+  @ApiProperty({ example: 'customer_not_found' }) code!: string;
+  @ApiProperty() detail!: string;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, description: "The problem's `errors`" }) errors?: Record<string, unknown>[];
+}
+
 export class IncomingRequestDto {
   @ApiProperty() id!: string;
   @ApiProperty() webhookId!: string;
@@ -106,8 +148,12 @@ export class IncomingRequestDto {
   @ApiProperty({ enum: ['sampled', 'dry_run', 'created', 'existing', 'refused'] }) outcome!: string;
   @ApiProperty() status!: number;
   @ApiProperty() bytes!: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Ids it created or found (or would have, in a dry run)' }) result!: Record<string, unknown> | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The refusal: code, detail and errors' }) error!: Record<string, unknown> | null;
+  @ApiProperty({
+    anyOf: [{ $ref: '#/components/schemas/IncomingResultDto' }, { $ref: '#/components/schemas/DryRunOutcomeDto' }, { type: 'null' }],
+    description: 'What it created or found; a `dry_run` request: the dry run (DryRunOutcomeDto); null for a sample or a refusal',
+  })
+  result!: IncomingResultDto | Record<string, unknown> | null;
+  @ApiProperty({ type: IncomingRefusalDto, nullable: true, description: 'The refusal, for a `refused` request' }) error!: IncomingRefusalDto | null;
   @ApiProperty() durationMs!: number;
 }
 
@@ -126,11 +172,11 @@ export class IncomingReceivedDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Test URL with a mapping: what the production URL would write' }) dryRun?: Record<string, unknown>;
   @ApiPropertyOptional({ enum: INCOMING_ACTIONS, description: 'Production URL: the action run' }) action?: string;
   @ApiPropertyOptional({ enum: ['created', 'existing'], description: 'Production URL' }) outcome?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Production URL, create_partner: the partner created or found' }) partner?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Production URL, create_customer and create_transaction: the customer created or found' })
-  customer?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Production URL, create_transaction: the sale recorded or found, with its conversion' })
-  transaction?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: IncomingPartnerResultDto, description: 'Production URL, create_partner: the partner created or found' }) partner?: IncomingPartnerResultDto;
+  @ApiPropertyOptional({ type: IncomingCustomerResultDto, description: 'Production URL, create_customer and create_transaction: the customer created or found' })
+  customer?: IncomingCustomerResultDto;
+  @ApiPropertyOptional({ type: IncomingTransactionResultDto, description: 'Production URL, create_transaction: the sale recorded or found, with its conversion' })
+  transaction?: IncomingTransactionResultDto;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Production URL: global position of the last event written; null when nothing was (a re-send)' })
   position?: string | null;
   @ApiPropertyOptional({ description: "The request's id in the request log" }) requestId?: string;

@@ -1,6 +1,6 @@
 import { type Api, ApiError } from '../api.js';
 import { alertBox, announce, type Child, field, fill, h, when } from '../dom.js';
-import { type IncomingWebhook, type IncomingWebhookSummary, type MappingDryRun, readDryRun, type SamplePath, type TargetField } from '../types.js';
+import type { IncomingWebhook, IncomingWebhookSummary, MappingDryRun, SamplePath, TargetField } from '../types.js';
 
 const ACTION_LABELS: Record<string, string> = {
   create_transaction: 'Record a sale (create_transaction)',
@@ -116,7 +116,7 @@ export function mappingEditor(
     const seq = ++dryRunSeq;
     try {
       const answer = await api.post('/v1/programs/{pid}/incoming-webhooks/{id}/mapping/dry-run', ids, { action: chosenAction(), fields: bindings(), sample: Number(sample.value || 0) });
-      if (seq === dryRunSeq) renderDryRun(readDryRun(answer));
+      if (seq === dryRunSeq) renderDryRun(answer);
     } catch (error) {
       if (seq !== dryRunSeq) return;
       if (error instanceof ApiError && error.code === 'invalid_mapping') {
@@ -272,7 +272,7 @@ function outcome(answer: MappingDryRun, partnerName: (id: string) => Promise<str
   const tx = result.transaction;
   if (tx) {
     facts.push(['Sale', `${tx.key} of ${tx.amount} ${tx.currency}${tx.created ? '' : ', already recorded'}`]);
-    const lines = (tx.conversion?.commissions ?? []) as { partnerId: string; level: number; amount: string }[];
+    const lines = tx.conversion?.commissions ?? [];
     const who = (id: string) => {
       const name = h('span', {}, id);
       void partnerName(id).then((n) => (name.textContent = n));

@@ -1,7 +1,7 @@
 import { announce, badge, field, fill, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import { poll } from '../poll.js';
-import { type IncomingRequest, readRequests } from '../types.js';
+import type { IncomingRequest } from '../types.js';
 import { mappingEditor } from './incoming-mapping.js';
 
 /** How often the page asks whether a request arrived: the samples and the log show up without a reload. */
@@ -16,7 +16,7 @@ const LOG_SHOWN = 20;
  */
 export async function incomingWebhookPage({ api, programId, itemId: webhookId }: PageContext): Promise<HTMLElement> {
   const ids = { pid: programId, id: webhookId! };
-  const requests = async () => readRequests(await api.get('/v1/programs/{pid}/incoming-webhooks/{id}/requests', ids, { limit: String(LOG_SHOWN) }));
+  const requests = () => api.get('/v1/programs/{pid}/incoming-webhooks/{id}/requests', ids, { limit: String(LOG_SHOWN) });
   let [webhook, log] = await Promise.all([api.get('/v1/programs/{pid}/incoming-webhooks/{id}', ids), requests()]);
   let lastRequest = log.items[0]?.id ?? null;
 
@@ -169,9 +169,12 @@ function urlField(label: string, url: string, note: string): HTMLElement {
 function requestDetails(r: IncomingRequest): string {
   if (r.error) return `${r.error.code}: ${r.error.detail}`;
   if (r.outcome === 'sampled') return 'kept as a sample';
-  const result = r.outcome === 'dry_run' ? r.result?.result : r.result;
-  const prefix = r.outcome === 'dry_run' ? (r.result?.wouldSucceed ? 'dry run: would write ' : 'dry run: would be refused') : '';
-  if (r.outcome === 'dry_run' && !r.result?.wouldSucceed) return `${prefix} (${r.result?.error?.code ?? r.result?.status})`;
+  // A dry run's entry keeps the dry run (what the production URL would do); the others what was done.
+  const logged = r.result;
+  const run = logged && 'wouldSucceed' in logged ? logged : null;
+  const result = logged && 'wouldSucceed' in logged ? logged.result : logged;
+  const prefix = run ? (run.wouldSucceed ? 'dry run: would write ' : 'dry run: would be refused') : '';
+  if (run && !run.wouldSucceed) return `${prefix} (${run.error?.code ?? run.status})`;
   const parts: string[] = [];
   if (result?.partner) parts.push(`partner ${result.partner.id}`);
   if (result?.customer) parts.push(`customer ${result.customer.id}${result.customer.created ? ' (new)' : ''}`);

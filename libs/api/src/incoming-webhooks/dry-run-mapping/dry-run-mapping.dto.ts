@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import { SAMPLES_KEPT } from '@partner-ledger/webhook-runtime';
 import { Optional } from '../../shared/http.js';
-import { SaveMappingDto } from '../incoming-webhook.dto.js';
+import { IncomingResultDto, SaveMappingDto } from '../incoming-webhook.dto.js';
 
 /** The mapping as it would be saved, and which kept sample to run it on. */
 export class DryRunMappingDto extends SaveMappingDto {
@@ -32,10 +32,10 @@ export class DryRunOutcomeDto {
   @ApiProperty({ example: 201, description: 'The status the production URL would answer: 201 created, 200 already applied, or the refusal' })
   status!: number;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'What the production URL would answer: the ids found or created (on success)' })
-  result?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: IncomingResultDto, description: 'What the production URL would answer: what it would find or create (on success)' })
+  result?: IncomingResultDto;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The problem+json the production URL would answer (on a refusal)' })
+  @ApiPropertyOptional({ allOf: [{ $ref: '#/components/schemas/Problem' }], description: 'The problem+json the production URL would answer (on a refusal)' })
   error?: Record<string, unknown>;
 
   @ApiProperty({ type: [DryRunEventDto], description: 'The events the production URL would append, in order; none on a refusal' })
