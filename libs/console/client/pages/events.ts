@@ -1,6 +1,9 @@
-import { alertBox, announce, field, h, when } from '../dom.js';
+import type { Op, QueryOf } from '../api.js';
+import { alertBox, announce, field, h, selected, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import type { LoggedEvent } from '../types.js';
+
+type EventsQuery = QueryOf<Op<'/v1/programs/{pid}/events', 'get'>>;
 
 const PAGE = 100;
 const FOLLOW_EVERY_MS = 2000;
@@ -34,8 +37,8 @@ export async function eventsPage({ api, programId }: PageContext): Promise<HTMLE
   let shown: LoggedEvent[] = [];
   let timer: number | undefined;
 
-  const read = (query: { fromPosition: string; direction: string; limit: string }): Promise<LoggedEvent[]> =>
-    api.lines('/v1/programs/{pid}/events', { pid: programId }, { stream: stream.value.trim(), type: type.value.trim(), ...query, direction: query.direction as 'forwards' | 'backwards' });
+  const read = (query: EventsQuery): Promise<LoggedEvent[]> => api.lines('/v1/programs/{pid}/events', { pid: programId }, { stream: stream.value.trim(), type: type.value.trim(), ...query });
+  const direction = () => selected<NonNullable<EventsQuery['direction']>>(order);
 
   const row = (e: LoggedEvent) =>
     h(
@@ -77,7 +80,7 @@ export async function eventsPage({ api, programId }: PageContext): Promise<HTMLE
 
   const load = () =>
     guarded(async () => {
-      shown = await read({ fromPosition: position.value.trim(), direction: order.value, limit: String(PAGE) });
+      shown = await read({ fromPosition: position.value.trim(), direction: direction(), limit: String(PAGE) });
       render(shown.length === PAGE);
     });
 
@@ -88,7 +91,7 @@ export async function eventsPage({ api, programId }: PageContext): Promise<HTMLE
       const backwards = order.value === 'backwards';
       if (backwards && BigInt(last.position) <= 1n) return render(false);
       const next = BigInt(last.position) + (backwards ? -1n : 1n);
-      const page = await read({ fromPosition: String(next), direction: order.value, limit: String(PAGE) });
+      const page = await read({ fromPosition: String(next), direction: direction(), limit: String(PAGE) });
       shown = shown.concat(page);
       render(page.length === PAGE);
     });
