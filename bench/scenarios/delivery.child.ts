@@ -8,6 +8,11 @@ export interface WorkerParams {
   schedule: number[];
 }
 
+/** What either side answers: its CPU time (user + system) from `go` to the last delivery. */
+export interface DeliveryResult {
+  cpuMs: number;
+}
+
 export interface RawParams {
   urls: string[];
   messages: number;
@@ -35,13 +40,15 @@ export const handlers: Record<string, ChildHandler> = {
     const worker = new DeliveryWorker(bus, store, { dispatcher });
     ctl.send({ type: 'ready' });
     await ctl.next('go');
+    const cpu = process.cpuUsage();
     await worker.start();
     await ctl.next('stop');
+    const { user, system } = process.cpuUsage(cpu);
     await worker.stop();
     await bus.close();
     await dispatcher.close();
     await store.close();
-    return {};
+    return { cpuMs: (user + system) / 1000 };
   },
 
   /** The ceiling: the same bodies POSTed with undici on a keep-alive pool of the same size. */
@@ -51,6 +58,7 @@ export const handlers: Record<string, ChildHandler> = {
     const bodies = Array.from({ length: p.messages }, (_, i) => conversionBody(i));
     ctl.send({ type: 'ready' });
     await ctl.next('go');
+    const cpu = process.cpuUsage();
     let next = 0;
     await Promise.all(
       Array.from({ length: p.inFlight }, async () => {
@@ -61,8 +69,9 @@ export const handlers: Record<string, ChildHandler> = {
         }
       }),
     );
+    const { user, system } = process.cpuUsage(cpu);
     await ctl.next('stop');
     await agent.close();
-    return {};
+    return { cpuMs: (user + system) / 1000 };
   },
 };

@@ -6,7 +6,7 @@ import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf } from '../lib/variants.js';
 import { until } from '../lib/stats.js';
-import type { RawParams, WorkerParams } from './delivery.child.js';
+import type { DeliveryResult, RawParams, WorkerParams } from './delivery.child.js';
 
 const SCENARIO = '5 webhook delivery';
 const ENDPOINTS = 4;
@@ -25,7 +25,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const warm = Math.round(total / 11);
   const measured = total - warm;
   const rows: Row[] = [];
-  const results: Record<string, { rate: number; rss: number }> = {};
+  const results: Record<string, { rate: number; rss: number; cpuUsPerWebhook: number }> = {};
   const receivers = await Promise.all(Array.from({ length: ENDPOINTS }, () => startReceiver()));
   const count = () => receivers.reduce((n, r) => n + r.count(), 0);
   const schedule = [60_000];
@@ -69,7 +69,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         name === 'delivery.worker'
           ? { file, amqpUrl: ctx.amqpUrl, prefix, schedule }
           : { urls: receivers.map((r) => r.url), messages: total, inFlight: ENDPOINTS * PER_ENDPOINT, connections: CONNECTIONS };
-      const child = Child.start(name, params, { profileDir: profileDirOf(ctx, name) });
+      const child = Child.start<DeliveryResult>(name, params, { profileDir: profileDirOf(ctx, name) });
       try {
         await child.next('ready', 60_000);
         child.send({ type: 'go' });
@@ -78,8 +78,8 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         await until('every delivery', () => count() - before >= total, 600_000, 1);
         const seconds = (performance.now() - t0) / 1000;
         child.send({ type: 'stop' });
-        const { peakRssMb } = await child.done(60_000);
-        results[name] = { rate: measured / seconds, rss: peakRssMb };
+        const { peakRssMb, result } = await child.done(60_000);
+        results[name] = { rate: measured / seconds, rss: peakRssMb, cpuUsPerWebhook: (result.cpuMs * 1000) / total };
       } catch (error) {
         child.kill();
         rows.push(row({ scenario: SCENARIO, variant: label, error: (error as Error).message }));
@@ -100,6 +100,8 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
           ratios: name === 'delivery.worker' && raw ? [{ vs: 'raw undici', value: r.rate / raw.rate, of: 'throughput' }] : [],
           notes: [
             `${total.toLocaleString('en-US')} POSTs to ${ENDPOINTS} endpoints (${warm.toLocaleString('en-US')} warm-up), ${PER_ENDPOINT} in flight per endpoint, ${CONNECTIONS} keep-alive connections per origin`,
+            // CPU per webhook moves less than the rate when other work shares the machine.
+            `CPU ${Math.round(r.cpuUsPerWebhook)} µs per webhook (user + system, the whole run)${name === 'delivery.worker' && raw ? `, ${(r.cpuUsPerWebhook / raw.cpuUsPerWebhook).toFixed(1)}× raw's` : ''}`,
           ],
         }),
       );
