@@ -37,7 +37,9 @@ describe('loadConfig', () => {
   });
 
   it("reads the endpoint throttle's knobs: circuit threshold and probe interval, the pause without Retry-After", () => {
-    expect(loadConfig({})).toMatchObject({ webhookCircuitFailures: 20, webhookCircuitProbeIntervalMs: 30_000, webhookThrottlePauseMs: 5_000 });
+    expect(loadConfig({})).toMatchObject({ webhookCircuitFailures: 20, webhookCircuitProbeIntervalMs: 30_000, webhookThrottlePauseMs: 5_000, webhookEndpointRefreshMs: 1_000 });
+    expect(loadConfig({ WEBHOOK_ENDPOINT_REFRESH: '250ms' }).webhookEndpointRefreshMs).toBe(250);
+    expect(() => loadConfig({ WEBHOOK_ENDPOINT_REFRESH: '0' })).toThrow(/WEBHOOK_ENDPOINT_REFRESH/);
     expect(loadConfig({ WEBHOOK_CIRCUIT_FAILURES: '3', WEBHOOK_CIRCUIT_PROBE_INTERVAL: '2m', WEBHOOK_THROTTLE_PAUSE: '500ms' })).toMatchObject({
       webhookCircuitFailures: 3,
       webhookCircuitProbeIntervalMs: 120_000,

@@ -34,6 +34,12 @@ export interface AppConfig {
   webhookCircuitProbeIntervalMs: number;
   /** WEBHOOK_THROTTLE_PAUSE: how long a 429 without `Retry-After` pauses its endpoint (default 5s). */
   webhookThrottlePauseMs: number;
+  /**
+   * WEBHOOK_ENDPOINT_REFRESH: how long a delivery worker uses an endpoint it read before reading it
+   * again (default 1s): a change made by another process (disabled, deleted, new URL, rate limit,
+   * rotated secret) reaches its deliveries within it; one made in the worker's own process at once.
+   */
+  webhookEndpointRefreshMs: number;
   /** AMQP_PREFIX: name prefix of the RabbitMQ exchanges and queues (default `pl.webhooks`). */
   amqpPrefix: string | undefined;
   /** LEASE_TTL: how long a single-active projector or publisher may miss renewals before a standby takes over. */
@@ -159,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookCircuitFailures: positiveInteger(env.WEBHOOK_CIRCUIT_FAILURES, 'WEBHOOK_CIRCUIT_FAILURES', 20),
     webhookCircuitProbeIntervalMs: duration(env.WEBHOOK_CIRCUIT_PROBE_INTERVAL, 'WEBHOOK_CIRCUIT_PROBE_INTERVAL', 30_000),
     webhookThrottlePauseMs: duration(env.WEBHOOK_THROTTLE_PAUSE, 'WEBHOOK_THROTTLE_PAUSE', 5_000),
+    webhookEndpointRefreshMs: duration(env.WEBHOOK_ENDPOINT_REFRESH, 'WEBHOOK_ENDPOINT_REFRESH', 1_000),
     bodyLimitBytes,
     headersTimeoutMs,
     requestTimeoutMs,

@@ -35,6 +35,7 @@ export class DeliveryWorkerModule {
                 dispatcher: guardedDispatcher({ allowed: config.webhookAllowedCidrs }),
                 logger,
                 gate: { circuitFailures: config.webhookCircuitFailures, probeIntervalMs: config.webhookCircuitProbeIntervalMs, throttlePauseMs: config.webhookThrottlePauseMs },
+                endpointRefreshMs: config.webhookEndpointRefreshMs,
               }),
             ),
         },

@@ -3,7 +3,8 @@ import { request, type Dispatcher } from 'undici';
 import { type Bus, type Consumer, type Delivery, type Outcome, planRetry } from '@partner-ledger/bus';
 import { contextOfTraceparent, inSpan, SpanKind, SpanStatusCode, traceHeaders, TRACEPARENT, tracingEnabled } from '@partner-ledger/platform';
 import type { ReadStore } from '@partner-ledger/read-store';
-import { CONFIG_NAMESPACE, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
+import { EndpointCache } from '../endpoints/endpoint-cache.js';
+import { CONFIG_NAMESPACE, endpointChanged, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { activeSecrets } from '../endpoints/secrets.js';
 import { parseRetryAfter } from '@partner-ledger/webhooks';
 import { signHeaders, webhookIdFor } from '@partner-ledger/webhooks';
@@ -48,6 +49,11 @@ export interface DeliveryWorkerOptions {
   now?: () => Date;
   /** The circuit breaker's threshold and probe interval, the pause after a 429/503 (see endpoint-gate.ts). */
   gate?: Partial<Omit<GateSettings, 'attemptTimeoutMs'>>;
+  /**
+   * WEBHOOK_ENDPOINT_REFRESH: how long the worker uses an endpoint it read before reading it again
+   * (default 1 s); changes made in this process apply at once (endpoint-cache.ts).
+   */
+  endpointRefreshMs?: number;
 }
 
 /**
@@ -69,6 +75,8 @@ export class DeliveryWorker {
   /** Rate limit, pause and circuit of each endpoint, shared with the other workers through the store. */
   private readonly gate: EndpointGate;
   private readonly circuitEvents: CircuitEvents;
+  /** The endpoints, held between their refreshes while the worker runs. */
+  private readonly endpoints: EndpointCache;
 
   constructor(
     private readonly bus: Bus,
@@ -80,9 +88,11 @@ export class DeliveryWorker {
     this.gate = new EndpointGate(store, settings, () => (options.now ? options.now().getTime() : Date.now()));
     this.circuitEvents = new CircuitEvents(bus, store, options.logger);
     this.ordering = new OrderingGate(store, bus.retrySchedule);
+    this.endpoints = new EndpointCache(store, options.endpointRefreshMs);
   }
 
   start(): Promise<void> {
+    this.endpoints.open();
     this.consumer ??= this.bus.consume((d) => this.deliver(d), { concurrency: this.options.concurrency ?? 128 });
     this.sweeper ??= setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
     return this.consumer.ready;
@@ -94,6 +104,7 @@ export class DeliveryWorker {
     this.consumer = null;
     clearInterval(this.sweeper);
     this.sweeper = undefined;
+    this.endpoints.close();
   }
 
   /**
@@ -156,9 +167,8 @@ export class DeliveryWorker {
 
   private async attempt(delivery: Delivery): Promise<Outcome> {
     const now = this.options.now ?? (() => new Date());
-    const doc = await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, delivery.endpointId);
-    if (!doc) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to
-    const endpoint = doc as unknown as WebhookEndpoint;
+    const endpoint = await this.endpoints.get(delivery.endpointId);
+    if (!endpoint) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to
     const webhookId = webhookIdFor(delivery.messageId, delivery.endpointId);
     const base = {
       id: DeliveryLog.idOf(endpoint.id, webhookId),
@@ -266,6 +276,7 @@ export class DeliveryWorker {
       disabledReason: enabled ? latest.disabledReason : disabledReason,
       failingSince,
     });
+    endpointChanged(endpoint.id);
   }
 }
 

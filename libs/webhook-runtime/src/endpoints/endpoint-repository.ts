@@ -84,6 +84,24 @@ export function newWebhookEndpoint(
 const toDoc = (e: WebhookEndpoint): StoredDoc => ({ _id: e.id, pos: 0, ...e });
 const fromDoc = ({ _id: _ignored, pos: _pos, ...rest }: StoredDoc) => rest as unknown as WebhookEndpoint;
 
+type EndpointListener = (id: string) => void;
+const endpointListeners = new Set<EndpointListener>();
+
+/**
+ * Calls `listener` with the id of every endpoint saved or deleted in this process (through any
+ * store: endpoint ids are unique, so another store's change only costs a listener a re-read).
+ * The delivery workers' endpoint caches follow it (endpoint-cache.ts). Answers the unsubscribe.
+ */
+export function onEndpointChange(listener: EndpointListener): () => void {
+  endpointListeners.add(listener);
+  return () => endpointListeners.delete(listener);
+}
+
+/** Tells the listeners an endpoint changed; whoever writes an endpoint document calls it once written. */
+export function endpointChanged(id: string): void {
+  for (const listener of endpointListeners) listener(id);
+}
+
 /** Endpoints in the read store's config namespace (SQLite file or MongoDB, like the read models). */
 export class EndpointRepository {
   constructor(private readonly store: ReadStore) {}
@@ -96,12 +114,15 @@ export class EndpointRepository {
 
   async save(endpoint: WebhookEndpoint): Promise<void> {
     await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, toDoc(endpoint));
+    endpointChanged(endpoint.id);
   }
 
   async delete(programId: string, id: string): Promise<boolean> {
     if (!(await this.get(programId, id))) return false;
     await this.store.delete(CONFIG_NAMESPACE, ENDPOINT_GATES, id);
-    return this.store.delete(CONFIG_NAMESPACE, ENDPOINTS, id);
+    const deleted = await this.store.delete(CONFIG_NAMESPACE, ENDPOINTS, id);
+    endpointChanged(id);
+    return deleted;
   }
 
   async page(programId: string, after: (string | number | boolean | null)[] | undefined, limit: number): Promise<WebhookEndpoint[]> {
