@@ -34,6 +34,10 @@ const INDEXES: IndexSpec[] = [
 
 /** Attempts kept per delivery: the first ones and the latest ones tell the story. */
 const MAX_ATTEMPTS_KEPT = 20;
+/** How long an attempt waits in `record`'s buffer for others to be written with it, at most… */
+export const LOG_FLUSH_MS = 5;
+/** …and how many attempts fill the buffer (written at once). */
+export const LOG_FLUSH_RECORDS = 256;
 
 export interface Attempt {
   at: string;
@@ -65,9 +69,36 @@ export interface DeliveryRecord {
 
 const fromDoc = ({ _id: _i, pos: _p, ...rest }: StoredDoc) => rest as unknown as DeliveryRecord;
 
-/** Every attempt of every delivery, in the read store's config namespace. */
+type RecordBase = Omit<DeliveryRecord, 'attempts' | 'status' | 'createdAt' | 'updatedAt' | 'partnerId'>;
+
+interface Buffered {
+  base: RecordBase;
+  attempt: Attempt;
+  status: DeliveryRecord['status'];
+  done: () => void;
+  fail: (error: unknown) => void;
+}
+
+/** A delivery's record after one more attempt (`current`: the record so far, if any). */
+function withAttempt(current: DeliveryRecord | null, { base, attempt, status }: Pick<Buffered, 'base' | 'attempt' | 'status'>): DeliveryRecord {
+  const attempts = [...(current?.attempts ?? []), attempt];
+  const kept = attempts.length > MAX_ATTEMPTS_KEPT ? [...attempts.slice(0, 5), ...attempts.slice(-(MAX_ATTEMPTS_KEPT - 5))] : attempts;
+  // The body is parsed once per delivery, at its first attempt (a record from before kept none).
+  const partnerId = current && current.partnerId !== undefined ? current.partnerId : partnerOfBody(base.topic, base.body);
+  return { ...base, partnerId, status, attempts: kept, createdAt: current?.createdAt ?? attempt.at, updatedAt: attempt.at };
+}
+
+/**
+ * Every attempt of every delivery, in the read store's config namespace. Attempts are written in
+ * batches (`record`): what the attempts of up to LOG_FLUSH_MS (or LOG_FLUSH_RECORDS of them) add
+ * to their deliveries' records is computed from one read of those records (`getMany`) and written
+ * in one go (one SQLite transaction; parallel writes on MongoDB), instead of a read and a commit
+ * per attempt.
+ */
 export class DeliveryLog {
   private indexed: Promise<void> | undefined;
+  private buffer: Buffered[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly store: ReadStore) {}
 
@@ -80,18 +111,43 @@ export class DeliveryLog {
     return doc ? fromDoc(doc) : null;
   }
 
-  async record(base: Omit<DeliveryRecord, 'attempts' | 'status' | 'createdAt' | 'updatedAt' | 'partnerId'>, attempt: Attempt, status: DeliveryRecord['status']): Promise<void> {
-    const current = await this.get(base.id);
-    const attempts = [...(current?.attempts ?? []), attempt];
-    const kept = attempts.length > MAX_ATTEMPTS_KEPT ? [...attempts.slice(0, 5), ...attempts.slice(-(MAX_ATTEMPTS_KEPT - 5))] : attempts;
-    // The body is parsed once per delivery, at its first attempt (a record from before kept none).
-    const partnerId = current && current.partnerId !== undefined ? current.partnerId : partnerOfBody(base.topic, base.body);
-    const record: DeliveryRecord = { ...base, partnerId, status, attempts: kept, createdAt: current?.createdAt ?? attempt.at, updatedAt: attempt.at };
-    await this.store.put(CONFIG_NAMESPACE, DELIVERIES, { _id: base.id, pos: 0, ...record });
+  /**
+   * Adds an attempt to its delivery's record. Resolves once it is written (the worker acks the bus
+   * message only then, so an attempt whose write a crash lost is redelivered and attempted again),
+   * at most LOG_FLUSH_MS after the call plus the write itself.
+   */
+  record(base: RecordBase, attempt: Attempt, status: DeliveryRecord['status']): Promise<void> {
+    return new Promise((done, fail) => {
+      if (this.buffer.push({ base, attempt, status, done, fail }) >= LOG_FLUSH_RECORDS) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), LOG_FLUSH_MS);
+    });
+  }
+
+  /** Writes the buffered attempts: one read of their records, one write of each record. */
+  private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    if (batch.length === 0) return;
+    try {
+      const stored = await this.store.getMany(CONFIG_NAMESPACE, DELIVERIES, [...new Set(batch.map((b) => b.base.id))]);
+      const records = new Map<string, DeliveryRecord>();
+      for (const b of batch) {
+        const doc = stored.get(b.base.id);
+        records.set(b.base.id, withAttempt(records.get(b.base.id) ?? (doc ? fromDoc(doc) : null), b));
+      }
+      // Requested together: the SQLite store writes them in one transaction.
+      await Promise.all([...records].map(([id, record]) => this.store.put(CONFIG_NAMESPACE, DELIVERIES, { _id: id, pos: 0, ...record })));
+    } catch (error) {
+      for (const b of batch) b.fail(error);
+      return;
+    }
+    for (const b of batch) b.done();
   }
 
   /** Writes an entry about the endpoint itself (`status: event`, no attempts) among its deliveries, at `at`. */
-  async note(base: Omit<DeliveryRecord, 'attempts' | 'status' | 'createdAt' | 'updatedAt' | 'partnerId'>, at: string): Promise<void> {
+  async note(base: RecordBase, at: string): Promise<void> {
     const record: DeliveryRecord = { ...base, partnerId: null, status: 'event', attempts: [], createdAt: at, updatedAt: at };
     await this.store.put(CONFIG_NAMESPACE, DELIVERIES, { _id: base.id, pos: 0, ...record });
   }
