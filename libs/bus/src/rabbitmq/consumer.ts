@@ -6,9 +6,74 @@ import type { RabbitMqBus } from './rabbitmq-bus.js';
 import type { AmqpSession, Link } from './session.js';
 
 /**
- * One consumer channel per connection: prefetch = concurrency, manual acks. The outcome's follow-up
- * (retry or dead letter) is confirmed before the original is acked; an ack on a channel that died
- * meanwhile is skipped, since the broker has already requeued the original.
+ * The acknowledgements of one consumer channel, sent in batches: the deliveries that finished
+ * since the last batch are acked together, at the next turn of the event loop (or `delayMs`
+ * later), with one `basic.ack` (multiple) for those below every delivery still in flight and one
+ * each for the rest (an ack with `multiple` would also ack the ones still in flight). A delivery is
+ * put here only once its outcome is recorded (its log write and follow-up publish done), so a
+ * worker that dies with acks not yet sent loses nothing: the broker hands those deliveries out
+ * again (`redelivered`), they are attempted again with the same `webhook-id`, and receivers
+ * deduplicate. Requeues (nacks) are not batched.
+ */
+class AckBatch {
+  /** Delivery tags handed to this consumer and not yet settled (acked, nacked, or waiting here). */
+  private readonly open = new Set<number>();
+  private waiting: Message[] = [];
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly ch: Channel,
+    private readonly delayMs: number,
+    private readonly isDead: () => boolean,
+  ) {}
+
+  received(msg: Message): void {
+    this.open.add(msg.fields.deliveryTag);
+  }
+
+  ack(msg: Message): void {
+    this.open.delete(msg.fields.deliveryTag);
+    if (this.waiting.push(msg) > 1) return;
+    this.timer = this.delayMs > 0 ? setTimeout(() => this.flush(), this.delayMs) : setImmediate(() => this.flush());
+  }
+
+  requeue(msg: Message): void {
+    this.open.delete(msg.fields.deliveryTag);
+    if (this.isDead()) return;
+    try {
+      this.ch.nack(msg, false, true);
+    } catch {
+      // The channel closed under us: the broker requeues the message itself.
+    }
+  }
+
+  /** Sends the acks waiting. A dead channel's are dropped: the broker has requeued those deliveries. */
+  flush(): void {
+    if (this.timer) (this.delayMs > 0 ? clearTimeout : clearImmediate)(this.timer as never);
+    this.timer = undefined;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (batch.length === 0 || this.isDead()) return;
+    let lowestOpen = Infinity;
+    for (const tag of this.open) if (tag < lowestOpen) lowestOpen = tag;
+    let below: Message | null = null;
+    try {
+      for (const msg of batch) {
+        if (msg.fields.deliveryTag >= lowestOpen) this.ch.ack(msg);
+        else if (!below || msg.fields.deliveryTag > below.fields.deliveryTag) below = msg;
+      }
+      if (below) this.ch.ack(below, true);
+    } catch {
+      // The channel closed under us: the broker requeues the messages itself.
+    }
+  }
+}
+
+/**
+ * One consumer channel per connection: prefetch = concurrency, manual acks, sent in batches
+ * (AckBatch). The outcome's follow-up (retry or dead letter) is confirmed before the original is
+ * acked; an ack on a channel that died meanwhile is skipped, since the broker has already requeued
+ * the original.
  */
 export class RabbitConsumer implements Consumer {
   readonly ready: Promise<void>;
@@ -16,6 +81,7 @@ export class RabbitConsumer implements Consumer {
   private channel: Channel | null = null;
   private consumerTag: string | null = null;
   private readonly deadChannels = new WeakSet<Channel>();
+  private readonly acks = new WeakMap<Channel, AckBatch>();
   private readonly inFlight = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
   private attaching = false;
@@ -26,6 +92,7 @@ export class RabbitConsumer implements Consumer {
     private readonly session: AmqpSession,
     private readonly handler: Handler,
     private readonly concurrency: number,
+    private readonly ackBatchMs: number,
     private readonly onClosed: () => void,
   ) {
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
@@ -40,6 +107,7 @@ export class RabbitConsumer implements Consumer {
       const ch = this.channel;
       if (ch && this.consumerTag && !this.deadChannels.has(ch)) await ch.cancel(this.consumerTag).catch(() => undefined);
       while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+      if (ch) this.acks.get(ch)?.flush();
       if (ch) await ch.close().catch(() => undefined);
       this.channel = null;
       this.resolveReady();
@@ -62,6 +130,7 @@ export class RabbitConsumer implements Consumer {
         if (!this.closing && this.session.link === link) this.session.drop(link, 'consumer channel closed');
       });
       await ch.prefetch(this.concurrency);
+      this.acks.set(ch, new AckBatch(ch, this.ackBatchMs, () => this.deadChannels.has(ch)));
       this.channel = ch;
       const { consumerTag } = await ch.consume(this.bus.names.work, (msg) => this.onMessage(ch, link, msg), { noAck: false });
       this.consumerTag = consumerTag;
@@ -81,6 +150,7 @@ export class RabbitConsumer implements Consumer {
       this.session.drop(link, 'consumer cancelled by the broker');
       return;
     }
+    this.acks.get(ch)!.received(msg);
     if (this.closing) {
       this.settleOriginal(ch, msg, 'requeue');
       return;
@@ -115,12 +185,8 @@ export class RabbitConsumer implements Consumer {
   }
 
   private settleOriginal(ch: Channel, msg: Message, how: 'ack' | 'requeue'): void {
-    if (this.deadChannels.has(ch)) return;
-    try {
-      if (how === 'ack') ch.ack(msg);
-      else ch.nack(msg, false, true);
-    } catch {
-      // The channel closed under us: the broker requeues the message itself.
-    }
+    const acks = this.acks.get(ch)!;
+    if (how === 'ack') acks.ack(msg);
+    else acks.requeue(msg);
   }
 }

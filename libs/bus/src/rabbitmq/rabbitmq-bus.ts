@@ -46,6 +46,12 @@ export interface RabbitMqBusOptions {
   logger?: Logger;
   /** Source of randomness for the jitter factor, for tests. */
   random?: () => number;
+  /**
+   * How long a consumer may hold the acknowledgements of finished deliveries to send them together
+   * (see consumer.ts). Default 0: at the next turn of the event loop, which gathers the outcomes
+   * that finished together (a delivery log batch). Tests set more to kill a worker mid-batch.
+   */
+  ackBatchMs?: number;
 }
 
 /**
@@ -134,7 +140,7 @@ export class RabbitMqBus implements Bus {
   consume(handler: Handler, options: ConsumeOptions = {}): Consumer {
     this.assertOpen();
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
-    const consumer = new RabbitConsumer(this, this.session, handler, concurrency, () => this.consumers.delete(consumer));
+    const consumer = new RabbitConsumer(this, this.session, handler, concurrency, this.options.ackBatchMs ?? 0, () => this.consumers.delete(consumer));
     this.consumers.add(consumer);
     return consumer;
   }
