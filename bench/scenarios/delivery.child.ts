@@ -24,8 +24,9 @@ export interface RawParams {
 export const handlers: Record<string, ChildHandler> = {
   /**
    * One delivery worker process on RabbitMQ, configured as the engine configures its own (default
-   * prefetch and per-endpoint limits, the guarded keep-alive dispatcher): per message it reads the
-   * endpoint, signs twice, POSTs, logs the attempt in the read store and acks.
+   * prefetch and per-endpoint limits, endpoint refresh, the guarded keep-alive dispatcher): per
+   * message it takes the endpoint from its cache, passes the gate, signs twice, POSTs, logs the
+   * attempt in the read store (batched) and acks (batched).
    */
   async 'delivery.worker'(p: WorkerParams, ctl) {
     const [{ connectRabbitMq }, { SqliteReadStore }, { DeliveryWorker, guardedDispatcher }, { parseAllowedCidrs }] = await Promise.all([
