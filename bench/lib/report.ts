@@ -1,3 +1,5 @@
+import type { LoopDelay } from './loop-delay.js';
+
 export interface Ratio {
   /** The baseline row's variant name. */
   vs: string;
@@ -16,6 +18,11 @@ export interface Row {
   p50Ms: number | null;
   p99Ms: number | null;
   peakRssMb: number | null;
+  /**
+   * The measured process's event-loop delay over the row's window (its own `/metrics`, see
+   * lib/loop-delay.ts); absent where it is not measured (baselines, scenarios without an engine).
+   */
+  loopDelay?: LoopDelay | null;
   ratios: Ratio[];
   notes: string[];
   skipped?: string;
@@ -69,7 +76,7 @@ export function fmtRatio(r: Ratio): string {
 }
 
 export function tableLines(rows: Row[], markdown = false): string[] {
-  const head = ['scenario', 'variant', 'throughput', 'p50', 'p99', 'peak RSS', 'ratio'];
+  const head = ['scenario', 'variant', 'throughput', 'p50', 'p99', 'peak RSS', 'loop p99', 'ratio'];
   const body = rows.map((r) => [
     r.scenario,
     r.variant,
@@ -77,6 +84,7 @@ export function tableLines(rows: Row[], markdown = false): string[] {
     r.skipped || r.error ? '' : fmtMs(r.p50Ms),
     r.skipped || r.error ? '' : fmtMs(r.p99Ms),
     r.peakRssMb === null ? '' : `${Math.round(r.peakRssMb)} MB`,
+    r.loopDelay ? fmtMs(r.loopDelay.p99Ms) : '',
     r.baseline ? 'baseline' : r.ratios.map(fmtRatio).join(', '),
   ]);
   if (markdown) {
@@ -85,7 +93,7 @@ export function tableLines(rows: Row[], markdown = false): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i >= 2 && i <= 5 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];

@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { openLoop } from '../lib/load.js';
+import { type LoopDelay, loopDelayNotes, withLoopDelay } from '../lib/loop-delay.js';
 import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf } from '../lib/variants.js';
 import { type Program, seedProgram, transactionBody } from '../lib/setup.js';
@@ -15,6 +16,8 @@ interface Measured {
   full: { rate: number; p50: number; p99: number; non2xx: number; errors: number; total: number };
   fixed: Awaited<ReturnType<typeof openLoop>>;
   rss: number;
+  /** The engine's event-loop delay in each measured window (not measured for the bare route). */
+  loopDelay: { full: LoopDelay | null; fixed: LoopDelay | null };
 }
 
 /**
@@ -35,6 +38,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   for (const [name, label] of variants) {
     ctx.log(`${SCENARIO}: ${label}`);
     const params = name === 'engine.run' ? { dataDir: join(ctx.tmp, 'ingest-engine'), adminKey: ADMIN_KEY } : { file: join(ctx.tmp, 'ingest-bare.db') };
+    const isOurs = name === 'engine.run';
     const child = Child.start(name, params, { profileDir: profileDirOf(ctx, `ingest-${name}`) });
     try {
       const { url } = (await child.next('ready', 60_000)) as unknown as { url: string };
@@ -53,20 +57,25 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
           requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: transactionBody(program, seq++, tag) }) }],
         });
       await cannon(warmup, 'W');
-      const full = await cannon(seconds, 'F');
-      const fixed = await openLoop({
-        origin: url,
-        rate: FIXED_RATE,
-        durationMs: seconds * 1000,
-        make: (i) => ({ path, headers, body: transactionBody(program, i, 'R') }),
-        expect: (s) => s === 201,
-      });
+      // The engine's loop delay over each window, from its /metrics; the bare route is left as it is.
+      const measure = <T>(work: () => Promise<T>) => (isOurs ? withLoopDelay(url, work) : work().then((result) => ({ result, loopDelay: null })));
+      const { result: full, loopDelay: fullDelay } = await measure(() => cannon(seconds, 'F'));
+      const { result: fixed, loopDelay: fixedDelay } = await measure(() =>
+        openLoop({
+          origin: url,
+          rate: FIXED_RATE,
+          durationMs: seconds * 1000,
+          make: (i) => ({ path, headers, body: transactionBody(program, i, 'R') }),
+          expect: (s) => s === 201,
+        }),
+      );
       child.send({ type: 'stop' });
       const { peakRssMb } = await child.done(60_000);
       measured[name] = {
         full: { rate: full['2xx'] / full.duration, p50: full.latency.p50, p99: full.latency.p99, non2xx: full.non2xx, errors: full.errors + full.timeouts, total: full.requests.total },
         fixed,
         rss: peakRssMb,
+        loopDelay: { full: fullDelay, fixed: fixedDelay },
       };
     } catch (error) {
       child.kill();
@@ -92,8 +101,9 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         p50Ms: m.full.p50,
         p99Ms: m.full.p99,
         peakRssMb: m.rss,
+        loopDelay: m.loopDelay.full,
         ratios: isOurs && bare ? [{ vs: 'bare', value: m.full.rate / bare.full.rate, of: 'throughput' }] : [],
-        notes: fullNotes,
+        notes: [...fullNotes, ...loopDelayNotes(m.loopDelay.full)],
       }),
     );
     const fixedNotes = [`open loop at ${FIXED_RATE}/s for ${seconds} s, latency from each request's due time: ${m.fixed.ok} ok of ${m.fixed.sent}`];
@@ -108,8 +118,9 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         p50Ms: m.fixed.p50,
         p99Ms: m.fixed.p99,
         peakRssMb: m.rss,
+        loopDelay: m.loopDelay.fixed,
         ratios: isOurs && bare && bare.fixed.p99 && m.fixed.p99 ? [{ vs: 'bare', value: m.fixed.p99 / bare.fixed.p99, of: 'p99' }] : [],
-        notes: fixedNotes,
+        notes: [...fixedNotes, ...loopDelayNotes(m.loopDelay.fixed)],
       }),
     );
   }
