@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type AppendOptions,
   type AppendResult,
   type CountAllResult,
   type EventStore,
@@ -9,7 +10,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
 } from './event-store.port.js';
-import { assertExpectedRevision, type ExpectedRevision } from './expected-revision.js';
+import { assertExpectedRevision } from './expected-revision.js';
 
 /**
  * An event store that reads through to a real one and keeps its own appends in memory, so the
@@ -36,7 +37,11 @@ export class DryRunEventStore implements EventStore {
     return this.appended;
   }
 
-  async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async appendToStream(streamName: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    for (const read of options.alsoExpected ?? []) {
+      const [last] = await this.readStream(read.streamName, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
+      assertExpectedRevision(read.streamName, read.revision, last?.revision);
+    }
     const existing = await this.readStream(streamName);
     const last = existing.at(-1);
     assertExpectedRevision(streamName, options.expectedRevision ?? 'any', last?.revision);

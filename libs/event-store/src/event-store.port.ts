@@ -1,4 +1,4 @@
-import type { ExpectedRevision } from './expected-revision.js';
+import type { ActualRevision, ExpectedRevision } from './expected-revision.js';
 
 /**
  * The event store port. Semantics follow EventStoreDB's model so that the SQLite adapter (embedded
@@ -58,6 +58,26 @@ export type RecordedEvent<E extends EventShape = UntypedEvent> = E extends Event
  */
 export function isRecordedOf<E extends EventShape>(types: ReadonlySet<E['type']>, event: RecordedEvent): event is RecordedEvent<E> {
   return (types as ReadonlySet<string>).has(event.type);
+}
+
+/** Another stream an append depends on, at the revision its writer read (its last revision, or 'no_stream'). */
+export interface ReadRevision {
+  streamName: string;
+  revision: ActualRevision;
+}
+
+export interface AppendOptions {
+  /** The appended stream's revision the writer read; default 'any'. */
+  expectedRevision?: ExpectedRevision;
+  /**
+   * The other streams the decision read, each at the revision read: one that has moved since
+   * refuses the append with `WrongExpectedRevisionError` naming that stream, and nothing is
+   * written. So a decision made on a state that was no longer current is never committed. SQLite
+   * checks them in the append's own transaction (atomic with the write, against every process on
+   * the file); EventStoreDB, which has no multi-stream condition, reads each stream's last revision
+   * just before the append, as a fresh read before deciding would have.
+   */
+  alsoExpected?: readonly ReadRevision[];
 }
 
 export interface AppendResult {
@@ -127,8 +147,8 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
-  /** Rejects with `WrongExpectedRevisionError` when `expectedRevision` does not hold. */
-  appendToStream(streamName: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  /** Rejects with `WrongExpectedRevisionError` when `expectedRevision` or one of `alsoExpected` does not hold. */
+  appendToStream(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** A missing stream reads as empty. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

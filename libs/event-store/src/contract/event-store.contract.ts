@@ -103,6 +103,32 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         }
         expect(await store.readStream(s)).toHaveLength(2);
       });
+
+      it('alsoExpected: appends while every other stream read is where it was read, refuses naming the first that moved', async () => {
+        const target = unique();
+        const read = unique();
+        const missing = unique();
+        await store.appendToStream(read, [ev('A', 1), ev('A', 2)]);
+        const ok = await store.appendToStream(target, [ev('T', 1)], {
+          expectedRevision: 'no_stream',
+          alsoExpected: [
+            { streamName: read, revision: 1n },
+            { streamName: missing, revision: 'no_stream' },
+          ],
+        });
+        expect(ok.nextExpectedRevision).toBe(0n);
+
+        await store.appendToStream(read, [ev('A', 3)]);
+        const moved = await store.appendToStream(target, [ev('T', 2)], { expectedRevision: 0n, alsoExpected: [{ streamName: read, revision: 1n }] }).catch((e) => e);
+        expect(moved).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(moved).toMatchObject({ streamName: read, expected: 1n, actual: 2n });
+
+        await store.appendToStream(missing, [ev('M', 1)]);
+        const created = await store.appendToStream(target, [ev('T', 2)], { expectedRevision: 0n, alsoExpected: [{ streamName: missing, revision: 'no_stream' }] }).catch((e) => e);
+        expect(created).toMatchObject({ streamName: missing, expected: 'no_stream', actual: 0n });
+        // Refused appends wrote nothing.
+        expect((await store.readStream(target)).map((e) => e.data.n)).toEqual([1]);
+      });
     });
 
     describe('read a stream', () => {

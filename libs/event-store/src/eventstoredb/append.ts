@@ -1,5 +1,5 @@
 import type { EventStoreDBClient as Client } from '@eventstore/db-client';
-import type { AppendResult, NewEvent } from '../event-store.port.js';
+import type { AppendResult, NewEvent, ReadRevision } from '../event-store.port.js';
 import { assertExpectedRevision, type ExpectedRevision, WrongExpectedRevisionError } from '../expected-revision.js';
 import { isWrongExpectedVersion, toActualRevision, toClientExpectedRevision, toEventData } from './mappings.js';
 import { lastAllPosition } from './read-all.js';
@@ -8,8 +8,13 @@ import { lastStreamEvent } from './read-stream.js';
 /**
  * The port's appendToStream. The server checks the expected revision; its wrong-expected-version
  * answer becomes the port's `WrongExpectedRevisionError`, as every adapter raises it.
+ *
+ * `alsoExpected` (the other streams the decision read) is checked by reading each stream's last
+ * event just before the append: EventStoreDB has no condition across streams, so a write landing
+ * between that read and the append is not seen, exactly as with a fresh read before deciding.
  */
-export async function appendToStream(client: Client, streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+export async function appendToStream(client: Client, streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[] = []): Promise<AppendResult> {
+  for (const read of alsoExpected) assertExpectedRevision(read.streamName, read.revision, (await lastStreamEvent(client, read.streamName))?.revision);
   // The 6.2.1 client misreports an empty write (a `no_stream` answer becomes revision 0, and
   // there is no position), so answer it from reads instead; nothing is written either way.
   if (events.length === 0) return appendNothing(client, streamName, expected);

@@ -3,6 +3,7 @@
 import esdb from '@eventstore/db-client';
 import type { EventStoreDBClient as Client } from '@eventstore/db-client';
 import type {
+  AppendOptions,
   AppendResult,
   CountAllOptions,
   CountAllResult,
@@ -14,7 +15,6 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../event-store.port.js';
-import type { ExpectedRevision } from '../expected-revision.js';
 import { appendToStream } from './append.js';
 import { collect } from './mappings.js';
 import { lastAllPosition, readAll } from './read-all.js';
@@ -41,9 +41,9 @@ export class EventStoreDbEventStore implements EventStore {
   constructor(private readonly client: Client) {}
 
   // async, so that a closed store rejects rather than throws, as the port's other adapters do.
-  async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async appendToStream(streamName: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     this.assertOpen();
-    return appendToStream(this.client, streamName, events, options.expectedRevision ?? 'any');
+    return appendToStream(this.client, streamName, events, options.expectedRevision ?? 'any', options.alsoExpected);
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -3,6 +3,7 @@ import { StatementCache } from './statement-cache.js';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
+  type AppendOptions,
   type AppendResult,
   type CountAllOptions,
   type CountAllResult,
@@ -10,6 +11,7 @@ import {
   type EventSubscription,
   type NewEvent,
   type ReadAllOptions,
+  type ReadRevision,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
@@ -42,6 +44,7 @@ interface QueuedAppend {
   streamName: string;
   events: NewEvent[];
   expected: ExpectedRevision;
+  alsoExpected: readonly ReadRevision[];
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -105,13 +108,15 @@ export class SqliteEventStore implements EventStore {
       otherGroup: db.prepare<[string, string]>('SELECT 1 FROM events INDEXED BY events_stream_group WHERE stream_group > ? AND stream_group < ? LIMIT 1'),
     };
     // Built once: db.transaction() makes a new wrapper (with its four variants) on every call.
-    this.appendTx = db.transaction((streamName: string, events: NewEvent[], expected: ExpectedRevision) => this.appendRows(streamName, events, expected));
+    this.appendTx = db.transaction((streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[]) =>
+      this.appendRows(streamName, events, expected, alsoExpected),
+    );
     this.snapshotTx = db.transaction((fn: () => unknown) => fn());
     // Inside it, appendTx runs as a savepoint: a refused append rolls back alone.
     this.groupTx = db.transaction((batch: QueuedAppend[]) =>
       batch.map((a): AppendResult | { refused: unknown } => {
         try {
-          return this.appendTx(a.streamName, a.events, a.expected);
+          return this.appendTx(a.streamName, a.events, a.expected, a.alsoExpected);
         } catch (error) {
           return { refused: error };
         }
@@ -119,11 +124,12 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async appendToStream(streamName: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     this.assertOpen();
     const expected = options.expectedRevision ?? 'any';
+    const alsoExpected = options.alsoExpected ?? [];
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamName, events, expected, resolve, reject });
+      this.queue.push({ streamName, events, expected, alsoExpected, resolve, reject });
       void this.scheduleCommit();
     });
   }
@@ -167,8 +173,10 @@ export class SqliteEventStore implements EventStore {
     if (this.queue.length > 0) await this.scheduleCommit();
   }
 
-  private appendRows(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
+  private appendRows(streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[]): AppendResult {
     const { streamRevision, upsertStream, insertEvent, lastPosition } = this.statements;
+    // Inside the write transaction (BEGIN IMMEDIATE): no process can move these streams before the commit.
+    for (const read of alsoExpected) assertExpectedRevision(read.streamName, read.revision, streamRevision.get(read.streamName)?.revision);
     const current = streamRevision.get(streamName)?.revision;
     assertExpectedRevision(streamName, expected, current);
     if (events.length === 0) {
