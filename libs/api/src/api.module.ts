@@ -5,7 +5,8 @@ import { AUTO_APPROVER_OPTIONS, AutoApprover, type AutoApproverOptions } from '.
 import { Lookups } from './shared/lookups.js';
 import { PurchaseCounter } from './shared/purchase-counter.js';
 import { Reservations } from './shared/reservations.js';
-import { StreamRunner } from './shared/stream-runner.js';
+import { STREAM_CACHE, StreamRunner } from './shared/stream-runner.js';
+import { StreamCache } from './shared/stream-cache.js';
 import { API_OPTIONS, type ApiOptions, EVENT_STORE, READ_SIDE } from './shared/tokens.js';
 import type { ReadSide } from '@partner-ledger/projections';
 import { CommissionSeriesQueriesController } from './queries/commission-series/commission-series.queries.js';
@@ -82,6 +83,8 @@ export interface ApiModuleOptions extends ApiOptions {
   autoApproval?: Partial<AutoApproverOptions>;
   /** The secret that signs portal links, the partners' and the webhook endpoints' (resolvePortalSecret). */
   portalSecret: string;
+  /** Streams whose folded state the command handlers keep (STREAM_CACHE_SIZE; 0: none). */
+  streamCacheSize: number;
   /** Modules exporting what the API injects: EVENT_STORE, READ_SIDE and BUS. */
   imports: NonNullable<ModuleMetadata['imports']>;
 }
@@ -170,6 +173,7 @@ export class ApiModule {
         IncomingWebhookService,
         { provide: AUTO_APPROVER_OPTIONS, useValue: { batchSize: options.autoApproval?.batchSize ?? 100, logger: options.autoApproval?.logger } satisfies AutoApproverOptions },
         AutoApprover,
+        { provide: STREAM_CACHE, useValue: new StreamCache(options.streamCacheSize) },
         StreamRunner,
         Lookups,
         Reservations,

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       publicUrl: undefined,
       autoApprovalIntervalMs: 30_000,
       autoApprovalBatchSize: 100,
+      streamCacheSize: 10_000,
     });
     expect(config.dataDir).toMatch(/\/data$/);
   });
@@ -56,6 +57,13 @@ describe('loadConfig', () => {
       headersTimeoutMs: 5_000,
       requestTimeoutMs: 20_000,
     });
+  });
+
+  it('reads the stream cache size; 0 turns the cache off, a negative or fractional size is refused', () => {
+    expect(loadConfig({ STREAM_CACHE_SIZE: '500' }).streamCacheSize).toBe(500);
+    expect(loadConfig({ STREAM_CACHE_SIZE: '0' }).streamCacheSize).toBe(0);
+    expect(() => loadConfig({ STREAM_CACHE_SIZE: '-1' })).toThrow(/STREAM_CACHE_SIZE must be a non-negative integer/);
+    expect(() => loadConfig({ STREAM_CACHE_SIZE: '1.5' })).toThrow(/STREAM_CACHE_SIZE/);
   });
 
   it('reads the auto-approver knobs', () => {

@@ -66,6 +66,12 @@ export interface AppConfig {
   autoApprovalIntervalMs: number;
   /** AUTO_APPROVAL_BATCH_SIZE: due conversions the auto-approver approves per look, at most (default 100). */
   autoApprovalBatchSize: number;
+  /**
+   * STREAM_CACHE_SIZE: streams (programs, partners, customers, reservations, triggers) whose folded
+   * state an API process keeps for its commands, least recently used out first (default 10,000;
+   * 0 turns the cache off).
+   */
+  streamCacheSize: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,6 +120,14 @@ function positiveInteger(raw: string | undefined, name: string, fallback: number
   if (!value) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+function nonNegativeInteger(raw: string | undefined, name: string, fallback: number): number {
+  const value = raw?.trim();
+  if (!value) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${value}`);
   return n;
 }
 
@@ -179,5 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: checked(env.PUBLIC_URL, 'PUBLIC_URL', (v) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v), 'an http(s) URL without query, e.g. https://ledger.example.com')?.replace(/\/+$/, ''),
     autoApprovalIntervalMs: duration(env.AUTO_APPROVAL_INTERVAL, 'AUTO_APPROVAL_INTERVAL', 30_000),
     autoApprovalBatchSize: positiveInteger(env.AUTO_APPROVAL_BATCH_SIZE, 'AUTO_APPROVAL_BATCH_SIZE', 100),
+    streamCacheSize: nonNegativeInteger(env.STREAM_CACHE_SIZE, 'STREAM_CACHE_SIZE', 10_000),
   };
 }

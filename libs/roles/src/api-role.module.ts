@@ -106,6 +106,7 @@ export class ApiRoleModule {
           // A SQLite read store is one file that one process owns: whatever job it left unfinished is its own.
           replay: { batchSize: config.webhookReplayBatchSize, logger: app.logger, soleInstance: !config.mongoUrl },
           autoApproval: { batchSize: config.autoApprovalBatchSize, logger: app.logger },
+          streamCacheSize: config.streamCacheSize,
           imports: [app.events, app.bus, readSide],
         }),
         // The operator console rides with the API it calls: the engine and apps/api serve it.

@@ -1,5 +1,5 @@
 import type { Actor } from '@partner-ledger/domain';
-import type { AppendResult, EventMetadata, EventStore, ExpectedRevision } from '@partner-ledger/event-store';
+import type { AppendOptions, AppendResult, EventMetadata, EventStore } from '@partner-ledger/event-store';
 import { currentTraceparent, inSpan, tracingEnabled } from '@partner-ledger/platform';
 
 /**
@@ -31,7 +31,7 @@ export function appendWithContext(
   streamName: string,
   events: readonly { type: string; data: unknown }[],
   ctx: CommandContext,
-  options: { expectedRevision: ExpectedRevision },
+  options: AppendOptions,
 ): Promise<AppendResult> {
   const append = () =>
     store.appendToStream(

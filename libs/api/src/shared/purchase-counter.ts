@@ -3,6 +3,7 @@ import { type CustomerPurchase, nextPurchase, purchaseCountDecider, type Purchas
 import type { EventStore } from '@partner-ledger/event-store';
 import { type CommandContext, appendWithContext } from './command-context.js';
 import { decideWithRetries, RETRY_POLICIES } from './retry-policy.js';
+import type { ReadSet } from './stream-cache.js';
 import { EVENT_STORE } from './tokens.js';
 
 /**
@@ -24,7 +25,20 @@ import { EVENT_STORE } from './tokens.js';
 export class PurchaseCounter {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async count(programId: string, customerId: string, transactionKey: string, at: Date, check: (purchase: CustomerPurchase) => void, ctx: CommandContext): Promise<CustomerPurchase> {
+  /**
+   * `reads`: the sale's reads so far (stream-cache.ts). The count's append carries their revisions,
+   * so a sale decided on a state that moved is refused before it counts anything; that refusal is
+   * the sale's to decide again, not the count's, so it is not retried here.
+   */
+  async count(
+    programId: string,
+    customerId: string,
+    transactionKey: string,
+    at: Date,
+    check: (purchase: CustomerPurchase) => void,
+    ctx: CommandContext,
+    reads?: ReadSet,
+  ): Promise<CustomerPurchase> {
     const stream = purchaseCountStream(programId, customerId);
     // Counting commutes with the purchases that raced it: the loser reads the new count and is the next one.
     return decideWithRetries(
@@ -38,10 +52,11 @@ export class PurchaseCounter {
         check(purchase);
         const events = purchaseCountDecider.decide({ type: 'CountPurchase', programId, customerId, transactionKey, at }, state);
         if (events.length === 0) return purchase;
-        await appendWithContext(this.store, stream, events, ctx, { expectedRevision: last ? last.revision : 'no_stream' });
+        await appendWithContext(this.store, stream, events, ctx, { expectedRevision: last ? last.revision : 'no_stream', alsoExpected: reads?.expectations(stream) });
         return purchase;
       },
       () => RETRY_POLICIES.CountPurchase,
+      (conflict) => conflict.streamName === stream,
     );
   }
 }

@@ -108,14 +108,20 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: () => nu
  * Runs `attempt` (one read → decide → append) until it returns, retrying on a revision conflict as
  * the command's policy allows. `attempt` hands back the policy with the command it decided, so a
  * policy follows the command even when it is built from the state read. Any other error, or the
- * last conflict, ends it: a conflict past the policy is `409 concurrent_modification`.
+ * last conflict, ends it: a conflict past the policy is `409 concurrent_modification`. `retries`
+ * narrows which conflicts are this attempt's to retry (default: all); the others go to the caller.
  */
-export async function decideWithRetries<T>(streamName: string, attempt: (n: number) => Promise<T>, policyOf: () => RetryPolicy): Promise<T> {
+export async function decideWithRetries<T>(
+  streamName: string,
+  attempt: (n: number) => Promise<T>,
+  policyOf: () => RetryPolicy,
+  retries: (conflict: WrongExpectedRevisionError) => boolean = () => true,
+): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      if (!(error instanceof WrongExpectedRevisionError) || !retries(error)) throw error;
       const policy = policyOf();
       if (n >= policy.attempts) throw conflict('concurrent_modification', `${streamName} was changed by other requests ${n} time(s) in a row; retry`);
       const wait = backoffMs(policy, n);

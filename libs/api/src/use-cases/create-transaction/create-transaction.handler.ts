@@ -59,24 +59,25 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
     // is the purchase's time for a commission duration, and starts the hold of an AUTO_AFTER_HOLD
     // program (the event's `created`, a few milliseconds later, is what readers of the log see).
     const now = this.clock.now();
-    const program = await this.lookups.requireCurrentProgram(programId);
-    const { commission, tiers, productRates, approval } = planAt(program, now);
-    const priced = { currency: program.currency, commission, tiers, productRates, approval };
     const transactionKey = body.key === undefined ? newId('txn') : assertKey(body.key, 'key');
-    const hash = requestHash(body, program);
-
+    // Every stream read to decide (the program's plan, the customer, the partners, reservations)
+    // goes through `reads`: answered from the stream cache, each revision carried by the append.
     const result = await this.runner.handle(
       transactionStream(programId, transactionKey),
       transactionDecider,
-      async (state) => {
+      async (state, reads) => {
+        const program = await this.lookups.requireCurrentProgram(programId, reads);
+        const { commission, tiers, productRates, approval } = planAt(program, now);
+        const priced = { currency: program.currency, commission, tiers, productRates, approval };
+        const hash = requestHash(body, program);
         const base = { type: 'CreateTransaction' as const, programId, transactionKey, amount: body.amount, requestHash: hash, program: priced, at: now };
         // A replay is decided on the stored request hash alone: no look-up can change its answer.
         if (state.exists) return { ...base, customerId: state.recorded.customerId, attribution: null, chain: [] };
-        const customer = await this.lookups.customerBy(programId, { key: body.customerKey });
+        const customer = await this.lookups.customerBy(programId, { key: body.customerKey }, reads);
         if (!customer) throw unprocessable('customer_not_found', 'customerKey names no customer of this program', 'customerKey');
-        const { attribution, chain, partners } = await this.attributor.attribute(program, customer, body, priced);
+        const { attribution, chain, partners } = await this.attributor.attribute(program, customer, body, priced, reads);
         // Only a sale that creates a conversion (an ACTIVE partner) can be flagged.
-        const referral = attribution?.partner.status === 'ACTIVE' ? await referralFacts(this.lookups, programId, customer, partners) : undefined;
+        const referral = attribution?.partner.status === 'ACTIVE' ? await referralFacts(this.lookups, programId, customer, partners, reads) : undefined;
         const command = {
           ...base,
           currency: body.currency,
@@ -94,7 +95,15 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
         // after a LIFETIME plan therefore runs from the customer's first purchase under it.
         if (!attribution || (commission.duration ?? LIFETIME).type === 'LIFETIME') return command;
         // Counted only once the sale is known to be accepted (a refusal counts nothing).
-        const purchase = await this.purchases.count(programId, customer.customerId, transactionKey, now, (p) => void transactionDecider.decide({ ...command, purchase: p }, state), ctx);
+        const purchase = await this.purchases.count(
+          programId,
+          customer.customerId,
+          transactionKey,
+          now,
+          (p) => void transactionDecider.decide({ ...command, purchase: p }, state),
+          ctx,
+          reads,
+        );
         return { ...command, purchase };
       },
       ctx,

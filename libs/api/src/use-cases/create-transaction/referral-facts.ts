@@ -1,5 +1,6 @@
 import { DOWNLINE_DEPTH, type ReferralFacts } from '@partner-ledger/domain';
 import type { Customer, Lookups, Partner } from '../../shared/lookups.js';
+import type { ReadSet } from '../../shared/stream-cache.js';
 
 /**
  * What the decider's self-referral check needs (libs/domain transaction/flags.ts), from streams: the
@@ -8,12 +9,12 @@ import type { Customer, Lookups, Partner } from '../../shared/lookups.js';
  * attributed partner (one partner stream each, at most DOWNLINE_DEPTH). A buyer who is no partner
  * costs one read.
  */
-export async function referralFacts(lookups: Lookups, programId: string, customer: Customer, partners: Partner[]): Promise<ReferralFacts> {
+export async function referralFacts(lookups: Lookups, programId: string, customer: Customer, partners: Partner[], reads?: ReadSet): Promise<ReferralFacts> {
   const partnerEmails = Object.fromEntries(partners.map((p) => [p.partnerId, p.email]));
   const attributedId = partners[0]?.partnerId;
-  const ownerId = await lookups.owner(programId, 'partner-email', customer.email);
+  const ownerId = await lookups.owner(programId, 'partner-email', customer.email, reads);
   // A dangling reservation (its partner never written) names no partner.
-  const buyer = ownerId ? await lookups.partner(programId, ownerId) : null;
+  const buyer = ownerId ? await lookups.partner(programId, ownerId, reads) : null;
   if (!buyer) return { customerEmail: customer.email, partnerEmails, customerPartner: null };
   if (buyer.partnerId === attributedId) return { customerEmail: customer.email, partnerEmails, customerPartner: { partnerId: buyer.partnerId, upline: [] } };
   const upline: string[] = [];
@@ -24,7 +25,7 @@ export async function referralFacts(lookups: Lookups, programId: string, custome
     upline.push(next);
     seen.add(next);
     if (next === attributedId) break;
-    next = (await lookups.partner(programId, next))?.referringPartnerId ?? null;
+    next = (await lookups.partner(programId, next, reads))?.referringPartnerId ?? null;
   }
   return { customerEmail: customer.email, partnerEmails, customerPartner: { partnerId: buyer.partnerId, upline } };
 }
