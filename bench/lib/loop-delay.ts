@@ -19,27 +19,66 @@ export interface LoopDelay {
   maxMs: number;
 }
 
-/** Scrapes `/metrics` (ending the previous window) and answers the delay since the previous scrape. */
-export async function scrapeLoopDelay(origin: string): Promise<LoopDelay | null> {
+/** What one scrape of `/metrics` says: the loop delay since the previous scrape, and the CPU used so far. */
+export interface EngineScrape {
+  loopDelay: LoopDelay | null;
+  /** `process_cpu_seconds_total` (user + system) of the engine process since it started. */
+  cpuSeconds: number | null;
+}
+
+/** Scrapes `/metrics` (ending the previous window of the loop-delay histogram). */
+export async function scrapeEngine(origin: string): Promise<EngineScrape> {
   const res = await request(`${origin}/metrics`);
   const text = await res.body.text();
-  if (res.statusCode !== 200) return null;
-  const gauge = (name: string) => {
-    const m = new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
-    return m ? Math.max(0, Number(m[1]) * 1000 - RESOLUTION_MS) : NaN;
+  if (res.statusCode !== 200) return { loopDelay: null, cpuSeconds: null };
+  const metric = (name: string) => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
   };
-  const delay = { p50Ms: gauge('p50'), p99Ms: gauge('p99'), maxMs: gauge('max') };
-  return Object.values(delay).every(Number.isFinite) ? delay : null;
+  const lag = (name: string) => Math.max(0, metric(`nodejs_eventloop_lag_${name}_seconds`) * 1000 - RESOLUTION_MS);
+  const delay = { p50Ms: lag('p50'), p99Ms: lag('p99'), maxMs: lag('max') };
+  const cpu = metric('process_cpu_seconds_total');
+  return { loopDelay: Object.values(delay).every(Number.isFinite) ? delay : null, cpuSeconds: Number.isFinite(cpu) ? cpu : null };
 }
 
-/** Runs `work` as the measured window and answers its result with the engine's loop delay over it. */
-export async function withLoopDelay<T>(origin: string, work: () => Promise<T>): Promise<{ result: T; loopDelay: LoopDelay | null }> {
-  await scrapeLoopDelay(origin);
+/** The engine over a measured window: its loop delay, and the CPU it used (all its work: API, projections, publisher, delivery). */
+export interface EngineWindow {
+  loopDelay: LoopDelay | null;
+  cpuSeconds: number | null;
+}
+
+/** Starts a window now; `end()` closes it and answers what the engine did within it. */
+export async function engineWindow(origin: string): Promise<{ end(): Promise<EngineWindow> }> {
+  const start = await scrapeEngine(origin);
+  return {
+    end: async () => {
+      const end = await scrapeEngine(origin);
+      return { loopDelay: end.loopDelay, cpuSeconds: start.cpuSeconds !== null && end.cpuSeconds !== null ? end.cpuSeconds - start.cpuSeconds : null };
+    },
+  };
+}
+
+/** Runs `work` as the measured window and answers its result with the engine's figures over it. */
+export async function withEngineWindow<T>(origin: string, work: () => Promise<T>): Promise<{ result: T } & EngineWindow> {
+  const window = await engineWindow(origin);
   const result = await work();
-  return { result, loopDelay: await scrapeLoopDelay(origin) };
+  return { result, ...(await window.end()) };
 }
 
-/** The row's note on the delay: its percentiles, or nothing when it was not measured. */
-export function loopDelayNotes(d: LoopDelay | null | undefined): string[] {
-  return d ? [`event-loop delay of the engine over the window: p50 ${fmtMs(d.p50Ms)}, p99 ${fmtMs(d.p99Ms)}, max ${fmtMs(d.maxMs)} (beyond its ${RESOLUTION_MS} ms sampling tick)`] : [];
+/**
+ * The row's notes on the engine over its window: the loop delay's percentiles, and the CPU it used
+ * per command (`commands` completed in the window), which a busy shared machine disturbs far less
+ * than throughput. Nothing when not measured.
+ */
+export function engineWindowNotes(w: EngineWindow | null | undefined, commands: number): string[] {
+  if (!w) return [];
+  const notes: string[] = [];
+  const d = w.loopDelay;
+  if (d) notes.push(`event-loop delay of the engine over the window: p50 ${fmtMs(d.p50Ms)}, p99 ${fmtMs(d.p99Ms)}, max ${fmtMs(d.maxMs)} (beyond its ${RESOLUTION_MS} ms sampling tick)`);
+  if (w.cpuSeconds !== null && commands > 0) notes.push(`engine CPU over the window: ${w.cpuSeconds.toFixed(2)} s, ${fmtMs(cpuMsPerCommand(w, commands))} per command`);
+  return notes;
+}
+
+export function cpuMsPerCommand(w: EngineWindow | null | undefined, commands: number): number | null {
+  return w?.cpuSeconds != null && commands > 0 ? (1000 * w.cpuSeconds) / commands : null;
 }

@@ -23,6 +23,8 @@ export interface Row {
    * lib/loop-delay.ts); absent where it is not measured (baselines, scenarios without an engine).
    */
   loopDelay?: LoopDelay | null;
+  /** The measured engine's CPU time (user + system, all its roles) per command completed in the window. */
+  cpuMsPerCommand?: number | null;
   ratios: Ratio[];
   notes: string[];
   skipped?: string;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { call, openLoop } from '../lib/load.js';
-import { loopDelayNotes, scrapeLoopDelay } from '../lib/loop-delay.js';
+import { cpuMsPerCommand, engineWindow, engineWindowNotes } from '../lib/loop-delay.js';
 import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf } from '../lib/variants.js';
@@ -48,9 +48,9 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       // Warm-up at a tenth of the rate, every webhook received before measuring.
       const warm = await openLoop({ origin: url, rate: RATE / 10, durationMs: 2_000, make: (i) => ({ path, headers, body: transactionBody(program, i, 'W') }) });
       await until('warm-up webhooks', () => receiver.arrivals.size >= warm.ok, 30_000);
-      // The engine's event-loop delay over the window, from its /metrics: this scrape starts it, the
-      // one after the last webhook (or the grace period) ends it.
-      await scrapeLoopDelay(url);
+      // The engine's event-loop delay and CPU over the window, from its /metrics: this scrape starts it,
+      // the one after the last webhook (or the grace period) ends it.
+      const measured = await engineWindow(url);
       const load = await openLoop({
         origin: url,
         rate: RATE,
@@ -65,7 +65,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       } catch {
         missing = keys.filter((k) => !receiver.arrivals.has(k)).length;
       }
-      const loopDelay = await scrapeLoopDelay(url);
+      const engine = await measured.end();
       // A webhook still missing counts with the time waited so far: its latency is at least that.
       const gaveUp = performance.now();
       const e2e: number[] = [];
@@ -77,7 +77,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       });
       child.send({ type: 'stop' });
       const { peakRssMb } = await child.done(60_000);
-      const notes = [`${load.ok} of ${load.sent} commands answered 201, ${load.sent - missing} webhooks received`, ...loopDelayNotes(loopDelay)];
+      const notes = [`${load.ok} of ${load.sent} commands answered 201, ${load.sent - missing} webhooks received`, ...engineWindowNotes(engine, load.ok)];
       if (missing) notes.push(`${missing} webhooks had not arrived ${graceMs / 1000} s after the load stopped: counted with the time waited, so p50/p99 are lower bounds`);
       const s = summary(e2e);
       const late = e2e.filter((ms) => ms > 1_000).length;
@@ -105,7 +105,8 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
           p50Ms: s.p50,
           p99Ms: s.p99,
           peakRssMb,
-          loopDelay,
+          loopDelay: engine.loopDelay,
+          cpuMsPerCommand: cpuMsPerCommand(engine, load.ok),
           ratios: s.p99 !== null && load.p99 ? [{ vs: 'command alone', value: s.p99 / load.p99, of: 'p99' }] : [],
           notes,
         }),

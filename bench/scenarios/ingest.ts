@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { openLoop } from '../lib/load.js';
-import { type LoopDelay, loopDelayNotes, withLoopDelay } from '../lib/loop-delay.js';
+import { cpuMsPerCommand, type EngineWindow, engineWindowNotes, withEngineWindow } from '../lib/loop-delay.js';
 import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf } from '../lib/variants.js';
 import { type Program, seedProgram, transactionBody } from '../lib/setup.js';
@@ -17,7 +17,7 @@ interface Measured {
   fixed: Awaited<ReturnType<typeof openLoop>>;
   rss: number;
   /** The engine's event-loop delay in each measured window (not measured for the bare route). */
-  loopDelay: { full: LoopDelay | null; fixed: LoopDelay | null };
+  engine: { full: EngineWindow | null; fixed: EngineWindow | null };
 }
 
 /**
@@ -58,9 +58,10 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         });
       await cannon(warmup, 'W');
       // The engine's loop delay over each window, from its /metrics; the bare route is left as it is.
-      const measure = <T>(work: () => Promise<T>) => (isOurs ? withLoopDelay(url, work) : work().then((result) => ({ result, loopDelay: null })));
-      const { result: full, loopDelay: fullDelay } = await measure(() => cannon(seconds, 'F'));
-      const { result: fixed, loopDelay: fixedDelay } = await measure(() =>
+      const measure = <T>(work: () => Promise<T>): Promise<{ result: T; window: EngineWindow | null }> =>
+        isOurs ? withEngineWindow(url, work).then(({ result, ...window }) => ({ result, window })) : work().then((result) => ({ result, window: null }));
+      const { result: full, window: fullWindow } = await measure(() => cannon(seconds, 'F'));
+      const { result: fixed, window: fixedWindow } = await measure(() =>
         openLoop({
           origin: url,
           rate: FIXED_RATE,
@@ -75,7 +76,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         full: { rate: full['2xx'] / full.duration, p50: full.latency.p50, p99: full.latency.p99, non2xx: full.non2xx, errors: full.errors + full.timeouts, total: full.requests.total },
         fixed,
         rss: peakRssMb,
-        loopDelay: { full: fullDelay, fixed: fixedDelay },
+        engine: { full: fullWindow, fixed: fixedWindow },
       };
     } catch (error) {
       child.kill();
@@ -101,9 +102,10 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         p50Ms: m.full.p50,
         p99Ms: m.full.p99,
         peakRssMb: m.rss,
-        loopDelay: m.loopDelay.full,
+        loopDelay: m.engine.full?.loopDelay,
+        cpuMsPerCommand: cpuMsPerCommand(m.engine.full, m.full.total),
         ratios: isOurs && bare ? [{ vs: 'bare', value: m.full.rate / bare.full.rate, of: 'throughput' }] : [],
-        notes: [...fullNotes, ...loopDelayNotes(m.loopDelay.full)],
+        notes: [...fullNotes, ...engineWindowNotes(m.engine.full, m.full.total)],
       }),
     );
     const fixedNotes = [`open loop at ${FIXED_RATE}/s for ${seconds} s, latency from each request's due time: ${m.fixed.ok} ok of ${m.fixed.sent}`];
@@ -118,9 +120,10 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         p50Ms: m.fixed.p50,
         p99Ms: m.fixed.p99,
         peakRssMb: m.rss,
-        loopDelay: m.loopDelay.fixed,
+        loopDelay: m.engine.fixed?.loopDelay,
+        cpuMsPerCommand: cpuMsPerCommand(m.engine.fixed, m.fixed.ok),
         ratios: isOurs && bare && bare.fixed.p99 && m.fixed.p99 ? [{ vs: 'bare', value: m.fixed.p99 / bare.fixed.p99, of: 'p99' }] : [],
-        notes: [...fixedNotes, ...loopDelayNotes(m.loopDelay.fixed)],
+        notes: [...fixedNotes, ...engineWindowNotes(m.engine.fixed, m.fixed.ok)],
       }),
     );
   }
