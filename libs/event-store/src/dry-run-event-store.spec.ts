@@ -39,6 +39,17 @@ describe('DryRunEventStore', () => {
     await expect(dry.appendToStream('s-9', [{ type: 'D', data: {} }], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
   });
 
+  it('checks alsoExpected against real and buffered events, naming the stream that moved', async () => {
+    const dry = new DryRunEventStore(base);
+    await dry.appendToStream('t-1', [{ type: 'T', data: {} }], { alsoExpected: [{ streamName: 's-1', revision: 1n }] });
+    await dry.appendToStream('s-1', [{ type: 'C', data: {} }], { expectedRevision: 1n });
+    await expect(dry.appendToStream('t-1', [{ type: 'T', data: {} }], { alsoExpected: [{ streamName: 's-1', revision: 1n }] })).rejects.toMatchObject({
+      streamName: 's-1',
+      actual: 2n,
+    });
+    expect((await dry.readStream('t-1')).length).toBe(1);
+  });
+
   it('refuses $all reads and subscriptions', async () => {
     const dry = new DryRunEventStore(base);
     await expect(dry.readAll()).rejects.toThrow('streams only');
