@@ -14,7 +14,8 @@ import { lastStreamEvent } from './read-stream.js';
  * between that read and the append is not seen, exactly as with a fresh read before deciding.
  */
 export async function appendToStream(client: Client, streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[] = []): Promise<AppendResult> {
-  for (const read of alsoExpected) assertExpectedRevision(read.streamName, read.revision, (await lastStreamEvent(client, read.streamName))?.revision);
+  const current = await Promise.all(alsoExpected.map((read) => lastStreamEvent(client, read.streamName)));
+  alsoExpected.forEach((read, i) => assertExpectedRevision(read.streamName, read.revision, current[i]?.revision));
   // The 6.2.1 client misreports an empty write (a `no_stream` answer becomes revision 0, and
   // there is no position), so answer it from reads instead; nothing is written either way.
   if (events.length === 0) return appendNothing(client, streamName, expected);
