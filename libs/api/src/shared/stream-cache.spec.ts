@@ -10,12 +10,13 @@ import { StreamRunner } from './stream-runner.js';
 
 // A toy decider: a stream of numbers; `Add` appends one, `Need` appends nothing and refuses below a sum.
 type Added = { type: 'Added'; data: { n: number } };
-type Command = { type: 'Add'; n: number } | { type: 'Need'; atLeast: number };
+// `CreateProgram` is here only for its retry policy (DECIDE_ONCE): a conflict it counts is a 409.
+type Command = { type: 'Add' | 'CreateProgram'; n: number } | { type: 'Need'; atLeast: number };
 const counter: Decider<Command, Added, { sum: number }> = {
   initialState: () => ({ sum: 0 }),
   evolve: (s, e) => ({ sum: s.sum + e.data.n }),
   decide: (c, s) => {
-    if (c.type === 'Add') return [{ type: 'Added', data: { n: c.n } }];
+    if (c.type !== 'Need') return [{ type: 'Added', data: { n: c.n } }];
     if (s.sum < c.atLeast) throw new Error(`sum ${s.sum} below ${c.atLeast}`);
     return [];
   },
@@ -144,6 +145,14 @@ describe('StreamRunner with a stream cache, another writer on the same file', ()
     expect(result.events).toEqual(add(0));
     expect((await store.readStream(target)).map((e) => e.data.n)).toEqual([0]);
     expect(runner.cache.get<{ sum: number }>(hot, counter)).toMatchObject({ state: { sum: 0 }, revision: 1n });
+  });
+
+  it('a stale entry does not spend the retry policy: a command decided once still appends', async () => {
+    await writer.appendToStream(hot, add(1));
+    await runner.load(hot, counter);
+    await writer.appendToStream(hot, add(1));
+    const result = await runner.handle(hot, counter, { type: 'CreateProgram', n: 1 }, ctx);
+    expect(result).toMatchObject({ state: { sum: 3 }, revision: 2n });
   });
 
   it('a refusal or a no-op is never decided on cached state alone', async () => {
