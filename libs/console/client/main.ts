@@ -12,6 +12,7 @@ import { programsPage } from './pages/programs.js';
 import { webhookEndpointPage, webhooksPage } from './pages/webhooks.js';
 import { signInPage } from './pages/sign-in.js';
 import { clearSession, loadSession, type Session } from './session.js';
+import { errorBox } from './forms.js';
 
 /** What a page gets: who is signed in, the API with their key, and the route's parameters. */
 export interface PageContext {
@@ -85,7 +86,7 @@ async function guarded(load: () => Promise<HTMLElement>): Promise<HTMLElement> {
       clearSession();
       return h('div', {}, h('h1', { tabindex: -1 }, 'Signed out'), alertBox(`The key no longer works (${error.message}). Sign in again.`), h('p', {}, h('a', { href: '#/' }, 'Sign in')));
     }
-    return h('div', {}, h('h1', { tabindex: -1 }, 'Something went wrong'), alertBox(error instanceof Error ? error.message : String(error)));
+    return h('div', {}, h('h1', { tabindex: -1 }, 'Something went wrong'), errorBox(error));
   }
 }
 

@@ -1,6 +1,6 @@
-import { ApiError } from './api.js';
-import { alertBox, announce, field, h, when } from './dom.js';
+import { announce, field, h, when } from './dom.js';
 import type { PortalLink } from './types.js';
+import { onSubmit } from './forms.js';
 
 /** What differs between the portals' link cards: the words, and how the link is minted. */
 export interface PortalLinkCardOptions {
@@ -33,19 +33,13 @@ export function portalLinkCard(options: PortalLinkCardOptions): HTMLElement {
     'form',
     {
       class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const link = await options.mint(Number(days.value));
-          const url = h('input', { readonly: true, value: link.url, size: 80 });
-          result.replaceChildren(field(options.linkLabel, url), h('p', { class: 'muted' }, `Works until ${when(link.expiresAt)}; ${options.reach}`));
-          url.select();
-          announce(options.announcement);
-        } catch (error) {
-          result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
-        }
-      },
+      onsubmit: onSubmit(result, async () => {
+        const link = await options.mint(Number(days.value));
+        const url = h('input', { readonly: true, value: link.url, size: 80 });
+        result.replaceChildren(field(options.linkLabel, url), h('p', { class: 'muted' }, `Works until ${when(link.expiresAt)}; ${options.reach}`));
+        url.select();
+        announce(options.announcement);
+      }),
     },
     field(options.lastsLabel, days),
     h('button', { type: 'submit', class: options.buttonClass }, options.button),

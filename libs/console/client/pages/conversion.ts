@@ -1,6 +1,7 @@
-import { alertBox, announce, badge, field, h, when } from '../dom.js';
+import { announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import type { HistoryEntry } from '../types.js';
+import { errorBox } from '../forms.js';
 
 const actorOf = (e: HistoryEntry): string => {
   if (!e.actor) return '';
@@ -45,7 +46,7 @@ export async function conversionPage({ api, programId, itemId }: PageContext): P
             announce('Refund recorded; the commission it takes back is reversed');
             document.querySelector<HTMLElement>('main h1')?.focus();
           } catch (error) {
-            problem.replaceChildren(alertBox(error instanceof Error ? error.message : String(error)));
+            problem.replaceChildren(errorBox(error));
           }
         },
       },

@@ -1,6 +1,7 @@
-import { ApiError, type Op, type QueryOf, type Success } from '../api.js';
-import { alertBox, announce, field, h, selected, when } from '../dom.js';
+import { type Op, type QueryOf, type Success } from '../api.js';
+import { announce, field, h, selected, when } from '../dom.js';
 import type { Attempt, Delivery } from '../webhook-types.js';
+import { errorBox } from '../forms.js';
 
 /** The program's deliveries route; the webhook portal's answers the same page to the same query. */
 type DeliveriesRoute = Op<'/v1/programs/{pid}/webhook-endpoints/{id}/deliveries', 'get'>;
@@ -153,11 +154,11 @@ export function deliveriesPanel(source: DeliveriesSource, topics: readonly strin
       announce(`Delivery ${d.webhookId} queued again`);
       follow();
     } catch (error) {
-      problem.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+      problem.replaceChildren(errorBox(error));
     }
   };
 
-  const guarded = (load: () => Promise<void>) => () => void load().catch((error: unknown) => problem.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error))));
+  const guarded = (load: () => Promise<void>) => () => void load().catch((error: unknown) => problem.replaceChildren(errorBox(error)));
   status.addEventListener('change', guarded(refresh));
   topic.addEventListener('change', guarded(refresh));
   more.addEventListener('click', guarded(loadMore));

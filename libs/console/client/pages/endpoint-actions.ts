@@ -1,5 +1,6 @@
-import { ApiError, type Op, type Success } from '../api.js';
-import { alertBox, announce, field, h, when } from '../dom.js';
+import { type Op, type Success } from '../api.js';
+import { announce, field, h, when } from '../dom.js';
+import { errorBox, onSubmit } from '../forms.js';
 
 /** The program's routes' answers; the webhook portal's routes answer the same. */
 export interface EndpointActionsSource {
@@ -25,7 +26,7 @@ const OVERLAPS: [number, string][] = [
  */
 export function endpointActions(source: EndpointActionsSource, sent: () => void): HTMLElement {
   const result = h('div');
-  const fail = (error: unknown) => result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+  const fail = (error: unknown) => result.replaceChildren(errorBox(error));
   const overlap = h(
     'select',
     { name: 'overlap' },
@@ -53,20 +54,14 @@ export function endpointActions(source: EndpointActionsSource, sent: () => void)
     'form',
     {
       class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const rotated = await source.rotate(Number(overlap.value));
-          const until = rotated.previousSecretsExpireAt
-            ? ` The previous secret keeps signing beside it until ${when(rotated.previousSecretsExpireAt)}.`
-            : ' The previous secret no longer signs.';
-          result.replaceChildren(secretRegion('New signing secret', `New signing secret, shown this once: keep it now.${until}`, rotated.secret));
-          announce('Signing secret rotated');
-        } catch (error) {
-          fail(error);
-        }
-      },
+      onsubmit: onSubmit(result, async () => {
+        const rotated = await source.rotate(Number(overlap.value));
+        const until = rotated.previousSecretsExpireAt
+          ? ` The previous secret keeps signing beside it until ${when(rotated.previousSecretsExpireAt)}.`
+          : ' The previous secret no longer signs.';
+        result.replaceChildren(secretRegion('New signing secret', `New signing secret, shown this once: keep it now.${until}`, rotated.secret));
+        announce('Signing secret rotated');
+      }),
     },
     field('Previous secret keeps signing for', overlap),
     h('button', { type: 'submit', class: 'secondary' }, 'Rotate secret'),

@@ -1,7 +1,8 @@
 import type { Op, QueryOf } from '../api.js';
-import { alertBox, announce, field, h, selected, when } from '../dom.js';
+import { announce, field, h, selected, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import type { LoggedEvent } from '../types.js';
+import { errorBox } from '../forms.js';
 
 type EventsQuery = QueryOf<Op<'/v1/programs/{pid}/events', 'get'>>;
 
@@ -74,7 +75,7 @@ export async function eventsPage({ api, programId }: PageContext): Promise<HTMLE
     try {
       await work();
     } catch (error) {
-      problem.replaceChildren(alertBox(error instanceof Error ? error.message : String(error)));
+      problem.replaceChildren(errorBox(error));
     }
   };
 

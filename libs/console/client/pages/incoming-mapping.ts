@@ -1,6 +1,7 @@
 import { type Api, ApiError } from '../api.js';
-import { alertBox, announce, type Child, field, fill, h, when } from '../dom.js';
+import { announce, type Child, field, fill, h, when } from '../dom.js';
 import type { IncomingWebhook, IncomingWebhookSummary, MappingDryRun, SamplePath, TargetField } from '../types.js';
+import { errorBox } from '../forms.js';
 
 const ACTION_LABELS: Record<string, string> = {
   create_transaction: 'Record a sale (create_transaction)',
@@ -130,7 +131,7 @@ export function mappingEditor(
         );
       } else {
         summary.textContent = '';
-        dryDetails.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+        dryDetails.replaceChildren(errorBox(error));
       }
     }
   };
@@ -205,7 +206,7 @@ export function mappingEditor(
     } catch (error) {
       fill(
         saveResult,
-        alertBox(error instanceof ApiError ? error.message : String(error)),
+        errorBox(error),
         error instanceof ApiError && error.errors.length
           ? h(
               'ul',

@@ -1,6 +1,6 @@
-import { ApiError } from '../api.js';
-import { alertBox, field, h, when } from '../dom.js';
+import { field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
+import { onSubmit } from '../forms.js';
 
 /** A program's incoming webhooks, and a form to create one (which opens its page, to send a sample). */
 export async function incomingWebhooksPage({ api, programId }: PageContext): Promise<HTMLElement> {
@@ -11,17 +11,11 @@ export async function incomingWebhooksPage({ api, programId }: PageContext): Pro
     'form',
     {
       class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const created = await api.post('/v1/programs/{pid}/incoming-webhooks', { pid: programId }, { name: name.value });
-          // Its page opens with focus on its heading, which says it to a screen reader.
-          location.hash = `#/programs/${programId}/incoming-webhooks/${created.id}`;
-        } catch (error) {
-          result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
-        }
-      },
+      onsubmit: onSubmit(result, async () => {
+        const created = await api.post('/v1/programs/{pid}/incoming-webhooks', { pid: programId }, { name: name.value });
+        // Its page opens with focus on its heading, which says it to a screen reader.
+        location.hash = `#/programs/${programId}/incoming-webhooks/${created.id}`;
+      }),
     },
     field('Name', name),
     h('button', { type: 'submit' }, 'Create incoming webhook'),

@@ -1,9 +1,9 @@
-import { ApiError } from '../api.js';
-import { alertBox, announce, badge, field, h, selected, when } from '../dom.js';
+import { announce, badge, field, h, selected, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import { portalLinkCard } from '../portal-link-card.js';
 import type { Partner, PartnerWithTotals } from '../types.js';
 import { totalsFigures } from './totals.js';
+import { errorBox, onSubmit } from '../forms.js';
 
 const STATUSES = ['', 'ACTIVE', 'PENDING', 'DISABLED', 'DENIED'];
 /** The list reads one page this size; the search narrows it in the browser (the API has no text search). */
@@ -68,19 +68,13 @@ export async function partnersPage({ api, programId }: PageContext): Promise<HTM
     'form',
     {
       class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const created = await api.post('/v1/programs/{pid}/partners', { pid: programId }, { name: name.value, email: email.value, ...(key.value ? { key: key.value } : {}) });
-          form.reset();
-          await load(created.position);
-          result.replaceChildren(h('p', {}, 'Partner ', h('a', { href: `#/programs/${programId}/partners/${created.id}` }, created.name), ` created (referral key ${created.key}).`));
-          announce(`Partner ${created.name} created`);
-        } catch (error) {
-          result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
-        }
-      },
+      onsubmit: onSubmit(result, async () => {
+        const created = await api.post('/v1/programs/{pid}/partners', { pid: programId }, { name: name.value, email: email.value, ...(key.value ? { key: key.value } : {}) });
+        form.reset();
+        await load(created.position);
+        result.replaceChildren(h('p', {}, 'Partner ', h('a', { href: `#/programs/${programId}/partners/${created.id}` }, created.name), ` created (referral key ${created.key}).`));
+        announce(`Partner ${created.name} created`);
+      }),
     },
     field('Name', name),
     field('Email', email),
@@ -182,7 +176,7 @@ function statusForm(api: PageContext['api'], ids: PartnerIds, partner: { status:
             changed(updated);
             announce(`Status is now ${updated.status.toLowerCase()}`);
           } catch (error) {
-            problem.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+            problem.replaceChildren(errorBox(error));
           }
         },
       },
@@ -213,7 +207,7 @@ function asOfCard(api: PageContext['api'], ids: PartnerIds, commission: HTMLElem
       said.textContent = asOf ? `As of ${when(asOf)}.` : 'Now.';
       announce(said.textContent);
     } catch (error) {
-      problem.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
+      problem.replaceChildren(errorBox(error));
     }
   };
   return h(

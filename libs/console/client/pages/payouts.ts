@@ -2,6 +2,7 @@ import { ApiError } from '../api.js';
 import { alertBox, announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import type { Payout } from '../types.js';
+import { errorBox } from '../forms.js';
 
 /**
  * Payout batches: create one (what is approved and unpaid, per partner, up to a cut-off), review
@@ -116,7 +117,7 @@ export async function payoutPage({ api, programId, itemId }: PageContext): Promi
         announce(action === 'confirm' ? 'Payout confirmed as paid' : 'Payout cancelled: its commission is payable again');
         document.querySelector<HTMLElement>('main h1')?.focus();
       } catch (error) {
-        problem.replaceChildren(alertBox(error instanceof Error ? error.message : String(error)));
+        problem.replaceChildren(errorBox(error));
       }
     };
     const download = async () => {
@@ -128,7 +129,7 @@ export async function payoutPage({ api, programId, itemId }: PageContext): Promi
         window.setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
         announce('CSV downloaded');
       } catch (error) {
-        problem.replaceChildren(alertBox(error instanceof Error ? error.message : String(error)));
+        problem.replaceChildren(errorBox(error));
       }
     };
     body.replaceChildren(

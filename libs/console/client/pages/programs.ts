@@ -1,6 +1,6 @@
-import { ApiError } from '../api.js';
-import { alertBox, announce, field, h, when } from '../dom.js';
+import { announce, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
+import { onSubmit } from '../forms.js';
 
 /** The admin's start page: every program, and a form to create one (its key is shown once). */
 export async function programsPage({ api }: PageContext): Promise<HTMLElement> {
@@ -36,34 +36,28 @@ export async function programsPage({ api }: PageContext): Promise<HTMLElement> {
     'form',
     {
       class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const created = await api.post(
-            '/v1/programs',
-            {},
-            {
-              name: name.value,
-              currency: currency.value.toUpperCase(),
-              commission: { type: type.value as 'PERCENT_OF_SALE' | 'FLAT_RATE', amount: amount.value },
-            },
-          );
-          result.replaceChildren(
-            h(
-              'div',
-              { role: 'region', 'aria-label': 'New program key' },
-              h('p', {}, 'Program ', h('a', { href: `#/programs/${created.id}/overview` }, created.name), ' created. Its API key is shown this once: keep it now.'),
-              h('p', { class: 'secret' }, created.apiKey),
-            ),
-          );
-          announce(`Program ${created.name} created`);
-          form.reset();
-          await load();
-        } catch (error) {
-          result.replaceChildren(alertBox(error instanceof ApiError ? error.message : String(error)));
-        }
-      },
+      onsubmit: onSubmit(result, async () => {
+        const created = await api.post(
+          '/v1/programs',
+          {},
+          {
+            name: name.value,
+            currency: currency.value.toUpperCase(),
+            commission: { type: type.value as 'PERCENT_OF_SALE' | 'FLAT_RATE', amount: amount.value },
+          },
+        );
+        result.replaceChildren(
+          h(
+            'div',
+            { role: 'region', 'aria-label': 'New program key' },
+            h('p', {}, 'Program ', h('a', { href: `#/programs/${created.id}/overview` }, created.name), ' created. Its API key is shown this once: keep it now.'),
+            h('p', { class: 'secret' }, created.apiKey),
+          ),
+        );
+        announce(`Program ${created.name} created`);
+        form.reset();
+        await load();
+      }),
     },
     field('Name', name),
     field('Currency', currency),

@@ -1,13 +1,12 @@
-import { ApiError } from '../api.js';
-import { alertBox, announce, badge, field, h, when } from '../dom.js';
+import { announce, badge, field, h, when } from '../dom.js';
 import type { PageContext } from '../main.js';
 import { portalLinkCard } from '../portal-link-card.js';
 import type { ReplayJob, WebhookEndpoint } from '../webhook-types.js';
 import { deliveriesPanel } from './deliveries.js';
 import { endpointActions, secretRegion } from './endpoint-actions.js';
+import { errorBox, onSubmit } from '../forms.js';
 
 const ALL = 'ALL';
-const failure = (error: unknown) => alertBox(error instanceof ApiError ? error.message : String(error));
 const state = (e: WebhookEndpoint) => badge(e.enabled ? 'ENABLED' : 'DISABLED');
 const topicsText = (topics: string[]) => (topics.includes(ALL) ? 'All topics' : topics.join(', '));
 
@@ -81,7 +80,7 @@ export async function webhooksPage({ api, programId }: PageContext): Promise<HTM
           );
           announce('Webhook endpoint created');
         } catch (error) {
-          result.replaceChildren(failure(error));
+          result.replaceChildren(errorBox(error));
         }
       },
     },
@@ -155,7 +154,7 @@ export async function webhookEndpointPage({ api, programId, itemId: id }: PageCo
       showState(next);
       announce(next.enabled ? 'Endpoint enabled' : 'Endpoint disabled: nothing more is sent to it');
     } catch (error) {
-      toggleResult.replaceChildren(failure(error));
+      toggleResult.replaceChildren(errorBox(error));
     }
   });
   showState(endpoint);
@@ -198,17 +197,11 @@ function replayForm(api: PageContext['api'], ids: { pid: string; id: string }, a
     'form',
     {
       class: 'row',
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        result.replaceChildren();
-        try {
-          const job = await api.post('/v1/programs/{pid}/webhook-endpoints/{id}/replay', ids, { from: utc(from.value), to: utc(to.value) });
-          announce(`Replay job ${job.id} queued`);
-          await after();
-        } catch (error) {
-          result.replaceChildren(failure(error));
-        }
-      },
+      onsubmit: onSubmit(result, async () => {
+        const job = await api.post('/v1/programs/{pid}/webhook-endpoints/{id}/replay', ids, { from: utc(from.value), to: utc(to.value) });
+        announce(`Replay job ${job.id} queued`);
+        await after();
+      }),
     },
     field('From (UTC, empty: the start)', from),
     field('To (UTC, empty: now)', to),
