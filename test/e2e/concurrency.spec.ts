@@ -19,14 +19,7 @@ describe('concurrency', () => {
   });
   afterAll(async () => engine.stop());
 
-  const eventsOf = async (stream: string) => {
-    const reader = SqliteEventStore.open(join(engine.dataDir, DATABASE_FILE));
-    try {
-      return await reader.readStream(stream);
-    } finally {
-      await reader.close();
-    }
-  };
+  const eventsOf = (stream: string) => engine.streamEvents(stream);
 
   it('50 parallel transactions for one customer all land, none lost', async () => {
     const before = await engine.eventCount();

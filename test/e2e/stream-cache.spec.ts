@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
-import { DATABASE_FILE } from '@partner-ledger/config';
-import { SqliteEventStore } from '@partner-ledger/event-store';
 import { ADMIN_KEY, AppProcess, createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -29,14 +26,7 @@ describe('the stream cache with another process writing the same file', () => {
     });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
-  const eventsOf = async (stream: string) => {
-    const reader = SqliteEventStore.open(join(engine.dataDir, DATABASE_FILE));
-    try {
-      return await reader.readStream(stream);
-    } finally {
-      await reader.close();
-    }
-  };
+  const eventsOf = (stream: string) => engine.streamEvents(stream);
   const sale = (customerKey: string, txKey: string) => viaEngine('POST', '/transactions', { customerKey, amount: '100.00', key: txKey });
 
   beforeAll(async () => {

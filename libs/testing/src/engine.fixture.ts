@@ -16,6 +16,8 @@ export interface TestEngine extends RunningEngine {
   call(method: string, path: string, body?: unknown, key?: string | null, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   /** Number of events in the store, read from the file by a second connection. */
   eventCount(): Promise<number>;
+  /** One stream's events, read from the file by a second connection. */
+  streamEvents(stream: string): ReturnType<SqliteEventStore['readStream']>;
   /** Stops the engine; `keepData` leaves DATA_DIR for a restart. */
   stop(opts?: { keepData?: boolean }): Promise<void>;
 }
@@ -61,14 +63,8 @@ export async function startTestEngine(
     ...engine,
     dataDir,
     call,
-    async eventCount() {
-      const reader = SqliteEventStore.open(join(dataDir, DATABASE_FILE));
-      try {
-        return (await reader.readAll()).length;
-      } finally {
-        await reader.close();
-      }
-    },
+    eventCount: () => withReader(dataDir, async (reader) => (await reader.readAll()).length),
+    streamEvents: (stream) => withReader(dataDir, (reader) => reader.readStream(stream)),
     async stop({ keepData = false } = {}) {
       await engine.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
@@ -86,4 +82,14 @@ export async function createProgram(engine: TestEngine, body: Record<string, unk
   });
   if (res.status !== 201) throw new Error(`program creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id as string, key: res.body.apiKey as string, body: res.body };
+}
+
+/** A second connection to the engine's file, closed after `read`. */
+async function withReader<T>(dataDir: string, read: (reader: SqliteEventStore) => Promise<T>): Promise<T> {
+  const reader = SqliteEventStore.open(join(dataDir, DATABASE_FILE));
+  try {
+    return await read(reader);
+  } finally {
+    await reader.close();
+  }
 }
