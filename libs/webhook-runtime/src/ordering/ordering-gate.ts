@@ -1,8 +1,8 @@
 import { type Delivery, type Outcome, planRetry } from '@partner-ledger/bus';
 import type { ReadStore } from '@partner-ledger/read-store';
-import { partnerOfBody } from '@partner-ledger/webhooks';
+import { partnerOfPayload } from '@partner-ledger/webhooks';
 import type { WebhookEndpoint } from '../endpoints/endpoint-repository.js';
-import { PartnerMessages, sequenceOfBody } from './partner-messages.js';
+import { PartnerMessages, sequenceOfPayload } from './partner-messages.js';
 
 /** How soon a held-back delivery looks again while the one ahead of it is in flight or due now. */
 export const HELD_BACK_RECHECK_MS = 200;
@@ -64,8 +64,15 @@ export class OrderingGate {
   }
 }
 
+/** The delivery's lane and place in it; the body is parsed once for both. */
 function laneOf(delivery: Delivery): { partnerId: string; sequence: number } | null {
-  const sequence = sequenceOfBody(delivery.body);
-  const partnerId = sequence === null ? null : partnerOfBody(delivery.topic, delivery.body);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(delivery.body);
+  } catch {
+    return null;
+  }
+  const sequence = sequenceOfPayload(parsed);
+  const partnerId = sequence === null ? null : partnerOfPayload(delivery.topic, parsed);
   return sequence !== null && partnerId !== null ? { partnerId, sequence } : null;
 }

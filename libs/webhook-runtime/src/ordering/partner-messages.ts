@@ -49,14 +49,10 @@ export const laneIdOf = (endpointId: string, partnerId: string) => `${endpointId
 
 const fromDoc = ({ _id: _i, pos: _p, ...rest }: StoredDoc) => rest as unknown as PartnerMessage;
 
-/** The `sequence` a body carries, or null (payouts, tests, bodies queued before sequences). */
-export function sequenceOfBody(body: string): number | null {
-  try {
-    const sequence = (JSON.parse(body) as { sequence?: unknown } | null)?.sequence;
-    return typeof sequence === 'number' && Number.isInteger(sequence) && sequence > 0 ? sequence : null;
-  } catch {
-    return null;
-  }
+/** The `sequence` a parsed body carries, or null (payouts, tests, bodies queued before sequences). */
+export function sequenceOfPayload(parsed: unknown): number | null {
+  const sequence = (parsed as { sequence?: unknown } | null)?.sequence;
+  return typeof sequence === 'number' && Number.isInteger(sequence) && sequence > 0 ? sequence : null;
 }
 
 export class PartnerMessages {
