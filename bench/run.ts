@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type ChildHandler, childMain } from './lib/child.js';
+import { appendHistory, consecutiveTargets } from './lib/history.js';
 import { type BenchContext, type Row, type ScenarioOutput, type Target, tableLines, targetLines } from './lib/report.js';
 
 interface Scenario {
@@ -116,6 +117,15 @@ async function main() {
     await setupAgent.close();
   }
 
+  if (!quick && !only && !args.some((a) => a.startsWith('--out='))) {
+    // Only a complete full run into the repository's results counts toward "consecutive runs".
+    const history = appendHistory(join(REPO, 'bench', 'results', 'history.json'), {
+      date: machine.date,
+      commit: await gitCommit(),
+      targets: targets.map(({ scenario, name, measured, pass }) => ({ scenario, name, measured, pass })),
+    });
+    targets.push(...consecutiveTargets(history, '4 end to end', 3));
+  }
   const seconds = (Date.now() - started) / 1000;
   machine.loadAverage.end = Number(loadavg()[0].toFixed(2));
   const out = [
@@ -160,6 +170,17 @@ async function main() {
   }
   if (profileRoot) process.stdout.write(`\nCPU profiles: ${profileRoot}\n`);
   process.stdout.write(`results: ${outFile ?? `bench/results/${only ? 'partial' : 'latest'}.json`}\n`);
+}
+
+/** The commit measured, with `+changes` when the work tree differs from it. */
+async function gitCommit(): Promise<string> {
+  try {
+    const head = (await execFileAsync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO })).stdout.trim();
+    const dirty = (await execFileAsync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO })).stdout.trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /**

@@ -115,9 +115,10 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
     {
       scenario: SCENARIO,
       name: 'one worker on RabbitMQ',
-      goal: '≥ 5,000 webhooks/s',
-      measured: worker ? `${Math.round(worker.rate).toLocaleString('en-US')}/s${raw ? ` (${(worker.rate / raw.rate).toFixed(2)}× raw)` : ''}` : 'n/a',
-      pass: worker ? worker.rate >= 5_000 : null,
+      goal: '≥ 0.5× raw undici',
+      measured:
+        worker && raw ? `${(worker.rate / raw.rate).toFixed(2)}× (${Math.round(worker.rate).toLocaleString('en-US')}/s; raw ${Math.round(raw.rate).toLocaleString('en-US')}/s)` : 'n/a',
+      pass: worker && raw ? worker.rate / raw.rate >= 0.5 : null,
     },
   ];
   return { rows, targets };

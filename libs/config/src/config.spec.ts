@@ -66,6 +66,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ STREAM_CACHE_SIZE: '1.5' })).toThrow(/STREAM_CACHE_SIZE/);
   });
 
+  it('reads the delivery threads: one by default, 0 for delivery on the main thread', () => {
+    expect(loadConfig({}).deliveryThreads).toBe(1);
+    expect(loadConfig({ DELIVERY_THREADS: '0' }).deliveryThreads).toBe(0);
+    expect(loadConfig({ DELIVERY_THREADS: '2' }).deliveryThreads).toBe(2);
+    expect(() => loadConfig({ DELIVERY_THREADS: '-1' })).toThrow(/DELIVERY_THREADS must be a non-negative integer/);
+  });
+
   it('reads the auto-approver knobs', () => {
     expect(loadConfig({ AUTO_APPROVAL_INTERVAL: '5s', AUTO_APPROVAL_BATCH_SIZE: '20' })).toMatchObject({ autoApprovalIntervalMs: 5_000, autoApprovalBatchSize: 20 });
   });

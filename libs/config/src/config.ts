@@ -72,6 +72,12 @@ export interface AppConfig {
    * 0 turns the cache off).
    */
   streamCacheSize: number;
+  /**
+   * DELIVERY_THREADS: how many worker threads of the engine (apps/engine) run its delivery worker,
+   * beside the thread that serves HTTP and runs the projector and the publisher (default 1; 0 runs
+   * delivery on that one thread). The other apps ignore it.
+   */
+  deliveryThreads: number;
 }
 
 export class ConfigError extends Error {}
@@ -194,5 +200,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     autoApprovalIntervalMs: duration(env.AUTO_APPROVAL_INTERVAL, 'AUTO_APPROVAL_INTERVAL', 30_000),
     autoApprovalBatchSize: positiveInteger(env.AUTO_APPROVAL_BATCH_SIZE, 'AUTO_APPROVAL_BATCH_SIZE', 100),
     streamCacheSize: nonNegativeInteger(env.STREAM_CACHE_SIZE, 'STREAM_CACHE_SIZE', 10_000),
+    deliveryThreads: nonNegativeInteger(env.DELIVERY_THREADS, 'DELIVERY_THREADS', 1),
   };
 }

@@ -1,8 +1,9 @@
 import { type DynamicModule, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BUS, type Bus } from '@partner-ledger/bus';
 import { READ_STORE, type ReadStore } from '@partner-ledger/read-store';
-import { DeliveryWorker, guardedDispatcher } from '@partner-ledger/webhook-runtime';
+import type { DeliveryWorker } from '@partner-ledger/webhook-runtime';
 import type { Composition } from './composition.js';
+import { deliveryWorkerOf } from './delivery-worker-of.js';
 
 class DeliveryWorkerRole implements OnModuleInit, OnApplicationShutdown {
   constructor(private readonly worker: DeliveryWorker) {}
@@ -17,7 +18,11 @@ class DeliveryWorkerRole implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** The delivery worker role: bus → signed POSTs through the SSRF-guarded dispatcher. */
+/**
+ * The delivery worker role on the app's own thread: bus → signed POSTs through the SSRF-guarded
+ * dispatcher. The engine runs it in worker threads instead unless DELIVERY_THREADS=0
+ * (delivery-threads.module.ts).
+ */
 @Module({})
 export class DeliveryWorkerModule {
   static forRoot(app: Composition): DynamicModule {
@@ -29,15 +34,7 @@ export class DeliveryWorkerModule {
         {
           provide: DeliveryWorkerRole,
           inject: [BUS, READ_STORE],
-          useFactory: (bus: Bus, store: ReadStore) =>
-            new DeliveryWorkerRole(
-              new DeliveryWorker(bus, store, {
-                dispatcher: guardedDispatcher({ allowed: config.webhookAllowedCidrs }),
-                logger,
-                gate: { circuitFailures: config.webhookCircuitFailures, probeIntervalMs: config.webhookCircuitProbeIntervalMs, throttlePauseMs: config.webhookThrottlePauseMs },
-                endpointRefreshMs: config.webhookEndpointRefreshMs,
-              }),
-            ),
+          useFactory: (bus: Bus, store: ReadStore) => new DeliveryWorkerRole(deliveryWorkerOf(bus, store, config, logger)),
         },
       ],
     };

@@ -7,6 +7,7 @@ import { READ_SIDE, type ReadSide } from '@partner-ledger/projections';
 import type { WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import { ApiRoleModule } from './api-role.module.js';
 import type { Composition } from './composition.js';
+import { DeliveryThreadsModule } from './delivery-threads.module.js';
 import { DeliveryWorkerModule } from './delivery-worker.module.js';
 import { ProjectorModule } from './projector.module.js';
 import { PUBLISHER, PublisherModule } from './publisher.module.js';
@@ -23,7 +24,14 @@ export class EngineModule {
     return {
       module: EngineModule,
       // The projector first: the API reads through its read side.
-      imports: [ProjectorModule.forRoot(app), ApiRoleModule.forRoot(app), PublisherModule.forRoot(app), DeliveryWorkerModule.forRoot(app), app.finish()],
+      // Delivery in worker threads (DELIVERY_THREADS, default 1) unless it is 0: then on this thread.
+      imports: [
+        ProjectorModule.forRoot(app),
+        ApiRoleModule.forRoot(app),
+        PublisherModule.forRoot(app),
+        app.config.deliveryThreads > 0 ? DeliveryThreadsModule.forRoot(app) : DeliveryWorkerModule.forRoot(app),
+        app.finish(),
+      ],
     };
   }
 }

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
   type Bus,
@@ -15,7 +14,7 @@ import {
   validateMessages,
 } from '../bus.port.js';
 import { exhaustedReason } from '../outcome.js';
-import { DEFAULT_RETRY_SCHEDULE } from '@partner-ledger/config';
+import { DEFAULT_RETRY_SCHEDULE, threadSignal } from '@partner-ledger/config';
 import { jitterFactor, planRetry } from '../retry-schedule.js';
 import { SqliteConsumer } from './consumer.js';
 import { type Claimed, type Row, toDelivery } from './rows.js';
@@ -44,15 +43,17 @@ type Recorded =
   | { kind: 'defer'; seq: number; token: string; visibleAt: number }
   | { kind: 'dead'; seq: number; token: string; reason: string };
 
-/** In-process wake-ups, so a consumer sees a publish at once instead of at its next poll. */
-const wakeups = new EventEmitter();
-wakeups.setMaxListeners(0);
+/**
+ * Wake-ups within the process (every thread of it), so a consumer sees a publish at once instead of
+ * at its next poll; the payload names the file and queue.
+ */
+const wakeups = threadSignal('sqlite-bus-wake');
 
 /**
  * The embedded queue: a table in the SQLite file (WAL) shared with the event store. Claims happen in
  * `BEGIN IMMEDIATE` transactions (`UPDATE … RETURNING`), so workers in several processes on the same
  * file never hold one message at the same time while its lease lives; consumers poll, and are woken
- * at once by publishes from their own process.
+ * at once by publishes from their own process (any of its threads).
  */
 export class SqliteBus implements Bus {
   readonly kind = 'sqlite' as const;
@@ -284,8 +285,9 @@ export class SqliteBus implements Bus {
   }
 
   onWake(listener: () => void): () => void {
-    wakeups.on(this.wakeKey, listener);
-    return () => wakeups.off(this.wakeKey, listener);
+    return wakeups.on((key) => {
+      if (key === this.wakeKey) listener();
+    });
   }
 
   get logger(): Logger | undefined {

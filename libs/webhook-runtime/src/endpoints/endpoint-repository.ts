@@ -1,3 +1,4 @@
+import { threadSignal } from '@partner-ledger/config';
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
 import { newWebhookSecret, type PayloadFilter, subscribesTo, type Topic, type TopicSelection } from '@partner-ledger/webhooks';
 
@@ -84,22 +85,21 @@ export function newWebhookEndpoint(
 const toDoc = (e: WebhookEndpoint): StoredDoc => ({ _id: e.id, pos: 0, ...e });
 const fromDoc = ({ _id: _ignored, pos: _pos, ...rest }: StoredDoc) => rest as unknown as WebhookEndpoint;
 
-type EndpointListener = (id: string) => void;
-const endpointListeners = new Set<EndpointListener>();
+const endpointChanges = threadSignal('endpoint-changed');
 
 /**
- * Calls `listener` with the id of every endpoint saved or deleted in this process (through any
- * store: endpoint ids are unique, so another store's change only costs a listener a re-read).
- * The delivery workers' endpoint caches follow it (endpoint-cache.ts). Answers the unsubscribe.
+ * Calls `listener` with the id of every endpoint saved or deleted in this process, on any of its
+ * threads (through any store: endpoint ids are unique, so another store's change only costs a
+ * listener a re-read). The delivery workers' endpoint caches follow it (endpoint-cache.ts), also
+ * the engine's delivery threads. Answers the unsubscribe.
  */
-export function onEndpointChange(listener: EndpointListener): () => void {
-  endpointListeners.add(listener);
-  return () => endpointListeners.delete(listener);
+export function onEndpointChange(listener: (id: string) => void): () => void {
+  return endpointChanges.on(listener);
 }
 
 /** Tells the listeners an endpoint changed; whoever writes an endpoint document calls it once written. */
 export function endpointChanged(id: string): void {
-  for (const listener of endpointListeners) listener(id);
+  endpointChanges.emit(id);
 }
 
 /** Endpoints in the read store's config namespace (SQLite file or MongoDB, like the read models). */
