@@ -66,11 +66,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ STREAM_CACHE_SIZE: '1.5' })).toThrow(/STREAM_CACHE_SIZE/);
   });
 
-  it('reads the delivery threads: one by default, 0 for delivery on the main thread', () => {
-    expect(loadConfig({}).deliveryThreads).toBe(1);
-    expect(loadConfig({ DELIVERY_THREADS: '0' }).deliveryThreads).toBe(0);
-    expect(loadConfig({ DELIVERY_THREADS: '2' }).deliveryThreads).toBe(2);
-    expect(() => loadConfig({ DELIVERY_THREADS: '-1' })).toThrow(/DELIVERY_THREADS must be a non-negative integer/);
+  it('reads the webhook threads: one by default, 0 for the webhook roles on the main thread', () => {
+    expect(loadConfig({}).webhookThreads).toBe(1);
+    expect(loadConfig({ WEBHOOK_THREADS: '0' }).webhookThreads).toBe(0);
+    expect(loadConfig({ WEBHOOK_THREADS: '2' }).webhookThreads).toBe(2);
+    expect(() => loadConfig({ WEBHOOK_THREADS: '-1' })).toThrow(/WEBHOOK_THREADS must be a non-negative integer/);
   });
 
   it('reads the auto-approver knobs', () => {

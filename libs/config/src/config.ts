@@ -73,11 +73,12 @@ export interface AppConfig {
    */
   streamCacheSize: number;
   /**
-   * DELIVERY_THREADS: how many worker threads of the engine (apps/engine) run its delivery worker,
-   * beside the thread that serves HTTP and runs the projector and the publisher (default 1; 0 runs
-   * delivery on that one thread). The other apps ignore it.
+   * WEBHOOK_THREADS: how many worker threads of the engine (apps/engine) run its webhook roles, the
+   * first the publisher and a delivery worker, each other one a delivery worker, beside the thread
+   * that serves HTTP and runs the projector (default 1; 0 runs them on that one thread). The other
+   * apps ignore it.
    */
-  deliveryThreads: number;
+  webhookThreads: number;
 }
 
 export class ConfigError extends Error {}
@@ -200,6 +201,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     autoApprovalIntervalMs: duration(env.AUTO_APPROVAL_INTERVAL, 'AUTO_APPROVAL_INTERVAL', 30_000),
     autoApprovalBatchSize: positiveInteger(env.AUTO_APPROVAL_BATCH_SIZE, 'AUTO_APPROVAL_BATCH_SIZE', 100),
     streamCacheSize: nonNegativeInteger(env.STREAM_CACHE_SIZE, 'STREAM_CACHE_SIZE', 10_000),
-    deliveryThreads: nonNegativeInteger(env.DELIVERY_THREADS, 'DELIVERY_THREADS', 1),
+    webhookThreads: nonNegativeInteger(env.WEBHOOK_THREADS, 'WEBHOOK_THREADS', 1),
   };
 }

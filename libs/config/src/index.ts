@@ -3,3 +3,4 @@ export * from './config.js';
 export * from './database-file.js';
 export * from './durations.js';
 export * from './thread-signal.js';
+export * from './write-lock.js';

@@ -2,15 +2,15 @@ import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
 
 /*
- * Lives in config, the one lib below both of its users (the SQLite bus's wake-ups, the endpoint
- * caches' invalidations), though it configures nothing.
+ * Lives in config, the one lib below all of its users (the SQLite event store's and bus's
+ * wake-ups, the endpoint caches' invalidations), though it configures nothing.
  */
 
 /**
  * A named signal for every thread of this process: `emit` calls this thread's listeners at once
  * (synchronously, as an EventEmitter does) and posts to the other threads, whose listeners run as
- * soon as their event loop turns. The engine runs its delivery worker in a worker thread
- * (DELIVERY_THREADS), so a publish or an endpoint change made on the main thread must reach it
+ * soon as their event loop turns. The engine runs its publisher and delivery worker in a worker
+ * thread (WEBHOOK_THREADS), so an append, a publish or an endpoint change made on the main thread must reach it
  * there too. Other OS processes are not reached: they poll.
  */
 export interface ThreadSignal {

@@ -6,7 +6,7 @@ import { DeliveryWorker, guardedDispatcher } from '@partner-ledger/webhook-runti
 
 /**
  * The delivery worker as the configuration sets it up: one home for the role module (delivery on
- * the app's own thread) and the engine's delivery threads (delivery-thread.entry.ts).
+ * the app's own thread) and the engine's webhook threads (webhook-thread.entry.ts).
  */
 export function deliveryWorkerOf(bus: Bus, store: ReadStore, config: AppConfig, logger: Logger): DeliveryWorker {
   return new DeliveryWorker(bus, store, {

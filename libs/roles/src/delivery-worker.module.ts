@@ -20,8 +20,8 @@ class DeliveryWorkerRole implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * The delivery worker role on the app's own thread: bus → signed POSTs through the SSRF-guarded
- * dispatcher. The engine runs it in worker threads instead unless DELIVERY_THREADS=0
- * (delivery-threads.module.ts).
+ * dispatcher. The engine runs it in worker threads instead unless WEBHOOK_THREADS=0
+ * (webhook-threads.module.ts).
  */
 @Module({})
 export class DeliveryWorkerModule {

@@ -7,11 +7,11 @@ import { READ_SIDE, type ReadSide } from '@partner-ledger/projections';
 import type { WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import { ApiRoleModule } from './api-role.module.js';
 import type { Composition } from './composition.js';
-import { DeliveryThreadsModule } from './delivery-threads.module.js';
 import { DeliveryWorkerModule } from './delivery-worker.module.js';
 import { ProjectorModule } from './projector.module.js';
 import { PUBLISHER, PublisherModule } from './publisher.module.js';
 import { startApp } from './start-app.js';
+import { WebhookThreadsModule } from './webhook-threads.module.js';
 
 /**
  * Every role in one process (apps/engine), on the embedded adapters unless the config names
@@ -24,12 +24,11 @@ export class EngineModule {
     return {
       module: EngineModule,
       // The projector first: the API reads through its read side.
-      // Delivery in worker threads (DELIVERY_THREADS, default 1) unless it is 0: then on this thread.
+      // The webhook roles in worker threads (WEBHOOK_THREADS, default 1) unless it is 0: then on this thread.
       imports: [
         ProjectorModule.forRoot(app),
         ApiRoleModule.forRoot(app),
-        PublisherModule.forRoot(app),
-        app.config.deliveryThreads > 0 ? DeliveryThreadsModule.forRoot(app) : DeliveryWorkerModule.forRoot(app),
+        ...(app.config.webhookThreads > 0 ? [WebhookThreadsModule.forRoot(app)] : [PublisherModule.forRoot(app), DeliveryWorkerModule.forRoot(app)]),
         app.finish(),
       ],
     };
@@ -43,7 +42,8 @@ export interface RunningEngine {
   url: string;
   adminApiKey: string;
   readSide: ReadSide;
-  publisher: WebhookPublisher;
+  /** The publisher, when it runs on the main thread (WEBHOOK_THREADS=0); null when it runs in a webhook thread. */
+  publisher: WebhookPublisher | null;
   close(): Promise<void>;
 }
 
@@ -59,7 +59,7 @@ export async function startEngine(
     url,
     adminApiKey: composition.adminApiKey!,
     readSide: app.get<ReadSide>(READ_SIDE, { strict: false }),
-    publisher: app.get<WebhookPublisher>(PUBLISHER, { strict: false }),
+    publisher: config.webhookThreads > 0 ? null : app.get<WebhookPublisher>(PUBLISHER, { strict: false }),
     close: () => app.close(),
   };
 }

@@ -36,7 +36,7 @@ export async function startTestEngine(
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pl-e2e-'));
   // Delivery on the engine's main thread: a worker thread runs the compiled engine only, and these
   // engines run the TypeScript sources (the suites that spawn dist/apps/engine run the threads).
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, DELIVERY_THREADS: '0', ...opts.env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, WEBHOOK_THREADS: '0', ...opts.env });
   const engine = await startEngine(config, createLogger({ level: 'silent' }), { clock: opts.clock, consoleAssetsDir: opts.consoleAssetsDir });
   let checker: Promise<ResponseChecker> | undefined;
   const documented = () => (checker ??= fetch(engine.url + '/docs-json').then(async (r) => responseChecker(await r.text())));

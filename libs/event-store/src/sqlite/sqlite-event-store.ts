@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from './statement-cache.js';
+import { lockWrites, threadSignal } from '@partner-ledger/config';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
@@ -31,6 +32,12 @@ interface EventRow {
   metadata: string;
   created: number;
 }
+
+/**
+ * "Events up to position P were appended to file F", for the subscriptions of every thread of the
+ * process (the engine's webhook thread reads the log the main thread writes); other processes poll.
+ */
+const appendedSignal = threadSignal('sqlite-events-appended');
 
 export interface SqliteEventStoreOptions {
   /** How often a live subscription looks for events appended by another process (ms). */
@@ -64,6 +71,7 @@ interface QueuedAppend {
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly appended = new EventEmitter();
+  private readonly stopListening: () => void;
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly statements;
   private readonly prepared: StatementCache;
@@ -90,6 +98,7 @@ export class SqliteEventStore implements EventStore {
     private readonly options: SqliteEventStoreOptions,
     private readonly ownsDb: boolean,
   ) {
+    lockWrites(db);
     this.prepared = new StatementCache(db);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable against process crashes in WAL mode; FULL adds an fsync per commit for
@@ -99,6 +108,11 @@ export class SqliteEventStore implements EventStore {
     db.defaultSafeIntegers(true);
     migrateEventStore(db, options.logger);
     this.appended.setMaxListeners(0);
+    // Every connection to this file in the process, on any thread, wakes its subscriptions on an append.
+    this.stopListening = appendedSignal.on((payload) => {
+      const at = payload.lastIndexOf('\u0000');
+      if (payload.slice(0, at) === db.name) this.appended.emit('append', BigInt(payload.slice(at + 1)));
+    });
     this.statements = {
       streamRevision: db.prepare<[string], { revision: bigint }>('SELECT revision FROM streams WHERE name = ?'),
       upsertStream: db.prepare('INSERT INTO streams (name, revision) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET revision = excluded.revision'),
@@ -165,7 +179,7 @@ export class SqliteEventStore implements EventStore {
       if (a.events.length > 0 && result.position > last) last = result.position;
       a.resolve(result);
     });
-    if (last >= 0n) this.appended.emit('append', last);
+    if (last >= 0n) appendedSignal.emit(`${this.db.name}\u0000${last}`);
   }
 
   /** Reads wait for the appends requested before them (read-your-writes within the process). */
@@ -303,6 +317,7 @@ export class SqliteEventStore implements EventStore {
     // Appends accepted before close are written (and answered) before the file is closed.
     this.commitQueued();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.stopListening();
     if (this.ownsDb) this.db.close();
   }
 

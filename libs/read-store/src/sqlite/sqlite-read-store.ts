@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from '@partner-ledger/event-store';
+import { lockWrites } from '@partner-ledger/config';
 import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 
@@ -66,6 +67,7 @@ export class SqliteReadStore implements ReadStore {
     private readonly db: Database.Database,
     private readonly ownsDb: boolean,
   ) {
+    lockWrites(db);
     this.prepared = new StatementCache(db);
     db.pragma('journal_mode = WAL');
     // Read models can be rebuilt from the log and delivery logs are advisory, so this connection

@@ -91,7 +91,7 @@ const endpointChanges = threadSignal('endpoint-changed');
  * Calls `listener` with the id of every endpoint saved or deleted in this process, on any of its
  * threads (through any store: endpoint ids are unique, so another store's change only costs a
  * listener a re-read). The delivery workers' endpoint caches follow it (endpoint-cache.ts), also
- * the engine's delivery threads. Answers the unsubscribe.
+ * the engine's webhook threads. Answers the unsubscribe.
  */
 export function onEndpointChange(listener: (id: string) => void): () => void {
   return endpointChanges.on(listener);

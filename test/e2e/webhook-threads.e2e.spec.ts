@@ -9,12 +9,13 @@ import { ADMIN_KEY, AppProcess, until, webhookReceiver, type WebhookReceiver } f
 const root = new URL('../../', import.meta.url).pathname;
 
 /**
- * The built engine as `npm start` runs it delivers in a worker thread (DELIVERY_THREADS, default
- * 1; libs/roles/src/delivery-threads.module.ts). What must cross from the main thread to it does:
- * the queue's publishes, an endpoint's change (the thread's endpoint cache is told at once, not at
- * its refresh, here an hour), and its log lines, which the engine writes with its own.
+ * The built engine as `npm start` runs it publishes and delivers webhooks in a worker thread
+ * (WEBHOOK_THREADS, default 1; libs/roles/src/webhook-threads.module.ts). What must cross from the
+ * main thread to it does: appends and the queue's publishes, an endpoint's change (the thread's
+ * endpoint cache is told at once, not at its refresh, here an hour), and its log lines, which the
+ * engine writes with its own.
  */
-describe('the engine’s delivery thread', () => {
+describe('the engine’s webhook thread', () => {
   let engine: AppProcess;
   let dataDir: string;
   let first: WebhookReceiver;
@@ -35,7 +36,7 @@ describe('the engine’s delivery thread', () => {
 
   beforeAll(async () => {
     await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root, timeout: 120_000 });
-    dataDir = mkdtempSync(join(tmpdir(), 'pl-delivery-thread-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'pl-webhook-threads-'));
     // The second receiver fails every attempt: after one failure (WEBHOOK_CIRCUIT_FAILURES=1) the
     // thread opens the endpoint's circuit and logs it.
     first = await webhookReceiver();
@@ -70,7 +71,7 @@ describe('the engine’s delivery thread', () => {
   it('runs beside the main thread, and /health says so', async () => {
     const health = await engine.health();
     expect(health.status).toBe(200);
-    expect(health.body.checks['delivery-threads']).toEqual({ status: 'ok', detail: '1 running' });
+    expect(health.body.checks['webhook-threads']).toEqual({ status: 'ok', detail: '1 running' });
     expect(engine.lines().find((l) => l.msg === 'partner-ledger engine listening')).toMatchObject({ roles: ['api', 'projector', 'publisher', 'delivery-worker'] });
   });
 
@@ -99,7 +100,7 @@ describe('the engine’s delivery thread', () => {
       { code: 0, signal: null },
       { code: null, signal: 'SIGTERM' },
     ]).toContainEqual(await engine.exited);
-    expect(engine.lines().find((l) => l.msg === 'delivery threads stopped')).toMatchObject({ threads: 1 });
+    expect(engine.lines().find((l) => l.msg === 'webhook threads stopped')).toMatchObject({ threads: 1 });
     expect(engine.lines().filter((l) => l.level >= 50)).toEqual([]);
   });
 });

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openBus } from '@partner-ledger/bus';
+import { adoptWriteLock, type AppConfig, parseAllowedCidrs } from '@partner-ledger/config';
+import { openEventStore } from '@partner-ledger/event-store';
+import { createLogger } from '@partner-ledger/platform';
+import { openReadStore } from '@partner-ledger/read-store';
+import { WebhookPublisher } from '@partner-ledger/webhook-runtime';
+import { deliveryWorkerOf } from './delivery-worker-of.js';
+import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.protocol.js';
+
+/*
+ * One webhook thread of the engine (webhook-threads.module.ts): a delivery worker, and in the first
+ * thread the publisher too, on stores of its own (its own SQLite connections, or its own RabbitMQ
+ * connection) beside the main thread's. Its log lines go to the main thread, which writes them
+ * where the engine's own go.
+ */
+const port = parentPort!;
+const data = workerData as WebhookThreadData;
+const send = (message: FromThread) => port.postMessage(message);
+// Before any store opens: its writes take turns with the main thread's on one lock.
+adoptWriteLock(data.writeLock);
+const config: AppConfig = { ...data.config, webhookAllowedCidrs: parseAllowedCidrs(data.allowedCidrs) };
+const logger = createLogger({ level: data.logLevel as never, name: data.logName, destination: { write: (line: string) => send({ type: 'log', line }) } }).child({
+  thread: data.thread,
+});
+
+try {
+  const bus = await openBus(config, logger);
+  const store = await openReadStore(config);
+  const events = data.publisher ? await openEventStore(config, {}, logger) : null;
+  const publisher = events ? new WebhookPublisher(events, bus, store, { logger }) : null;
+  const worker = deliveryWorkerOf(bus, store, config, logger);
+  await publisher?.start();
+  await worker.start();
+  port.on('message', (message: ToThread) => {
+    if (message.type === 'health') {
+      send({ type: 'health', id: message.id, problem: publisher?.error ? `webhook publisher: ${publisher.error.message}` : null });
+      return;
+    }
+    // As the roles stop on the main thread: the publisher saves its checkpoint, the worker finishes
+    // the attempts in flight and records them; then the stores close, the event store last.
+    void (async () => {
+      await publisher?.stop();
+      await worker.stop();
+      await bus.close();
+      await store.close();
+      await events?.close();
+      send({ type: 'stopped' });
+      port.close();
+    })().catch((error: Error) => {
+      send({ type: 'failed', message: error.stack ?? error.message });
+      port.close();
+    });
+  });
+  send({ type: 'ready' });
+} catch (error) {
+  send({ type: 'failed', message: (error as Error).stack ?? String(error) });
+  port.close();
+}
