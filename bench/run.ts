@@ -60,6 +60,8 @@ async function main() {
     ?.slice('--only='.length)
     .split(',');
   const started = Date.now();
+  // Read now: the work tree may change while a full run goes on; the build it measures was made before it started.
+  const commit = gitCommit();
   const log = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'pl-bench-'));
   const runId = Math.random().toString(36).slice(2, 8);
@@ -121,7 +123,7 @@ async function main() {
     // Only a complete full run into the repository's results counts toward "consecutive runs".
     const history = appendHistory(join(REPO, 'bench', 'results', 'history.json'), {
       date: machine.date,
-      commit: await gitCommit(),
+      commit: await commit,
       targets: targets.map(({ scenario, name, measured, pass }) => ({ scenario, name, measured, pass })),
     });
     targets.push(...consecutiveTargets(history, '4 end to end', 3));

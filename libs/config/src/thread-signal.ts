@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 
 /*
  * Lives in config, the one lib below all of its users (the SQLite event store's and bus's
@@ -20,6 +20,17 @@ export interface ThreadSignal {
 }
 
 const signals = new Map<string, ThreadSignal>();
+/**
+ * Whether there are other threads to tell: always in a worker thread; on the main thread once it
+ * starts one (shareSignalsWithThreads). A process without threads posts nothing, so an append
+ * there costs no message.
+ */
+let shared = !isMainThread;
+
+/** Called by whoever starts worker threads, before starting them. */
+export function shareSignalsWithThreads(): void {
+  shared = true;
+}
 
 export function threadSignal(name: string): ThreadSignal {
   let signal = signals.get(name);
@@ -48,7 +59,7 @@ function createSignal(channelName: string): ThreadSignal {
   return {
     emit(payload) {
       local.emit('signal', payload);
-      open().postMessage(payload);
+      if (shared) open().postMessage(payload);
     },
     on(listener) {
       open();

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { EventStore, EventSubscription, RecordedEvent } from '@partner-ledger/event-store';
-import type { DocumentWrite, ReadStore } from '@partner-ledger/read-store';
+import type { DocumentWrite } from '@partner-ledger/read-store';
 import { batchesOf } from '@partner-ledger/event-store';
 import { contextOfTraceparent, inSpan, linkOfTraceparent, tracingEnabled } from '@partner-ledger/platform';
 import { type Lag, lagOf } from './lag.js';
+import type { RunnerStore } from './write-behind-store.js';
 import { type Doc, type DocRef, isLedgerEvent, type Projection, type RecordedLedgerEvent, REMOVE } from './projection.js';
 
 export interface RunnerOptions {
@@ -32,7 +33,7 @@ export class ProjectionRunner {
 
   constructor(
     private readonly events: EventStore,
-    private readonly store: ReadStore,
+    private readonly store: RunnerStore,
     readonly projection: Projection,
     private readonly options: RunnerOptions,
   ) {

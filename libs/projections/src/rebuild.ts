@@ -14,6 +14,7 @@ import {
   ProjectionRunner,
 } from './index.js';
 import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import { WriteBehindStore } from './write-behind-store.js';
 
 /** Every read-model collection, for comparisons (each is written by exactly one projection). */
 export const READ_MODEL_COLLECTIONS = [PARTNERS, CUSTOMERS, CONVERSIONS, COMMISSION_TOTALS, PROGRAM_TOTALS, PAYOUTS, PAYOUT_LINES, APPROVAL_DUE, COMMISSION_DAILY] as const;
@@ -156,7 +157,10 @@ export async function rebuildReadModels(events: EventStore, store: ReadStore, op
 
   // Each runner is fed the events after its own starting point: all of them when replayed.
   const after = new Map<string, bigint>(carried.map((c) => [c.name, c.checkpoint]));
-  const runners = available.map((p) => new ProjectionRunner(events, store, p, { namespace, batchSize }));
+  // The runners fold into memory and write in bulk (write-behind-store.ts): the namespace is read
+  // by nobody until it is activated, after the last flush.
+  const buffered = new WriteBehindStore(store, namespace, { fresh: new Set(replayed.flatMap((name) => PROJECTION_COLLECTIONS[name] ?? [])) });
+  const runners = available.map((p) => new ProjectionRunner(events, buffered, p, { namespace, batchSize }));
   let position: bigint | null = null;
 
   // Reads from where the last pass stopped to the head as it is when this pass starts.
@@ -180,8 +184,10 @@ export async function rebuildReadModels(events: EventStore, store: ReadStore, op
   };
 
   await pass('replay');
+  await buffered.flush();
   await options.beforeSwap?.();
   await pass('catch-up');
+  await buffered.flush();
 
   const active = await store.activeNamespace();
   if (active !== previous) {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
-import { type AppConfig, writeLockMemory } from '@partner-ledger/config';
+import { type AppConfig, shareSignalsWithThreads, writeLockMemory } from '@partner-ledger/config';
 import type { HealthIndicator } from '@partner-ledger/platform';
 import type { Composition } from './composition.js';
 import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.protocol.js';
@@ -40,21 +40,33 @@ export class WebhookThreads implements OnModuleInit, OnApplicationShutdown {
   private readonly slots: Slot[];
   private stopping = false;
   private nextHealthId = 0;
+  private readonly started: Promise<void>;
 
+  /**
+   * Starts the threads at once, when Nest creates the module: a thread loads its modules and opens
+   * its stores on another core while this one builds the rest of the app, instead of after it.
+   */
   constructor(
     private readonly config: AppConfig,
     private readonly logger: Logger,
   ) {
     this.slots = Array.from({ length: config.webhookThreads }, () => ({ worker: null, down: 'starting' }));
+    if (!existsSync(fileURLToPath(ENTRY))) {
+      this.started = Promise.reject(
+        new Error(
+          `WEBHOOK_THREADS=${config.webhookThreads} needs the compiled engine (npm run build: ${fileURLToPath(ENTRY)} is missing); WEBHOOK_THREADS=0 runs the webhook roles on the main thread`,
+        ),
+      );
+    } else {
+      shareSignalsWithThreads();
+      this.started = Promise.all(this.slots.map((_, i) => this.start(i))).then(() => undefined);
+    }
+    // Awaited, and its error thrown, by onModuleInit; not an unhandled rejection meanwhile.
+    this.started.catch(() => undefined);
   }
 
   async onModuleInit(): Promise<void> {
-    if (!existsSync(fileURLToPath(ENTRY))) {
-      throw new Error(
-        `WEBHOOK_THREADS=${this.config.webhookThreads} needs the compiled engine (npm run build: ${fileURLToPath(ENTRY)} is missing); WEBHOOK_THREADS=0 runs the webhook roles on the main thread`,
-      );
-    }
-    await Promise.all(this.slots.map((_, i) => this.start(i)));
+    await this.started;
   }
 
   async onApplicationShutdown(): Promise<void> {
