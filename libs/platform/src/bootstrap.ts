@@ -10,12 +10,12 @@ import { genCorrelationId, registerCorrelationHeader } from './correlation.js';
 import { closeConnectionsAfterResponseWhileClosing } from './drain.js';
 import { lingerAfterEarlyAnswers } from './linger.js';
 import { DEFAULT_JSON_MAX_DEPTH, DEFAULT_JSON_MAX_KEYS, parseJsonBody } from './json-body.js';
-import { PinoNestLogger } from './logger.js';
+import { PinoNestLogger } from '@partner-ledger/telemetry';
 import { METRICS_REGISTRY, registerHttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
 import { ProblemFilter } from './problem.filter.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
-import { registerHttpTracing } from './tracing.js';
+import { registerHttpTracing } from '@partner-ledger/telemetry';
 import { createValidationPipe } from './validation.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;

@@ -2,7 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { describe, expect, it } from '@jest/globals';
 import { createHttpApp } from './bootstrap.js';
 import { runHealthChecks } from './health.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '@partner-ledger/telemetry';
 import { PlatformModule } from './platform.module.js';
 
 describe('health', () => {

@@ -12,7 +12,9 @@ export {
   type HealthIndicator,
   type HealthReport,
 } from './health.js';
-export { createLogger, PinoNestLogger, type LoggerOptions } from './logger.js';
+// The logger and tracing live in telemetry (light: no Nest or Fastify at run time, so a worker
+// thread can load them); re-exported here, where the apps have always found them.
+export { createLogger, PinoNestLogger, type LoggerOptions } from '@partner-ledger/telemetry';
 export { MetricsController } from './metrics.controller.js';
 export { createMetricsRegistry, METRICS_REGISTRY, registerHttpMetrics, UNMATCHED_ROUTE } from './metrics.js';
 export { addWebhooks, DOCS_JSON_PATH, DOCS_PATH, mountOpenApi, OPENAPI_WEBHOOKS, PROBLEM_SCHEMA, type OpenApiOptions, type OpenApiWebhook } from './openapi.js';
@@ -51,4 +53,4 @@ export {
   tracingEnabled,
   type TracedSpan,
   type Tracing,
-} from './tracing.js';
+} from '@partner-ledger/telemetry';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, PinoNestLogger } from './logger.js';
+import { createLogger, PinoNestLogger } from '@partner-ledger/telemetry';
 import { startTestApp } from './test-app.fixture.js';
 
 function capture() {

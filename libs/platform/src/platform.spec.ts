@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
 import { createHttpApp } from './bootstrap.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '@partner-ledger/telemetry';
 import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from './problem.js';
 import { startTestApp, type RunningApp } from './test-app.fixture.js';
 

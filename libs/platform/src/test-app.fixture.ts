@@ -9,7 +9,7 @@ import { conflict } from '@partner-ledger/domain';
 import { createHttpApp } from './bootstrap.js';
 import { CorrelationId } from './correlation.js';
 import type { HealthIndicator } from './health.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '@partner-ledger/telemetry';
 import { PlatformModule } from './platform.module.js';
 
 class PartnerRefDto {

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openBus } from '@partner-ledger/bus';
 import { adoptWriteLock, type AppConfig, parseAllowedCidrs } from '@partner-ledger/config';
 import { openEventStore } from '@partner-ledger/event-store';
-import { createLogger } from '@partner-ledger/platform';
+import { createLogger } from '@partner-ledger/telemetry';
 import { openReadStore } from '@partner-ledger/read-store';
 import { WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import { deliveryWorkerOf } from './delivery-worker-of.js';

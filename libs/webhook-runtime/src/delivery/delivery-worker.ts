@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import { type Bus, type Consumer, type Delivery, type Outcome, planRetry } from '@partner-ledger/bus';
-import { contextOfTraceparent, inSpan, SpanKind, SpanStatusCode, traceHeaders, TRACEPARENT, tracingEnabled } from '@partner-ledger/platform';
+import { contextOfTraceparent, inSpan, SpanKind, SpanStatusCode, traceHeaders, TRACEPARENT, tracingEnabled } from '@partner-ledger/telemetry';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { EndpointCache } from '../endpoints/endpoint-cache.js';
 import { CONFIG_NAMESPACE, endpointChanged, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';

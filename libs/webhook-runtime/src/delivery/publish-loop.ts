@@ -1,6 +1,6 @@
 import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
 import type { RecordedEvent } from '@partner-ledger/event-store';
-import { contextOfTraceparent, SpanKind, startSpan, traceHeaders, tracingEnabled, type TracedSpan } from '@partner-ledger/platform';
+import { contextOfTraceparent, SpanKind, startSpan, traceHeaders, tracingEnabled, type TracedSpan } from '@partner-ledger/telemetry';
 import { matchesFilter, type PayloadFilter, PublisherView, type WebhookPayload } from '@partner-ledger/webhooks';
 import type { EndpointOrdering } from '../endpoints/endpoint-repository.js';
 import { type MessageDraft, type Sequencer, unsequenced } from '../ordering/sequencer.js';
