@@ -14,7 +14,7 @@ export {
 } from './health.js';
 // The logger and tracing live in telemetry (light: no Nest or Fastify at run time, so a worker
 // thread can load them); re-exported here, where the apps have always found them.
-export { createLogger, PinoNestLogger, type LoggerOptions } from '@partner-ledger/telemetry';
+export * from '@partner-ledger/telemetry';
 export { MetricsController } from './metrics.controller.js';
 export { createMetricsRegistry, METRICS_REGISTRY, registerHttpMetrics, UNMATCHED_ROUTE } from './metrics.js';
 export { addWebhooks, DOCS_JSON_PATH, DOCS_PATH, mountOpenApi, OPENAPI_WEBHOOKS, PROBLEM_SCHEMA, type OpenApiOptions, type OpenApiWebhook } from './openapi.js';
@@ -35,22 +35,3 @@ export {
   type ProblemFieldError,
 } from './problem.js';
 export { createValidationPipe, flattenValidationErrors, VALIDATION_FAILED, validationProblem } from './validation.js';
-export {
-  contextOfTraceparent,
-  currentTraceparent,
-  inSpan,
-  linkOfTraceparent,
-  registerHttpTracing,
-  SpanKind,
-  SpanStatusCode,
-  startSpan,
-  startTracing,
-  startTracingFromEnv,
-  traceHeaders,
-  traceLogFields,
-  TRACEPARENT,
-  tracesExporterFromEnv,
-  tracingEnabled,
-  type TracedSpan,
-  type Tracing,
-} from '@partner-ledger/telemetry';
