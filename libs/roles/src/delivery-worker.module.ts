@@ -1,9 +1,8 @@
 import { type DynamicModule, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BUS, type Bus } from '@partner-ledger/bus';
 import { READ_STORE, type ReadStore } from '@partner-ledger/read-store';
-import type { DeliveryWorker } from '@partner-ledger/webhook-runtime';
+import { type DeliveryWorker, deliveryWorkerOf } from '@partner-ledger/webhook-runtime';
 import type { Composition } from './composition.js';
-import { deliveryWorkerOf } from './delivery-worker-of.js';
 
 class DeliveryWorkerRole implements OnModuleInit, OnApplicationShutdown {
   constructor(private readonly worker: DeliveryWorker) {}

@@ -5,6 +5,7 @@ import type { AppConfig } from '@partner-ledger/config';
 import { type Clock, createLogger } from '@partner-ledger/platform';
 import { READ_SIDE, type ReadSide } from '@partner-ledger/projections';
 import type { WebhookPublisher } from '@partner-ledger/webhook-runtime';
+import type { WebhookThreads } from '@partner-ledger/webhook-threads';
 import { ApiRoleModule } from './api-role.module.js';
 import type { Composition } from './composition.js';
 import { DeliveryWorkerModule } from './delivery-worker.module.js';
@@ -20,7 +21,8 @@ import { WebhookThreadsModule } from './webhook-threads.module.js';
  */
 @Module({})
 export class EngineModule {
-  static forRoot(app: Composition): DynamicModule {
+  /** `threads`: the webhook threads when the engine's main started them already (startWebhookThreadsEarly). */
+  static forRoot(app: Composition, threads: WebhookThreads | null = null): DynamicModule {
     return {
       module: EngineModule,
       // The projector first: the API reads through its read side.
@@ -28,7 +30,7 @@ export class EngineModule {
       imports: [
         ProjectorModule.forRoot(app),
         ApiRoleModule.forRoot(app),
-        ...(app.config.webhookThreads > 0 ? [WebhookThreadsModule.forRoot(app)] : [PublisherModule.forRoot(app), DeliveryWorkerModule.forRoot(app)]),
+        ...(app.config.webhookThreads > 0 ? [WebhookThreadsModule.forRoot(app, threads)] : [PublisherModule.forRoot(app), DeliveryWorkerModule.forRoot(app)]),
         app.finish(),
       ],
     };

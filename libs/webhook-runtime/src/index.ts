@@ -16,3 +16,4 @@ export * from './delivery/circuit-events.js';
 export * from './ordering/ordering-gate.js';
 export * from './ordering/partner-messages.js';
 export * from './ordering/sequencer.js';
+export * from './delivery/delivery-worker-of.js';

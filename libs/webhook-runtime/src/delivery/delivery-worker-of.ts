@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { Bus } from '@partner-ledger/bus';
 import type { AppConfig } from '@partner-ledger/config';
 import type { ReadStore } from '@partner-ledger/read-store';
-import { DeliveryWorker, guardedDispatcher } from '@partner-ledger/webhook-runtime';
+import { guardedDispatcher } from '../ssrf.js';
+import { DeliveryWorker } from './delivery-worker.js';
 
 /**
- * The delivery worker as the configuration sets it up: one home for the role module (delivery on
- * the app's own thread) and the engine's webhook threads (webhook-thread.entry.ts).
+ * The delivery worker as the configuration sets it up: one home for roles' delivery worker module (delivery on
+ * the app's own thread) and the engine's webhook threads (the webhook-threads lib).
  */
 export function deliveryWorkerOf(bus: Bus, store: ReadStore, config: AppConfig, logger: Logger): DeliveryWorker {
   return new DeliveryWorker(bus, store, {

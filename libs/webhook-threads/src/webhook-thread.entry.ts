@@ -5,12 +5,11 @@ import { adoptWriteLock, type AppConfig, parseAllowedCidrs } from '@partner-ledg
 import { openEventStore } from '@partner-ledger/event-store';
 import { createLogger } from '@partner-ledger/telemetry';
 import { openReadStore } from '@partner-ledger/read-store';
-import { WebhookPublisher } from '@partner-ledger/webhook-runtime';
-import { deliveryWorkerOf } from './delivery-worker-of.js';
+import { deliveryWorkerOf, WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.protocol.js';
 
 /*
- * One webhook thread of the engine (webhook-threads.module.ts): a delivery worker, and in the first
+ * One webhook thread of the engine (webhook-threads.ts): a delivery worker, and in the first
  * thread the publisher too, on stores of its own (its own SQLite connections, or its own RabbitMQ
  * connection) beside the main thread's. Its log lines go to the main thread, which writes them
  * where the engine's own go.

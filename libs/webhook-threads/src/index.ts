@@ -1,0 +1,2 @@
+export * from './start-early.js';
+export * from './webhook-threads.js';
