@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventStore, EventSubscription, RecordedEvent } from '@partner-ledger/event-store';
-import type { DocumentWrite } from '@partner-ledger/read-store';
+import type { DocumentWrite, StoredDoc } from '@partner-ledger/read-store';
 import { batchesOf } from '@partner-ledger/event-store';
 import { contextOfTraceparent, inSpan, linkOfTraceparent, tracingEnabled } from '@partner-ledger/platform';
 import { type Lag, lagOf } from './lag.js';
@@ -137,20 +137,18 @@ export class ProjectionRunner {
     const refs = relevant.map((e) => ({ event: e, refs: this.projection.touches(e) }));
     const byCollection = new Map<string, Set<string>>();
     for (const { refs: rs } of refs) for (const r of rs) (byCollection.get(r.collection) ?? byCollection.set(r.collection, new Set()).get(r.collection)!).add(r.id);
-    // Per document: what the projection sees (no `pos`) and the position last folded into it. The
-    // stored form ({...doc, _id, pos}) is built once per changed document at the end of the batch,
-    // not after every event: copying each document twice per event was most of the runner's own time.
-    const docs = new Map<string, { doc: Doc | null; pos: number }>();
+    // Per document: what the projection folds and the position last folded into it. The document
+    // is the stored one as it is (its `_id` and `pos` ride along: a projection builds its next state
+    // by spreading the last, and the runner sets both again on the way out), and the stored form is
+    // finished once per changed document at the end of the batch. Copying each document on the way
+    // in and again on the way out was the largest part of the runner's own time in a rebuild, where
+    // the write-behind store hands the same hot documents to every batch.
+    const docs = new Map<string, { doc: Doc | null; pos: number; stored: StoredDoc | null }>();
     for (const [collection, ids] of byCollection) {
       const found = await this.store.getMany(ns, collection, [...ids]);
       for (const id of ids) {
-        const stored = found.get(id);
-        if (!stored) {
-          docs.set(`${collection}\u0000${id}`, { doc: null, pos: -1 });
-          continue;
-        }
-        const { pos, ...plain } = stored;
-        docs.set(`${collection}\u0000${id}`, { doc: plain as Doc, pos });
+        const stored = found.get(id) ?? null;
+        docs.set(`${collection}\u0000${id}`, stored ? { doc: stored as Doc, pos: stored.pos, stored } : { doc: null, pos: -1, stored: null });
       }
     }
     const changed = new Map<string, DocRef>();
@@ -172,15 +170,26 @@ export class ProjectionRunner {
           continue;
         }
         if (!next) continue;
-        current.doc = next._id === ref.id ? next : { ...next, _id: ref.id };
+        // A new document without its id gets it here, in place (the projection made it for this fold).
+        if (next._id !== ref.id && next !== current.stored) next._id = ref.id;
+        current.doc = next;
         current.pos = pos;
         changed.set(key, ref);
       }
     }
     const writes: DocumentWrite[] = [];
     for (const [key, ref] of changed) {
-      const { doc, pos } = docs.get(key)!;
-      writes.push(doc ? { collection: ref.collection, doc: { ...doc, _id: ref.id, pos } } : { collection: ref.collection, doc: { _id: ref.id, pos }, remove: true });
+      const { doc, pos, stored } = docs.get(key)!;
+      if (!doc) writes.push({ collection: ref.collection, doc: { _id: ref.id, pos }, remove: true });
+      // A document the projection made in this batch is the runner's to finish in place; the one the
+      // store handed over (returned unchanged) is the store's, and is copied.
+      else if (doc === stored) writes.push({ collection: ref.collection, doc: { ...doc, _id: ref.id, pos } });
+      else {
+        const out = doc as StoredDoc;
+        out._id = ref.id;
+        out.pos = pos;
+        writes.push({ collection: ref.collection, doc: out });
+      }
     }
     const last = batch[batch.length - 1].position;
     await this.store.commit(ns, this.name, writes, last);
