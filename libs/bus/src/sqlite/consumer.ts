@@ -64,6 +64,20 @@ export class SqliteConsumer implements Consumer {
     }
   }
 
+  /** Free slots once `releasing` of the messages in flight are done (their outcomes are being recorded); none once closing. */
+  room(releasing: number): number {
+    return this.closing || this.bus.isClosed ? 0 : this.concurrency - this.inFlight.size + releasing;
+  }
+
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Messages the bus claimed for this consumer in a transaction of its own (a publish, a batch of outcomes). */
+  adopt(claimed: Claimed[]): void {
+    for (const c of claimed) this.start(c);
+  }
+
   private start(claimed: Claimed): void {
     const done = (async () => {
       let outcome: Outcome;
@@ -73,7 +87,7 @@ export class SqliteConsumer implements Consumer {
         this.bus.logger?.warn({ err: error, messageId: claimed.delivery.messageId, endpointId: claimed.delivery.endpointId }, 'bus: handler threw; retrying');
         outcome = { kind: 'retry', reason: handlerErrorReason(error) };
       }
-      await this.bus.record(claimed, outcome);
+      await this.bus.record(claimed, outcome, this);
     })().finally(() => {
       this.inFlight.delete(claimed.seq);
       this.schedule(0);

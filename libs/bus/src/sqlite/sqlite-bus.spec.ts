@@ -170,3 +170,73 @@ describe('sqlite bus: leases within one process', () => {
     }
   });
 });
+
+describe('sqlite bus: claims inside publishes and recorded outcomes', () => {
+  /** Counts the claims a consumer made in a transaction of its own that found messages. */
+  function countOwnClaims(bus: SqliteBus): { count: number } {
+    const counter = { count: 0 };
+    const claim = bus.claim.bind(bus);
+    bus.claim = (limit: number) => {
+      const claimed = claim(limit);
+      if (claimed.length) counter.count++;
+      return claimed;
+    };
+    return counter;
+  }
+
+  it('a consumer of the publishing bus gets the messages from the publish itself, leased: no claim of its own, none for another worker', async () => {
+    const file = tempFile();
+    const a = SqliteBus.open(file, { pollIntervalMs: 10 });
+    const b = SqliteBus.open(file, { pollIntervalMs: 10 });
+    try {
+      const own = countOwnClaims(a);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const local = recorder(a, async () => {
+        await held;
+        return { kind: 'ack' };
+      });
+      await sleep(50); // its first look found the queue empty
+      await a.publish([message(1), message(2), message(3)]);
+      // Handed out by the publish, before it returned.
+      expect(local.seen).toHaveLength(3);
+      expect(b.claim(10)).toHaveLength(0);
+      release();
+      await waitFor(async () => (await a.stats()).ready === 0 && local.seen.length === 3, 'the acks');
+      await sleep(50);
+      expect(own.count).toBe(0);
+      expect(local.distinct()).toBe(3);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('an outcome frees its slot for the next message in the same transaction, never past the concurrency', async () => {
+    const file = tempFile();
+    const bus = SqliteBus.open(file, { pollIntervalMs: 10 });
+    try {
+      const own = countOwnClaims(bus);
+      let running = 0;
+      let most = 0;
+      const local = recorder(
+        bus,
+        async () => {
+          most = Math.max(most, ++running);
+          await sleep(15);
+          running--;
+          return { kind: 'ack' };
+        },
+        2,
+      );
+      await sleep(50);
+      await bus.publish(Array.from({ length: 12 }, (_, i) => message(i)));
+      await waitFor(async () => local.seen.length === 12 && (await bus.stats()).ready === 0, 'all twelve');
+      expect(most).toBe(2);
+      expect(local.distinct()).toBe(12);
+      // Two from the publish, then two with each batch of outcomes: the consumer never claimed alone.
+      expect(own.count).toBe(0);
+    } finally {
+      await bus.close();
+    }
+  });
+});

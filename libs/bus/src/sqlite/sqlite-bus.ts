@@ -65,7 +65,10 @@ export class SqliteBus implements Bus {
   private readonly wakeKey: string;
   private readonly consumers = new Set<SqliteConsumer>();
   private readonly statements: BusStatements;
-  private pending: { record: Recorded; done: () => void }[] = [];
+  /** One publish's messages, in a savepoint of the flush's transaction. */
+  private readonly insertAll: (messages: OutgoingMessage[], now: number) => void;
+  private pending: { record: Recorded; done: () => void; consumer: SqliteConsumer | undefined }[] = [];
+  private publishes: { messages: OutgoingMessage[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushScheduled = false;
   private closed = false;
 
@@ -97,30 +100,35 @@ export class SqliteBus implements Bus {
     this.wakeKey = `${db.name}\u0000${this.queue}`;
     db.exec(BUS_SCHEMA);
     this.statements = prepareBusStatements(db);
+    const insert = this.statements.insert;
+    // Called inside the flush's transaction, so better-sqlite3 runs it in a savepoint.
+    this.insertAll = db.transaction((messages: OutgoingMessage[], now: number) => {
+      for (const m of messages) {
+        insert.run({
+          queue: this.queue,
+          messageId: m.messageId,
+          topic: m.topic,
+          endpointId: m.endpointId,
+          body: m.body,
+          headers: m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
+          now,
+        });
+      }
+    });
   }
 
+  /**
+   * Resolves once the messages are committed (with the outcomes and the other publishes of this
+   * turn of the event loop: see `flush`); rejects, and writes none of them, when they cannot be.
+   */
   async publish(messages: OutgoingMessage[]): Promise<void> {
     this.assertOpen();
     validateMessages(messages);
     if (messages.length === 0) return;
-    const now = Date.now();
-    const insert = this.statements.insert;
-    this.db
-      .transaction(() => {
-        for (const m of messages) {
-          insert.run({
-            queue: this.queue,
-            messageId: m.messageId,
-            topic: m.topic,
-            endpointId: m.endpointId,
-            body: m.body,
-            headers: m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
-            now,
-          });
-        }
-      })
-      .immediate();
-    this.wake();
+    return new Promise((resolve, reject) => {
+      this.publishes.push({ messages, resolve, reject });
+      this.scheduleFlush();
+    });
   }
 
   consume(handler: Handler, options: ConsumeOptions = {}): Consumer {
@@ -182,27 +190,59 @@ export class SqliteBus implements Bus {
 
   /** Claims up to `limit` visible messages under a fresh lease; buries attempts past maxDeliveries. */
   claim(limit: number): Claimed[] {
+    return this.db.transaction(() => this.claimRows(limit, Date.now(), randomUUID())).immediate();
+  }
+
+  /** The claim, inside the caller's write transaction. */
+  private claimRows(limit: number, now: number, token: string): Claimed[] {
+    const claimed = this.statements.claim.all({ queue: this.queue, now, until: now + this.leaseMs, token, limit });
+    const live: Row[] = [];
+    for (const row of claimed) {
+      if (row.deliveries > this.maxDeliveries) {
+        const reason = `delivery limit: attempt ${row.attempt} was handed out ${row.deliveries - 1} times without an outcome (workers crashing or losing their lease)`;
+        this.statements.bury.run({ seq: row.seq, token, reason, now });
+        this.options.logger?.warn({ messageId: row.message_id, endpointId: row.endpoint_id, attempt: row.attempt }, 'bus: dead-lettered after too many deliveries');
+      } else {
+        live.push(row);
+      }
+    }
+    // ORDER BY in the subquery does not order RETURNING; sorting keeps hand-out roughly FIFO.
+    live.sort((a, b) => a.visible_at - b.visible_at || a.seq - b.seq);
+    return live.map((row) => ({ seq: row.seq, token, step: row.step, attempt: row.attempt, delivery: toDelivery(row) }));
+  }
+
+  /**
+   * Inside a write transaction that has just published or recorded outcomes: claims for this
+   * bus's consumers with room (counting the slots the outcomes being recorded free), so that
+   * they need no claiming transaction of their own. On the embedded engine's shared file every
+   * write transaction commits with an fsync and takes turns with the command thread's appends:
+   * a message published and then claimed, or an outcome recorded and then the next message
+   * claimed, cost two of them where one does. Handed out once the transaction has committed.
+   */
+  private claimForConsumers(releasing: ReadonlyMap<SqliteConsumer, number>): [SqliteConsumer, Claimed[]][] {
+    const handed: [SqliteConsumer, Claimed[]][] = [];
+    if (this.consumers.size === 0) return handed;
     const now = Date.now();
     const token = randomUUID();
-    const rows = this.db
-      .transaction(() => {
-        const claimed = this.statements.claim.all({ queue: this.queue, now, until: now + this.leaseMs, token, limit });
-        const live: Row[] = [];
-        for (const row of claimed) {
-          if (row.deliveries > this.maxDeliveries) {
-            const reason = `delivery limit: attempt ${row.attempt} was handed out ${row.deliveries - 1} times without an outcome (workers crashing or losing their lease)`;
-            this.statements.bury.run({ seq: row.seq, token, reason, now });
-            this.options.logger?.warn({ messageId: row.message_id, endpointId: row.endpoint_id, attempt: row.attempt }, 'bus: dead-lettered after too many deliveries');
-          } else {
-            live.push(row);
-          }
-        }
-        return live;
-      })
-      .immediate();
-    // ORDER BY in the subquery does not order RETURNING; sorting keeps hand-out roughly FIFO.
-    rows.sort((a, b) => a.visible_at - b.visible_at || a.seq - b.seq);
-    return rows.map((row) => ({ seq: row.seq, token, step: row.step, attempt: row.attempt, delivery: toDelivery(row) }));
+    for (const consumer of this.consumers) {
+      const room = consumer.room(releasing.get(consumer) ?? 0);
+      if (room <= 0) continue;
+      const claimed = this.claimRows(room, now, token);
+      if (claimed.length) handed.push([consumer, claimed]);
+      // Nothing more is visible: the other consumers would find nothing either.
+      if (claimed.length < room) break;
+    }
+    return handed;
+  }
+
+  /** Gives each consumer what was claimed for it; answers how many messages that was. */
+  private handOut(handed: [SqliteConsumer, Claimed[]][]): number {
+    let count = 0;
+    for (const [consumer, claimed] of handed) {
+      consumer.adopt(claimed);
+      count += claimed.length;
+    }
+    return count;
   }
 
   /** Extends the leases of the messages a consumer is still working on. */
@@ -213,8 +253,11 @@ export class SqliteBus implements Bus {
     for (const { seq } of lost) this.options.logger?.warn({ seq }, 'bus: lease lost while the handler was running; another worker may deliver it too');
   }
 
-  /** Turns a handler's outcome into a recorded change; resolves once it is committed. */
-  record(claimed: Claimed, outcome: Outcome): Promise<void> {
+  /**
+   * Turns a handler's outcome into a recorded change; resolves once it is committed. `consumer`:
+   * the one whose slot it frees, to claim its next messages in the same transaction.
+   */
+  record(claimed: Claimed, outcome: Outcome, consumer?: SqliteConsumer): Promise<void> {
     const { seq, token } = claimed;
     let record: Recorded;
     if (outcome.kind === 'ack') {
@@ -234,26 +277,50 @@ export class SqliteBus implements Bus {
       }
     }
     return new Promise((resolve) => {
-      this.pending.push({ record, done: resolve });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.pending.push({ record, done: resolve, consumer });
+      this.scheduleFlush();
     });
   }
 
-  /** Commits the outcomes recorded since the last flush in one transaction. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * Group commit: the publishes and outcomes requested in one turn of the event loop, and the
+   * claims they make room for, are written in one transaction. Each write transaction of the
+   * embedded queue commits with an fsync (a resolved publish must survive the machine going down),
+   * and on the engine's shared file it takes turns with the command thread's appends: one per turn
+   * instead of one per call. Each publish has a savepoint of its own, so one that fails is
+   * refused alone.
+   */
   private flush(): void {
     this.flushScheduled = false;
+    const publishes = this.publishes;
     const batch = this.pending;
+    this.publishes = [];
     this.pending = [];
-    if (batch.length === 0) return;
+    if (batch.length === 0 && publishes.length === 0) return;
     const { ack, retry, defer, bury } = this.statements;
     const now = Date.now();
     let lost: Recorded[] = [];
+    let handed: [SqliteConsumer, Claimed[]][] = [];
+    let refused: (Error | null)[] = [];
+    const releasing = new Map<SqliteConsumer, number>();
+    for (const { consumer } of batch) if (consumer && !consumer.isClosing) releasing.set(consumer, (releasing.get(consumer) ?? 0) + 1);
     try {
-      lost = this.db
-        .transaction(() =>
+      [refused, lost, handed] = this.db
+        .transaction((): [(Error | null)[], Recorded[], [SqliteConsumer, Claimed[]][]] => [
+          publishes.map(({ messages }) => {
+            try {
+              this.insertAll(messages, now);
+              return null;
+            } catch (error) {
+              return error as Error;
+            }
+          }),
           batch
             .map(({ record: r }) => {
               const changes =
@@ -267,15 +334,29 @@ export class SqliteBus implements Bus {
               return changes === 0 ? r : null;
             })
             .filter((r): r is Recorded => r !== null),
-        )
+          this.claimForConsumers(releasing),
+        ])
         .immediate();
     } catch (error) {
-      // Nothing recorded: the leases run out and the messages are delivered again (at-least-once).
-      this.options.logger?.error({ err: error }, 'bus: could not record outcomes; the messages will be redelivered');
+      // Nothing written: the publishers are told; the leases run out and the messages are
+      // delivered again (at-least-once).
+      for (const { reject } of publishes) reject(error);
+      if (batch.length) this.options.logger?.error({ err: error }, 'bus: could not record outcomes; the messages will be redelivered');
+      for (const { done } of batch) done();
+      return;
     }
     for (const r of lost) this.options.logger?.warn({ seq: r.seq, outcome: r.kind }, 'bus: outcome dropped, the lease had been taken over');
+    let published = 0;
+    publishes.forEach(({ messages, resolve, reject }, i) => {
+      const error = refused[i];
+      if (error) return reject(error);
+      published += messages.length;
+      resolve();
+    });
     for (const { done } of batch) done();
-    if (batch.some(({ record }) => record.kind === 'retry' || record.kind === 'defer')) this.wake();
+    const taken = this.handOut(handed);
+    // The other threads' consumers (and processes, at their next poll) look for what is left.
+    if (taken < published || batch.some(({ record }) => record.kind === 'retry' || record.kind === 'defer')) this.wake();
   }
 
   /** ms until the earliest live message becomes visible (capped at the poll interval). */
