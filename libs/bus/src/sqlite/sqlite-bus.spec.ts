@@ -240,3 +240,27 @@ describe('sqlite bus: claims inside publishes and recorded outcomes', () => {
     }
   });
 });
+
+describe('sqlite bus: group commit of publishes', () => {
+  it('publishes of one turn share a transaction, yet one that fails is refused alone and writes nothing', async () => {
+    const db = new Database(':memory:');
+    const bus = SqliteBus.onDatabase(db, { pollIntervalMs: 10 });
+    try {
+      // A publish the database refuses (validation cannot see this one coming).
+      db.exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON bus_messages WHEN NEW.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END`);
+      const good = bus.publish([message(1), message(2)]);
+      const bad = bus.publish([message(3), message(4, { body: 'boom' })]);
+      const alsoGood = bus.publish([message(5)]);
+      await expect(good).resolves.toBeUndefined();
+      await expect(bad).rejects.toThrow('boom refused');
+      await expect(alsoGood).resolves.toBeUndefined();
+      expect(await bus.stats()).toEqual({ ready: 3, delayed: 0, dead: 0 });
+      const local = recorder(bus);
+      await waitFor(() => local.seen.length === 3, 'the three published');
+      expect(local.seen.map((d) => JSON.parse(d.body).n).sort()).toEqual([1, 2, 5]);
+    } finally {
+      await bus.close();
+      db.close();
+    }
+  });
+});
