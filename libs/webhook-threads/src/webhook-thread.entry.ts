@@ -30,29 +30,38 @@ try {
   const events = data.publisher ? await openEventStore(config, {}, logger) : null;
   const publisher = events ? new WebhookPublisher(events, bus, store, { logger }) : null;
   const worker = deliveryWorkerOf(bus, store, config, logger);
-  await publisher?.start();
-  await worker.start();
-  port.on('message', (message: ToThread) => {
-    if (message.type === 'health') {
-      send({ type: 'health', id: message.id, problem: publisher?.error ? `webhook publisher: ${publisher.error.message}` : null });
-      return;
-    }
-    // As the roles stop on the main thread: the publisher saves its checkpoint, the worker finishes
-    // the attempts in flight and records them; then the stores close, the event store last.
-    void (async () => {
+  let started = false;
+  // As the roles stop on the main thread: the publisher saves its checkpoint, the worker finishes
+  // the attempts in flight and records them; then the stores close, the event store last.
+  const stop = async () => {
+    if (started) {
       await publisher?.stop();
       await worker.stop();
-      await bus.close();
-      await store.close();
-      await events?.close();
-      send({ type: 'stopped' });
-      port.close();
-    })().catch((error: Error) => {
-      send({ type: 'failed', message: error.stack ?? error.message });
-      port.close();
-    });
+    }
+    await bus.close();
+    await store.close();
+    await events?.close();
+  };
+  port.on('message', (message: ToThread) => {
+    if (message.type === 'start') {
+      // The roles start when the engine says so, once its own modules have loaded: a publisher
+      // catching up a long backlog would otherwise take the core the engine loads on.
+      started = true;
+      void (async () => {
+        await publisher?.start();
+        await worker.start();
+        send({ type: 'ready' });
+      })().catch((error: Error) => send({ type: 'failed', message: error.stack ?? error.message }));
+    } else if (message.type === 'health') {
+      send({ type: 'health', id: message.id, problem: publisher?.error ? `webhook publisher: ${publisher.error.message}` : null });
+    } else {
+      void stop()
+        .then(() => send({ type: 'stopped' }))
+        .catch((error: Error) => send({ type: 'failed', message: error.stack ?? error.message }))
+        .finally(() => port.close());
+    }
   });
-  send({ type: 'ready' });
+  send({ type: 'loaded' });
 } catch (error) {
   send({ type: 'failed', message: (error as Error).stack ?? String(error) });
   port.close();

@@ -14,9 +14,14 @@ export interface WebhookThreadData {
   publisher: boolean;
 }
 
-export type ToThread = { type: 'stop' } | { type: 'health'; id: number };
+export type ToThread =
+  /** Start the roles (the thread has loaded its modules and opened its stores, then waits for this). */
+  { type: 'start' } | { type: 'stop' } | { type: 'health'; id: number };
 
 export type FromThread =
+  /** Modules loaded and stores open: waiting for `start`. */
+  | { type: 'loaded' }
+  /** Roles started. */
   | { type: 'ready' }
   /** One serialized pino line, written by the main thread to the engine's log destination. */
   | { type: 'log'; line: string }

@@ -19,6 +19,8 @@ const MAX_PENDING_LOGS = 1_000;
 
 interface Slot {
   worker: Worker | null;
+  /** Its modules loaded and stores open, waiting for `start`. */
+  loaded: boolean;
   /** Why it is down, while it is. */
   down: string | null;
 }
@@ -37,9 +39,10 @@ type LogEntry = (logger: Logger, destination: { write(line: string): void }) => 
  * meanwhile; the engine stops them before it closes its own stores.
  *
  * This file loads nothing but the configuration and pino, so that the engine's main can start the
- * threads before it loads the rest of the engine: a thread then loads its own modules on the other
- * core while the main thread loads and builds the app, instead of after it (the engine answered
- * /health about a second later when the threads started from the Nest module). Until the app
+ * threads before it loads the rest of the engine: a thread then loads its own modules and opens its
+ * stores on the other core while the main thread loads the app's, instead of after them (the
+ * engine answered /health about a second later when the threads started from the Nest module), and
+ * starts its roles when the app asks (`ready()`, from the role's onModuleInit). Until the app
  * attaches its logger (`attachLogger`), what the threads log waits here.
  */
 export class WebhookThreads {
@@ -50,13 +53,15 @@ export class WebhookThreads {
   private logger: Logger | null = null;
   private pending: LogEntry[] = [];
   private dropped = 0;
+  /** Whether the app asked for the roles to run (`ready()`); a thread started again after that starts them at once. */
+  private go = false;
 
   /** Starts the threads at once; `logName` is the name the app's log lines carry. */
   constructor(
     private readonly config: AppConfig,
     private readonly logName: string | undefined,
   ) {
-    this.slots = Array.from({ length: config.webhookThreads }, () => ({ worker: null, down: 'starting' }));
+    this.slots = Array.from({ length: config.webhookThreads }, () => ({ worker: null, loaded: false, down: 'starting' }));
     if (!existsSync(fileURLToPath(ENTRY))) {
       this.started = Promise.reject(
         new Error(
@@ -80,8 +85,15 @@ export class WebhookThreads {
     if (this.dropped) logger.warn({ dropped: this.dropped }, 'webhook threads logged more lines before the app had its logger than were kept');
   }
 
-  /** Resolves once every thread has opened its stores and started its roles; throws why one did not. */
+  /**
+   * Starts the threads' roles (each thread loads its modules and opens its stores at once, then
+   * waits for this: the app calls it once its own modules have loaded, so that a publisher
+   * catching up a long backlog does not take the core the app loads on). Resolves once every
+   * thread runs its roles; throws why one did not.
+   */
   ready(): Promise<void> {
+    this.go = true;
+    for (const slot of this.slots) if (slot.loaded && slot.worker) slot.worker.postMessage({ type: 'start' } satisfies ToThread);
     return this.started;
   }
 
@@ -145,6 +157,7 @@ export class WebhookThreads {
     const worker = new Worker(ENTRY, { workerData: data, name: `webhooks-${index + 1}` });
     const slot = this.slots[index];
     slot.worker = worker;
+    slot.loaded = false;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const timer = setTimeout(() => {
@@ -154,7 +167,10 @@ export class WebhookThreads {
       }, START_TIMEOUT_MS);
       worker.on('message', (message: FromThread) => {
         if (message.type === 'log') this.log((_, destination) => destination.write(message.line));
-        else if (message.type === 'ready') {
+        else if (message.type === 'loaded') {
+          slot.loaded = true;
+          if (this.go) worker.postMessage({ type: 'start' } satisfies ToThread);
+        } else if (message.type === 'ready') {
           ready = true;
           slot.down = null;
           clearTimeout(timer);
