@@ -252,7 +252,13 @@ describe('sqlite bus: group commit of publishes', () => {
       const bad = bus.publish([message(3), message(4, { body: 'boom' })]);
       const alsoGood = bus.publish([message(5)]);
       await expect(good).resolves.toBeUndefined();
-      await expect(bad).rejects.toThrow('boom refused');
+      // Not `rejects.toThrow`: better-sqlite3's errors come from the realm of the first test file
+      // that loaded it in this Jest worker, so they are not `Error`s of this one.
+      const refusal = await bad.then(
+        () => null,
+        (error: { message?: string }) => error,
+      );
+      expect(refusal?.message).toContain('boom refused');
       await expect(alsoGood).resolves.toBeUndefined();
       expect(await bus.stats()).toEqual({ ready: 3, delayed: 0, dead: 0 });
       const local = recorder(bus);
