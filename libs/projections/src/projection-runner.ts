@@ -171,7 +171,7 @@ export class ProjectionRunner {
         }
         if (!next) continue;
         // A new document without its id gets it here, in place (the projection made it for this fold).
-        if (next._id !== ref.id && next !== current.stored) next._id = ref.id;
+        if (next._id !== ref.id) next._id = ref.id;
         current.doc = next;
         current.pos = pos;
         changed.set(key, ref);

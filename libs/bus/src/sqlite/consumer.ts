@@ -69,10 +69,6 @@ export class SqliteConsumer implements Consumer {
     return this.closing || this.bus.isClosed ? 0 : this.concurrency - this.inFlight.size + releasing;
   }
 
-  get isClosing(): boolean {
-    return this.closing !== undefined;
-  }
-
   /** Messages the bus claimed for this consumer in a transaction of its own (a publish, a batch of outcomes). */
   adopt(claimed: Claimed[]): void {
     for (const c of claimed) this.start(c);

@@ -305,23 +305,23 @@ export class SqliteBus implements Bus {
     if (batch.length === 0 && publishes.length === 0) return;
     const { ack, retry, defer, bury } = this.statements;
     const now = Date.now();
+    let refused: (Error | null)[] = [];
     let lost: Recorded[] = [];
     let handed: [SqliteConsumer, Claimed[]][] = [];
-    let refused: (Error | null)[] = [];
     const releasing = new Map<SqliteConsumer, number>();
-    for (const { consumer } of batch) if (consumer && !consumer.isClosing) releasing.set(consumer, (releasing.get(consumer) ?? 0) + 1);
+    for (const { consumer } of batch) if (consumer) releasing.set(consumer, (releasing.get(consumer) ?? 0) + 1);
     try {
-      [refused, lost, handed] = this.db
-        .transaction((): [(Error | null)[], Recorded[], [SqliteConsumer, Claimed[]][]] => [
-          publishes.map(({ messages }) => {
+      this.db
+        .transaction(() => {
+          refused = publishes.map(({ messages }) => {
             try {
               this.insertAll(messages, now);
               return null;
             } catch (error) {
               return error as Error;
             }
-          }),
-          batch
+          });
+          lost = batch
             .map(({ record: r }) => {
               const changes =
                 r.kind === 'ack'
@@ -333,9 +333,9 @@ export class SqliteBus implements Bus {
                       : bury.run({ seq: r.seq, token: r.token, reason: r.reason, now }).changes;
               return changes === 0 ? r : null;
             })
-            .filter((r): r is Recorded => r !== null),
-          this.claimForConsumers(releasing),
-        ])
+            .filter((r): r is Recorded => r !== null);
+          handed = this.claimForConsumers(releasing);
+        })
         .immediate();
     } catch (error) {
       // Nothing written: the publishers are told; the leases run out and the messages are
