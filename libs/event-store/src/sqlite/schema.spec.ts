@@ -53,6 +53,41 @@ describe('sqlite event store: opening a file written before stream groups', () =
     }
   });
 
+  it('drops the old streams table and goes on from each stream\'s last revision in the events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-es-'));
+    const file = join(dir, 'events.db');
+    try {
+      const old = new Database(file);
+      old.exec(SCHEMA_BEFORE_STREAM_GROUP);
+      const insert = old.prepare("INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, 'A', '{}', '{}', 0)");
+      insert.run('e0', 'partner-prg_1.a', 0);
+      insert.run('e1', 'partner-prg_1.a', 1);
+      // A stale row: the events, not this table, say where the stream is.
+      old.prepare("INSERT INTO streams (name, revision) VALUES ('partner-prg_1.a', 0)").run();
+      old.close();
+
+      const store = SqliteEventStore.open(file);
+      expect(store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'streams'").get()).toBeUndefined();
+      const refused = await store.appendToStream('partner-prg_1.a', [{ type: 'B', data: {} }], { expectedRevision: 0n }).catch((e: Error) => e);
+      expect((refused as Error).message).toMatch(/partner-prg_1\.a/);
+      const appended = await store.appendToStream('partner-prg_1.a', [{ type: 'B', data: {} }], { expectedRevision: 1n });
+      expect(appended.nextExpectedRevision).toBe(2n);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks a stream\'s revision with one seek in the (stream, revision) index', async () => {
+    const store = SqliteEventStore.open(':memory:');
+    const plan = store.db
+      .prepare('EXPLAIN QUERY PLAN SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
+      .all('x')
+      .map((r) => (r as { detail: string }).detail);
+    expect(plan).toEqual([expect.stringMatching(/^SEARCH events USING COVERING INDEX sqlite_autoindex_events_\d \(stream=\?\)$/)]);
+    await store.close();
+  });
+
   it('a new file gets the index without an upgrade to log', async () => {
     const logged: string[] = [];
     const store = SqliteEventStore.open(':memory:', { logger: { info: (_: object, message: string) => logged.push(message) } });

@@ -114,8 +114,8 @@ export class SqliteEventStore implements EventStore {
       if (payload.slice(0, at) === db.name) this.appended.emit('append', BigInt(payload.slice(at + 1)));
     });
     this.statements = {
-      streamRevision: db.prepare<[string], { revision: bigint }>('SELECT revision FROM streams WHERE name = ?'),
-      upsertStream: db.prepare('INSERT INTO streams (name, revision) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET revision = excluded.revision'),
+      // The last entry of the stream's (stream, revision) range in the unique index: one seek.
+      streamRevision: db.prepare<[string], { revision: bigint }>('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
       insertEvent: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       lastPosition: db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events'),
       // Another group between the prefix and its upper bound: the prefix spans more than one group.
@@ -166,7 +166,9 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let results: (AppendResult | { refused: unknown })[];
     try {
-      results = this.groupTx.immediate(batch);
+      // A group of one (every append when they come one at a time) needs no savepoint: its own
+      // transaction is all there is to roll back, and SAVEPOINT/RELEASE cost ~10% of its time.
+      results = batch.length === 1 ? [this.appendAlone(batch[0])] : this.groupTx.immediate(batch);
     } catch (error) {
       // BEGIN or COMMIT failed (busy beyond busy_timeout, disk full…): nothing of the group was written.
       for (const a of batch) a.reject(error);
@@ -182,13 +184,22 @@ export class SqliteEventStore implements EventStore {
     if (last >= 0n) appendedSignal.emit(`${this.db.name}\u0000${last}`);
   }
 
+  /** One append in a transaction of its own; refused or failed, the append alone is rejected. */
+  private appendAlone(a: QueuedAppend): AppendResult | { refused: unknown } {
+    try {
+      return this.appendTx.immediate(a.streamName, a.events, a.expected, a.alsoExpected);
+    } catch (error) {
+      return { refused: error };
+    }
+  }
+
   /** Reads wait for the appends requested before them (read-your-writes within the process). */
   private async settled(): Promise<void> {
     if (this.queue.length > 0) await this.scheduleCommit();
   }
 
   private appendRows(streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[]): AppendResult {
-    const { streamRevision, upsertStream, insertEvent, lastPosition } = this.statements;
+    const { streamRevision, insertEvent, lastPosition } = this.statements;
     // Inside the write transaction (BEGIN IMMEDIATE): no process can move these streams before the commit.
     for (const read of alsoExpected) assertExpectedRevision(read.streamName, read.revision, streamRevision.get(read.streamName)?.revision);
     const current = streamRevision.get(streamName)?.revision;
@@ -207,7 +218,6 @@ export class SqliteEventStore implements EventStore {
       const info = insertEvent.run(event.id ?? randomUUID(), streamName, revision, event.type, JSON.stringify(event.data ?? {}), JSON.stringify(event.metadata ?? {}), now);
       position = BigInt(info.lastInsertRowid);
     }
-    upsertStream.run(streamName, revision);
     return { nextExpectedRevision: revision, position };
   }
 
