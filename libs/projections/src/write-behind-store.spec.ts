@@ -72,6 +72,24 @@ describe('the write-behind store of a rebuild', () => {
     await store.close();
   });
 
+  it('lets go of a written document unused since the last pass before one that was used (second chance)', async () => {
+    const store = SqliteReadStore.open(':memory:');
+    const buffered = new WriteBehindStore(store, NS, { maxDocs: 4, flushAfter: 1 });
+    const held = () => [...(buffered as unknown as { docs: Map<string, unknown> }).docs.keys()].map((k) => k.split('\u0000')[1]);
+    for (const id of ['a', 'b', 'c', 'd']) await buffered.commit(NS, 'p', [{ collection: 'c', doc: doc(id, 1) }], 1n);
+    // Over maxDocs: a first pass clears every mark, a second lets go of the oldest down to 3 (nine tenths of 4).
+    await buffered.commit(NS, 'p', [{ collection: 'c', doc: doc('e', 2) }], 2n);
+    expect(held()).toEqual(['c', 'd', 'e']);
+    // 'd' is used again; the next pass lets go of 'c' and 'e', unused since, and passes 'd' over.
+    await buffered.getMany(NS, 'c', ['d']);
+    await buffered.commit(NS, 'p', [{ collection: 'c', doc: doc('f', 3) }], 3n);
+    await buffered.commit(NS, 'p', [{ collection: 'c', doc: doc('g', 4) }], 4n);
+    expect(held()).toEqual(['d', 'f', 'g']);
+    await buffered.flush();
+    expect(await store.count(NS, 'c')).toBe(7);
+    await store.close();
+  });
+
   it('answers a document of a fresh collection it never wrote as absent without a read; one it wrote and let go, from the store', async () => {
     const store = SqliteReadStore.open(':memory:');
     const buffered = new WriteBehindStore(store, NS, { fresh: new Set(['c']), maxDocs: 2 });

