@@ -53,7 +53,7 @@ describe('sqlite event store: opening a file written before stream groups', () =
     }
   });
 
-  it('drops the old streams table and goes on from each stream\'s last revision in the events', async () => {
+  it("drops the old streams table and goes on from each stream's last revision in the events", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pl-es-'));
     const file = join(dir, 'events.db');
     try {
@@ -78,7 +78,7 @@ describe('sqlite event store: opening a file written before stream groups', () =
     }
   });
 
-  it('checks a stream\'s revision with one seek in the (stream, revision) index', async () => {
+  it("checks a stream's revision with one seek in the (stream, revision) index", async () => {
     const store = SqliteEventStore.open(':memory:');
     const plan = store.db
       .prepare('EXPLAIN QUERY PLAN SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
