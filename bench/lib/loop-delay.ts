@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { request } from 'undici';
 import { fmtMs } from './report.js';
 
@@ -81,4 +82,22 @@ export function engineWindowNotes(w: EngineWindow | null | undefined, commands: 
 
 export function cpuMsPerCommand(w: EngineWindow | null | undefined, commands: number): number | null {
   return w?.cpuSeconds != null && commands > 0 ? (1000 * w.cpuSeconds) / commands : null;
+}
+
+/**
+ * The bench process's own event-loop delay from now until `end()`: the load generator and the
+ * webhook receiver share that loop, so a stall there delays a request's send or a webhook's arrival
+ * time, and shows in the latencies as if the engine were slow. Measured the way the engine's is
+ * (same sampling tick, delay beyond it).
+ */
+export function benchLoopWindow(): { end(): LoopDelay } {
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  histogram.enable();
+  return {
+    end: () => {
+      histogram.disable();
+      const beyond = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
+      return { p50Ms: beyond(histogram.percentile(50)), p99Ms: beyond(histogram.percentile(99)), maxMs: beyond(histogram.max) };
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { call, openLoop } from '../lib/load.js';
-import { cpuMsPerCommand, engineWindow, engineWindowNotes } from '../lib/loop-delay.js';
+import { benchLoopWindow, cpuMsPerCommand, engineWindow, engineWindowNotes } from '../lib/loop-delay.js';
 import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf } from '../lib/variants.js';
@@ -51,6 +51,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       // The engine's event-loop delay and CPU over the window, from its /metrics: this scrape starts it,
       // the one after the last webhook (or the grace period) ends it.
       const measured = await engineWindow(url);
+      const own = benchLoopWindow();
       const load = await openLoop({
         origin: url,
         rate: RATE,
@@ -66,6 +67,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         missing = keys.filter((k) => !receiver.arrivals.has(k)).length;
       }
       const engine = await measured.end();
+      const bench = own.end();
       // A webhook still missing counts with the time waited so far: its latency is at least that.
       const gaveUp = performance.now();
       const e2e: number[] = [];
@@ -77,7 +79,11 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       });
       child.send({ type: 'stop' });
       const { peakRssMb } = await child.done(60_000);
-      const notes = [`${load.ok} of ${load.sent} commands answered 201, ${load.sent - missing} webhooks received`, ...engineWindowNotes(engine, load.ok)];
+      const notes = [
+        `${load.ok} of ${load.sent} commands answered 201, ${load.sent - missing} webhooks received`,
+        ...engineWindowNotes(engine, load.ok),
+        `event-loop delay of the bench process (load generator and receiver) over the window: p50 ${fmtMs(bench.p50Ms)}, p99 ${fmtMs(bench.p99Ms)}, max ${fmtMs(bench.maxMs)}`,
+      ];
       if (missing) notes.push(`${missing} webhooks had not arrived ${graceMs / 1000} s after the load stopped: counted with the time waited, so p50/p99 are lower bounds`);
       const s = summary(e2e);
       const late = e2e.filter((ms) => ms > 1_000).length;
