@@ -47,8 +47,9 @@ export interface EventStoreMigrationLogger {
  *   transaction that re-checks, so processes opening the same old file at once upgrade it once; the
  *   others wait for it (the busy timeout is raised meanwhile, since the build outlasts the usual one).
  * - with the `streams` table of revisions: dropped, nothing reads it any more. A process of an older
- *   version on the same file would recreate it empty and see every stream as new, and its appends
- *   would then fail on `UNIQUE (stream, revision)`: refused, never written twice.
+ *   version still running on the file fails its appends (no such table); one started later
+ *   recreates it empty, sees every stream as new, and is refused by `UNIQUE (stream, revision)`:
+ *   its appends fail, none is written twice (docs/architecture.md).
  */
 export function migrateEventStore(db: Database.Database, logger?: EventStoreMigrationLogger): void {
   db.exec(EVENT_STORE_SCHEMA);
