@@ -22,17 +22,23 @@ CREATE INDEX events_type ON events (type, position);
 CREATE TABLE streams (name TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
+/** A file as written before stream groups, holding `events` ([id, stream, revision]); `more` writes the rest. */
+function oldFile(events: [string, string, number][], more?: (db: Database.Database) => void): { file: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pl-es-'));
+  const file = join(dir, 'events.db');
+  const old = new Database(file);
+  old.exec(SCHEMA_BEFORE_STREAM_GROUP);
+  const insert = old.prepare("INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, 'A', '{}', '{}', 0)");
+  for (const [id, stream, revision] of events) insert.run(id, stream, revision);
+  more?.(old);
+  old.close();
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 describe('sqlite event store: opening a file written before stream groups', () => {
   it('adds the column and its index once, logs how long it took, and reads by prefix as before', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pl-es-'));
-    const file = join(dir, 'events.db');
+    const { file, remove } = oldFile(['program-prg_1', 'partner-prg_1.a', 'partner-prg_10.b', 'customer-prg_1.c'].map((stream, i) => [`e${i}`, stream, 0]));
     try {
-      const old = new Database(file);
-      old.exec(SCHEMA_BEFORE_STREAM_GROUP);
-      const insert = old.prepare("INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, 0, 'A', '{}', '{}', 0)");
-      ['program-prg_1', 'partner-prg_1.a', 'partner-prg_10.b', 'customer-prg_1.c'].forEach((stream, i) => insert.run(`e${i}`, stream));
-      old.close();
-
       const logged: { details: object; message: string }[] = [];
       const logger = { info: (details: object, message: string) => logged.push({ details, message }) };
       const store = SqliteEventStore.open(file, { logger });
@@ -49,23 +55,20 @@ describe('sqlite event store: opening a file written before stream groups', () =
       expect(logged).toHaveLength(1);
       await again.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     }
   });
 
   it("drops the old streams table and goes on from each stream's last revision in the events", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pl-es-'));
-    const file = join(dir, 'events.db');
-    try {
-      const old = new Database(file);
-      old.exec(SCHEMA_BEFORE_STREAM_GROUP);
-      const insert = old.prepare("INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, 'A', '{}', '{}', 0)");
-      insert.run('e0', 'partner-prg_1.a', 0);
-      insert.run('e1', 'partner-prg_1.a', 1);
+    const { file, remove } = oldFile(
+      [
+        ['e0', 'partner-prg_1.a', 0],
+        ['e1', 'partner-prg_1.a', 1],
+      ],
       // A stale row: the events, not this table, say where the stream is.
-      old.prepare("INSERT INTO streams (name, revision) VALUES ('partner-prg_1.a', 0)").run();
-      old.close();
-
+      (old) => old.prepare("INSERT INTO streams (name, revision) VALUES ('partner-prg_1.a', 0)").run(),
+    );
+    try {
       const store = SqliteEventStore.open(file);
       expect(store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'streams'").get()).toBeUndefined();
       const refused = await store.appendToStream('partner-prg_1.a', [{ type: 'B', data: {} }], { expectedRevision: 0n }).catch((e: Error) => e);
@@ -74,7 +77,7 @@ describe('sqlite event store: opening a file written before stream groups', () =
       expect(appended.nextExpectedRevision).toBe(2n);
       await store.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     }
   });
 
