@@ -20,6 +20,14 @@ export interface LoopDelay {
   maxMs: number;
 }
 
+/** What a tick that recorded `ms` took beyond its sampling interval. */
+const beyondTick = (ms: number) => Math.max(0, ms - RESOLUTION_MS);
+
+/** "p50 …, p99 …, max …", as the notes print a loop delay. */
+export function fmtLoopDelay(d: LoopDelay): string {
+  return `p50 ${fmtMs(d.p50Ms)}, p99 ${fmtMs(d.p99Ms)}, max ${fmtMs(d.maxMs)}`;
+}
+
 /** What one scrape of `/metrics` says: the loop delay since the previous scrape, and the CPU used so far. */
 export interface EngineScrape {
   loopDelay: LoopDelay | null;
@@ -36,7 +44,7 @@ export async function scrapeEngine(origin: string): Promise<EngineScrape> {
     const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : NaN;
   };
-  const lag = (name: string) => Math.max(0, metric(`nodejs_eventloop_lag_${name}_seconds`) * 1000 - RESOLUTION_MS);
+  const lag = (name: string) => beyondTick(metric(`nodejs_eventloop_lag_${name}_seconds`) * 1000);
   const delay = { p50Ms: lag('p50'), p99Ms: lag('p99'), maxMs: lag('max') };
   const cpu = metric('process_cpu_seconds_total');
   return { loopDelay: Object.values(delay).every(Number.isFinite) ? delay : null, cpuSeconds: Number.isFinite(cpu) ? cpu : null };
@@ -75,7 +83,7 @@ export function engineWindowNotes(w: EngineWindow | null | undefined, commands: 
   if (!w) return [];
   const notes: string[] = [];
   const d = w.loopDelay;
-  if (d) notes.push(`event-loop delay of the engine over the window: p50 ${fmtMs(d.p50Ms)}, p99 ${fmtMs(d.p99Ms)}, max ${fmtMs(d.maxMs)} (beyond its ${RESOLUTION_MS} ms sampling tick)`);
+  if (d) notes.push(`event-loop delay of the engine over the window: ${fmtLoopDelay(d)} (beyond its ${RESOLUTION_MS} ms sampling tick)`);
   if (w.cpuSeconds !== null && commands > 0) notes.push(`engine CPU over the window: ${w.cpuSeconds.toFixed(2)} s, ${fmtMs(cpuMsPerCommand(w, commands))} per command`);
   return notes;
 }
@@ -96,7 +104,7 @@ export function benchLoopWindow(): { end(): LoopDelay } {
   return {
     end: () => {
       histogram.disable();
-      const beyond = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
+      const beyond = (ns: number) => beyondTick(ns / 1e6);
       return { p50Ms: beyond(histogram.percentile(50)), p99Ms: beyond(histogram.percentile(99)), maxMs: beyond(histogram.max) };
     },
   };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { call, openLoop } from '../lib/load.js';
-import { benchLoopWindow, cpuMsPerCommand, engineWindow, engineWindowNotes } from '../lib/loop-delay.js';
+import { benchLoopWindow, cpuMsPerCommand, engineWindow, engineWindowNotes, fmtLoopDelay } from '../lib/loop-delay.js';
 import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, fmtMs, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf } from '../lib/variants.js';
@@ -82,7 +82,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       const notes = [
         `${load.ok} of ${load.sent} commands answered 201, ${load.sent - missing} webhooks received`,
         ...engineWindowNotes(engine, load.ok),
-        `event-loop delay of the bench process (load generator and receiver) over the window: p50 ${fmtMs(bench.p50Ms)}, p99 ${fmtMs(bench.p99Ms)}, max ${fmtMs(bench.maxMs)}`,
+        `event-loop delay of the bench process (load generator and receiver) over the window: ${fmtLoopDelay(bench)}`,
       ];
       if (missing) notes.push(`${missing} webhooks had not arrived ${graceMs / 1000} s after the load stopped: counted with the time waited, so p50/p99 are lower bounds`);
       const s = summary(e2e);
