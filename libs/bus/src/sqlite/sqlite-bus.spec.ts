@@ -90,7 +90,10 @@ describe('sqlite bus: leases across processes', () => {
     const file = tempFile();
     const bus = SqliteBus.open(file, { pollIntervalMs: 20 });
     try {
-      const children = [0, 1, 2].map(() => workers!.spawn({ file, leaseMs: 5_000, mode: 'ack', concurrency: 4 }));
+      // Each handler takes 5 ms: a worker acking instantly claims its next messages in the same
+      // transaction as its acks and can drain a batch before the others' next poll, so the test
+      // would not show sharing; at 5 ms one worker needs ~750 ms for all 600, the others poll every 10 ms.
+      const children = [0, 1, 2].map(() => workers!.spawn({ file, leaseMs: 5_000, mode: 'ack', concurrency: 4, handlerMs: 5 }));
       await Promise.all(children.map((c) => c.nextLine())); // each prints "ready"
       const messages = Array.from({ length: 600 }, (_, i) => message(i));
       for (let i = 0; i < messages.length; i += 100) await bus.publish(messages.slice(i, i + 100));

@@ -26,6 +26,8 @@ export interface ChildWorkerArgs {
   /** `ack`: print "ready", then ack every delivery. `hang`: never finish a handler (to be killed). */
   mode: 'ack' | 'hang';
   concurrency?: number;
+  /** In `ack` mode, how long each handler takes before it acks (default 0). */
+  handlerMs?: number;
 }
 
 export interface ChildWorkers {
@@ -35,11 +37,12 @@ export interface ChildWorkers {
 
 const WORKER = `
 import { SqliteBus } from './libs/bus/src/sqlite/sqlite-bus.js';
-const { file, leaseMs, mode, concurrency } = JSON.parse(process.argv[2]);
+const { file, leaseMs, mode, concurrency, handlerMs } = JSON.parse(process.argv[2]);
 const bus = SqliteBus.open(file, { leaseMs, pollIntervalMs: 10 });
 const consumer = bus.consume(async (d) => {
   process.stdout.write(JSON.stringify({ messageId: d.messageId, attempt: d.attempt, redelivered: d.redelivered, pid: process.pid }) + '\\n');
   if (mode === 'hang') await new Promise(() => {});
+  if (handlerMs) await new Promise((resolve) => setTimeout(resolve, handlerMs));
   return { kind: 'ack' };
 }, { concurrency: concurrency ?? 1 });
 process.on('SIGTERM', async () => { await consumer.close(); await bus.close(); process.exit(0); });
