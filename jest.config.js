@@ -24,5 +24,7 @@ export default {
   // 8.8 min instead of 12.5–13.8 with one worker, all green. Timing is judged by the benchmarks,
   // never by a spec, so the extra load changes no verdict.
   maxWorkers: 2,
+  // Names the run, so the specs needing the built apps build them once (libs/testing/src/build-once.ts).
+  globalSetup: '<rootDir>/test/global-setup.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

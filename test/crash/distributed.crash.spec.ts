@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseRetrySchedule } from '@partner-ledger/config';
 import { DATABASE_FILE } from '@partner-ledger/config';
 import { SqliteEventStore } from '@partner-ledger/event-store';
@@ -23,6 +21,7 @@ import {
   webhookReceiver,
   wholeLog,
   type WebhookReceiver,
+  buildOnce,
 } from '@partner-ledger/testing';
 
 const AMQP_URL = process.env.AMQP_URL?.trim() || DEFAULT_TEST_AMQP_URL;
@@ -58,7 +57,7 @@ describe('crash suite, distributed: kill -9 each role in turn under load', () =>
     brokerDown = await probeBroker(AMQP_URL);
     if (brokerDown && process.env.CI) throw new Error(`RabbitMQ is required in CI and unreachable at ${AMQP_URL}: ${brokerDown}`);
     if (brokerDown) return console.warn(`distributed crash suite skipped: RabbitMQ unreachable at ${AMQP_URL} (${brokerDown})`);
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: new URL('../../', import.meta.url).pathname, timeout: 120_000 });
+    await buildOnce();
     // Slow to answer, so that deliveries are in flight when a process dies.
     receiver = await webhookReceiver(() => 200, { delayMs: 150 });
     dataDir = mkdtempSync(join(tmpdir(), 'pl-crash-dist-'));

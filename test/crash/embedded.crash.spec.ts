@@ -1,12 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DATABASE_FILE } from '@partner-ledger/config';
 import { SqliteEventStore } from '@partner-ledger/event-store';
-import { ADMIN_KEY, AppProcess, CrashLoad, crash, formatCrashFigures, reckonAfterCrashes, setUpCrashProgram, webhookReceiver, wholeLog, type WebhookReceiver } from '@partner-ledger/testing';
+import {
+  ADMIN_KEY,
+  AppProcess,
+  CrashLoad,
+  crash,
+  formatCrashFigures,
+  reckonAfterCrashes,
+  setUpCrashProgram,
+  webhookReceiver,
+  wholeLog,
+  type WebhookReceiver,
+  buildOnce,
+} from '@partner-ledger/testing';
 
 /** Sales acknowledged before each kill, and after the last restart. */
 const STEP = 60;
@@ -26,7 +36,7 @@ describe('crash suite, embedded: kill -9 the engine under load', () => {
   let engine: AppProcess | undefined;
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: new URL('../../', import.meta.url).pathname, timeout: 120_000 });
+    await buildOnce();
     // Slow to answer, so that deliveries are in flight when a process dies.
     receiver = await webhookReceiver(() => 200, { delayMs: 150 });
     dataDir = mkdtempSync(join(tmpdir(), 'pl-crash-'));

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { Webhook } from 'standardwebhooks';
 import { parseRetrySchedule } from '@partner-ledger/config';
-import { type AppName, AppProcess, DEFAULT_TEST_AMQP_URL, dropTopology, type LogLine, probeBroker } from '@partner-ledger/testing';
+import { type AppName, AppProcess, DEFAULT_TEST_AMQP_URL, dropTopology, type LogLine, probeBroker, buildOnce } from '@partner-ledger/testing';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { connectEventStoreDb } from '@partner-ledger/event-store';
 import { connectMongoLeaseStore } from '@partner-ledger/leases';
@@ -19,7 +17,6 @@ import { startEventStoreDbDouble, type EventStoreDbDouble } from '@partner-ledge
 import { startMongoDbDouble } from '@partner-ledger/testing';
 import { commissionTotalsFromDomain, documentsOf, expectedWebhooks, minor, ofProgram, replayedDocuments, wholeLog, type Buckets } from '@partner-ledger/testing';
 
-const root = new URL('../../', import.meta.url).pathname;
 const AMQP_URL = process.env.AMQP_URL?.trim() || DEFAULT_TEST_AMQP_URL;
 /** Real servers when set (e.g. the docker/ compose stack); else the protocol test doubles. */
 const REAL_EVENT_STORE_URL = process.env.EVENT_STORE_URL?.trim() || undefined;
@@ -149,7 +146,7 @@ describe('distributed mode: separate processes on EventStoreDB, MongoDB and Rabb
       console.warn(`distributed end-to-end suite skipped: RabbitMQ unreachable at ${AMQP_URL} (${brokerDown})`);
       return;
     }
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root, timeout: 120_000 });
+    await buildOnce();
     if (!REAL_EVENT_STORE_URL) esdb = await startEventStoreDbDouble();
     if (!REAL_MONGO_URL) mongo = await startMongoDbDouble();
     esdbUrl = REAL_EVENT_STORE_URL ?? esdb!.url;

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { connectRabbitMq } from '@partner-ledger/bus';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { DeliveryLog, EndpointRepository, newWebhookEndpoint } from '@partner-ledger/webhook-runtime';
-import { DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker } from '@partner-ledger/testing';
+import { DEFAULT_TEST_AMQP_URL, dropTopology, probeBroker, buildOnce } from '@partner-ledger/testing';
 import { webhookIdFor } from '@partner-ledger/webhooks';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -52,7 +51,7 @@ process.stdout.write('ready\\n');
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root, timeout: 120_000 });
+    await buildOnce();
     dir = mkdtempSync(join(tmpdir(), 'pl-ackbatch-'));
     script = join(dir, 'worker.mjs');
     writeFileSync(script, WORKER);

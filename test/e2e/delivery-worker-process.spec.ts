@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { SqliteBus } from '@partner-ledger/bus';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { EndpointRepository, newWebhookEndpoint } from '@partner-ledger/webhook-runtime';
+import { buildOnce } from '@partner-ledger/testing';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -17,7 +17,7 @@ describe('the delivery worker process', () => {
   let server: Server;
   const got: string[] = [];
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root, timeout: 120_000 });
+    await buildOnce();
     dir = mkdtempSync(join(tmpdir(), 'pl-worker-'));
     server = createServer((req, res) => {
       got.push(String(req.headers['webhook-id']));

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { DATABASE_FILE } from '@partner-ledger/config';
 import { programStream } from '@partner-ledger/domain';
 import { SqliteEventStore } from '@partner-ledger/event-store';
-import { createProgram, startTestEngine, type TestEngine, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
+import { createProgram, startTestEngine, type TestEngine, until, webhookReceiver, type WebhookReceiver, buildOnce } from '@partner-ledger/testing';
 import { parseToken } from '@partner-ledger/webhooks';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -60,7 +60,7 @@ describe('secrets stay out of every way out', () => {
   };
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 120_000 });
+    await buildOnce();
     tmp = mkdtempSync(join(tmpdir(), 'pl-secrets-'));
     sink = await webhookReceiver();
     engine = await startTestEngine({ env: ENV });

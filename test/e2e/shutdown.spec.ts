@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { SqliteEventStore } from '@partner-ledger/event-store';
+import { buildOnce } from '@partner-ledger/testing';
 
 const root = new URL('../../', import.meta.url).pathname;
 const ADMIN = 'shutdown-admin-key-0123456789';
@@ -13,7 +13,7 @@ const ADMIN = 'shutdown-admin-key-0123456789';
 describe('SIGTERM on a busy engine', () => {
   let dataDir: string;
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root, timeout: 120_000 });
+    await buildOnce();
     dataDir = mkdtempSync(join(tmpdir(), 'pl-sigterm-'));
   }, 130_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { ADMIN_KEY, AppProcess, createProgram, startTestEngine, type TestEngine } from '@partner-ledger/testing';
-
-const root = new URL('../../', import.meta.url).pathname;
+import { ADMIN_KEY, AppProcess, createProgram, startTestEngine, type TestEngine, buildOnce } from '@partner-ledger/testing';
 
 /**
  * The engine keeps the state of hot streams (program, partners, customers, reservations) in its
@@ -30,7 +26,7 @@ describe('the stream cache with another process writing the same file', () => {
   const sale = (customerKey: string, txKey: string) => viaEngine('POST', '/transactions', { customerKey, amount: '100.00', key: txKey });
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root, timeout: 120_000 });
+    await buildOnce();
     engine = await startTestEngine();
     ({ id: pid, key } = await createProgram(engine));
     other = await AppProcess.start('api', 'api (the other process)', { DATA_DIR: engine.dataDir, ADMIN_API_KEY: ADMIN_KEY });

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ADMIN_KEY, AppProcess, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
-
-const root = new URL('../../', import.meta.url).pathname;
+import { ADMIN_KEY, AppProcess, until, webhookReceiver, type WebhookReceiver, buildOnce } from '@partner-ledger/testing';
 
 /**
  * The built engine as `npm start` runs it publishes and delivers webhooks in a worker thread
@@ -35,7 +31,7 @@ describe('the engine’s webhook thread', () => {
   const carries = (received: WebhookReceiver, txKey: string) => received.got.some((r) => r.body.includes(`"${txKey}"`));
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: root, timeout: 120_000 });
+    await buildOnce();
     dataDir = mkdtempSync(join(tmpdir(), 'pl-webhook-threads-'));
     // The second receiver fails every attempt: after one failure (WEBHOOK_CIRCUIT_FAILURES=1) the
     // thread opens the endpoint's circuit and logs it.

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ADMIN_KEY, AppProcess, buildLongHistory, type LongHistory, until, webhookReceiver, type WebhookReceiver } from '@partner-ledger/testing';
+import { ADMIN_KEY, AppProcess, buildLongHistory, type LongHistory, until, webhookReceiver, type WebhookReceiver, buildOnce } from '@partner-ledger/testing';
 
 /**
  * Issue 13 at CI size: the single-active projector and publisher start on a SQLite file whose log
@@ -31,7 +29,7 @@ describe('catch-up over a long log (200k events, 256 MB heaps)', () => {
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: new URL('../../', import.meta.url).pathname, timeout: 120_000 });
+    await buildOnce();
     receiver = await webhookReceiver();
     dataDir = mkdtempSync(join(tmpdir(), 'pl-scale-'));
     log = await buildLongHistory({ dataDir, commands: 300, events: EVENTS });

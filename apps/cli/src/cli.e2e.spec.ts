@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { DATABASE_FILE as ENGINE_DATABASE_FILE } from '@partner-ledger/config';
-import { startTestEngine, type TestEngine } from '@partner-ledger/testing';
+import { startTestEngine, type TestEngine, buildOnce, withBuildLock } from '@partner-ledger/testing';
 import { parseCsv } from '@partner-ledger/analytics';
 import { partnerReport } from '@partner-ledger/analytics';
 import { caughtUp, DEFAULT_PLAN, openDataDir, RandomHistory } from '@partner-ledger/testing';
@@ -49,7 +49,7 @@ describe("the analysts' CLI, end to end (built, spawned)", () => {
   let earner: string;
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: ROOT });
+    await buildOnce();
     tmp = mkdtempSync(join(tmpdir(), 'pl-cli-'));
     engine = await startTestEngine();
     env = { DATA_DIR: engine.dataDir };
@@ -212,7 +212,8 @@ describe("the analysts' CLI, end to end (built, spawned)", () => {
   }, 60_000);
 
   it('npm run cli -- … builds and runs it', async () => {
-    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'cli', '--', 'simulate', '--help'], { cwd: ROOT });
+    // It builds `dist/` again: under the lock the other specs' builds take (build-once.ts).
+    const { stdout } = await withBuildLock(() => promisify(execFile)('npm', ['run', '--silent', 'cli', '--', 'simulate', '--help'], { cwd: ROOT }));
     expect(stdout).toContain('Usage: partner-ledger simulate');
   }, 60_000);
 });

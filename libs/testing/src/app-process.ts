@@ -38,7 +38,7 @@ export interface AppProcessOptions {
 }
 
 /** The repository: the nearest directory above this file with a package.json (from the sources or from a build). */
-function repositoryRoot(): string {
+export function repositoryRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);

@@ -22,3 +22,4 @@ export * from './browser.js';
 export * from './topic-schema.js';
 export * from './partnero-seed.js';
 export * from './openapi-responses.js';
+export * from './build-once.js';
