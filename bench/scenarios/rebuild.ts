@@ -92,7 +92,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       goal: '≥ 0.8× the same fold in memory',
       measured:
         ours && fold
-          ? `${(ours / fold).toFixed(2)}× (${Math.round(ours).toLocaleString('en-US')} events/s; in memory ${Math.round(fold).toLocaleString('en-US')}; the median of ${rounds.length} rounds)`
+          ? `${(ours / fold).toFixed(2)}× (${Math.round(ours).toLocaleString('en-US')} events/s; in memory ${Math.round(fold).toLocaleString('en-US')}${rounds.length > 1 ? `; the median of ${rounds.length} rounds` : ''})`
           : 'n/a',
       pass: ours && fold ? ours / fold >= 0.8 : null,
     },
