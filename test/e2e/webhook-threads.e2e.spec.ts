@@ -71,6 +71,12 @@ describe('the engine’s webhook thread', () => {
     expect(engine.lines().find((l) => l.msg === 'partner-ledger engine listening')).toMatchObject({ roles: ['api', 'projector', 'publisher', 'delivery-worker'] });
   });
 
+  it('names itself, so that /metrics tells its CPU time from the main thread’s', async () => {
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    const threads = [...metrics.matchAll(/^process_thread_cpu_seconds_total\{thread="([^"]+)"\} /gm)].map((m) => m[1]);
+    expect(threads.sort()).toEqual(['main', 'runtime', 'webhooks-1']);
+  });
+
   it('delivers a sale’s webhook', async () => {
     expect((await sale('t1')).status).toBe(201);
     await until('the webhook of t1', () => carries(first, 't1'), 15_000);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { threadCpuSeconds } from '@partner-ledger/telemetry';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** Injection token of the app's own prom-client `Registry` (see `PlatformModule`). */
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
@@ -15,7 +16,29 @@ export const UNMATCHED_ROUTE = '<unmatched>';
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerThreadCpu(registry);
   return registry;
+}
+
+/**
+ * `process_thread_cpu_seconds_total{thread}`: the default metrics' `process_cpu_seconds_total`
+ * split by thread (telemetry's thread-cpu.ts): `main`, each webhook thread of the engine
+ * (`webhooks-1` …), and `runtime` for V8's and libuv's helpers. Read from /proc at each scrape;
+ * absent where there is none (not Linux).
+ */
+function registerThreadCpu(registry: Registry): void {
+  new Counter({
+    name: 'process_thread_cpu_seconds_total',
+    help: 'CPU time (user and system) of the threads of this process alive now, in seconds: main, each named thread (webhooks-N), and runtime for the rest (V8, libuv)',
+    labelNames: ['thread'] as const,
+    registers: [registry],
+    collect() {
+      const seconds = threadCpuSeconds();
+      // A thread that ended takes its time with it: the series restarts, as a counter may.
+      this.reset();
+      for (const [thread, s] of seconds ?? []) this.inc({ thread }, s);
+    },
+  });
 }
 
 export function registerHttpMetrics(fastify: FastifyInstance, registry: Registry): Histogram<'method' | 'route' | 'status_code'> {

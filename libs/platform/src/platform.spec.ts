@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import { createHttpApp } from './bootstrap.js';
 import { createLogger } from '@partner-ledger/telemetry';
 import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from './problem.js';
@@ -56,6 +57,8 @@ describe('HTTP platform (real HTTP on loopback)', () => {
     // The event loop's delay (perf_hooks.monitorEventLoopDelay, since the previous scrape): what a
     // long synchronous batch costs the lease renewal and /health.
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds [0-9.e+-]+$/m);
+    // The same CPU by thread (main, named threads, the runtime's), where /proc has it (Linux).
+    if (existsSync('/proc/self/task')) expect(text).toMatch(/^process_thread_cpu_seconds_total\{thread="main"\} [0-9.e+-]*[1-9][0-9.e+-]*$/m);
   });
 
   it('serves an OpenAPI document listing the app routes but not /health or /metrics', async () => {

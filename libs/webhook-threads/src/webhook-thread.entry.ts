@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openBus } from '@partner-ledger/bus';
 import { adoptWriteLock, type AppConfig, parseAllowedCidrs } from '@partner-ledger/config';
 import { openEventStore } from '@partner-ledger/event-store';
-import { createLogger } from '@partner-ledger/telemetry';
+import { createLogger, nameThisThread } from '@partner-ledger/telemetry';
 import { openReadStore } from '@partner-ledger/read-store';
 import { deliveryWorkerOf, WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.protocol.js';
@@ -17,6 +17,8 @@ import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.p
 const port = parentPort!;
 const data = workerData as WebhookThreadData;
 const send = (message: FromThread) => port.postMessage(message);
+// `pl-webhooks-N` in `top -H`, and its own series in /metrics' process_thread_cpu_seconds_total.
+nameThisThread(`webhooks-${data.thread}`);
 // Before any store opens: its writes take turns with the main thread's on one lock.
 adoptWriteLock(data.writeLock);
 const config: AppConfig = { ...data.config, webhookAllowedCidrs: parseAllowedCidrs(data.allowedCidrs) };
