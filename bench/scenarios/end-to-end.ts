@@ -27,7 +27,7 @@ const RATE = 500;
  */
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const seconds = ctx.quick ? 5 : 20;
-  const warmSeconds = ctx.quick ? 4 : 10;
+  const warmSeconds = ctx.quick ? 3 : 10;
   // How long to wait for the last webhooks once the load stops.
   const graceMs = ctx.quick ? 10_000 : 30_000;
   const rows: Row[] = [];

@@ -26,11 +26,11 @@ interface Measured {
  * go to the bare Fastify route; both servers get the same warm-up first, at full speed.
  */
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
-  const seconds = ctx.quick ? 4 : 10;
+  const seconds = ctx.quick ? 3 : 10;
   // Seconds of the same load before measuring, for both servers. The engine's V8 compiles its hot
   // paths on helper threads during the first seconds at full speed: after 1 s of warm-up those
   // threads still took 0.26–0.46 ms of CPU per command in the window, after 6 s 0.09–0.11.
-  const warmup = ctx.quick ? 3 : 10;
+  const warmup = ctx.quick ? 2 : 10;
   const customers = ctx.quick ? 100 : 1_000;
   const measured: Record<string, Measured> = {};
   const rows: Row[] = [];
