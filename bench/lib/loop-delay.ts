@@ -35,13 +35,22 @@ export interface EngineScrape {
   cpuSeconds: number | null;
   /** The same by thread (`process_thread_cpu_seconds_total`: main, webhooks-N, runtime); null without /proc. */
   threadCpuSeconds: Record<string, number> | null;
+  /** The event store's group commits so far (`event_store_group_commit*`); null where there are none (EventStoreDB). */
+  groupCommits: GroupCommits | null;
+}
+
+/** Sums of the event store's group commits: how many, the appends they carried, the seconds spent in them. */
+export interface GroupCommits {
+  commits: number;
+  appends: number;
+  seconds: number;
 }
 
 /** Scrapes `/metrics` (ending the previous window of the loop-delay histogram). */
 export async function scrapeEngine(origin: string): Promise<EngineScrape> {
   const res = await request(`${origin}/metrics`);
   const text = await res.body.text();
-  if (res.statusCode !== 200) return { loopDelay: null, cpuSeconds: null, threadCpuSeconds: null };
+  if (res.statusCode !== 200) return { loopDelay: null, cpuSeconds: null, threadCpuSeconds: null, groupCommits: null };
   const metric = (name: string) => {
     const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : NaN;
@@ -50,10 +59,16 @@ export async function scrapeEngine(origin: string): Promise<EngineScrape> {
   const delay = { p50Ms: lag('p50'), p99Ms: lag('p99'), maxMs: lag('max') };
   const cpu = metric('process_cpu_seconds_total');
   const threads = Object.fromEntries([...text.matchAll(/^process_thread_cpu_seconds_total\{thread="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
+  const groupCommits = {
+    commits: metric('event_store_group_commits_total'),
+    appends: metric('event_store_group_commit_appends_total'),
+    seconds: metric('event_store_group_commit_seconds_total'),
+  };
   return {
     loopDelay: Object.values(delay).every(Number.isFinite) ? delay : null,
     cpuSeconds: Number.isFinite(cpu) ? cpu : null,
     threadCpuSeconds: Object.keys(threads).length ? threads : null,
+    groupCommits: Object.values(groupCommits).every(Number.isFinite) ? groupCommits : null,
   };
 }
 
@@ -63,6 +78,8 @@ export interface EngineWindow {
   cpuSeconds: number | null;
   /** The CPU by thread within the window; null without /proc. */
   threadCpuSeconds?: Record<string, number> | null;
+  /** The event store's group commits within the window; null where it has none. */
+  groupCommits?: GroupCommits | null;
 }
 
 /** Starts a window now; `end()` closes it and answers what the engine did within it. */
@@ -75,6 +92,14 @@ export async function engineWindow(origin: string): Promise<{ end(): Promise<Eng
         loopDelay: end.loopDelay,
         cpuSeconds: start.cpuSeconds !== null && end.cpuSeconds !== null ? end.cpuSeconds - start.cpuSeconds : null,
         threadCpuSeconds: threadsWithin(start.threadCpuSeconds, end.threadCpuSeconds),
+        groupCommits:
+          start.groupCommits && end.groupCommits
+            ? {
+                commits: end.groupCommits.commits - start.groupCommits.commits,
+                appends: end.groupCommits.appends - start.groupCommits.appends,
+                seconds: end.groupCommits.seconds - start.groupCommits.seconds,
+              }
+            : null,
       };
     },
   };
@@ -98,13 +123,20 @@ export async function withEngineWindow<T>(origin: string, work: () => Promise<T>
  * per command (`commands` completed in the window), which a busy shared machine disturbs far less
  * than throughput. Nothing when not measured.
  */
-export function engineWindowNotes(w: EngineWindow | null | undefined, commands: number): string[] {
+export function engineWindowNotes(w: EngineWindow | null | undefined, commands: number, who = 'engine'): string[] {
   if (!w) return [];
   const notes: string[] = [];
   const d = w.loopDelay;
-  if (d) notes.push(`event-loop delay of the engine over the window: ${fmtLoopDelay(d)} (beyond its ${RESOLUTION_MS} ms sampling tick)`);
-  if (w.cpuSeconds !== null && commands > 0) notes.push(`engine CPU over the window: ${w.cpuSeconds.toFixed(2)} s, ${fmtMs(cpuMsPerCommand(w, commands))} per command`);
-  if (w.threadCpuSeconds && commands > 0) notes.push(`engine CPU by thread, per command: ${fmtThreadCpu(w.threadCpuSeconds, commands)}`);
+  if (d) notes.push(`event-loop delay of the ${who} over the window: ${fmtLoopDelay(d)} (beyond its ${RESOLUTION_MS} ms sampling tick)`);
+  if (w.cpuSeconds !== null && commands > 0) notes.push(`${who} CPU over the window: ${w.cpuSeconds.toFixed(2)} s, ${fmtMs(cpuMsPerCommand(w, commands))} per command`);
+  if (w.threadCpuSeconds && commands > 0) notes.push(`${who} CPU by thread, per command: ${fmtThreadCpu(w.threadCpuSeconds, commands)}`);
+  const g = w.groupCommits;
+  if (g && g.commits > 0 && commands > 0) {
+    // The thread that commits (the main thread) is held for this long, fsync included, per command.
+    notes.push(
+      `group commits of the ${who} over the window: ${g.commits.toLocaleString('en-US')}, ${(g.appends / g.commits).toFixed(1)} appends each, ${fmtMs((1000 * g.seconds) / g.commits)} each, ${fmtMs((1000 * g.seconds) / commands)} of the committing thread per command`,
+    );
+  }
   return notes;
 }
 

@@ -20,7 +20,8 @@ export const handlers: Record<string, ChildHandler> = {
    * sizes) into the same table, one BEGIN IMMEDIATE transaction, WAL and synchronous=FULL like the
    * engine's event store, committed the way the event store commits: a group commit (the requests
    * that arrived while the loop was busy, in one transaction and one fsync at the next turn), each
-   * answered after that commit.
+   * answered after that commit. `GET /metrics` answers its CPU and its group commits, outside the
+   * measured route, so that the notes can set its time per command beside the engine's.
    * No auth, no validation, no reads, no decider, no projections.
    */
   async 'ingest.bare'(p: BareParams, ctl) {
@@ -69,13 +70,20 @@ export const handlers: Record<string, ChildHandler> = {
     type Queued = { pid: string; body: Body; resolve: (position: bigint | number) => void; reject: (e: unknown) => void };
     let queue: Queued[] = [];
     const writeGroup = db.transaction((group: Queued[]) => group.map((q) => write(q.pid, q.body, randomUUID())));
+    // Counted as the event store counts its own (`groupCommits()`): plain sums, served on /metrics.
+    const commits = { commits: 0, appends: 0, seconds: 0 };
     const commit = () => {
       const group = queue;
       queue = [];
+      const started = performance.now();
       try {
         writeGroup.immediate(group).forEach((position, i) => group[i].resolve(position));
       } catch (error) {
         for (const q of group) q.reject(error);
+      } finally {
+        commits.commits++;
+        commits.appends += group.length;
+        commits.seconds += (performance.now() - started) / 1000;
       }
     };
     const insert2 = (pid: string, body: Body) =>
@@ -88,6 +96,18 @@ export const handlers: Record<string, ChildHandler> = {
       const position = await insert2(req.params.pid, b);
       reply.code(201);
       return { key: b.key, amount: b.amount, currency: 'USD', position: String(position) };
+    });
+    // What the bench reads before and after a window, named as the engine's /metrics names them.
+    app.get('/metrics', async (_req, reply) => {
+      const cpu = process.cpuUsage();
+      reply.type('text/plain');
+      return [
+        `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
+        `event_store_group_commits_total ${commits.commits}`,
+        `event_store_group_commit_appends_total ${commits.appends}`,
+        `event_store_group_commit_seconds_total ${commits.seconds}`,
+        '',
+      ].join('\n');
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     ctl.send({ type: 'ready', url });

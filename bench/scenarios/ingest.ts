@@ -16,7 +16,7 @@ interface Measured {
   full: { rate: number; p50: number; p99: number; non2xx: number; errors: number; total: number };
   fixed: Awaited<ReturnType<typeof openLoop>>;
   rss: number;
-  /** The engine's event-loop delay in each measured window (not measured for the bare route). */
+  /** The server's figures in each measured window (the bare route has no loop delay nor threads). */
   engine: { full: EngineWindow | null; fixed: EngineWindow | null };
 }
 
@@ -41,7 +41,6 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   for (const [name, label] of variants) {
     ctx.log(`${SCENARIO}: ${label}`);
     const params = name === 'engine.run' ? { dataDir: join(ctx.tmp, 'ingest-engine'), adminKey: ADMIN_KEY } : { file: join(ctx.tmp, 'ingest-bare.db') };
-    const isOurs = name === 'engine.run';
     const child = Child.start(name, params, { profileDir: profileDirOf(ctx, `ingest-${name}`) });
     try {
       const { url } = (await child.next('ready', 60_000)) as unknown as { url: string };
@@ -60,9 +59,9 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
           requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: transactionBody(program, seq++, tag) }) }],
         });
       await cannon(warmup, 'W');
-      // The engine's loop delay over each window, from its /metrics; the bare route is left as it is.
-      const measure = <T>(work: () => Promise<T>): Promise<{ result: T; window: EngineWindow | null }> =>
-        isOurs ? withEngineWindow(url, work).then(({ result, ...window }) => ({ result, window })) : work().then((result) => ({ result, window: null }));
+      // Each server's figures over each window, from its /metrics: the engine's loop delay and CPU
+      // by thread; the bare route's CPU; both servers' group commits.
+      const measure = <T>(work: () => Promise<T>): Promise<{ result: T; window: EngineWindow | null }> => withEngineWindow(url, work).then(({ result, ...window }) => ({ result, window }));
       const { result: full, window: fullWindow } = await measure(() => cannon(seconds, 'F'));
       const { result: fixed, window: fixedWindow } = await measure(() =>
         openLoop({
@@ -108,7 +107,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         loopDelay: m.engine.full?.loopDelay,
         cpuMsPerCommand: cpuMsPerCommand(m.engine.full, m.full.total),
         ratios: isOurs && bare ? [{ vs: 'bare', value: m.full.rate / bare.full.rate, of: 'throughput' }] : [],
-        notes: [...fullNotes, ...engineWindowNotes(m.engine.full, m.full.total)],
+        notes: [...fullNotes, ...engineWindowNotes(m.engine.full, m.full.total, isOurs ? 'engine' : 'bare route')],
       }),
     );
     const fixedNotes = [`open loop at ${FIXED_RATE}/s for ${seconds} s, latency from each request's due time: ${m.fixed.ok} ok of ${m.fixed.sent}`];
@@ -126,7 +125,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         loopDelay: m.engine.fixed?.loopDelay,
         cpuMsPerCommand: cpuMsPerCommand(m.engine.fixed, m.fixed.ok),
         ratios: isOurs && bare && bare.fixed.p99 && m.fixed.p99 ? [{ vs: 'bare', value: m.fixed.p99 / bare.fixed.p99, of: 'p99' }] : [],
-        notes: [...fixedNotes, ...engineWindowNotes(m.engine.fixed, m.fixed.ok)],
+        notes: [...fixedNotes, ...engineWindowNotes(m.engine.fixed, m.fixed.ok, isOurs ? 'engine' : 'bare route')],
       }),
     );
   }

@@ -205,6 +205,11 @@ describe('queries', () => {
     expectProblem(await engine.call('GET', '/v1/projections', undefined, key), 403, 'admin_key_required');
     const metrics = await fetch(`${engine.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/projection_lag_events\{projection="partners"\} 0/);
+    // The commands above went through the event store's group commit.
+    const sum = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sum('event_store_group_commits_total')).toBeGreaterThan(0);
+    expect(sum('event_store_group_commit_appends_total')).toBeGreaterThanOrEqual(sum('event_store_group_commits_total'));
+    expect(sum('event_store_group_commit_seconds_total')).toBeGreaterThan(0);
   });
 
   it('a query asking for a position the projections have not reached answers 503 after its bounded wait', async () => {

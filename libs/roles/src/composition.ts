@@ -1,11 +1,13 @@
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { BUS, type Bus, BusModule } from '@partner-ledger/bus';
 import type { AppConfig } from '@partner-ledger/config';
 import { EVENT_STORE, type EventStore, EventStoreModule } from '@partner-ledger/event-store';
 import { LeaseModule } from '@partner-ledger/leases';
-import { type Clock, type HealthIndicator, PlatformModule, systemClock } from '@partner-ledger/platform';
+import { type Clock, type HealthIndicator, METRICS_REGISTRY, PlatformModule, systemClock } from '@partner-ledger/platform';
+import type { Registry } from 'prom-client';
 import { READ_STORE, type ReadStore, ReadStoreModule } from '@partner-ledger/read-store';
+import { registerGroupCommitMetrics } from './group-commit-metrics.js';
 
 /** The roles one process can run; `apps/engine` runs them all, each other app one of them. */
 export type Role = 'api' | 'projector' | 'publisher' | 'delivery-worker';
@@ -104,9 +106,10 @@ export class Composition {
     if (projections) add(projections.token, (indicator: HealthIndicator) => indicator);
     if (has('bus')) add(BUS, (bus: Bus) => ({ name: 'bus', check: () => bus.ping() }));
     for (const h of this.health) if (h !== projections) add(h.token, (indicator: HealthIndicator) => indicator);
+    const metrics = has('events') ? [eventStoreMetrics(this.stores.get('events')!)] : [];
     return PlatformModule.forRoot({
       clock: this.clock,
-      imports: [readStore, ...present, ...this.health.map((h) => h.module)],
+      imports: [readStore, ...present, ...metrics, ...this.health.map((h) => h.module)],
       indicators: { inject, useFactory: (...deps: unknown[]) => deps.map((dep, i) => checks[i](dep)) },
     });
   }
@@ -125,3 +128,18 @@ export class Composition {
 export const PROJECTIONS_HEALTH = Symbol('PROJECTIONS_HEALTH');
 export const PUBLISHER_HEALTH = Symbol('PUBLISHER_HEALTH');
 export const AUTO_APPROVAL_HEALTH = Symbol('AUTO_APPROVAL_HEALTH');
+
+@Module({})
+class EventStoreMetricsModule {}
+const EVENT_STORE_METRICS = Symbol('EVENT_STORE_METRICS');
+
+/** The event store's own metrics (its group commits) in the app's registry. */
+function eventStoreMetrics(events: DynamicModule): DynamicModule {
+  return {
+    module: EventStoreMetricsModule,
+    imports: [events],
+    providers: [
+      { provide: EVENT_STORE_METRICS, inject: [EVENT_STORE, METRICS_REGISTRY], useFactory: (store: EventStore, registry: Registry) => registerGroupCommitMetrics(registry, store) },
+    ],
+  };
+}
