@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { conversionBody } from '../lib/bodies.js';
+import { brokerCpuWindow, localBrokerPid } from '../lib/broker-cpu.js';
 import { Child } from '../lib/child.js';
 import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
@@ -25,7 +26,11 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const warm = Math.round(total / 11);
   const measured = total - warm;
   const rows: Row[] = [];
-  const results: Record<string, { rate: number; rss: number; cpuUsPerWebhook: number }> = {};
+  const results: Record<string, { rate: number; rss: number; cpuUsPerWebhook: number; notes: string[] }> = {};
+  // The broker's CPU and the bench process's (the receivers') over each run, from go to the last
+  // arrival: where the time of the two cores goes besides the sender's own.
+  const brokerPid = localBrokerPid(ctx.amqpUrl);
+  const usPerWebhook = (seconds: number) => Math.round((seconds * 1e6) / total);
   const receivers = await Promise.all(Array.from({ length: ENDPOINTS }, () => startReceiver()));
   const count = () => receivers.reduce((n, r) => n + r.count(), 0);
   const schedule = [60_000];
@@ -50,7 +55,9 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
     for (const [name, label] of variants) {
       ctx.log(`${SCENARIO}: ${label}, ${total.toLocaleString('en-US')} webhooks`);
       const before = count();
+      const notes: string[] = [];
       if (name === 'delivery.worker') {
+        const publishing = brokerCpuWindow(brokerPid);
         const bus = await connectRabbitMq(ctx.amqpUrl, { prefix, retrySchedule: schedule });
         for (let i = 0; i < total; i += 1000) {
           await bus.publish(
@@ -64,6 +71,8 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
           );
         }
         await bus.close();
+        const brokerSeconds = publishing.end();
+        if (brokerSeconds !== null) notes.push(`RabbitMQ's CPU while the bench published the messages (before the run, not timed): ${usPerWebhook(brokerSeconds)} µs per message`);
       }
       const params: WorkerParams | RawParams =
         name === 'delivery.worker'
@@ -72,14 +81,22 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       const child = Child.start<DeliveryResult>(name, params, { profileDir: profileDirOf(ctx, name) });
       try {
         await child.next('ready', 60_000);
+        const broker = brokerCpuWindow(name === 'delivery.worker' ? brokerPid : null);
+        const bench = process.cpuUsage();
         child.send({ type: 'go' });
         await until('warm-up deliveries', () => count() - before >= warm, 120_000, 1);
         const t0 = performance.now();
         await until('every delivery', () => count() - before >= total, 600_000, 1);
         const seconds = (performance.now() - t0) / 1000;
+        const benchCpu = process.cpuUsage(bench);
+        const brokerSeconds = broker.end();
         child.send({ type: 'stop' });
         const { peakRssMb, result } = await child.done(60_000);
-        results[name] = { rate: measured / seconds, rss: peakRssMb, cpuUsPerWebhook: (result.cpuMs * 1000) / total };
+        if (brokerSeconds !== null) notes.push(`RabbitMQ's CPU while the worker delivered them: ${usPerWebhook(brokerSeconds)} µs per webhook`);
+        notes.push(
+          `the bench process's CPU meanwhile (the ${ENDPOINTS} receivers, and its wait for the last arrival): ${usPerWebhook((benchCpu.user + benchCpu.system) / 1e6)} µs per webhook`,
+        );
+        results[name] = { rate: measured / seconds, rss: peakRssMb, cpuUsPerWebhook: (result.cpuMs * 1000) / total, notes };
       } catch (error) {
         child.kill();
         rows.push(row({ scenario: SCENARIO, variant: label, error: (error as Error).message }));
@@ -102,6 +119,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
             `${total.toLocaleString('en-US')} POSTs to ${ENDPOINTS} endpoints (${warm.toLocaleString('en-US')} warm-up), ${PER_ENDPOINT} in flight per endpoint, ${CONNECTIONS} keep-alive connections per origin`,
             // CPU per webhook moves less than the rate when other work shares the machine.
             `CPU ${Math.round(r.cpuUsPerWebhook)} µs per webhook (user + system, the whole run)${name === 'delivery.worker' && raw ? `, ${(r.cpuUsPerWebhook / raw.cpuUsPerWebhook).toFixed(1)}× raw's` : ''}`,
+            ...r.notes,
           ],
         }),
       );

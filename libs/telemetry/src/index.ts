@@ -23,4 +23,4 @@ export {
   type TracedSpan,
   type Tracing,
 } from './tracing.js';
-export { MAIN_THREAD, nameThisThread, RUNTIME_THREADS, threadCpuSeconds } from './thread-cpu.js';
+export { MAIN_THREAD, nameThisThread, processCpuSeconds, RUNTIME_THREADS, threadCpuSeconds } from './thread-cpu.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { MAIN_THREAD, nameThisThread, RUNTIME_THREADS, threadCpuSeconds } from './thread-cpu.js';
+import { MAIN_THREAD, nameThisThread, processCpuSeconds, RUNTIME_THREADS, threadCpuSeconds } from './thread-cpu.js';
 
 /**
  * Keeps the calling thread busy until `label`'s CPU time, as `threadCpuSeconds` reads it, has grown
@@ -60,6 +61,32 @@ onLinux('CPU time by thread, from /proc', () => {
     }
   });
 
+  it('counts another process’s CPU, all its threads, and answers null once it is gone', async () => {
+    // The child keeps busy until its own /proc entry counts 0.3 s, says so, and waits to be killed.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs');
+         const ticks = () => { const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
+         const from = ticks(); let x = 0;
+         while (ticks() - from < 30) for (let i = 0; i < 1e5; i++) x += Math.sqrt(x + i);
+         process.stdout.write('burnt\\n');
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise((resolve, reject) => child.stdout!.once('data', resolve).once('error', reject));
+      expect(processCpuSeconds(child.pid!)).toBeGreaterThanOrEqual(0.3);
+    } finally {
+      child.kill();
+      await exited;
+    }
+    expect(processCpuSeconds(child.pid!)).toBeNull();
+  });
+
   it('names the calling thread pl-<name>, cut to the 15 bytes the kernel keeps', () => {
     // Named here on the test's main thread, and named back: the engine names only its workers.
     const original = readFileSync('/proc/thread-self/comm', 'utf8').trim();
@@ -75,6 +102,7 @@ onLinux('CPU time by thread, from /proc', () => {
 (existsSync('/proc/self/task') ? describe.skip : describe)('CPU time by thread, without /proc', () => {
   it('answers that it cannot', () => {
     expect(threadCpuSeconds()).toBeNull();
+    expect(processCpuSeconds(process.pid)).toBeNull();
     expect(nameThisThread('webhooks-1')).toBe(false);
   });
 });

@@ -59,13 +59,31 @@ export function threadCpuSeconds(): Map<string, number> | null {
     } catch {
       continue; // ended between the listing and the read
     }
-    // After the name in parentheses (which may itself hold spaces and parentheses): the state is
-    // field 3 of proc_pid_stat(5), utime and stime fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    if (!Number.isFinite(ticks)) continue;
+    const used = cpuSecondsOfStat(stat);
+    if (used === null) continue;
     const label = tid === pid ? MAIN_THREAD : comm.startsWith(PREFIX) ? comm.slice(PREFIX.length) : RUNTIME_THREADS;
-    seconds.set(label, (seconds.get(label) ?? 0) + ticks / TICKS_PER_SECOND);
+    seconds.set(label, (seconds.get(label) ?? 0) + used);
   }
   return seconds;
+}
+
+/**
+ * CPU seconds (user + system) of another process so far, all its threads (the bench reads the
+ * local message broker's this way). Null where there is no such process or no /proc.
+ */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    return cpuSecondsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of a proc_pid_stat(5) line, in seconds; null when the line does not parse. */
+function cpuSecondsOfStat(stat: string): number | null {
+  // After the name in parentheses (which may itself hold spaces and parentheses): the state is
+  // field 3 of proc_pid_stat(5), utime and stime fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : null;
 }
