@@ -14,7 +14,7 @@ import {
   validateMessages,
 } from '../bus.port.js';
 import { exhaustedReason } from '../outcome.js';
-import { DEFAULT_RETRY_SCHEDULE, lockWrites, threadSignal } from '@partner-ledger/config';
+import { checkpointInBackground, DEFAULT_RETRY_SCHEDULE, lockWrites, threadSignal } from '@partner-ledger/config';
 import { jitterFactor, planRetry } from '../retry-schedule.js';
 import { SqliteConsumer } from './consumer.js';
 import { type Claimed, type Row, toDelivery } from './rows.js';
@@ -92,6 +92,7 @@ export class SqliteBus implements Bus {
     private readonly ownsDb: boolean,
   ) {
     lockWrites(db);
+    checkpointInBackground(db);
     this.queue = options.queue ?? 'webhooks';
     this.retrySchedule = Object.freeze([...(options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE)]);
     this.leaseMs = options.leaseMs ?? 60_000;

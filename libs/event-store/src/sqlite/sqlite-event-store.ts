@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from './statement-cache.js';
-import { lockWrites, threadSignal } from '@partner-ledger/config';
+import { checkpointInBackground, lockWrites, threadSignal } from '@partner-ledger/config';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
@@ -112,6 +112,7 @@ export class SqliteEventStore implements EventStore {
     lockWrites(db);
     this.prepared = new StatementCache(db);
     db.pragma('journal_mode = WAL');
+    checkpointInBackground(db);
     // NORMAL is durable against process crashes in WAL mode; FULL adds an fsync per commit for
     // power loss. We choose FULL: an acknowledged command must survive the machine going down.
     db.pragma('synchronous = FULL');

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from '@partner-ledger/event-store';
-import { lockWrites } from '@partner-ledger/config';
+import { checkpointInBackground, lockWrites } from '@partner-ledger/config';
 import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 
@@ -70,6 +70,7 @@ export class SqliteReadStore implements ReadStore {
     lockWrites(db);
     this.prepared = new StatementCache(db);
     db.pragma('journal_mode = WAL');
+    checkpointInBackground(db);
     // Read models can be rebuilt from the log and delivery logs are advisory, so this connection
     // skips the per-commit fsync (WAL + NORMAL still survives a process crash); the event store's
     // connection to the same file keeps FULL.
