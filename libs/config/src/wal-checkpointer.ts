@@ -40,8 +40,9 @@ const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
 /**
  * The thread's whole program (plain JavaScript, so that it runs the same from the TypeScript
- * sources in tests and from the build). It names itself `pl-checkpoint` where Linux lets it (the
- * engine's per-thread CPU metric then shows its share), and checkpoints once more on its way out.
+ * sources in tests and from the build). It names itself `pl-checkpoint` where Linux lets it, after
+ * telemetry's `nameThisThread` convention, which config cannot import (the engine's per-thread CPU
+ * metric then shows its share), and checkpoints once more on its way out.
  */
 const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');

@@ -1,7 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { type EventStore, SqliteEventStore } from '@partner-ledger/event-store';
-
-type Sums = ReturnType<SqliteEventStore['groupCommits']>;
+import { type EventStore, type GroupCommitStats, SqliteEventStore } from '@partner-ledger/event-store';
 
 /**
  * The embedded event store's group commits on `/metrics`: `event_store_group_commits_total`,
@@ -14,7 +12,7 @@ type Sums = ReturnType<SqliteEventStore['groupCommits']>;
  */
 export function registerGroupCommitMetrics(registry: Registry, events: EventStore): boolean {
   if (!(events instanceof SqliteEventStore)) return false;
-  const counter = (name: string, help: string, read: (s: Sums) => number) =>
+  const counter = (name: string, help: string, read: (s: GroupCommitStats) => number) =>
     new Counter({
       name,
       help,
