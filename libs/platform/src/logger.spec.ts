@@ -20,8 +20,11 @@ describe('logger', () => {
     }
     const records = out.records();
     const completed = records.find((r) => r.correlationId === 'log-test-1' && r.msg === 'request completed');
-    expect(completed).toMatchObject({ level: 30, res: { statusCode: 200 } });
+    expect(completed).toMatchObject({ level: 30, req: { method: 'GET', url: '/things/1' }, res: { statusCode: 200 } });
+    expect(typeof completed!.responseTime).toBe('number');
     expect(typeof completed!.time).toBe('string');
+    // One line per request at info: the request's own fields ride on its completion line.
+    expect(records.filter((r) => r.correlationId === 'log-test-1').map((r) => r.msg)).toEqual(['request completed']);
 
     const failure = records.find((r) => r.correlationId === 'log-test-2' && r.msg === 'unhandled error');
     expect(failure).toMatchObject({ level: 50, err: { message: expect.stringContaining('hunter2') } });

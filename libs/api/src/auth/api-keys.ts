@@ -13,14 +13,22 @@ export function programIdOfKey(key: string): string | null {
 }
 
 /** Keys are long random strings, so one SHA-256 is enough; a slow KDF would only slow requests. */
-export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+export function keyDigest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
 }
 
-export function sameSecret(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
+/** What a program stores of its key: the digest in hex. */
+export function hashKey(key: string): string {
+  return keyDigest(key).toString('hex');
+}
+
+/**
+ * Whether two digests are the same, in time that does not depend on where they differ. A request
+ * hashes its key once and compares that digest with the admin key's and with its program's stored
+ * one (both 32 bytes; a malformed stored hash has another length and never matches).
+ */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**

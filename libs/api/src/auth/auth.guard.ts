@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { forbidden, unauthenticated } from '@partner-ledger/domain';
 import { Lookups } from '../shared/lookups.js';
 import { API_OPTIONS, type ApiOptions } from '../shared/tokens.js';
-import { hashKey, programIdOfKey, sameSecret } from './api-keys.js';
+import { keyDigest, programIdOfKey, sameDigest } from './api-keys.js';
 
 export type Principal = { role: 'admin' } | { role: 'program'; programId: string };
 export const ADMIN_ONLY = 'partner-ledger:admin-only';
@@ -23,11 +23,15 @@ declare module 'fastify' {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly adminDigest: Buffer;
+
   constructor(
-    @Inject(API_OPTIONS) private readonly options: ApiOptions,
+    @Inject(API_OPTIONS) options: ApiOptions,
     private readonly lookups: Lookups,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    this.adminDigest = keyDigest(options.adminApiKey);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -46,10 +50,13 @@ export class AuthGuard implements CanActivate {
   private async authenticate(header: string | undefined): Promise<Principal> {
     const key = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
     if (!key) throw unauthenticated('missing_api_key', 'send Authorization: Bearer <api key>');
-    if (sameSecret(key, this.options.adminApiKey)) return { role: 'admin' };
+    // One SHA-256 per request, compared with both digests (it was five hashes: 2.6 % of the
+    // engine's main thread at full ingest speed).
+    const digest = keyDigest(key);
+    if (sameDigest(digest, this.adminDigest)) return { role: 'admin' };
     const programId = programIdOfKey(key);
     const program = programId ? await this.lookups.program(programId) : null;
-    if (!program || !sameSecret(hashKey(key), program.apiKeyHash)) {
+    if (!program || !sameDigest(digest, Buffer.from(program.apiKeyHash, 'hex'))) {
       throw unauthenticated('invalid_api_key', 'the API key is not valid');
     }
     return { role: 'program', programId: program.programId };
