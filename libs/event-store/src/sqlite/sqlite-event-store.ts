@@ -18,20 +18,10 @@ import {
   type SubscribeToAllOptions,
 } from '../event-store.port.js';
 import { assertExpectedRevision, type ExpectedRevision } from '../expected-revision.js';
+import { type EventRow, toRecorded } from './event-row.js';
 import { EVENT_COLUMNS, type EventStoreMigrationLogger, migrateEventStore } from './schema.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import { planStreamPrefixes, prefixQuery, prefixUpperBound } from './stream-prefix-query.js';
-
-interface EventRow {
-  position: number | bigint;
-  id: string;
-  stream: string;
-  revision: number | bigint;
-  type: string;
-  data: string;
-  metadata: string;
-  created: number;
-}
 
 /**
  * "Events up to position P were appended to file F", for the subscriptions of every thread of the
@@ -134,15 +124,15 @@ export class SqliteEventStore implements EventStore {
       otherGroup: db.prepare<[string, string]>('SELECT 1 FROM events INDEXED BY events_stream_group WHERE stream_group > ? AND stream_group < ? LIMIT 1'),
     };
     // Built once: db.transaction() makes a new wrapper (with its four variants) on every call.
-    this.appendTx = db.transaction((streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[]) =>
-      this.appendRows(streamName, events, expected, alsoExpected),
+    this.appendTx = db.transaction((streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[], written: EventRow[] | null) =>
+      this.appendRows(streamName, events, expected, alsoExpected, written),
     );
     this.snapshotTx = db.transaction((fn: () => unknown) => fn());
     // Inside it, appendTx runs as a savepoint: a refused append rolls back alone.
-    this.groupTx = db.transaction((batch: QueuedAppend[]) =>
+    this.groupTx = db.transaction((batch: QueuedAppend[], written: EventRow[] | null) =>
       batch.map((a): AppendResult | { refused: unknown } => {
         try {
-          return this.appendTx(a.streamName, a.events, a.expected, a.alsoExpected);
+          return this.appendTx(a.streamName, a.events, a.expected, a.alsoExpected, written);
         } catch (error) {
           return { refused: error };
         }
@@ -178,10 +168,12 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let results: (AppendResult | { refused: unknown })[];
     const started = performance.now();
+    // The rows this commit writes, kept for this connection's live subscriptions (see 'rows' below).
+    const written: EventRow[] | null = this.subscriptions.size > 0 ? [] : null;
     try {
       // A group of one (every append when they come one at a time) needs no savepoint: its own
       // transaction is all there is to roll back, and SAVEPOINT/RELEASE cost ~10% of its time.
-      results = batch.length === 1 ? [this.appendAlone(batch[0])] : this.groupTx.immediate(batch);
+      results = batch.length === 1 ? [this.appendAlone(batch[0], written)] : this.groupTx.immediate(batch, written);
     } catch (error) {
       // BEGIN or COMMIT failed (busy beyond busy_timeout, disk full…): nothing of the group was written.
       for (const a of batch) a.reject(error);
@@ -196,6 +188,9 @@ export class SqliteEventStore implements EventStore {
       if (a.events.length > 0 && result.position > last) last = result.position;
       a.resolve(result);
     });
+    // Committed: this connection's subscriptions may take these rows as they are instead of
+    // reading them back (SqliteSubscription.take), before the signal below wakes them.
+    if (written?.length) this.appended.emit('rows', written);
     if (last >= 0n) appendedSignal.emit(`${this.db.name}\u0000${last}`);
   }
 
@@ -215,9 +210,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** One append in a transaction of its own; refused or failed, the append alone is rejected. */
-  private appendAlone(a: QueuedAppend): AppendResult | { refused: unknown } {
+  private appendAlone(a: QueuedAppend, written: EventRow[] | null): AppendResult | { refused: unknown } {
     try {
-      return this.appendTx.immediate(a.streamName, a.events, a.expected, a.alsoExpected);
+      return this.appendTx.immediate(a.streamName, a.events, a.expected, a.alsoExpected, written);
     } catch (error) {
       return { refused: error };
     }
@@ -228,7 +223,8 @@ export class SqliteEventStore implements EventStore {
     if (this.queue.length > 0) await this.scheduleCommit();
   }
 
-  private appendRows(streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[]): AppendResult {
+  /** `written`, when given, receives the rows once all of them are in (a refused append adds none). */
+  private appendRows(streamName: string, events: NewEvent[], expected: ExpectedRevision, alsoExpected: readonly ReadRevision[], written: EventRow[] | null): AppendResult {
     const { streamRevision, insertEvent, lastPosition } = this.statements;
     // Inside the write transaction (BEGIN IMMEDIATE): no process can move these streams before the commit.
     for (const read of alsoExpected) assertExpectedRevision(read.streamName, read.revision, streamRevision.get(read.streamName)?.revision);
@@ -243,11 +239,23 @@ export class SqliteEventStore implements EventStore {
     let revision = current ?? -1n;
     let position = 0n;
     const now = Date.now();
+    const rows: EventRow[] = [];
     for (const event of events) {
       revision += 1n;
-      const info = insertEvent.run(event.id ?? randomUUID(), streamName, revision, event.type, JSON.stringify(event.data ?? {}), JSON.stringify(event.metadata ?? {}), now);
-      position = BigInt(info.lastInsertRowid);
+      const row = {
+        position: 0n,
+        id: event.id ?? randomUUID(),
+        stream: streamName,
+        revision,
+        type: event.type,
+        data: JSON.stringify(event.data ?? {}),
+        metadata: JSON.stringify(event.metadata ?? {}),
+        created: now,
+      };
+      position = row.position = BigInt(insertEvent.run(row.id, streamName, revision, row.type, row.data, row.metadata, now).lastInsertRowid);
+      rows.push(row);
     }
+    written?.push(...rows);
     return { nextExpectedRevision: revision, position };
   }
 
@@ -368,17 +376,4 @@ export class SqliteEventStore implements EventStore {
 
 function limitOf(maxCount: number | undefined): number {
   return maxCount === undefined ? -1 : Math.max(0, maxCount);
-}
-
-function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    id: row.id,
-    streamName: row.stream,
-    revision: BigInt(row.revision),
-    position: BigInt(row.position),
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    created: new Date(Number(row.created)),
-  };
 }
