@@ -1,5 +1,4 @@
 import type { IndexSpec, ReadStore, Scalar, StoredDoc } from '@partner-ledger/read-store';
-import { partnerOfBody } from '@partner-ledger/webhooks';
 import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
 
 export const DELIVERIES = 'webhook_deliveries';
@@ -57,7 +56,7 @@ export interface DeliveryRecord {
   eventId: string;
   webhookId: string;
   topic: string;
-  /** The partner the body is about (`partnerOfBody`); null for payouts, tests and deliveries logged before it was kept. */
+  /** The partner the body is about (`partnerOfPayload`); null for payouts, tests and deliveries logged before it was kept. */
   partnerId: string | null;
   /** pending: not yet delivered; delivered: a 2xx came back; dead: no more retries; event: the endpoint's circuit changed (no attempts). */
   status: (typeof DELIVERY_STATUSES)[number];
@@ -69,7 +68,7 @@ export interface DeliveryRecord {
 
 const fromDoc = ({ _id: _i, pos: _p, ...rest }: StoredDoc) => rest as unknown as DeliveryRecord;
 
-type RecordBase = Omit<DeliveryRecord, 'attempts' | 'status' | 'createdAt' | 'updatedAt' | 'partnerId'>;
+type RecordBase = Omit<DeliveryRecord, 'attempts' | 'status' | 'createdAt' | 'updatedAt'>;
 
 interface Buffered {
   base: RecordBase;
@@ -83,8 +82,8 @@ interface Buffered {
 function withAttempt(current: DeliveryRecord | null, { base, attempt, status }: Pick<Buffered, 'base' | 'attempt' | 'status'>): DeliveryRecord {
   const attempts = [...(current?.attempts ?? []), attempt];
   const kept = attempts.length > MAX_ATTEMPTS_KEPT ? [...attempts.slice(0, 5), ...attempts.slice(-(MAX_ATTEMPTS_KEPT - 5))] : attempts;
-  // The body is parsed once per delivery, at its first attempt (a record from before kept none).
-  const partnerId = current && current.partnerId !== undefined ? current.partnerId : partnerOfBody(base.topic, base.body);
+  // The partner as first recorded (a record from before it was kept has none: the worker's reading of the body).
+  const partnerId = current && current.partnerId !== undefined ? current.partnerId : base.partnerId;
   return { ...base, partnerId, status, attempts: kept, createdAt: current?.createdAt ?? attempt.at, updatedAt: attempt.at };
 }
 
@@ -147,7 +146,7 @@ export class DeliveryLog {
   }
 
   /** Writes an entry about the endpoint itself (`status: event`, no attempts) among its deliveries, at `at`. */
-  async note(base: RecordBase, at: string): Promise<void> {
+  async note(base: Omit<RecordBase, 'partnerId'>, at: string): Promise<void> {
     const record: DeliveryRecord = { ...base, partnerId: null, status: 'event', attempts: [], createdAt: at, updatedAt: at };
     await this.store.put(CONFIG_NAMESPACE, DELIVERIES, { _id: base.id, pos: 0, ...record });
   }

@@ -10,7 +10,7 @@ import { parseRetryAfter } from '@partner-ledger/webhooks';
 import { signHeaders, webhookIdFor } from '@partner-ledger/webhooks';
 import type { Topic } from '@partner-ledger/webhooks';
 import { CircuitEvents } from './circuit-events.js';
-import { OrderingGate } from '../ordering/ordering-gate.js';
+import { bodyFactsOf, type BodyFacts, OrderingGate } from '../ordering/ordering-gate.js';
 import { type Attempt, DeliveryLog } from './delivery-log.js';
 import { DEFAULT_GATE_SETTINGS, EndpointGate, type GateSettings, type Ticket, verdictOf } from './endpoint-gate.js';
 
@@ -120,14 +120,15 @@ export class DeliveryWorker {
   }
 
   async deliver(delivery: Delivery): Promise<Outcome> {
-    const outcome = await this.inLane(delivery);
+    const facts = bodyFactsOf(delivery);
+    const outcome = await this.inLane(delivery, facts);
     // Ends the delivery's place in its partner's lane (ordered endpoints). Throws when the store is
     // down: the bus retries, and the lane moves on at the next attempt.
-    await this.ordering.settle(delivery, outcome);
+    await this.ordering.settle(delivery, facts, outcome);
     return outcome;
   }
 
-  private async inLane(delivery: Delivery): Promise<Outcome> {
+  private async inLane(delivery: Delivery, facts: BodyFacts): Promise<Outcome> {
     const id = delivery.endpointId;
     const lane = this.lanes.get(id) ?? this.lanes.set(id, { active: [], waiting: [], strugglingUntil: 0 }).get(id)!;
     if (lane.active.length >= this.limitOf(lane)) {
@@ -144,7 +145,7 @@ export class DeliveryWorker {
     const started = Date.now();
     lane.active.push(started);
     try {
-      const outcome = await this.attempt(delivery);
+      const outcome = await this.attempt(delivery, facts);
       if (outcome.kind !== 'defer') lane.strugglingUntil = outcome.kind === 'ack' ? 0 : Date.now() + 30_000;
       return outcome;
     } finally {
@@ -165,7 +166,7 @@ export class DeliveryWorker {
     return lane.strugglingUntil > now || lane.active.some((s) => now - s > slow);
   }
 
-  private async attempt(delivery: Delivery): Promise<Outcome> {
+  private async attempt(delivery: Delivery, facts: BodyFacts): Promise<Outcome> {
     const now = this.options.now ?? (() => new Date());
     const endpoint = await this.endpoints.get(delivery.endpointId);
     if (!endpoint) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to
@@ -177,13 +178,14 @@ export class DeliveryWorker {
       eventId: delivery.messageId,
       webhookId,
       topic: delivery.topic,
+      partnerId: facts.partnerId,
       body: delivery.body,
     };
     if (!endpoint.enabled) {
       return { kind: 'dead', reason: `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}` };
     }
     // Held back behind an earlier delivery of its partner (ordered endpoints): untried, no retry spent.
-    const held = await this.ordering.hold(endpoint, delivery);
+    const held = await this.ordering.hold(endpoint, facts);
     if (held) return held;
     // Throttled, paused or circuit open: back to the bus untried, no retry spent.
     const admission = await this.gate.admit(endpoint);

@@ -6,7 +6,7 @@ import { SqliteReadStore } from '@partner-ledger/read-store';
 import { DeliveryWorker } from '../delivery/delivery-worker.js';
 import { CONFIG_NAMESPACE, EndpointRepository, type EndpointOrdering, newWebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { guardedDispatcher } from '../ssrf.js';
-import { HELD_BACK_RECHECK_MS } from './ordering-gate.js';
+import { bodyFactsOf, HELD_BACK_RECHECK_MS } from './ordering-gate.js';
 import { messageIdOf, PartnerMessages, PARTNER_MESSAGES, type PartnerMessage } from './partner-messages.js';
 
 /** The worker reads only the retry schedule of the bus: 2 retries, 1 s then 2 s. */
@@ -113,5 +113,14 @@ describe('ordered delivery per partner: the gate in the delivery worker', () => 
     const ordered = await lane('partner');
     expect(await worker.deliver({ ...ordered.deliveries[2], body: JSON.stringify({ id: 'p1' }) })).toEqual({ kind: 'ack' });
     expect(posted).toEqual([3, undefined]);
+  });
+});
+
+describe('bodyFactsOf: what the worker reads from a body, once per delivery', () => {
+  it("finds a conversion's partner and its number, and neither in a body that is not JSON", () => {
+    expect(bodyFactsOf({ topic: 'NEW_CONVERSION', body: JSON.stringify({ affiliate: { id: 'par_1' }, sequence: 7 }) })).toEqual({ partnerId: 'par_1', sequence: 7 });
+    expect(bodyFactsOf({ topic: 'NEW_AFFILIATE', body: JSON.stringify({ id: 'par_2' }) })).toEqual({ partnerId: 'par_2', sequence: null });
+    expect(bodyFactsOf({ topic: 'PAYOUT_CREATED', body: JSON.stringify({ id: 'pay_1', sequence: 0 }) })).toEqual({ partnerId: null, sequence: null });
+    expect(bodyFactsOf({ topic: 'NEW_AFFILIATE', body: 'not json' })).toEqual({ partnerId: null, sequence: null });
   });
 });

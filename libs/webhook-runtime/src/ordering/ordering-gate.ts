@@ -34,9 +34,9 @@ export class OrderingGate {
   }
 
   /** A `defer` outcome while an earlier open message of the delivery's lane exists; null: send it. */
-  async hold(endpoint: WebhookEndpoint, delivery: Delivery): Promise<Outcome | null> {
+  async hold(endpoint: WebhookEndpoint, facts: BodyFacts): Promise<Outcome | null> {
     if (endpoint.ordering !== 'partner') return null;
-    const lane = laneOf(delivery);
+    const lane = laneOf(facts);
     if (!lane) return null;
     const head = await this.messages.head(endpoint.id, lane.partnerId);
     if (!head || head.sequence >= lane.sequence) return null;
@@ -50,10 +50,9 @@ export class OrderingGate {
    * After an attempt: a delivered or dead-lettered message leaves its lane (the next one may go);
    * a retried one notes when it is due again, for the deliveries waiting behind it.
    */
-  async settle(delivery: Delivery, outcome: Outcome): Promise<void> {
+  async settle(delivery: Delivery, facts: BodyFacts, outcome: Outcome): Promise<void> {
     if (outcome.kind === 'defer') return;
-    const lane = laneOf(delivery);
-    if (!lane) return;
+    if (!laneOf(facts)) return;
     const message = await this.messages.get(delivery.endpointId, delivery.messageId);
     if (!message?.open) return;
     if (outcome.kind === 'retry') {
@@ -64,15 +63,26 @@ export class OrderingGate {
   }
 }
 
-/** The delivery's lane and place in it; the body is parsed once for both. */
-function laneOf(delivery: Delivery): { partnerId: string; sequence: number } | null {
+/**
+ * What the delivery worker reads from a body: the partner it is about (kept in the delivery log)
+ * and its number in that partner's lane (ordered endpoints). One parse per delivery, taken by the
+ * gate and the log alike; a body that is not JSON has neither.
+ */
+export interface BodyFacts {
+  partnerId: string | null;
+  sequence: number | null;
+}
+
+export function bodyFactsOf(delivery: Pick<Delivery, 'topic' | 'body'>): BodyFacts {
   let parsed: unknown;
   try {
     parsed = JSON.parse(delivery.body);
   } catch {
-    return null;
+    return { partnerId: null, sequence: null };
   }
-  const sequence = sequenceOfPayload(parsed);
-  const partnerId = sequence === null ? null : partnerOfPayload(delivery.topic, parsed);
-  return sequence !== null && partnerId !== null ? { partnerId, sequence } : null;
+  return { partnerId: partnerOfPayload(delivery.topic, parsed), sequence: sequenceOfPayload(parsed) };
+}
+
+function laneOf({ partnerId, sequence }: BodyFacts): { partnerId: string; sequence: number } | null {
+  return partnerId !== null && sequence !== null ? { partnerId, sequence } : null;
 }
