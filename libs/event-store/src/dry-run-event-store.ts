@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from './event-id.js';
 import {
   type AppendOptions,
   type AppendResult,
@@ -51,7 +51,7 @@ export class DryRunEventStore implements EventStore {
       revision += 1n;
       this.nextPosition += 1n;
       return {
-        id: e.id ?? randomUUID(),
+        id: e.id ?? newEventId(),
         streamName,
         revision,
         position: this.nextPosition,

@@ -14,7 +14,7 @@ export interface EventMetadata {
 }
 
 export interface NewEvent<T extends string = string, D = unknown> {
-  /** UUID; generated when absent. */
+  /** UUID; generated when absent (`newEventId`: time-ordered). */
   id?: string;
   type: T;
   data: D;

@@ -2,7 +2,7 @@
 // loader and Jest's native ESM mode (named imports depend on each loader's CJS export detection).
 import esdb from '@eventstore/db-client';
 import type { AllStreamResolvedEvent, AppendExpectedRevision, JSONType, ReadPosition, ResolvedEvent, StreamingRead } from '@eventstore/db-client';
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../event-id.js';
 import type { AllFilter, EventMetadata, NewEvent, RecordedEvent } from '../event-store.port.js';
 import type { ActualRevision, ExpectedRevision } from '../expected-revision.js';
 
@@ -93,7 +93,7 @@ function decodeMetadata(metadata: unknown): EventMetadata {
 
 export function toEventData(event: NewEvent) {
   return jsonEvent({
-    id: event.id ?? randomUUID(),
+    id: event.id ?? newEventId(),
     type: event.type,
     // Same normalisation as the SQLite adapter, so both read back the same value.
     data: (event.data ?? {}) as JSONType,

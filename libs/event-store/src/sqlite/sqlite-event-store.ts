@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from './statement-cache.js';
 import { checkpointInBackground, lockWrites, threadSignal } from '@partner-ledger/config';
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../event-id.js';
 import { EventEmitter } from 'node:events';
 import {
   type AppendOptions,
@@ -244,7 +244,7 @@ export class SqliteEventStore implements EventStore {
       revision += 1n;
       const row = {
         position: 0n,
-        id: event.id ?? randomUUID(),
+        id: event.id ?? newEventId(),
         stream: streamName,
         revision,
         type: event.type,
