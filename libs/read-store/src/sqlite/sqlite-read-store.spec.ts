@@ -104,3 +104,31 @@ describe('sqlite read store: declared indexes', () => {
     db.close();
   });
 });
+
+describe('sqlite read store: a commit writes in key order', () => {
+  it('keeps the order of writes to one document (a put then its removal) while sorting the rest', async () => {
+    const store = SqliteReadStore.open(':memory:');
+    try {
+      await store.commit(
+        'ns',
+        'p',
+        [
+          { collection: 'c2', doc: { _id: 'b', pos: 3, n: 1 } },
+          { collection: 'c1', doc: { _id: 'z', pos: 1, n: 2 } },
+          { collection: 'c1', doc: { _id: 'a', pos: 2, n: 3 } },
+          { collection: 'c1', doc: { _id: 'z', pos: 4 }, remove: true },
+          { collection: 'c1', doc: { _id: 'y', pos: 5 }, remove: true },
+          { collection: 'c1', doc: { _id: 'y', pos: 6, n: 4 } },
+        ],
+        6n,
+      );
+      expect(await store.get('ns', 'c1', 'z')).toBeNull();
+      expect(await store.get('ns', 'c1', 'y')).toEqual({ _id: 'y', pos: 6, n: 4 });
+      expect(await store.get('ns', 'c1', 'a')).toEqual({ _id: 'a', pos: 2, n: 3 });
+      expect(await store.get('ns', 'c2', 'b')).toEqual({ _id: 'b', pos: 3, n: 1 });
+      expect(await store.getCheckpoint('ns', 'p')).toMatchObject({ position: 6n });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -164,7 +164,7 @@ export class SqliteReadStore implements ReadStore {
     );
     this.db
       .transaction(() => {
-        for (const { collection, doc, remove: removed } of writes) {
+        for (const { collection, doc, remove: removed } of inKeyOrder(writes)) {
           if (removed) remove.run(namespace, collection, doc._id, doc.pos);
           else upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
         }
@@ -343,4 +343,21 @@ function keyOf(namespace: string, collection: string, id: string): string {
 /** better-sqlite3 binds no booleans; JSON booleans read back through json_extract as 1/0. */
 function bind(value: Scalar): unknown {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+/**
+ * A commit's writes in the order of the documents' key index (collection, then id), so that its
+ * B-tree is walked once from left to right instead of at random: a rebuild's flush of 27k
+ * documents with random ids took 8.4-8.8 s against 9.5-9.9 s in arrival order (three alternated
+ * runs). Writes to one document keep their order (the sort is stable); writes to different ones
+ * are independent, each guarded by its own `pos`. JavaScript's order of strings differs from
+ * SQLite's byte order only for characters beyond U+FFFF, which costs locality, not correctness.
+ */
+function inKeyOrder(writes: DocumentWrite[]): DocumentWrite[] {
+  if (writes.length < 2) return writes;
+  return [...writes].sort((a, b) => compareKeys(a.collection, b.collection) || compareKeys(a.doc._id, b.doc._id));
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
