@@ -19,6 +19,17 @@ describe('sqlite subscription: the rows of its own connection', () => {
     }
   };
 
+  /** One store on a fresh file that polls too seldom to matter: what arrives came from its own commits. */
+  const withStore = (fn: (store: SqliteEventStore) => Promise<void>) =>
+    withFile(async (file) => {
+      const store = SqliteEventStore.open(file, { pollIntervalMs: 60_000 });
+      try {
+        await fn(store);
+      } finally {
+        await store.close();
+      }
+    });
+
   /** The next `n` events of a subscription (fails the test after 5 s rather than hanging). */
   const take = async (sub: EventSubscription, n: number): Promise<RecordedEvent[]> => {
     const it = sub[Symbol.asyncIterator]();
@@ -34,62 +45,52 @@ describe('sqlite subscription: the rows of its own connection', () => {
   };
 
   it('hands out the appended events without reading them back, equal to what a read returns', async () => {
-    await withFile(async (file) => {
-      const store = SqliteEventStore.open(file, { pollIntervalMs: 60_000 });
-      try {
-        await store.appendToStream('order-1', [{ type: 'Placed', data: { n: 0 } }]);
-        const sub = store.subscribeToAll({ fromPosition: 'start' });
-        // Caught up: the one event read, the log's end known.
-        expect(await take(sub, 1)).toHaveLength(1);
-        const reads = jest.spyOn(store, 'readAllSync');
-        // One group commit of three appends (one turn), then one of a single append.
-        await Promise.all([
-          store.appendToStream('order-2', [{ type: 'Placed', data: { n: 1, amount: '10.50' } }]),
-          store.appendToStream('order-3', [
-            { type: 'Placed', data: { n: 2 } },
-            { type: 'Paid', data: { n: 3 }, metadata: { correlationId: 'c-1' } },
-          ]),
-          store.appendToStream('order-4', [{ type: 'Placed', data: { n: 4 } }]),
-        ]);
-        await store.appendToStream('order-2', [{ type: 'Paid', data: { n: 5 } }]);
-        const live = await take(sub, 5);
-        expect(reads).not.toHaveBeenCalled();
-        reads.mockRestore();
-        expect(live).toEqual((await store.readAll({ fromPosition: 'start' })).slice(1));
-        await sub.close();
-      } finally {
-        await store.close();
-      }
+    await withStore(async (store) => {
+      await store.appendToStream('order-1', [{ type: 'Placed', data: { n: 0 } }]);
+      const sub = store.subscribeToAll({ fromPosition: 'start' });
+      // Caught up: the one event read, the log's end known.
+      expect(await take(sub, 1)).toHaveLength(1);
+      const reads = jest.spyOn(store, 'readAllSync');
+      // One group commit of three appends (one turn), then one of a single append.
+      await Promise.all([
+        store.appendToStream('order-2', [{ type: 'Placed', data: { n: 1, amount: '10.50' } }]),
+        store.appendToStream('order-3', [
+          { type: 'Placed', data: { n: 2 } },
+          { type: 'Paid', data: { n: 3 }, metadata: { correlationId: 'c-1' } },
+        ]),
+        store.appendToStream('order-4', [{ type: 'Placed', data: { n: 4 } }]),
+      ]);
+      await store.appendToStream('order-2', [{ type: 'Paid', data: { n: 5 } }]);
+      const live = await take(sub, 5);
+      expect(reads).not.toHaveBeenCalled();
+      reads.mockRestore();
+      expect(live).toEqual((await store.readAll({ fromPosition: 'start' })).slice(1));
+      await sub.close();
     });
   });
 
   it('takes nothing of an append refused in the same group, and applies its filter as the read does', async () => {
-    await withFile(async (file) => {
-      const store = SqliteEventStore.open(file, { pollIntervalMs: 60_000 });
-      try {
-        await store.appendToStream('order-1', [{ type: 'Placed', data: {} }]);
-        const sub = store.subscribeToAll({ fromPosition: 'start', filter: { streamPrefixes: ['order-'], eventTypes: ['Paid'] } });
-        await sub.caughtUp;
-        const results = await Promise.allSettled([
-          store.appendToStream('order-1', [{ type: 'Paid', data: { n: 1 } }], { expectedRevision: 0n }),
-          store.appendToStream('order-1', [{ type: 'Paid', data: { n: 2 } }], { expectedRevision: 0n }),
-          store.appendToStream('refund-1', [{ type: 'Paid', data: { n: 3 } }]),
-          store.appendToStream('order-2', [
-            { type: 'Placed', data: { n: 4 } },
-            { type: 'Paid', data: { n: 5 } },
-          ]),
-        ]);
-        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-        const live = await take(sub, 2);
-        expect(live.map((e) => [e.streamName, e.data])).toEqual([
-          ['order-1', { n: 1 }],
-          ['order-2', { n: 5 }],
-        ]);
-        expect(live).toEqual(await store.readAll({ fromPosition: 'start', filter: { streamPrefixes: ['order-'], eventTypes: ['Paid'] } }));
-        await sub.close();
-      } finally {
-        await store.close();
-      }
+    await withStore(async (store) => {
+      await store.appendToStream('order-1', [{ type: 'Placed', data: {} }]);
+      const sub = store.subscribeToAll({ fromPosition: 'start', filter: { streamPrefixes: ['order-'], eventTypes: ['Paid'] } });
+      await sub.caughtUp;
+      const results = await Promise.allSettled([
+        store.appendToStream('order-1', [{ type: 'Paid', data: { n: 1 } }], { expectedRevision: 0n }),
+        store.appendToStream('order-1', [{ type: 'Paid', data: { n: 2 } }], { expectedRevision: 0n }),
+        store.appendToStream('refund-1', [{ type: 'Paid', data: { n: 3 } }]),
+        store.appendToStream('order-2', [
+          { type: 'Placed', data: { n: 4 } },
+          { type: 'Paid', data: { n: 5 } },
+        ]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const live = await take(sub, 2);
+      expect(live.map((e) => [e.streamName, e.data])).toEqual([
+        ['order-1', { n: 1 }],
+        ['order-2', { n: 5 }],
+      ]);
+      expect(live).toEqual(await store.readAll({ fromPosition: 'start', filter: { streamPrefixes: ['order-'], eventTypes: ['Paid'] } }));
+      await sub.close();
     });
   });
 
