@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKSTOP_PAGES, checkpointedFiles, checkpointInBackground } from './wal-checkpointer.js';
@@ -62,6 +62,46 @@ describe('WAL checkpoints in a background thread', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(checkpointedFiles()).not.toContain(file);
+  });
+
+  it("close the thread's connection before the last connection handed over closes, so that close is the file's last and leaves only the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-ckpt-'));
+    const file = join(dir, 'db.sqlite');
+    const db = checkpointInBackground(openWal(file));
+    try {
+      db.exec('CREATE TABLE t (v INTEGER)');
+      // Long enough for the thread to have opened its connection and checkpointed.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      db.close();
+      // The file's last close checkpoints and removes the WAL and its index: were the thread's
+      // connection still open, both would still be there, to vanish later under whoever is
+      // removing the directory.
+      expect(readdirSync(dir)).toEqual(['db.sqlite']);
+      expect(checkpointedFiles()).not.toContain(file);
+    } finally {
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keep a thread still starting from opening the file once the last connection has closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-ckpt-'));
+    const file = join(dir, 'db.sqlite');
+    try {
+      const db = checkpointInBackground(openWal(file));
+      db.exec('CREATE TABLE t (v INTEGER)');
+      db.close();
+      // A thread opening the file now would make its WAL and index appear in the directory.
+      const seen = new Set<string>();
+      const deadline = Date.now() + 500;
+      while (Date.now() < deadline) {
+        for (const name of readdirSync(dir)) seen.add(name);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect([...seen]).toEqual(['db.sqlite']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leave an in-memory database alone', () => {

@@ -27,10 +27,19 @@ export const CHECKPOINT_INTERVAL_MS = 100;
 export const BACKSTOP_PAGES = 10_000;
 /** SQLite's own default, given back if the thread cannot run. */
 const SQLITE_DEFAULT_PAGES = 1_000;
+/** The longest the last connection's close waits for the thread's last checkpoint. */
+const STOP_WAIT_MS = 5_000;
+/** The thread's states, in `Checkpointer.state`: each moves only forwards. */
+const STARTING = 0;
+const OPEN = 1;
+const STOP_BEFORE_OPEN = 2;
+const STOPPED = 3;
 
 interface Checkpointer {
   worker: Worker;
   connections: Set<Database.Database>;
+  /** STARTING, OPEN, STOP_BEFORE_OPEN or STOPPED, shared with the thread. */
+  state: Int32Array;
 }
 
 /** One thread per database file and per thread of ours that opened it. */
@@ -42,34 +51,54 @@ const driver = createRequire(import.meta.url).resolve('better-sqlite3');
  * The thread's whole program (plain JavaScript, so that it runs the same from the TypeScript
  * sources in tests and from the build). It names itself `pl-checkpoint` where Linux lets it, after
  * telemetry's `nameThisThread` convention, which config cannot import (the engine's per-thread CPU
- * metric then shows its share), and checkpoints once more on its way out.
+ * metric then shows its share), and checkpoints once more on its way out. It opens its connection
+ * only if no close has come first (STARTING to OPEN), and marks STOPPED once that connection is
+ * closed or could not be opened, for the close that waits on it.
  */
 const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
 try { require('node:fs').writeFileSync('/proc/thread-self/comm', 'pl-checkpoint'); } catch {}
-const Database = require(workerData.driver);
-const db = new Database(workerData.file, { fileMustExist: true });
-db.pragma('synchronous = FULL');
-const checkpoint = () => {
+const state = new Int32Array(workerData.state);
+const stopped = () => { Atomics.store(state, 0, ${STOPPED}); Atomics.notify(state, 0); };
+if (Atomics.compareExchange(state, 0, ${STARTING}, ${OPEN}) === ${STARTING}) run();
+else stopped();
+function run() {
+  let db;
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // Another checkpoint running (SQLITE_BUSY), a full disk: the next tick tries again, and the
-    // connections' backstop bounds the WAL meanwhile.
+    const Database = require(workerData.driver);
+    db = new Database(workerData.file, { fileMustExist: true });
+  } catch (error) {
+    stopped();
+    throw error;
   }
-};
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
-  checkpoint();
-  db.close();
-  parentPort.close();
-});
+  db.pragma('synchronous = FULL');
+  const checkpoint = () => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Another checkpoint running (SQLITE_BUSY), a full disk: the next tick tries again, and the
+      // connections' backstop bounds the WAL meanwhile.
+    }
+  };
+  const timer = setInterval(checkpoint, workerData.intervalMs);
+  parentPort.on('message', () => {
+    clearInterval(timer);
+    checkpoint();
+    db.close();
+    stopped();
+    parentPort.close();
+  });
+}
 `;
 
 /**
  * Hands `db`'s checkpoints to this process's checkpoint thread for its file (started on first use,
- * stopped when the last connection handed over closes). A connection to `:memory:` or a temporary
+ * stopped when the last connection handed over closes). That close keeps a thread still starting
+ * from opening the file, or waits (a few milliseconds, at most STOP_WAIT_MS) for an open one to
+ * close its connection first, so that the caller's close is the file's last, as it was before the
+ * thread: SQLite checkpoints and removes the WAL inside it, and no file of the database changes
+ * after it returns. (Without this, a thread opening or closing late raced a test removing its
+ * directory: ENOTEMPTY.) A connection to `:memory:` or a temporary
  * database has no WAL and is left as it is; handing the same connection over twice does nothing.
  */
 export function checkpointInBackground(db: Database.Database): Database.Database {
@@ -78,10 +107,11 @@ export function checkpointInBackground(db: Database.Database): Database.Database
   const file = resolve(db.name);
   let checkpointer = checkpointers.get(file);
   if (!checkpointer) {
-    const worker = new Worker(PROGRAM, { eval: true, workerData: { driver, file, intervalMs: CHECKPOINT_INTERVAL_MS } });
+    const state = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(PROGRAM, { eval: true, workerData: { driver, file, intervalMs: CHECKPOINT_INTERVAL_MS, state: state.buffer } });
     // Never what keeps a process alive: its connections' owners close them, or the process ends.
     worker.unref();
-    const started: Checkpointer = { worker, connections: new Set() };
+    const started: Checkpointer = { worker, connections: new Set(), state };
     const giveBack = () => {
       if (checkpointers.get(file) === started) checkpointers.delete(file);
       for (const connection of started.connections) if (connection.open) connection.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
@@ -102,7 +132,11 @@ export function checkpointInBackground(db: Database.Database): Database.Database
       owner.connections.delete(db);
       if (owner.connections.size === 0 && checkpointers.get(file) === owner) {
         checkpointers.delete(file);
-        owner.worker.postMessage('stop');
+        // A thread still starting never opens the file; an open one is waited for.
+        if (Atomics.compareExchange(owner.state, 0, STARTING, STOP_BEFORE_OPEN) === OPEN) {
+          owner.worker.postMessage('stop');
+          Atomics.wait(owner.state, 0, OPEN, STOP_WAIT_MS);
+        }
       }
       return close();
     },
