@@ -1,5 +1,5 @@
 import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
-import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, StoredDoc } from '@partner-ledger/read-store';
 import type { Fence } from './single-active.js';
 
 /**
@@ -50,6 +50,10 @@ export class FencedReadStore implements ReadStore {
   async commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void> {
     await this.fence.check();
     return this.inner.commit(namespace, projection, writes, position);
+  }
+  async commitAll(namespace: string, commits: readonly ProjectionCommit[]): Promise<void> {
+    await this.fence.check();
+    return this.inner.commitAll(namespace, commits);
   }
   async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
     await this.fence.check();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type EventStore, SqliteEventStore } from '@partner-ledger/event-store';
-import { SqliteReadStore, type StoredDoc } from '@partner-ledger/read-store';
+import { type ProjectionCommit, SqliteReadStore, type StoredDoc } from '@partner-ledger/read-store';
 import { PARTNERS, partnersProjection } from './partners.projection.js';
 import { PROGRAM_TOTALS, conversionsProjection } from './conversions.projection.js';
 import { ProjectionFeed } from './projection-feed.js';
@@ -65,7 +65,7 @@ describe('ProjectionFeed', () => {
 
     const { wrapped, counter } = counting(events);
     const runners = [partnersProjection, conversionsProjection].map((p) => new ProjectionRunner(wrapped, store, p, { namespace: 'shared' }));
-    const feed = new ProjectionFeed(wrapped, runners, { batchSize: 7 });
+    const feed = new ProjectionFeed(wrapped, store, runners, { batchSize: 7 });
     await feed.start();
     for (const r of runners) expect(await r.waitFor(head, 5_000)).toBe(true);
     await feed.stop();
@@ -91,7 +91,7 @@ describe('ProjectionFeed', () => {
       },
     });
     const healthy = new ProjectionRunner(events, store, conversionsProjection, { namespace: 'f' });
-    const feed = new ProjectionFeed(events, [failing, healthy], { batchSize: 3 });
+    const feed = new ProjectionFeed(events, store, [failing, healthy], { batchSize: 3 });
     await feed.start();
     expect(await healthy.waitFor(head, 5_000)).toBe(true);
     expect(await failing.waitFor(head, 200)).toBe(false);
@@ -105,7 +105,7 @@ describe('ProjectionFeed', () => {
   it('stop saves each checkpoint; a new feed resumes from them without applying anything twice', async () => {
     const { events, store, head } = await seeded(30);
     const first = [partnersProjection, conversionsProjection].map((p) => new ProjectionRunner(events, store, p, { namespace: 'r' }));
-    const feed = new ProjectionFeed(events, first, { batchSize: 5 });
+    const feed = new ProjectionFeed(events, store, first, { batchSize: 5 });
     await feed.start();
     await first[0].waitFor(head / 2n, 5_000);
     await feed.stop();
@@ -114,11 +114,62 @@ describe('ProjectionFeed', () => {
     const second = [partnersProjection, conversionsProjection].map(
       (p) => new ProjectionRunner(wrapped, store, p, { namespace: 'r', beforeApply: (e) => p === partnersProjection && applied.push(e.position) }),
     );
-    const again = new ProjectionFeed(wrapped, second, { batchSize: 5 });
+    const again = new ProjectionFeed(wrapped, store, second, { batchSize: 5 });
     await again.start();
     for (const r of second) expect(await r.waitFor(head, 5_000)).toBe(true);
     await again.stop();
     expect(new Set(applied).size).toBe(applied.length);
     expect((await docs(store, 'r', PARTNERS)).length).toBe(30);
+  });
+
+  it("commits each batch of every projection together: one commitAll per batch, none of the store's single commits", async () => {
+    const { events, store, head } = await seeded(12);
+    const calls: { projections: string[]; positions: bigint[] }[] = [];
+    let singles = 0;
+    const recording = {
+      commitAll: (ns: string, commits: readonly ProjectionCommit[]) => {
+        calls.push({ projections: commits.map((c) => c.projection), positions: commits.map((c) => c.position) });
+        return store.commitAll(ns, commits);
+      },
+    };
+    const counted: SqliteReadStore = Object.create(store, {
+      commit: {
+        value: (...args: Parameters<SqliteReadStore['commit']>) => {
+          singles++;
+          return store.commit(...args);
+        },
+      },
+    });
+    const runners = [partnersProjection, conversionsProjection].map((p) => new ProjectionRunner(events, counted, p, { namespace: 'one' }));
+    const feed = new ProjectionFeed(events, recording, runners, { batchSize: 5 });
+    await feed.start();
+    for (const r of runners) expect(await r.waitFor(head, 5_000)).toBe(true);
+    await feed.stop();
+    expect(singles).toBe(0);
+    // 24 events in batches of 5: five batches, each committed once for both projections at its last position.
+    expect(calls).toHaveLength(5);
+    for (const call of calls) {
+      expect(call.projections).toEqual([partnersProjection.name, conversionsProjection.name]);
+      expect(call.positions[0]).toBe(call.positions[1]);
+    }
+    expect(calls.at(-1)!.positions[0]).toBe(head);
+    expect((await docs(store, 'one', PARTNERS)).length).toBe(12);
+    for (const p of [partnersProjection, conversionsProjection]) expect((await store.getCheckpoint('one', p.name)).position).toBe(head);
+  });
+
+  it('a commit the store refuses stops every projection in it, and moves no checkpoint', async () => {
+    const { events, store, head } = await seeded(4);
+    const refusing = {
+      commitAll: async () => {
+        throw new Error('disk full');
+      },
+    };
+    const runners = [partnersProjection, conversionsProjection].map((p) => new ProjectionRunner(events, store, p, { namespace: 'refused' }));
+    const feed = new ProjectionFeed(events, refusing, runners);
+    await feed.start();
+    for (const r of runners) expect(await r.waitFor(head, 200)).toBe(false);
+    await feed.stop();
+    for (const r of runners) expect(r.error?.message).toBe('disk full');
+    for (const p of [partnersProjection, conversionsProjection]) expect((await store.getCheckpoint('refused', p.name)).position).toBeNull();
   });
 });

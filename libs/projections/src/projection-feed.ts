@@ -1,4 +1,5 @@
 import { batchesOf, type EventStore, type EventSubscription } from '@partner-ledger/event-store';
+import type { ProjectionCommit, ReadStore } from '@partner-ledger/read-store';
 import type { ProjectionRunner } from './projection-runner.js';
 
 /** Events per batch handed to every projection. */
@@ -8,7 +9,9 @@ const BATCH_SIZE = 500;
  * Runs several projections on ONE subscription to `$all`, from the lowest of their checkpoints:
  * each event is read and parsed once and offered to every projection in turn, which takes what
  * lies after its own checkpoint. Catching up on a long backlog then holds one batch in memory,
- * not one per projection, and reads the log once instead of once per projection.
+ * not one per projection, and reads the log once instead of once per projection. What the
+ * projections fold of a batch is committed in one `commitAll` (one SQLite transaction), not one
+ * commit each.
  */
 export class ProjectionFeed {
   private subscription: EventSubscription | null = null;
@@ -16,6 +19,7 @@ export class ProjectionFeed {
 
   constructor(
     private readonly events: EventStore,
+    private readonly store: Pick<ReadStore, 'commitAll'>,
     private readonly runners: readonly ProjectionRunner[],
     private readonly options: { batchSize?: number } = {},
   ) {}
@@ -39,8 +43,25 @@ export class ProjectionFeed {
   }
 
   private async run(subscription: EventSubscription): Promise<void> {
+    const namespace = this.runners[0]?.namespace;
     for await (const batch of batchesOf(subscription, this.options.batchSize ?? BATCH_SIZE)) {
-      for (const runner of this.runners) await runner.offer(batch);
+      const folded: { runner: ProjectionRunner; commit: ProjectionCommit }[] = [];
+      for (const runner of this.runners) {
+        const commit = await runner.offer(batch);
+        if (commit) folded.push({ runner, commit });
+      }
+      if (folded.length === 0) continue;
+      try {
+        await this.store.commitAll(
+          namespace!,
+          folded.map((f) => f.commit),
+        );
+      } catch (error) {
+        // The store refused the write: every projection in it stops, as each would on its own commit.
+        for (const { runner } of folded) runner.fail(error as Error);
+        continue;
+      }
+      for (const { runner, commit } of folded) runner.committed(commit.position);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventStore, EventSubscription, RecordedEvent } from '@partner-ledger/event-store';
-import type { DocumentWrite, StoredDoc } from '@partner-ledger/read-store';
+import type { DocumentWrite, ProjectionCommit, StoredDoc } from '@partner-ledger/read-store';
 import { batchesOf } from '@partner-ledger/event-store';
 import { contextOfTraceparent, inSpan, linkOfTraceparent, tracingEnabled } from '@partner-ledger/platform';
 import { type Lag, lagOf } from './lag.js';
@@ -67,18 +67,35 @@ export class ProjectionRunner {
     return this.applied;
   }
 
+  get namespace(): string {
+    return this.options.namespace;
+  }
+
   /**
    * A batch from a feed shared with other projections: the events after this projection's
-   * checkpoint are applied; a projection that failed takes nothing more (the others go on).
+   * checkpoint, folded; the feed commits what it answers together with the other projections'
+   * (`commitAll`), then calls `committed`. Null when there is nothing to commit, or when this
+   * projection failed (now or before: it takes nothing more, the others go on).
    */
-  async offer(batch: RecordedEvent[]): Promise<void> {
-    if (this.failure) return;
+  async offer(batch: RecordedEvent[]): Promise<ProjectionCommit | null> {
+    if (this.failure) return null;
     const applied = this.applied;
+    const after = applied === null ? batch : batch.filter((e) => e.position > applied);
+    if (after.length === 0) return null;
     try {
-      await this.applyBatch(applied === null ? batch : batch.filter((e) => e.position > applied));
+      return await this.traced(after, () => this.fold(after));
     } catch (error) {
       this.fail(error as Error);
+      return null;
     }
+  }
+
+  /** What `offer` answered is written: the projection stands at `position`. */
+  committed(position: bigint): void {
+    this.applied = position;
+    const ready = this.waiters.filter((w) => w.position <= position);
+    this.waiters = this.waiters.filter((w) => w.position > position);
+    for (const w of ready) w.resolve();
   }
 
   /** Stops this projection on `error` (its own, or its feed's): reported by `error` and /health. */
@@ -119,7 +136,15 @@ export class ProjectionRunner {
   /** Folds a batch per document and commits it with the checkpoint; public for rebuilds and tests. */
   async applyBatch(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0) return;
-    if (!tracingEnabled()) return this.fold(batch);
+    await this.traced(batch, async () => {
+      const { writes, position } = await this.fold(batch);
+      await this.store.commit(this.options.namespace, this.name, writes, position);
+    });
+    this.committed(batch[batch.length - 1].position);
+  }
+
+  private traced<T>(batch: RecordedEvent[], work: () => Promise<T>): Promise<T> {
+    if (!tracingEnabled()) return work();
     // One span per batch: the child of the first traced event's append, linked to the others' (a
     // batch can serve several traces).
     const traced = batch.filter((e) => typeof e.metadata.traceparent === 'string');
@@ -127,11 +152,12 @@ export class ProjectionRunner {
     return inSpan(
       `project ${this.name}`,
       { parent: traced.length ? contextOfTraceparent(traced[0]!.metadata.traceparent) : undefined, links, attributes: { 'projection.name': this.name, 'projection.events': batch.length } },
-      () => this.fold(batch),
+      work,
     );
   }
 
-  private async fold(batch: RecordedEvent[]): Promise<void> {
+  /** The batch folded per document: what a commit of it writes, up to its last position. */
+  private async fold(batch: RecordedEvent[]): Promise<ProjectionCommit> {
     const ns = this.options.namespace;
     const relevant = batch.filter((e): e is RecordedLedgerEvent => isLedgerEvent(e) && this.types.has(e.type));
     const refs = relevant.map((e) => ({ event: e, refs: this.projection.touches(e) }));
@@ -191,11 +217,6 @@ export class ProjectionRunner {
         writes.push({ collection: ref.collection, doc: out });
       }
     }
-    const last = batch[batch.length - 1].position;
-    await this.store.commit(ns, this.name, writes, last);
-    this.applied = last;
-    const ready = this.waiters.filter((w) => w.position <= last);
-    this.waiters = this.waiters.filter((w) => w.position > last);
-    for (const w of ready) w.resolve();
+    return { projection: this.name, writes, position: batch[batch.length - 1].position };
   }
 }

@@ -55,7 +55,7 @@ export class ReadSide {
     this.namespace = await this.store.activeNamespace();
     if (this.mode === 'follow') return;
     this.runners = this.projections.map((p) => new ProjectionRunner(this.events, this.store, p, { namespace: this.namespace!, logger: this.logger }));
-    this.feed = new ProjectionFeed(this.events, this.runners);
+    this.feed = new ProjectionFeed(this.events, this.store, this.runners);
     await this.feed.start();
     // A rebuild from the CLI swaps namespaces from another process: notice it even when no query
     // comes, so the runners leave the old namespace before it may be dropped.

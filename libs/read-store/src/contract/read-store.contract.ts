@@ -84,6 +84,30 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       expect(await store.count(n, 'c')).toBe(1);
     });
 
+    it("commitAll writes several projections' batches, each with its own checkpoint and the same guard as commit", async () => {
+      const n = ns();
+      await store.commit(n, 'first', [{ collection: 'c1', doc: doc('a', 10, { v: 'later' }) }], 10n);
+      await store.commitAll(n, [
+        {
+          projection: 'first',
+          writes: [
+            { collection: 'c1', doc: doc('a', 7, { v: 'older' }) },
+            { collection: 'c1', doc: doc('b', 12, { v: 'b' }) },
+          ],
+          position: 12n,
+        },
+        { projection: 'second', writes: [{ collection: 'c2', doc: doc('x', 12, { v: 'x' }) }], position: 12n },
+        { projection: 'third', writes: [], position: 12n },
+      ]);
+      // An earlier position leaves the later document alone, as in commit.
+      expect(await store.get(n, 'c1', 'a')).toMatchObject({ v: 'later', pos: 10 });
+      expect(await store.get(n, 'c1', 'b')).toMatchObject({ v: 'b', pos: 12 });
+      expect(await store.get(n, 'c2', 'x')).toMatchObject({ v: 'x', pos: 12 });
+      for (const p of ['first', 'second', 'third']) expect((await store.getCheckpoint(n, p)).position).toBe(12n);
+      await store.commitAll(n, []);
+      expect(await store.count(n, 'c1')).toBe(2);
+    });
+
     it('put writes unconditionally and delete removes', async () => {
       const n = ns();
       await store.put(n, 'config', doc('e1', 5, { url: 'https://a.example' }));

@@ -1,5 +1,5 @@
 import { Long, MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Document, type Filter, type Sort } from 'mongodb';
-import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
+import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 import { dbNameFromUrl } from './db-name.js';
 
@@ -105,6 +105,13 @@ export class MongoReadStore implements ReadStore {
     }
     // Only now: a checkpoint never runs ahead of the documents it covers.
     await this.checkpoints(namespace).updateOne({ _id: projection }, { $set: { position: Long.fromBigInt(position), updatedAt: new Date() } }, { upsert: true });
+  }
+
+  /** Concurrently: each projection's documents, then its checkpoint, as `commit` writes them. */
+  async commitAll(namespace: string, commits: readonly ProjectionCommit[]): Promise<void> {
+    const results = await Promise.allSettled(commits.map((c) => this.commit(namespace, c.projection, c.writes, c.position)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {

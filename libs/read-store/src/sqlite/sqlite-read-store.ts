@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from '@partner-ledger/event-store';
 import { checkpointInBackground, lockWrites } from '@partner-ledger/config';
-import type { Checkpoint, DocumentWrite, IndexSpec, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
+import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
 import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 
 /**
@@ -151,6 +151,10 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async commit(namespace: string, projection: string, writes: DocumentWrite[], position: bigint): Promise<void> {
+    return this.commitAll(namespace, [{ projection, writes, position }]);
+  }
+
+  async commitAll(namespace: string, commits: readonly ProjectionCommit[]): Promise<void> {
     this.writePuts();
     this.assertOpen();
     const upsert = this.prepared.get(
@@ -162,13 +166,16 @@ export class SqliteReadStore implements ReadStore {
       `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
     );
+    const now = Date.now();
     this.db
       .transaction(() => {
-        for (const { collection, doc, remove: removed } of inKeyOrder(writes)) {
-          if (removed) remove.run(namespace, collection, doc._id, doc.pos);
-          else upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+        for (const { projection, writes, position } of commits) {
+          for (const { collection, doc, remove: removed } of inKeyOrder(writes)) {
+            if (removed) remove.run(namespace, collection, doc._id, doc.pos);
+            else upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+          }
+          checkpoint.run(namespace, projection, position, now);
         }
-        checkpoint.run(namespace, projection, position, Date.now());
       })
       .immediate();
   }
