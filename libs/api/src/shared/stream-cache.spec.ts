@@ -40,6 +40,18 @@ describe('StreamCache', () => {
     expect(cache.get('partner-c', counter)).toBeDefined();
   });
 
+  it('past its capacity drops the least recently used tenth at once, down to nine tenths', () => {
+    const cache = new StreamCache(20);
+    for (let i = 0; i < 20; i++) cache.set(`customer-${i}`, entry(0n));
+    // 0 and 1 used again: 2, 3 and 4 are now the least recent.
+    expect(cache.get('customer-0', counter)).toBeDefined();
+    expect(cache.get('customer-1', counter)).toBeDefined();
+    cache.set('customer-20', entry(0n));
+    expect(cache.size).toBe(18);
+    for (const gone of [2, 3, 4]) expect(cache.get(`customer-${gone}`, counter)).toBeUndefined();
+    for (const kept of [0, 1, 5, 19, 20]) expect(cache.get(`customer-${kept}`, counter)).toBeDefined();
+  });
+
   it('keeps only hot streams, nothing at capacity 0, and answers only the fold that made an entry', () => {
     const cache = new StreamCache(10);
     cache.set('transaction-p.k', entry(0n));
