@@ -97,6 +97,7 @@ describe('StreamRunner with a stream cache, another writer on the same file', ()
   let store: SqliteEventStore;
   let writer: SqliteEventStore;
   let reads: ReadStreamOptions[];
+  let targetReads: number;
   let runner: StreamRunner;
   const hot = 'partner-prg_t.par_1';
   const target = 'transaction-prg_t.tx';
@@ -107,9 +108,11 @@ describe('StreamRunner with a stream cache, another writer on the same file', ()
     // A second connection to the file: the other engine instance.
     writer = SqliteEventStore.open(join(dir, 'events.db'));
     reads = [];
+    targetReads = 0;
     const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
       readStream: (name: string, options?: ReadStreamOptions) => {
         if (name === hot) reads.push(options ?? {});
+        if (name === target) targetReads++;
         return store.readStream(name, options);
       },
     });
@@ -186,5 +189,42 @@ describe('StreamRunner with a stream cache, another writer on the same file', ()
     const trusting = new ReadSet(true);
     expect(await runner.load(hot, counter, trusting)).toMatchObject({ state: { sum: 4 }, revision: 0n });
     expect(reads).toHaveLength(before);
+  });
+
+  it('assumeNew: a command that creates its stream appends without reading it; where the stream exists, the store refuses and the command is decided again on a fresh read', async () => {
+    const created = await runner.handle(target, counter, (state) => ({ type: 'Add' as const, n: state.sum + 1 }), ctx, { assumeNew: true });
+    expect(created).toMatchObject({ events: add(1), revision: 0n });
+    expect(targetReads).toBe(0);
+
+    // Another process writes to it too: the second command's assumption is wrong twice over.
+    await writer.appendToStream(target, add(10), { expectedRevision: 0n });
+    const seen: number[] = [];
+    const again = await runner.handle(
+      target,
+      counter,
+      (state) => {
+        seen.push(state.sum);
+        return { type: 'Add' as const, n: 100 };
+      },
+      ctx,
+      { assumeNew: true },
+    );
+    // First on the assumed empty stream (refused: it exists), then on the fresh 11.
+    expect(seen).toEqual([0, 11]);
+    expect(again).toMatchObject({ events: add(100), revision: 2n });
+    expect(targetReads).toBe(1);
+    expect((await store.readStream(target)).map((e) => e.data.n)).toEqual([1, 10, 100]);
+  });
+
+  it('assumeNew: a refusal or a no-op is not decided on the assumption alone, and an If-Match reads the stream', async () => {
+    await writer.appendToStream(target, add(7));
+    // Assumed empty, `Need 5` would refuse; on the fresh read (7) it is a no-op.
+    const noOp = await runner.handle(target, counter, { type: 'Need', atLeast: 5 }, ctx, { assumeNew: true });
+    expect(noOp).toMatchObject({ events: [], state: { sum: 7 }, revision: 0n });
+    expect(targetReads).toBe(1);
+    // The client's If-Match is checked against what the stream holds, never against an assumption.
+    const pinned = await runner.handle(target, counter, { type: 'Add', n: 1 }, ctx, { assumeNew: true, expectedRevision: 0n });
+    expect(pinned).toMatchObject({ events: add(1), revision: 1n });
+    expect(targetReads).toBe(2);
   });
 });

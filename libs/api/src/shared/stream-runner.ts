@@ -38,7 +38,8 @@ export const STREAM_CACHE = Symbol('STREAM_CACHE');
  * `alsoExpected`), so the store refuses the decision if any of them moved. Then the entry is
  * dropped and the command decided again at once on fresh reads: a stale entry costs one more
  * decision, not a conflict of the retry policy. A decision that would not append (a no-op, a
- * refusal) is never taken on cached state alone: it is taken again on fresh reads first. Reads
+ * refusal) is never taken on cached state alone: it is taken again on fresh reads first. A command
+ * that usually creates its stream (`assumeNew`) takes it as absent the same way, unread. Reads
  * outside a decision (`load` without a `ReadSet`) read the cached stream's tail: the events after
  * its revision, usually none.
  */
@@ -59,11 +60,16 @@ export class StreamRunner {
    * its revision is recorded for the append; otherwise the stream is read (from the cached
    * revision on, when cached) and the revision read is recorded.
    */
-  async load<C, E extends DomainEvent, S>(streamName: string, decider: Decider<C, E, S>, reads?: ReadSet): Promise<Loaded<S>> {
+  async load<C, E extends DomainEvent, S>(streamName: string, decider: Decider<C, E, S>, reads?: ReadSet, assumeNew = false): Promise<Loaded<S>> {
     const cached = this.cache.get<S>(streamName, decider);
     if (cached && reads?.trustCache) {
       reads.record(streamName, cached.revision, true);
       return { state: cached.state, revision: cached.revision, position: cached.position };
+    }
+    if (assumeNew && !cached && reads?.trustCache) {
+      // Unread, like a cached entry: the append expects no stream, so one that exists refuses it.
+      reads.record(streamName, 'no_stream', true);
+      return { state: decider.initialState(), revision: 'no_stream', position: 0n };
     }
     const from = cached && cached.revision !== 'no_stream' ? cached.revision + 1n : 'start';
     const events = await this.store.readStream(streamName, { fromRevision: from });
@@ -112,14 +118,24 @@ export class StreamRunner {
     /** The command, or how to build it from the stream's state (its reads of other streams go through `reads`). */
     command: C | ((state: S, reads: ReadSet) => C | Promise<C>),
     ctx: CommandContext,
-    options: { expectedRevision?: ExpectedRevision } = {},
+    options: {
+      expectedRevision?: ExpectedRevision;
+      /**
+       * The command usually creates the stream (a sale under a new key): its first decision takes
+       * the stream as absent without reading it, as it would a cached entry, and a stream that
+       * exists (the key's second request) refuses the append, which decides again on a fresh
+       * read. Saves the read, and the wait for the group commit in flight that every read makes
+       * (read-your-writes), on every sale.
+       */
+      assumeNew?: boolean;
+    } = {},
   ): Promise<Handled<S, E>> {
     const pinned = options.expectedRevision !== undefined && options.expectedRevision !== 'any';
     let policy: RetryPolicy = DECIDE_ONCE;
     // A span for the whole command (load, decide, the append, its retries): the HTTP request's child.
     return inSpan('handle command', { attributes: { 'event_store.stream': streamName } }, (span) => {
       const decideOnce = async (reads: ReadSet): Promise<Handled<S, E>> => {
-        const loaded = await this.load(streamName, decider, reads);
+        const loaded = await this.load(streamName, decider, reads, options.assumeNew && !pinned);
         this.checkExpected(streamName, loaded.revision, options.expectedRevision);
         const cmd = typeof command === 'function' ? await (command as (s: S, r: ReadSet) => C | Promise<C>)(loaded.state, reads) : command;
         policy = pinned ? DECIDE_ONCE : retryPolicyOf(cmd);

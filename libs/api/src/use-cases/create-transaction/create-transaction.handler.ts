@@ -107,6 +107,8 @@ export class CreateTransactionHandler implements ICommandHandler<CreateTransacti
         return { ...command, purchase };
       },
       ctx,
+      // A sale's key is new but for a client's retry of the same request.
+      { assumeNew: true },
     );
     if (!result.state.exists) throw new Error('transaction not recorded');
     return {
