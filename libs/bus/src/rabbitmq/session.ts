@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { H } from './envelope.js';
 import { declareTopology, type TopologyNames } from './topology.js';
+import { batchWritesOf } from './write-batching.js';
 
 export interface SessionOptions {
   deliveryLimit: number;
@@ -127,6 +128,8 @@ export class AmqpSession extends EventEmitter {
       noDelay: true,
       clientProperties: { connection_name: this.options.connectionName },
     });
+    // One writev for the frames of a turn (write-batching.ts).
+    batchWritesOf(model);
     let link: Link | undefined;
     model.on('error', (error: Error) => this.logger?.warn({ err: error }, 'bus: RabbitMQ connection error'));
     model.on('blocked', (reason: string) => this.logger?.warn({ reason }, 'bus: RabbitMQ blocked publishing (resource alarm)'));
