@@ -24,11 +24,12 @@ const newer = (a: ActualRevision, b: ActualRevision) => (a === 'no_stream' ? fal
 
 /**
  * A bounded map, least recently used out first (approximately: see `entries`), from stream name
- * to its folded state at a revision, held by the `StreamRunner` of one process. Being old is its only failure, and it cannot decide anything
- * alone: the runner either reads the events after the entry's revision (a tail read) or records
- * the entry's revision in the command's `ReadSet` and appends with it, so a stream moved by another
- * writer (another process on the file, another API instance) refuses the append; the runner then
- * drops the entry and decides again on a fresh read (stream-runner.ts).
+ * to its folded state at a revision, held by the `StreamRunner` of one process. Being old is its
+ * only failure, and it cannot decide anything alone: the runner either reads the events after the
+ * entry's revision (a tail read) or records the entry's revision in the command's `ReadSet` and
+ * appends with it, so a stream moved by another writer (another process on the file, another API
+ * instance) refuses the append; the runner then drops the entry and decides again on a fresh read
+ * (stream-runner.ts).
  *
  * Capacity 0 turns it off (every read is a full read, as before the cache).
  */

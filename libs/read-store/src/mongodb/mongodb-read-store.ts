@@ -93,9 +93,7 @@ export class MongoReadStore implements ReadStore {
     this.assertOpen();
     assertNamespace(namespace);
     const byCollection = foldWrites(writes.filter((w) => !w.remove));
-    const results = await Promise.allSettled([...byCollection].map(([collection, docs]) => this.writeGuarded(this.docs(namespace, collection), docs)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allSettledOrThrow([...byCollection].map(([collection, docs]) => this.writeGuarded(this.docs(namespace, collection), docs)));
     // Removals guarded by pos like the upserts: a batch applied again removes nothing newer.
     for (const [collection, docs] of foldWrites(writes.filter((w) => w.remove))) {
       await this.docs(namespace, collection).bulkWrite(
@@ -109,9 +107,7 @@ export class MongoReadStore implements ReadStore {
 
   /** Concurrently: each projection's documents, then its checkpoint, as `commit` writes them. */
   async commitAll(namespace: string, commits: readonly ProjectionCommit[]): Promise<void> {
-    const results = await Promise.allSettled(commits.map((c) => this.commit(namespace, c.projection, c.writes, c.position)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allSettledOrThrow(commits.map((c) => this.commit(namespace, c.projection, c.writes, c.position)));
   }
 
   async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
@@ -384,4 +380,10 @@ function assertCollection(collection: string): string {
     throw new Error(`invalid collection name ${collection}`);
   }
   return collection;
+}
+
+/** Waits for every write to end (none left running behind a failure), then throws the first failure. */
+async function allSettledOrThrow(writes: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

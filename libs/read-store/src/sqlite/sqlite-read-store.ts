@@ -49,6 +49,8 @@ export class SqliteReadStore implements ReadStore {
   readonly kind = 'sqlite' as const;
   private readonly prepared: StatementCache;
   private readonly putAll;
+  /** Built once: `db.transaction()` makes a new wrapper (with its four variants) on every call. */
+  private readonly commitTx;
   /** Puts not yet written (see `put`). */
   private puts: QueuedPut[] = [];
   /** `ns \0 collection \0 id` of the queued puts: a point read of another document need not wait. */
@@ -84,6 +86,24 @@ export class SqliteReadStore implements ReadStore {
          ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc`,
       );
       for (const p of puts) upsert.run(p.namespace, p.collection, p.id, p.pos, p.json);
+    });
+    this.commitTx = db.transaction((namespace: string, commits: readonly ProjectionCommit[], now: number) => {
+      const upsert = this.prepared.get(
+        `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc WHERE excluded.pos > rm_docs.pos`,
+      );
+      const remove = this.prepared.get('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ? AND pos < ?');
+      const checkpoint = this.prepared.get(
+        `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+      );
+      for (const { projection, writes, position } of commits) {
+        for (const { collection, doc, remove: removed } of inKeyOrder(writes)) {
+          if (removed) remove.run(namespace, collection, doc._id, doc.pos);
+          else upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
+        }
+        checkpoint.run(namespace, projection, position, now);
+      }
     });
   }
 
@@ -157,27 +177,7 @@ export class SqliteReadStore implements ReadStore {
   async commitAll(namespace: string, commits: readonly ProjectionCommit[]): Promise<void> {
     this.writePuts();
     this.assertOpen();
-    const upsert = this.prepared.get(
-      `INSERT INTO rm_docs (ns, collection, id, pos, doc) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (ns, collection, id) DO UPDATE SET pos = excluded.pos, doc = excluded.doc WHERE excluded.pos > rm_docs.pos`,
-    );
-    const remove = this.prepared.get('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ? AND pos < ?');
-    const checkpoint = this.prepared.get(
-      `INSERT INTO rm_checkpoints (ns, projection, position, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (ns, projection) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-    );
-    const now = Date.now();
-    this.db
-      .transaction(() => {
-        for (const { projection, writes, position } of commits) {
-          for (const { collection, doc, remove: removed } of inKeyOrder(writes)) {
-            if (removed) remove.run(namespace, collection, doc._id, doc.pos);
-            else upsert.run(namespace, collection, doc._id, doc.pos, JSON.stringify(doc));
-          }
-          checkpoint.run(namespace, projection, position, now);
-        }
-      })
-      .immediate();
+    this.commitTx.immediate(namespace, commits, Date.now());
   }
 
   /**
