@@ -1,4 +1,4 @@
-import type { AllFilter, EventStore, RecordedEvent } from './event-store.port.js';
+import type { EventStore, PagesOfAllOptions, RecordedEvent } from './event-store.port.js';
 
 /**
  * Groups a stream of items into batches of what has already arrived: waits for the first item,
@@ -43,9 +43,15 @@ export async function* batchesOf<T>(source: AsyncIterable<T>, max: number): Asyn
 
 /**
  * `$all` from the start (or after `after`), in pages of at most `pageSize` events, for readers that
- * go through the log once rather than follow it.
+ * go through the log once rather than follow it. With `readAhead`, a store that can read the next
+ * page while the caller uses this one (`readAllAhead`) does so; the pages are the same.
  */
-export async function* pagesOfAll(events: Pick<EventStore, 'readAll'>, options: { pageSize: number; filter?: AllFilter; after?: bigint | null }): AsyncGenerator<RecordedEvent[]> {
+export async function* pagesOfAll(events: Pick<EventStore, 'readAll' | 'readAllAhead'>, options: PagesOfAllOptions & { readAhead?: boolean }): AsyncGenerator<RecordedEvent[]> {
+  if (options.readAhead && events.readAllAhead) {
+    const { readAhead: _, ...paging } = options;
+    yield* events.readAllAhead(paging);
+    return;
+  }
   let position: bigint | 'start' = options.after == null ? 'start' : options.after + 1n;
   for (;;) {
     const page = await events.readAll({ fromPosition: position, maxCount: options.pageSize, ...(options.filter && { filter: options.filter }) });

@@ -115,6 +115,14 @@ export interface ReadAllOptions {
   filter?: AllFilter;
 }
 
+/** `$all` forwards in pages, for a reader that goes through the log once (`pagesOfAll`). */
+export interface PagesOfAllOptions {
+  pageSize: number;
+  filter?: AllFilter;
+  /** Events after this position (exclusive); null or absent: from the start of the log. */
+  after?: bigint | null;
+}
+
 export interface CountAllOptions {
   /** Counts events at positions >= this (inclusive). */
   fromPosition: bigint | 'start';
@@ -155,6 +163,13 @@ export interface EventStore {
   /** How far the log runs past a position, without handing (or, where the store can, reading) the events: a projection's lag. */
   countAll(options: CountAllOptions): Promise<CountAllResult>;
   subscribeToAll(options?: SubscribeToAllOptions): EventSubscription;
+  /**
+   * Optional: `$all` forwards in pages, each read while the caller is still using the one before,
+   * for a reader that goes through a long log once (a rebuild); `pagesOfAll(…, { readAhead: true })`
+   * uses it where the store has it. The pages are those `readAll` gives in a loop. The SQLite store
+   * reads them on a thread of its own.
+   */
+  readAllAhead?(options: PagesOfAllOptions): AsyncIterable<RecordedEvent[]>;
   /** Cheap liveness probe for /health. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '@partner-ledger/event-store';
+import { type EventStore, pagesOfAll, type RecordedEvent } from '@partner-ledger/event-store';
 import {
   APPROVAL_DUE,
   COMMISSION_DAILY,
@@ -163,14 +163,13 @@ export async function rebuildReadModels(events: EventStore, store: ReadStore, op
   const runners = available.map((p) => new ProjectionRunner(events, buffered, p, { namespace, batchSize }));
   let position: bigint | null = null;
 
-  // Reads from where the last pass stopped to the head as it is when this pass starts.
+  // Reads from where the last pass stopped to the head as it is when this pass starts. The store
+  // reads each page while the runners fold the one before (`readAhead`: the SQLite store on a thread
+  // of its own): reading was a quarter of a rebuild's time on its one thread.
   const pass = async (phase: 'replay' | 'catch-up') => {
     const head = await headPosition(events);
     if (head === null || (position !== null && position >= head)) return;
-    let cursor: bigint | 'start' = position === null ? 'start' : position + 1n;
-    for (;;) {
-      const page = await events.readAll({ fromPosition: cursor, maxCount: batchSize });
-      if (page.length === 0) break;
+    for await (const page of pagesOfAll(events, { pageSize: batchSize, after: position, readAhead: true })) {
       eventsRead += page.length;
       for (const runner of runners) {
         const from = after.get(runner.name);
@@ -178,8 +177,7 @@ export async function rebuildReadModels(events: EventStore, store: ReadStore, op
       }
       position = page[page.length - 1].position;
       report(position, head > position ? head : position, phase);
-      if (position >= head || page.length < batchSize) break;
-      cursor = position + 1n;
+      if (position >= head) break;
     }
   };
 

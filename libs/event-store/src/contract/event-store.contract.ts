@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { type AllFilter, type EventStore, matchesFilter, type NewEvent, type RecordedEvent } from '../event-store.port.js';
 import { WrongExpectedRevisionError } from '../expected-revision.js';
+import { pagesOfAll } from '../batches.js';
 
 export interface EventStoreFixture {
   store: EventStore;
@@ -206,6 +207,21 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       it('maxCount counts events returned', async () => {
         const two = await store.readAll({ fromPosition: first, maxCount: 2, filter: { streamPrefixes: [category], eventTypes: ['Alpha', 'Gamma'] } });
         expect(two.map((e) => e.data.n)).toEqual([1, 3]);
+      });
+
+      it('pages read ahead (readAllAhead, where the store has it) are the pages readAll gives', async () => {
+        const after = first - 1n;
+        const looped: RecordedEvent[][] = [];
+        for await (const page of pagesOfAll(store, { pageSize: 2, after })) looped.push(page);
+        const ahead: RecordedEvent[][] = [];
+        for await (const page of pagesOfAll(store, { pageSize: 2, after, readAhead: true })) ahead.push(page);
+        expect(ahead).toEqual(looped);
+        expect(
+          ahead
+            .flat()
+            .filter((e) => e.streamName.startsWith(category))
+            .map((e) => e.data.n),
+        ).toEqual([1, 2, 3, 4]);
       });
     });
 

@@ -11,6 +11,7 @@ import {
   type EventStore,
   type EventSubscription,
   type NewEvent,
+  type PagesOfAllOptions,
   type ReadAllOptions,
   type ReadRevision,
   type ReadStreamOptions,
@@ -19,6 +20,8 @@ import {
 } from '../event-store.port.js';
 import { assertExpectedRevision, type ExpectedRevision } from '../expected-revision.js';
 import { type EventRow, toRecorded } from './event-row.js';
+import { readAhead } from './read-ahead.js';
+import { pagesOfAll } from '../batches.js';
 import { EVENT_COLUMNS, type EventStoreMigrationLogger, migrateEventStore } from './schema.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import { planStreamPrefixes, prefixQuery, prefixUpperBound } from './stream-prefix-query.js';
@@ -83,6 +86,10 @@ export class SqliteEventStore implements EventStore {
   /** Resolves once the scheduled group commit has run; null when none is scheduled. */
   private committed: Promise<void> | null = null;
   private closed = false;
+  /** Stops the read-ahead threads (`readAllAhead`) on close. */
+  private readonly closing = new AbortController();
+  /** Each read-ahead thread's end, waited for on close: its connection to the file closes first. */
+  private readonly readersEnded = new Set<Promise<void>>();
 
   static open(filename: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     const db = new Database(filename);
@@ -283,6 +290,31 @@ export class SqliteEventStore implements EventStore {
     return this.readAllSync(options);
   }
 
+  /**
+   * A filtered read plans its query per page (stream prefixes), and a database in memory cannot be
+   * opened by a second connection: both page with `readAll` here. The rest is read on a thread.
+   */
+  readAllAhead(options: PagesOfAllOptions): AsyncIterable<RecordedEvent[]> {
+    this.assertOpen();
+    if (options.filter || this.db.memory || this.db.name === '') return pagesOfAll(this, options);
+    return this.readOnThread(options);
+  }
+
+  private async *readOnThread(options: PagesOfAllOptions): AsyncGenerator<RecordedEvent[]> {
+    // Read-your-writes, as `readAll`: the appends already requested are committed first.
+    await this.settled();
+    yield* readAhead({
+      file: this.db.name,
+      after: options.after ?? null,
+      pageSize: options.pageSize,
+      signal: this.closing.signal,
+      onThread: (ended) => {
+        this.readersEnded.add(ended);
+        void ended.then(() => this.readersEnded.delete(ended));
+      },
+    });
+  }
+
   /** Exposed to the subscription, which pages through `$all` with it. */
   readAllSync(options: ReadAllOptions): RecordedEvent[] {
     const backwards = options.direction === 'backwards';
@@ -365,6 +397,8 @@ export class SqliteEventStore implements EventStore {
     // Appends accepted before close are written (and answered) before the file is closed.
     this.commitQueued();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.closing.abort();
+    await Promise.all(this.readersEnded);
     this.stopListening();
     if (this.ownsDb) this.db.close();
   }
