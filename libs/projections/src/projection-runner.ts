@@ -5,7 +5,8 @@ import { batchesOf } from '@partner-ledger/event-store';
 import { contextOfTraceparent, inSpan, linkOfTraceparent, tracingEnabled } from '@partner-ledger/platform';
 import { type Lag, lagOf } from './lag.js';
 import type { RunnerStore } from './write-behind-store.js';
-import { type Doc, type DocRef, isLedgerEvent, type Projection, type RecordedLedgerEvent, REMOVE } from './projection.js';
+import { LEDGER_EVENT_TYPES } from '@partner-ledger/domain';
+import { type Doc, type DocRef, type Projection, type RecordedLedgerEvent, REMOVE } from './projection.js';
 
 /** A document of a batch being folded: as folded so far, the position last folded in, as stored; `changed`: its ref, once the batch changed it. */
 interface Held {
@@ -45,7 +46,9 @@ export class ProjectionRunner {
     readonly projection: Projection,
     private readonly options: RunnerOptions,
   ) {
-    this.types = new Set(projection.eventTypes);
+    // Only domain events' types: a batch is then filtered with one look-up per event (a rebuild's
+    // five runners see every event of the log).
+    this.types = new Set(projection.eventTypes.filter((type) => (LEDGER_EVENT_TYPES as ReadonlySet<string>).has(type)));
   }
 
   get name() {
@@ -167,7 +170,7 @@ export class ProjectionRunner {
   /** The batch folded per document: what a commit of it writes, up to its last position. */
   private async fold(batch: RecordedEvent[]): Promise<ProjectionCommit> {
     const ns = this.options.namespace;
-    const relevant = batch.filter((e): e is RecordedLedgerEvent => isLedgerEvent(e) && this.types.has(e.type));
+    const relevant = batch.filter((e): e is RecordedLedgerEvent => this.types.has(e.type));
     const refs = relevant.map((e) => ({ event: e, refs: this.projection.touches(e) }));
     const byCollection = new Map<string, Set<string>>();
     for (const { refs: rs } of refs) for (const r of rs) (byCollection.get(r.collection) ?? byCollection.set(r.collection, new Set()).get(r.collection)!).add(r.id);
