@@ -73,6 +73,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WEBHOOK_THREADS: '-1' })).toThrow(/WEBHOOK_THREADS must be a non-negative integer/);
   });
 
+  it('reads where the engine runs its projections: the main thread by default, or the first webhook thread', () => {
+    expect(loadConfig({}).projectorThread).toBe('main');
+    expect(loadConfig({ PROJECTOR_THREAD: 'webhooks' }).projectorThread).toBe('webhooks');
+    expect(loadConfig({ PROJECTOR_THREAD: 'webhooks', WEBHOOK_THREADS: '2' }).projectorThread).toBe('webhooks');
+    expect(() => loadConfig({ PROJECTOR_THREAD: 'worker' })).toThrow(/PROJECTOR_THREAD must be main or webhooks, got worker/);
+    expect(() => loadConfig({ PROJECTOR_THREAD: 'webhooks', WEBHOOK_THREADS: '0' })).toThrow(/PROJECTOR_THREAD=webhooks .* needs WEBHOOK_THREADS of 1 or more/);
+  });
+
   it('reads the auto-approver knobs', () => {
     expect(loadConfig({ AUTO_APPROVAL_INTERVAL: '5s', AUTO_APPROVAL_BATCH_SIZE: '20' })).toMatchObject({ autoApprovalIntervalMs: 5_000, autoApprovalBatchSize: 20 });
   });

@@ -79,9 +79,25 @@ export interface AppConfig {
    * apps ignore it.
    */
   webhookThreads: number;
+  /**
+   * PROJECTOR_THREAD: where the engine runs its projections. `main` (default): the thread that
+   * serves HTTP. `webhooks`: the first webhook thread, beside the publisher; the main thread then
+   * follows the checkpoints that thread commits (woken by it), as an api process follows a projector
+   * process, and its own CPU per command falls (measured in bench/README.md). Needs
+   * WEBHOOK_THREADS ≥ 1; the other apps ignore it.
+   */
+  projectorThread: 'main' | 'webhooks';
 }
 
 export class ConfigError extends Error {}
+
+function projectorThread(env: NodeJS.ProcessEnv): AppConfig['projectorThread'] {
+  const value = (checked(env.PROJECTOR_THREAD, 'PROJECTOR_THREAD', (v) => v === 'main' || v === 'webhooks', 'main or webhooks') ?? 'main') as AppConfig['projectorThread'];
+  if (value === 'webhooks' && nonNegativeInteger(env.WEBHOOK_THREADS, 'WEBHOOK_THREADS', 1) === 0) {
+    throw new ConfigError('PROJECTOR_THREAD=webhooks runs the projections on the first webhook thread: it needs WEBHOOK_THREADS of 1 or more');
+  }
+  return value;
+}
 
 function checked(raw: string | undefined, name: string, ok: (value: string) => boolean, expected: string): string | undefined {
   const value = raw?.trim() || undefined;
@@ -202,5 +218,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     autoApprovalBatchSize: positiveInteger(env.AUTO_APPROVAL_BATCH_SIZE, 'AUTO_APPROVAL_BATCH_SIZE', 100),
     streamCacheSize: nonNegativeInteger(env.STREAM_CACHE_SIZE, 'STREAM_CACHE_SIZE', 10_000),
     webhookThreads: nonNegativeInteger(env.WEBHOOK_THREADS, 'WEBHOOK_THREADS', 1),
+    projectorThread: projectorThread(env),
   };
 }

@@ -21,7 +21,7 @@ export class ProjectionFeed {
     private readonly events: EventStore,
     private readonly store: Pick<ReadStore, 'commitAll'>,
     private readonly runners: readonly ProjectionRunner[],
-    private readonly options: { batchSize?: number } = {},
+    private readonly options: { batchSize?: number; onCommitted?: () => void } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -62,6 +62,7 @@ export class ProjectionFeed {
         continue;
       }
       for (const { runner, commit } of folded) runner.committed(commit.position);
+      this.options.onCommitted?.();
     }
   }
 }

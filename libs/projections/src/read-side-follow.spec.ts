@@ -23,15 +23,15 @@ describe('a read side that follows another process', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  function open() {
+  function open(options: { announce?: boolean; pollMs?: number } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'pl-follow-'));
     const file = join(dir, 'partner-ledger.db');
     const projectorEvents = SqliteEventStore.open(file);
     const projectorStore = SqliteReadStore.open(file);
     const apiEvents = SqliteEventStore.open(file);
     const apiStore = SqliteReadStore.open(file);
-    const projector = new ReadSide(projectorEvents, projectorStore);
-    const follower = new ReadSide(apiEvents, apiStore, undefined, PROJECTIONS, { mode: 'follow', pollMs: 10 });
+    const projector = new ReadSide(projectorEvents, projectorStore, undefined, PROJECTIONS, { announce: options.announce });
+    const follower = new ReadSide(apiEvents, apiStore, undefined, PROJECTIONS, { mode: 'follow', pollMs: options.pollMs ?? 10 });
     closers.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
     for (const c of [projectorEvents, projectorStore, apiEvents, apiStore]) closers.push(() => c.close());
     closers.push(() => projector.stop());
@@ -78,5 +78,25 @@ describe('a read side that follows another process', () => {
     expect(await follower.activeNamespace()).toBe('rm2');
     // Nothing has filled rm2 yet: the same position is not reached there.
     expect(await follower.waitFor(first.position, 100)).toBe(false);
+  });
+
+  it('in one process (the engine, its projector on a webhook thread), a projector that announces its commits wakes the follower before its poll', async () => {
+    const late = (ms: number) => new Promise((resolve) => setTimeout(() => resolve('still waiting'), ms));
+    // A poll of a minute: only the announcement can answer within the race.
+    const quiet = open({ pollMs: 60_000 });
+    await quiet.projector.start();
+    await quiet.follower.start();
+    const unannounced = await quiet.apiEvents.appendToStream('program-a', [program('a')]);
+    const pending = quiet.follower.waitFor(unannounced.position, 1_500);
+    expect(await Promise.race([pending, late(1_000)])).toBe('still waiting');
+    await pending; // settles at its deadline, before the stores close
+
+    const told = open({ announce: true, pollMs: 60_000 });
+    await told.projector.start();
+    await told.follower.start();
+    for (const id of ['b', 'c', 'd']) {
+      const appended = await told.apiEvents.appendToStream(`program-${id}`, [program(id)]);
+      expect(await Promise.race([told.follower.waitFor(appended.position, 30_000), late(5_000)])).toBe(true);
+    }
   });
 });

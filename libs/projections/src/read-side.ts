@@ -4,6 +4,15 @@ import { PROJECTIONS, ProjectionRunner, type Projection } from './index.js';
 import { type Lag, lagOf } from './lag.js';
 import { ProjectionFeed } from './projection-feed.js';
 import type { ReadStore } from '@partner-ledger/read-store';
+import { threadSignal } from '@partner-ledger/config';
+
+/**
+ * Between the threads of one process: a read side that runs the projections says when it has
+ * committed a batch, and a following one (the engine's main thread, when its projector runs on a
+ * webhook thread) wakes the queries waiting for it instead of letting them sleep out a poll. Other
+ * processes are not reached: a follower there polls (`pollMs`).
+ */
+const committedSignal = threadSignal('projections-committed');
 
 /** Injection token of the ReadSide the API queries through. */
 export const READ_SIDE = Symbol('READ_SIDE');
@@ -11,11 +20,18 @@ export const READ_SIDE = Symbol('READ_SIDE');
 export interface ReadSideOptions {
   /**
    * `run` (default): this process runs the projections. `follow`: another process does (the
-   * projector app); queries wait on the checkpoints it commits to the shared store.
+   * projector app), or another thread of this one (PROJECTOR_THREAD=webhooks); queries wait on the
+   * checkpoints it commits to the shared store.
    */
   mode?: 'run' | 'follow';
   /** follow: how often a waiting query re-reads the checkpoints. Default 25 ms. */
   pollMs?: number;
+  /**
+   * run: tell the other threads of this process after each batch committed, so that a following
+   * read side there wakes its waiting queries at once. Off by default: a signal to other threads
+   * costs a post on every batch.
+   */
+  announce?: boolean;
 }
 
 /**
@@ -55,7 +71,8 @@ export class ReadSide {
     this.namespace = await this.store.activeNamespace();
     if (this.mode === 'follow') return;
     this.runners = this.projections.map((p) => new ProjectionRunner(this.events, this.store, p, { namespace: this.namespace!, logger: this.logger }));
-    this.feed = new ProjectionFeed(this.events, this.store, this.runners);
+    const announce = this.options.announce ? () => committedSignal.emit('') : undefined;
+    this.feed = new ProjectionFeed(this.events, this.store, this.runners, { onCommitted: announce });
     await this.feed.start();
     // A rebuild from the CLI swaps namespaces from another process: notice it even when no query
     // comes, so the runners leave the old namespace before it may be dropped.
@@ -119,7 +136,16 @@ export class ReadSide {
       if (lowest !== null && lowest >= position) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await new Promise((r) => setTimeout(r, Math.min(left, this.options.pollMs ?? 25)));
+      // Woken by the next poll, or sooner by a projector of this process committing a batch.
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          stopListening();
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(left, this.options.pollMs ?? 25));
+        const stopListening = committedSignal.on(wake);
+      });
     }
   }
 

@@ -136,7 +136,10 @@ export class ProjectorModule {
               provide: PROJECTOR,
               inject: [EVENT_STORE, READ_STORE, METRICS_REGISTRY],
               useFactory: (events: EventStore, store: ReadStore, registry: Registry) => {
-                const projector = new InProcessProjector(new ReadSide(events, store, logger));
+                // PROJECTOR_THREAD=webhooks: the first webhook thread runs the projections (the engine
+                // only); this thread's read side follows the checkpoints it commits.
+                const elsewhere = config.projectorThread === 'webhooks' && config.webhookThreads > 0;
+                const projector = new InProcessProjector(new ReadSide(events, store, logger, undefined, elsewhere ? { mode: 'follow' } : {}));
                 registerProjectionLagGauge(registry, () => projector.readSide.lag());
                 return projector;
               },

@@ -4,15 +4,16 @@ import { openBus } from '@partner-ledger/bus';
 import { adoptWriteLock, type AppConfig, parseAllowedCidrs } from '@partner-ledger/config';
 import { openEventStore } from '@partner-ledger/event-store';
 import { createLogger, nameThisThread } from '@partner-ledger/telemetry';
+import { ReadSide } from '@partner-ledger/projections';
 import { openReadStore } from '@partner-ledger/read-store';
 import { deliveryWorkerOf, WebhookPublisher } from '@partner-ledger/webhook-runtime';
 import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.protocol.js';
 
 /*
  * One webhook thread of the engine (webhook-threads.ts): a delivery worker, and in the first
- * thread the publisher too, on stores of its own (its own SQLite connections, or its own RabbitMQ
- * connection) beside the main thread's. Its log lines go to the main thread, which writes them
- * where the engine's own go.
+ * thread the publisher too (and the projections, with PROJECTOR_THREAD=webhooks), on stores of its
+ * own (its own SQLite connections, or its own RabbitMQ connection) beside the main thread's. Its
+ * log lines go to the main thread, which writes them where the engine's own go.
  */
 const port = parentPort!;
 const data = workerData as WebhookThreadData;
@@ -29,8 +30,10 @@ const logger = createLogger({ level: data.logLevel as never, name: data.logName,
 try {
   const bus = await openBus(config, logger);
   const store = await openReadStore(config);
-  const events = data.publisher ? await openEventStore(config, {}, logger) : null;
-  const publisher = events ? new WebhookPublisher(events, bus, store, { logger }) : null;
+  const events = data.publisher || data.projector ? await openEventStore(config, {}, logger) : null;
+  // The main thread's read side follows this one's checkpoints, woken by its announcements.
+  const projector = data.projector && events ? new ReadSide(events, store, logger, undefined, { announce: true }) : null;
+  const publisher = data.publisher && events ? new WebhookPublisher(events, bus, store, { logger }) : null;
   const worker = deliveryWorkerOf(bus, store, config, logger);
   let started = false;
   // As the roles stop on the main thread: the publisher saves its checkpoint, the worker finishes
@@ -39,6 +42,7 @@ try {
     if (started) {
       await publisher?.stop();
       await worker.stop();
+      await projector?.stop();
     }
     await bus.close();
     await store.close();
@@ -50,12 +54,18 @@ try {
       // catching up a long backlog would otherwise take the core the engine loads on.
       started = true;
       void (async () => {
+        // The projections first, as on the main thread: the API reads through them.
+        await projector?.start();
         await publisher?.start();
         await worker.start();
         send({ type: 'ready' });
       })().catch((error: Error) => send({ type: 'failed', message: error.stack ?? error.message }));
     } else if (message.type === 'health') {
-      send({ type: 'health', id: message.id, problem: publisher?.error ? `webhook publisher: ${publisher.error.message}` : null });
+      const problems = [
+        ...(publisher?.error ? [`webhook publisher: ${publisher.error.message}`] : []),
+        ...(projector?.failures ?? []).map((f) => `projection ${f.projection}: ${f.error.message}`),
+      ];
+      send({ type: 'health', id: message.id, problem: problems.length ? problems.join('; ') : null });
     } else {
       void stop()
         .then(() => send({ type: 'stopped' }))

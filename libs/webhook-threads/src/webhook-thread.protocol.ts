@@ -12,6 +12,8 @@ export interface WebhookThreadData {
   thread: number;
   /** Whether it runs the publisher (the first thread) beside its delivery worker. */
   publisher: boolean;
+  /** Whether it runs the projections too (the first thread, with PROJECTOR_THREAD=webhooks). */
+  projector: boolean;
 }
 
 export type ToThread =

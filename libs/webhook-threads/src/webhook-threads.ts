@@ -153,6 +153,7 @@ export class WebhookThreads {
       writeLock: writeLockMemory(),
       thread: index + 1,
       publisher: index === 0,
+      projector: index === 0 && config.projectorThread === 'webhooks',
     };
     const worker = new Worker(ENTRY, { workerData: data, name: `webhooks-${index + 1}` });
     const slot = this.slots[index];
