@@ -73,8 +73,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WEBHOOK_THREADS: '-1' })).toThrow(/WEBHOOK_THREADS must be a non-negative integer/);
   });
 
-  it('reads where the engine runs its projections: the main thread by default, or the first webhook thread', () => {
-    expect(loadConfig({}).projectorThread).toBe('main');
+  it('reads where the engine runs its projections: the first webhook thread by default, the main thread without webhook threads', () => {
+    expect(loadConfig({}).projectorThread).toBe('webhooks');
+    expect(loadConfig({ WEBHOOK_THREADS: '0' }).projectorThread).toBe('main');
+    expect(loadConfig({ PROJECTOR_THREAD: 'main' }).projectorThread).toBe('main');
     expect(loadConfig({ PROJECTOR_THREAD: 'webhooks' }).projectorThread).toBe('webhooks');
     expect(loadConfig({ PROJECTOR_THREAD: 'webhooks', WEBHOOK_THREADS: '2' }).projectorThread).toBe('webhooks');
     expect(() => loadConfig({ PROJECTOR_THREAD: 'worker' })).toThrow(/PROJECTOR_THREAD must be main or webhooks, got worker/);

@@ -75,16 +75,16 @@ export interface AppConfig {
   /**
    * WEBHOOK_THREADS: how many worker threads of the engine (apps/engine) run its webhook roles, the
    * first the publisher and a delivery worker, each other one a delivery worker, beside the thread
-   * that serves HTTP and runs the projector (default 1; 0 runs them on that one thread). The other
+   * that serves HTTP (default 1; 0 runs them on that one thread). The other
    * apps ignore it.
    */
   webhookThreads: number;
   /**
-   * PROJECTOR_THREAD: where the engine runs its projections. `main` (default): the thread that
-   * serves HTTP. `webhooks`: the first webhook thread, beside the publisher; the main thread then
+   * PROJECTOR_THREAD: where the engine runs its projections. `webhooks` (the default when
+   * WEBHOOK_THREADS ≥ 1): the first webhook thread, beside the publisher; the main thread then
    * follows the checkpoints that thread commits (woken by it), as an api process follows a projector
-   * process, and its own CPU per command falls (measured in bench/README.md). Needs
-   * WEBHOOK_THREADS ≥ 1; the other apps ignore it.
+   * process, and its own CPU per command falls by about a fifth (measured in bench/README.md).
+   * `main` (the default with WEBHOOK_THREADS=0): the thread that serves HTTP. The other apps ignore it.
    */
   projectorThread: 'main' | 'webhooks';
 }
@@ -92,8 +92,10 @@ export interface AppConfig {
 export class ConfigError extends Error {}
 
 function projectorThread(env: NodeJS.ProcessEnv): AppConfig['projectorThread'] {
-  const value = (checked(env.PROJECTOR_THREAD, 'PROJECTOR_THREAD', (v) => v === 'main' || v === 'webhooks', 'main or webhooks') ?? 'main') as AppConfig['projectorThread'];
-  if (value === 'webhooks' && nonNegativeInteger(env.WEBHOOK_THREADS, 'WEBHOOK_THREADS', 1) === 0) {
+  const threads = nonNegativeInteger(env.WEBHOOK_THREADS, 'WEBHOOK_THREADS', 1);
+  const value = (checked(env.PROJECTOR_THREAD, 'PROJECTOR_THREAD', (v) => v === 'main' || v === 'webhooks', 'main or webhooks') ??
+    (threads > 0 ? 'webhooks' : 'main')) as AppConfig['projectorThread'];
+  if (value === 'webhooks' && threads === 0) {
     throw new ConfigError('PROJECTOR_THREAD=webhooks runs the projections on the first webhook thread: it needs WEBHOOK_THREADS of 1 or more');
   }
   return value;
