@@ -14,14 +14,7 @@ describe('the engine with its projections on the webhook thread', () => {
   let dataDir: string;
   let pid: string;
   let key: string;
-  const call = async (method: string, path: string, body?: unknown, bearer = key) => {
-    const res = await fetch(`${engine.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const call = (method: string, path: string, body?: unknown, bearer = key) => engine.call(method, path, body, bearer);
 
   beforeAll(async () => {
     await buildOnce();

@@ -19,14 +19,7 @@ describe('the engine’s webhook thread', () => {
   let pid: string;
   let key: string;
   let endpointId: string;
-  const call = async (method: string, path: string, body?: unknown, bearer = key) => {
-    const res = await fetch(`${engine.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const call = (method: string, path: string, body?: unknown, bearer = key) => engine.call(method, path, body, bearer);
   const sale = (txKey: string) => call('POST', `/v1/programs/${pid}/transactions`, { customerKey: 'c1', amount: '100.00', key: txKey });
   const carries = (received: WebhookReceiver, txKey: string) => received.got.some((r) => r.body.includes(`"${txKey}"`));
 

@@ -135,6 +135,16 @@ export class AppProcess {
   }
 
   /** GET /health: its status code and body (rejects when the app does not answer). */
+  /** One JSON request to the app, with `bearer` as its API key when given; the answer parsed. */
+  async call(method: string, path: string, body?: unknown, bearer?: string): Promise<{ status: number; body: Record<string, any> }> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  }
+
   async health(): Promise<{ status: number; body: AppHealth }> {
     const res = await fetch(`${this.url}/health`);
     return { status: res.status, body: (await res.json()) as AppHealth };
