@@ -13,6 +13,13 @@ export interface DeliveryResult {
   cpuMs: number;
 }
 
+/** The bus floor: the worker's transport (RabbitMQ consumer, guarded dispatcher) with no work between. */
+export interface FloorParams extends WorkerParams {
+  urls: Record<string, string>;
+  /** Prefetch: what the worker has in flight at most (per-endpoint limit × endpoints). */
+  inFlight: number;
+}
+
 export interface RawParams {
   urls: string[];
   messages: number;
@@ -49,6 +56,40 @@ export const handlers: Record<string, ChildHandler> = {
     await bus.close();
     await dispatcher.close();
     await store.close();
+    return { cpuMs: (user + system) / 1000 };
+  },
+
+  /**
+   * What any worker on this bus reaches here: the same consumer, acks and guarded dispatcher as the
+   * worker, and per message nothing but the POST (no endpoint lookup, gate, signing or log). The
+   * broker and the receivers share the machine's two cores with it, as with the worker.
+   */
+  async 'delivery.floor'(p: FloorParams, ctl) {
+    const [{ connectRabbitMq }, { guardedDispatcher }, { parseAllowedCidrs }, { request }] = await Promise.all([
+      import('@partner-ledger/bus'),
+      import('@partner-ledger/webhook-runtime'),
+      import('@partner-ledger/config'),
+      import('undici'),
+    ]);
+    const bus = await connectRabbitMq(p.amqpUrl, { prefix: p.prefix, retrySchedule: p.schedule });
+    const dispatcher = guardedDispatcher({ allowed: parseAllowedCidrs('127.0.0.0/8') });
+    ctl.send({ type: 'ready' });
+    await ctl.next('go');
+    const cpu = process.cpuUsage();
+    const consumer = bus.consume(
+      async (d) => {
+        const res = await request(p.urls[d.endpointId], { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: d.body });
+        await res.body.dump();
+        return res.statusCode < 300 ? { kind: 'ack' } : { kind: 'retry', reason: `HTTP ${res.statusCode}` };
+      },
+      { concurrency: p.inFlight },
+    );
+    await consumer.ready;
+    await ctl.next('stop');
+    const { user, system } = process.cpuUsage(cpu);
+    await consumer.close();
+    await bus.close();
+    await dispatcher.close();
     return { cpuMs: (user + system) / 1000 };
   },
 

@@ -7,7 +7,7 @@ import { startReceiver } from '../lib/receiver.js';
 import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf } from '../lib/variants.js';
 import { until } from '../lib/stats.js';
-import type { DeliveryResult, RawParams, WorkerParams } from './delivery.child.js';
+import type { DeliveryResult, FloorParams, RawParams, WorkerParams } from './delivery.child.js';
 
 const SCENARIO = '5 webhook delivery';
 const ENDPOINTS = 4;
@@ -17,8 +17,10 @@ const CONNECTIONS = 8;
 
 /**
  * Delivery throughput of one worker process on RabbitMQ to loopback keep-alive receivers (four
- * endpoints, one origin each), against raw undici POSTs of the same bodies. The queue is filled
- * first; the first tenth of the messages warms up (JIT, connections) and the clock runs from the
+ * endpoints, one origin each), against raw undici POSTs of the same bodies. Between them, the bus
+ * floor: the same consumer, acks and dispatcher doing nothing but the POST, what any worker on this
+ * bus reaches on this machine (the broker and the receivers take their share of its cores). Each
+ * queue is filled first; the first tenth of the messages warms up (JIT, connections) and the clock runs from the
  * arrival of the last warm-up message to the arrival of the last one.
  */
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
@@ -50,15 +52,19 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
 
     const variants = [
       ['delivery.raw', 'raw undici POSTs (ceiling)'],
+      ['delivery.floor', 'bus floor: consume, POST, ack, nothing else (RabbitMQ)'],
       ['delivery.worker', 'partner-ledger delivery worker, RabbitMQ'],
     ] as const;
     for (const [name, label] of variants) {
       ctx.log(`${SCENARIO}: ${label}, ${total.toLocaleString('en-US')} webhooks`);
       const before = count();
       const notes: string[] = [];
-      if (name === 'delivery.worker') {
+      const onBus = name !== 'delivery.raw';
+      // Each bus variant consumes its own queue, filled before its run.
+      const busPrefix = `${prefix}.${name.slice('delivery.'.length)}`;
+      if (onBus) {
         const publishing = brokerCpuWindow(brokerPid);
-        const bus = await connectRabbitMq(ctx.amqpUrl, { prefix, retrySchedule: schedule });
+        const bus = await connectRabbitMq(ctx.amqpUrl, { prefix: busPrefix, retrySchedule: schedule });
         for (let i = 0; i < total; i += 1000) {
           await bus.publish(
             Array.from({ length: Math.min(1000, total - i) }, (_, k) => ({
@@ -74,14 +80,23 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
         const brokerSeconds = publishing.end();
         if (brokerSeconds !== null) notes.push(`RabbitMQ's CPU while the bench published the messages (before the run, not timed): ${usPerWebhook(brokerSeconds)} µs per message`);
       }
-      const params: WorkerParams | RawParams =
+      const params: WorkerParams | FloorParams | RawParams =
         name === 'delivery.worker'
-          ? { file, amqpUrl: ctx.amqpUrl, prefix, schedule }
-          : { urls: receivers.map((r) => r.url), messages: total, inFlight: ENDPOINTS * PER_ENDPOINT, connections: CONNECTIONS };
+          ? { file, amqpUrl: ctx.amqpUrl, prefix: busPrefix, schedule }
+          : name === 'delivery.floor'
+            ? {
+                file,
+                amqpUrl: ctx.amqpUrl,
+                prefix: busPrefix,
+                schedule,
+                urls: Object.fromEntries(receivers.map((r, e) => [`whe_bench${e}`, r.url])),
+                inFlight: ENDPOINTS * PER_ENDPOINT,
+              }
+            : { urls: receivers.map((r) => r.url), messages: total, inFlight: ENDPOINTS * PER_ENDPOINT, connections: CONNECTIONS };
       const child = Child.start<DeliveryResult>(name, params, { profileDir: profileDirOf(ctx, name) });
       try {
         await child.next('ready', 60_000);
-        const broker = brokerCpuWindow(name === 'delivery.worker' ? brokerPid : null);
+        const broker = brokerCpuWindow(onBus ? brokerPid : null);
         const bench = process.cpuUsage();
         child.send({ type: 'go' });
         await until('warm-up deliveries', () => count() - before >= warm, 120_000, 1);
@@ -114,11 +129,11 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
           throughput: r.rate,
           unit: 'webhooks/s',
           peakRssMb: r.rss,
-          ratios: name === 'delivery.worker' && raw ? [{ vs: 'raw undici', value: r.rate / raw.rate, of: 'throughput' }] : [],
+          ratios: name !== 'delivery.raw' && raw ? [{ vs: 'raw undici', value: r.rate / raw.rate, of: 'throughput' }] : [],
           notes: [
             `${total.toLocaleString('en-US')} POSTs to ${ENDPOINTS} endpoints (${warm.toLocaleString('en-US')} warm-up), ${PER_ENDPOINT} in flight per endpoint, ${CONNECTIONS} keep-alive connections per origin`,
             // CPU per webhook moves less than the rate when other work shares the machine.
-            `CPU ${Math.round(r.cpuUsPerWebhook)} µs per webhook (user + system, the whole run)${name === 'delivery.worker' && raw ? `, ${(r.cpuUsPerWebhook / raw.cpuUsPerWebhook).toFixed(1)}× raw's` : ''}`,
+            `CPU ${Math.round(r.cpuUsPerWebhook)} µs per webhook (user + system, the whole run)${name !== 'delivery.raw' && raw ? `, ${(r.cpuUsPerWebhook / raw.cpuUsPerWebhook).toFixed(1)}× raw's` : ''}`,
             ...r.notes,
           ],
         }),
@@ -129,13 +144,17 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   }
   const worker = results['delivery.worker'];
   const raw = results['delivery.raw'];
+  const floor = results['delivery.floor'];
   const targets: Target[] = [
     {
       scenario: SCENARIO,
       name: 'one worker on RabbitMQ',
       goal: '≥ 0.5× raw undici',
       measured:
-        worker && raw ? `${(worker.rate / raw.rate).toFixed(2)}× (${Math.round(worker.rate).toLocaleString('en-US')}/s; raw ${Math.round(raw.rate).toLocaleString('en-US')}/s)` : 'n/a',
+        worker && raw
+          ? `${(worker.rate / raw.rate).toFixed(2)}× (${Math.round(worker.rate).toLocaleString('en-US')}/s; raw ${Math.round(raw.rate).toLocaleString('en-US')}/s` +
+            `${floor ? `; the bus floor ${(floor.rate / raw.rate).toFixed(2)}×, the worker ${(worker.rate / floor.rate).toFixed(2)}× of it` : ''})`
+          : 'n/a',
       pass: worker && raw ? worker.rate / raw.rate >= 0.5 : null,
     },
   ];
