@@ -192,6 +192,40 @@ describe('DeliveryWorker.deliver against a loopback receiver', () => {
     }
   });
 
+  it("an endpoint's slot is free once its answer came: the attempt's log write does not hold it", async () => {
+    const e = await endpoint();
+    respond = (res) => res.writeHead(200).end('ok');
+    // A read store whose delivery-log writes wait until released.
+    let releaseWrites!: () => void;
+    const writesHeld = new Promise<void>((r) => (releaseWrites = r));
+    const slowLog = Object.create(store) as SqliteReadStore;
+    slowLog.put = async (...args: Parameters<SqliteReadStore['put']>) => {
+      if (args[1] === 'webhook_deliveries') await writesHeld;
+      return store.put(...args);
+    };
+    const posted: string[] = [];
+    const worker = new DeliveryWorker(noBus, slowLog, { dispatcher, perEndpointConcurrency: 1, timeoutMs: 10_000 });
+    const at = (n: number): Delivery => ({ ...delivery(e.id), messageId: `evt-slot-${n}` });
+    const before = respond;
+    respond = (res) => {
+      posted.push('POST');
+      before(res);
+    };
+    const queued = [0, 1, 2].map((n) => worker.deliver(at(n)));
+    try {
+      // With one slot and every log write held, all three went out: none waited for a log write.
+      for (let i = 0; i < 200 && posted.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(posted).toHaveLength(3);
+      releaseWrites();
+      expect(await Promise.all(queued)).toEqual([{ kind: 'ack' }, { kind: 'ack' }, { kind: 'ack' }]);
+      for (const n of [0, 1, 2]) expect((await log.get(DeliveryLog.idOf(e.id, webhookIdFor(`evt-slot-${n}`, e.id))))!.status).toBe('delivered');
+    } finally {
+      releaseWrites();
+      respond = before;
+      await Promise.allSettled(queued);
+    }
+  });
+
   it('a struggling (just failed) endpoint: past 64 waiting, a delivery goes back to the bus for its next retry step, untried', async () => {
     const e = await endpoint();
     const worker = new DeliveryWorker(noBus, store, { dispatcher, timeoutMs: 10_000 });

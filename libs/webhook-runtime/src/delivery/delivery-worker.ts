@@ -121,15 +121,19 @@ export class DeliveryWorker {
 
   async deliver(delivery: Delivery): Promise<Outcome> {
     const facts = bodyFactsOf(delivery);
-    const outcome = await this.inLane(delivery, facts);
+    const outcome = await this.attempt(delivery, facts);
     // Ends the delivery's place in its partner's lane (ordered endpoints). Throws when the store is
     // down: the bus retries, and the lane moves on at the next attempt.
     await this.ordering.settle(delivery, facts, outcome);
     return outcome;
   }
 
-  private async inLane(delivery: Delivery, facts: BodyFacts): Promise<Outcome> {
-    const id = delivery.endpointId;
+  /**
+   * Runs `send` in the endpoint's lane: once the endpoint has fewer than its limit in flight. The
+   * lane holds the send alone (the gate, the POST, the gate's settling), not the attempt's log
+   * write after it: the limit is on what the endpoint has to answer at once.
+   */
+  private async inLane(id: string, send: () => Promise<Sent>): Promise<Sent> {
     const lane = this.lanes.get(id) ?? this.lanes.set(id, { active: [], waiting: [], strugglingUntil: 0 }).get(id)!;
     if (lane.active.length >= this.limitOf(lane)) {
       // Isolation: the endpoint already uses its share. Wait in its own lane, never in another's.
@@ -145,9 +149,10 @@ export class DeliveryWorker {
     const started = Date.now();
     lane.active.push(started);
     try {
-      const outcome = await this.attempt(delivery, facts);
-      if (outcome.kind !== 'defer') lane.strugglingUntil = outcome.kind === 'ack' ? 0 : Date.now() + 30_000;
-      return outcome;
+      const sent = await send();
+      if (isAttempted(sent)) lane.strugglingUntil = succeeded(sent.attempt) ? 0 : Date.now() + 30_000;
+      else if (sent.kind !== 'defer') lane.strugglingUntil = sent.kind === 'ack' ? 0 : Date.now() + 30_000;
+      return sent;
     } finally {
       lane.active.splice(lane.active.indexOf(started), 1);
       while (lane.waiting.length && lane.active.length < this.limitOf(lane)) lane.waiting.shift()!(true);
@@ -170,7 +175,13 @@ export class DeliveryWorker {
     const now = this.options.now ?? (() => new Date());
     const endpoint = await this.endpoints.get(delivery.endpointId);
     if (!endpoint) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to
+    if (!endpoint.enabled) {
+      return { kind: 'dead', reason: `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}` };
+    }
     const webhookId = webhookIdFor(delivery.messageId, delivery.endpointId);
+    const sent = await this.inLane(endpoint.id, () => this.send(endpoint, delivery, facts, webhookId));
+    if (!isAttempted(sent)) return sent;
+    const { attempt, retryAfterMs, started } = sent;
     const base = {
       id: DeliveryLog.idOf(endpoint.id, webhookId),
       programId: endpoint.programId,
@@ -181,9 +192,37 @@ export class DeliveryWorker {
       partnerId: facts.partnerId,
       body: delivery.body,
     };
-    if (!endpoint.enabled) {
-      return { kind: 'dead', reason: `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}` };
+    if (succeeded(attempt)) {
+      await this.log.record(base, attempt, 'delivered');
+      if (endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince: null });
+      return { kind: 'ack' };
     }
+    if (attempt.status === 410) {
+      await this.log.record(base, attempt, 'dead');
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'the endpoint answered 410 Gone', updatedAt: now().toISOString() });
+      return { kind: 'dead', reason: '410 Gone: endpoint disabled' };
+    }
+    const failingSince = endpoint.failingSince ?? started.toISOString();
+    if (started.getTime() - Date.parse(failingSince) >= AUTO_DISABLE_AFTER_MS) {
+      await this.log.record(base, attempt, 'dead');
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'failing for 5 days', failingSince, updatedAt: now().toISOString() });
+      return { kind: 'dead', reason: 'endpoint failing for 5 days: disabled' };
+    }
+    if (!endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince });
+    // The bus dead-letters a retry past its schedule's last step: log that attempt as dead, so a
+    // search for failed deliveries finds it.
+    const exhausted = planRetry(this.bus.retrySchedule, delivery.retryStep, retryAfterMs ?? undefined).kind === 'exhausted';
+    await this.log.record(base, attempt, exhausted ? 'dead' : 'pending');
+    const reason = attempt.status !== null ? `HTTP ${attempt.status}` : (attempt.error ?? 'no response');
+    return { kind: 'retry', reason, ...(retryAfterMs !== null ? { notBeforeMs: retryAfterMs } : {}) };
+  }
+
+  /**
+   * The part of an attempt that holds the endpoint's lane: the ordering and rate gates, then the
+   * signed POST and what its answer tells the gate. An outcome when the delivery did not go
+   * (held back, deferred), else what the attempt gave.
+   */
+  private async send(endpoint: WebhookEndpoint, delivery: Delivery, facts: BodyFacts, webhookId: string): Promise<Sent> {
     // Held back behind an earlier delivery of its partner (ordered endpoints): untried, no retry spent.
     const held = await this.ordering.hold(endpoint, facts);
     if (held) return held;
@@ -191,7 +230,7 @@ export class DeliveryWorker {
     const admission = await this.gate.admit(endpoint);
     if (admission.kind === 'defer') return { kind: 'defer', delayMs: admission.delayMs, reason: admission.reason };
 
-    const started = now();
+    const started = (this.options.now ?? (() => new Date()))();
     const headers = signHeaders({ secrets: activeSecrets(endpoint, started).map((s) => s.secret), webhookId, timestamp: started, body: delivery.body, topic: delivery.topic as Topic });
     const attempt: Attempt = { at: started.toISOString(), attempt: delivery.attempt, status: null, latencyMs: 0, response: '', error: null };
     let retryAfterMs: number | null = null;
@@ -228,31 +267,7 @@ export class DeliveryWorker {
     });
     attempt.latencyMs = Math.round(performance.now() - t0);
     await this.settleGate(endpoint, admission.ticket, attempt.status, retryAfterMs);
-
-    const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
-    if (ok) {
-      await this.log.record(base, attempt, 'delivered');
-      if (endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince: null });
-      return { kind: 'ack' };
-    }
-    if (attempt.status === 410) {
-      await this.log.record(base, attempt, 'dead');
-      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'the endpoint answered 410 Gone', updatedAt: now().toISOString() });
-      return { kind: 'dead', reason: '410 Gone: endpoint disabled' };
-    }
-    const failingSince = endpoint.failingSince ?? started.toISOString();
-    if (started.getTime() - Date.parse(failingSince) >= AUTO_DISABLE_AFTER_MS) {
-      await this.log.record(base, attempt, 'dead');
-      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'failing for 5 days', failingSince, updatedAt: now().toISOString() });
-      return { kind: 'dead', reason: 'endpoint failing for 5 days: disabled' };
-    }
-    if (!endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince });
-    // The bus dead-letters a retry past its schedule's last step: log that attempt as dead, so a
-    // search for failed deliveries finds it.
-    const exhausted = planRetry(this.bus.retrySchedule, delivery.retryStep, retryAfterMs ?? undefined).kind === 'exhausted';
-    await this.log.record(base, attempt, exhausted ? 'dead' : 'pending');
-    const reason = attempt.status !== null ? `HTTP ${attempt.status}` : (attempt.error ?? 'no response');
-    return { kind: 'retry', reason, ...(retryAfterMs !== null ? { notBeforeMs: retryAfterMs } : {}) };
+    return { attempt, retryAfterMs, started };
   }
 
   /** Tells the gate what the answer said; records a circuit change. The attempt happened: a failure here is only logged. */
@@ -281,6 +296,18 @@ export class DeliveryWorker {
     endpointChanged(endpoint.id);
   }
 }
+
+/** A delivery that went out: its attempt, the answer's Retry-After, and when it started. */
+interface Attempted {
+  attempt: Attempt;
+  retryAfterMs: number | null;
+  started: Date;
+}
+/** What a send in the endpoint's lane gives: the attempt, or the outcome of a delivery that did not go. */
+type Sent = Attempted | Outcome;
+
+const isAttempted = (sent: Sent): sent is Attempted => 'attempt' in sent;
+const succeeded = ({ status }: Attempt) => status !== null && status >= 200 && status < 300;
 
 function headerOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
