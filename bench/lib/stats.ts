@@ -26,3 +26,11 @@ export async function until(what: string, check: () => boolean, timeoutMs: numbe
     await sleep(everyMs);
   }
 }
+
+/** A rate in thousands per second, one decimal: "67.6k". */
+export const kilo = (perSecond: number) => `${(perSecond / 1000).toFixed(1)}k`;
+
+/** The median item by `key` (the lower middle of an even count); undefined for none. */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)];
+}

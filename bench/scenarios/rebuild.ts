@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Child } from '../lib/child.js';
 import { type BenchContext, row, type Row, type ScenarioOutput, type Target } from '../lib/report.js';
 import { profileDirOf, runVariants } from '../lib/variants.js';
+import { kilo, medianBy } from '../lib/stats.js';
 import type { PrepareParams, PrepareResult, RebuildRunResult } from './rebuild.child.js';
 
 const SCENARIO = '3 projection rebuild';
@@ -10,7 +11,6 @@ const SCENARIO = '3 projection rebuild';
 const FULL_ROUNDS = 3;
 
 const rateOf = (r: RebuildRunResult) => r.events / r.seconds;
-const kilo = (perSecond: number) => `${(perSecond / 1000).toFixed(1)}k`;
 
 /** A copy of the prepared log (and its WAL, if one was left), for one rebuild to write into. */
 function copyLog(from: string, to: string): void {
@@ -57,7 +57,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
     if (!memory || !ours) break;
     rounds.push({ memory, ours, ratio: rateOf(ours.r) / rateOf(memory.r) });
   }
-  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)];
+  const median = medianBy(rounds, (r) => r.ratio);
   const measured: Record<string, { r: RebuildRunResult; rss: number }> = median ? { 'rebuild.memory': median.memory, 'rebuild.ours': median.ours } : {};
   const rate = (name: string) => (measured[name] ? rateOf(measured[name].r) : null);
   const origin = `${log.events.toLocaleString('en-US')} events (a ${log.seedEvents}-event history from ${log.seedCommands} random commands, ${log.copies + 1} programs)`;
