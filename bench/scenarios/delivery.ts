@@ -17,6 +17,15 @@ const CONNECTIONS = 8;
 /** Alternated rounds of the three variants (see below); the quick run makes one. */
 const ROUNDS_FULL = 3;
 
+const variants = [
+  ['delivery.raw', 'raw undici POSTs (ceiling)'],
+  ['delivery.floor', 'bus floor: consume, POST, ack, nothing else (RabbitMQ)'],
+  ['delivery.worker', 'partner-ledger delivery worker, RabbitMQ'],
+] as const;
+type Name = (typeof variants)[number][0];
+/** One round's result of each variant (none for a variant that failed). */
+type Round = Partial<Record<Name, Result>>;
+
 interface Result {
   rate: number;
   rss: number;
@@ -39,7 +48,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const warm = Math.round(total / 11);
   const measured = total - warm;
   const rows: Row[] = [];
-  const rounds: Partial<Record<'delivery.raw' | 'delivery.floor' | 'delivery.worker', Result>>[] = [];
+  const rounds: Round[] = [];
   // The broker's CPU and the bench process's (the receivers') over each run, from go to the last
   // arrival: where the time of the two cores goes besides the sender's own.
   const brokerPid = localBrokerPid(ctx.amqpUrl);
@@ -60,14 +69,6 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       await new EndpointRepository(store).save(newWebhookEndpoint({ id: `whe_bench${e}`, programId: 'prg_0123456789abcdef0123', url: receivers[e].url, topics: ['NEW_CONVERSION'] }));
     }
     await store.close();
-
-    const variants = [
-      ['delivery.raw', 'raw undici POSTs (ceiling)'],
-      ['delivery.floor', 'bus floor: consume, POST, ack, nothing else (RabbitMQ)'],
-      ['delivery.worker', 'partner-ledger delivery worker, RabbitMQ'],
-    ] as const;
-    type Name = (typeof variants)[number][0];
-    type Round = Partial<Record<Name, Result>>;
 
     /** One variant once: its queue filled (bus variants), then timed from go to the last arrival. */
     const runOnce = async (name: Name, label: string, round: number): Promise<Result> => {
@@ -149,39 +150,38 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       if (variants.some(([name]) => !r[name])) break;
       rounds.push(r);
     }
-    const ratioOf = (r: Round, name: Name) => r[name]!.rate / r['delivery.raw']!.rate;
-    const median = medianBy(rounds, (x) => ratioOf(x, 'delivery.worker'));
-    for (const [name, label] of median ? variants : []) {
-      const r = median![name]!;
-      const raw = median!['delivery.raw']!;
-      const each = rounds.map((x) => `${kilo(x['delivery.raw']!.rate)} / ${kilo(x['delivery.floor']!.rate)} / ${kilo(x['delivery.worker']!.rate)}`);
-      rows.push(
-        row({
-          scenario: SCENARIO,
-          variant: label,
-          baseline: name === 'delivery.raw',
-          throughput: r.rate,
-          unit: 'webhooks/s',
-          peakRssMb: r.rss,
-          ratios: name !== 'delivery.raw' ? [{ vs: 'raw undici', value: r.rate / raw.rate, of: 'throughput' }] : [],
-          notes: [
-            `${total.toLocaleString('en-US')} POSTs to ${ENDPOINTS} endpoints (${warm.toLocaleString('en-US')} warm-up), ${PER_ENDPOINT} in flight per endpoint, ${CONNECTIONS} keep-alive connections per origin`,
-            // CPU per webhook moves less than the rate when other work shares the machine.
-            `CPU ${Math.round(r.cpuUsPerWebhook)} µs per webhook (user + system, the whole run)${name !== 'delivery.raw' ? `, ${(r.cpuUsPerWebhook / raw.cpuUsPerWebhook).toFixed(1)}× raw's` : ''}`,
-            ...r.notes,
-            ...(name === 'delivery.worker' && rounds.length > 1
-              ? [
-                  `rounds (raw / floor / worker, webhooks/s), the median one (by the worker's ratio) reported: ${each.join('; ')}; the worker ${rounds.map((x) => ratioOf(x, 'delivery.worker').toFixed(2)).join(', ')}× raw, the floor ${rounds.map((x) => ratioOf(x, 'delivery.floor').toFixed(2)).join(', ')}×`,
-                ]
-              : []),
-          ],
-        }),
-      );
-    }
   } finally {
     await Promise.all(receivers.map((r) => r.close()));
   }
-  const median = medianBy(rounds, (x) => x['delivery.worker']!.rate / x['delivery.raw']!.rate);
+  const ratioOf = (r: Round, name: Name) => r[name]!.rate / r['delivery.raw']!.rate;
+  const median = medianBy(rounds, (x) => ratioOf(x, 'delivery.worker'));
+  for (const [name, label] of median ? variants : []) {
+    const r = median![name]!;
+    const raw = median!['delivery.raw']!;
+    const each = rounds.map((x) => `${kilo(x['delivery.raw']!.rate)} / ${kilo(x['delivery.floor']!.rate)} / ${kilo(x['delivery.worker']!.rate)}`);
+    rows.push(
+      row({
+        scenario: SCENARIO,
+        variant: label,
+        baseline: name === 'delivery.raw',
+        throughput: r.rate,
+        unit: 'webhooks/s',
+        peakRssMb: r.rss,
+        ratios: name !== 'delivery.raw' ? [{ vs: 'raw undici', value: r.rate / raw.rate, of: 'throughput' }] : [],
+        notes: [
+          `${total.toLocaleString('en-US')} POSTs to ${ENDPOINTS} endpoints (${warm.toLocaleString('en-US')} warm-up), ${PER_ENDPOINT} in flight per endpoint, ${CONNECTIONS} keep-alive connections per origin`,
+          // CPU per webhook moves less than the rate when other work shares the machine.
+          `CPU ${Math.round(r.cpuUsPerWebhook)} µs per webhook (user + system, the whole run)${name !== 'delivery.raw' ? `, ${(r.cpuUsPerWebhook / raw.cpuUsPerWebhook).toFixed(1)}× raw's` : ''}`,
+          ...r.notes,
+          ...(name === 'delivery.worker' && rounds.length > 1
+            ? [
+                `rounds (raw / floor / worker, webhooks/s), the median one (by the worker's ratio) reported: ${each.join('; ')}; the worker ${rounds.map((x) => ratioOf(x, 'delivery.worker').toFixed(2)).join(', ')}× raw, the floor ${rounds.map((x) => ratioOf(x, 'delivery.floor').toFixed(2)).join(', ')}×`,
+              ]
+            : []),
+        ],
+      }),
+    );
+  }
   const worker = median?.['delivery.worker'];
   const raw = median?.['delivery.raw'];
   const floor = median?.['delivery.floor'];

@@ -172,7 +172,6 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: Delivery, facts: BodyFacts): Promise<Outcome> {
-    const now = this.options.now ?? (() => new Date());
     const endpoint = await this.endpoints.get(delivery.endpointId);
     if (!endpoint) return { kind: 'ack' }; // the endpoint was deleted: nothing to deliver to
     if (!endpoint.enabled) {
@@ -199,13 +198,13 @@ export class DeliveryWorker {
     }
     if (attempt.status === 410) {
       await this.log.record(base, attempt, 'dead');
-      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'the endpoint answered 410 Gone', updatedAt: now().toISOString() });
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'the endpoint answered 410 Gone', updatedAt: this.now().toISOString() });
       return { kind: 'dead', reason: '410 Gone: endpoint disabled' };
     }
     const failingSince = endpoint.failingSince ?? started.toISOString();
     if (started.getTime() - Date.parse(failingSince) >= AUTO_DISABLE_AFTER_MS) {
       await this.log.record(base, attempt, 'dead');
-      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'failing for 5 days', failingSince, updatedAt: now().toISOString() });
+      await this.saveEndpoint({ ...endpoint, enabled: false, disabledReason: 'failing for 5 days', failingSince, updatedAt: this.now().toISOString() });
       return { kind: 'dead', reason: 'endpoint failing for 5 days: disabled' };
     }
     if (!endpoint.failingSince) await this.saveEndpoint({ ...endpoint, failingSince });
@@ -230,7 +229,7 @@ export class DeliveryWorker {
     const admission = await this.gate.admit(endpoint);
     if (admission.kind === 'defer') return { kind: 'defer', delayMs: admission.delayMs, reason: admission.reason };
 
-    const started = (this.options.now ?? (() => new Date()))();
+    const started = this.now();
     const headers = signHeaders({ secrets: activeSecrets(endpoint, started).map((s) => s.secret), webhookId, timestamp: started, body: delivery.body, topic: delivery.topic as Topic });
     const attempt: Attempt = { at: started.toISOString(), attempt: delivery.attempt, status: null, latencyMs: 0, response: '', error: null };
     let retryAfterMs: number | null = null;
@@ -268,6 +267,11 @@ export class DeliveryWorker {
     attempt.latencyMs = Math.round(performance.now() - t0);
     await this.settleGate(endpoint, admission.ticket, attempt.status, retryAfterMs);
     return { attempt, retryAfterMs, started };
+  }
+
+  /** The attempt's clock (`options.now`, for tests). */
+  private now(): Date {
+    return this.options.now ? this.options.now() : new Date();
   }
 
   /** Tells the gate what the answer said; records a circuit change. The attempt happened: a failure here is only logged. */
