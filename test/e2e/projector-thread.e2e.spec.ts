@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_KEY, AppProcess, buildOnce, until } from '@partner-ledger/testing';
+import { ADMIN_KEY, AppProcess, CLEAN_SIGTERM_EXITS, buildOnce, until } from '@partner-ledger/testing';
 
 /**
  * PROJECTOR_THREAD=webhooks: the built engine runs its projections on the first webhook thread, and
@@ -56,12 +56,7 @@ describe('the engine with its projections on the webhook thread', () => {
   });
 
   it('stops on SIGTERM with the projections’ checkpoints saved', async () => {
-    engine.child.kill('SIGTERM');
-    // Nest's shutdown hooks end by raising the signal again once everything closed.
-    expect([
-      { code: 0, signal: null },
-      { code: null, signal: 'SIGTERM' },
-    ]).toContainEqual(await engine.exited);
+    expect(CLEAN_SIGTERM_EXITS).toContainEqual(await engine.terminate());
     expect(engine.lines().filter((l) => l.level >= 50)).toEqual([]);
     // Started again on the same file, the projections resume where they stopped: nothing to catch up.
     engine = await AppProcess.start('engine', 'engine', { DATA_DIR: dataDir, ADMIN_API_KEY: ADMIN_KEY, PROJECTOR_THREAD: 'webhooks' });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_KEY, AppProcess, until, webhookReceiver, type WebhookReceiver, buildOnce } from '@partner-ledger/testing';
+import { ADMIN_KEY, AppProcess, CLEAN_SIGTERM_EXITS, until, webhookReceiver, type WebhookReceiver, buildOnce } from '@partner-ledger/testing';
 
 /**
  * The built engine as `npm start` runs it publishes and delivers webhooks in a worker thread
@@ -91,12 +91,7 @@ describe('the engine’s webhook thread', () => {
   });
 
   it('stops with the engine on SIGTERM, after finishing its attempts', async () => {
-    engine.child.kill('SIGTERM');
-    // Nest's shutdown hooks end by raising the signal again once everything closed.
-    expect([
-      { code: 0, signal: null },
-      { code: null, signal: 'SIGTERM' },
-    ]).toContainEqual(await engine.exited);
+    expect(CLEAN_SIGTERM_EXITS).toContainEqual(await engine.terminate());
     expect(engine.lines().find((l) => l.msg === 'webhook threads stopped')).toMatchObject({ threads: 1 });
     expect(engine.lines().filter((l) => l.level >= 50)).toEqual([]);
   });

@@ -48,6 +48,12 @@ export function repositoryRoot(): string {
   return dir;
 }
 
+/** How an app that stopped cleanly on SIGTERM exits: Nest's shutdown hooks end by raising the signal again once everything closed. */
+export const CLEAN_SIGTERM_EXITS = [
+  { code: 0, signal: null },
+  { code: null, signal: 'SIGTERM' },
+] as const;
+
 /** One built app (`dist/apps/<app>/src/main.js`) as its own process, its JSON log kept. */
 export class AppProcess {
   private out = '';
@@ -168,6 +174,12 @@ export class AppProcess {
 
   kill(signal: NodeJS.Signals): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  /** Sends SIGTERM and answers how the process exited (a clean stop is one of CLEAN_SIGTERM_EXITS). */
+  terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.kill('SIGTERM');
+    return this.exited;
   }
 
   get running(): boolean {
