@@ -8,6 +8,7 @@ import { type Clock, type HealthIndicator, METRICS_REGISTRY, PlatformModule, sys
 import type { Registry } from 'prom-client';
 import { READ_STORE, type ReadStore, ReadStoreModule } from '@partner-ledger/read-store';
 import { registerGroupCommitMetrics } from './group-commit-metrics.js';
+import { registerWriteLockMetrics } from './write-lock-metrics.js';
 
 /** The roles one process can run; `apps/engine` runs them all, each other app one of them. */
 export type Role = 'api' | 'projector' | 'publisher' | 'delivery-worker';
@@ -133,13 +134,22 @@ export const AUTO_APPROVAL_HEALTH = Symbol('AUTO_APPROVAL_HEALTH');
 class EventStoreMetricsModule {}
 const EVENT_STORE_METRICS = Symbol('EVENT_STORE_METRICS');
 
-/** The event store's own metrics (its group commits) in the app's registry. */
+/** The event store's own metrics (its group commits, and on SQLite the file's write lock) in the app's registry. */
 function eventStoreMetrics(events: DynamicModule): DynamicModule {
   return {
     module: EventStoreMetricsModule,
     imports: [events],
     providers: [
-      { provide: EVENT_STORE_METRICS, inject: [EVENT_STORE, METRICS_REGISTRY], useFactory: (store: EventStore, registry: Registry) => registerGroupCommitMetrics(registry, store) },
+      {
+        provide: EVENT_STORE_METRICS,
+        inject: [EVENT_STORE, METRICS_REGISTRY],
+        useFactory: (store: EventStore, registry: Registry) => {
+          const sqlite = registerGroupCommitMetrics(registry, store);
+          // On the SQLite file, its write lock's too: the commits that take turns with the group commits.
+          if (sqlite) registerWriteLockMetrics(registry);
+          return sqlite;
+        },
+      },
     ],
   };
 }

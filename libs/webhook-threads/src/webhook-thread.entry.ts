@@ -20,8 +20,8 @@ const data = workerData as WebhookThreadData;
 const send = (message: FromThread) => port.postMessage(message);
 // `pl-webhooks-N` in `top -H`, and its own series in /metrics' process_thread_cpu_seconds_total.
 nameThisThread(`webhooks-${data.thread}`);
-// Before any store opens: its writes take turns with the main thread's on one lock.
-adoptWriteLock(data.writeLock);
+// Before any store opens: its writes take turns with the main thread's on one lock (its counters in row N).
+adoptWriteLock(data.writeLock, data.thread);
 const config: AppConfig = { ...data.config, webhookAllowedCidrs: parseAllowedCidrs(data.allowedCidrs) };
 const logger = createLogger({ level: data.logLevel as never, name: data.logName, destination: { write: (line: string) => send({ type: 'log', line }) } }).child({
   thread: data.thread,
