@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { STATE_FILE } from '@partner-ledger/config';
 import { Child } from '../lib/child.js';
 import { call, openLoop } from '../lib/load.js';
 import { benchLoopWindow, cpuMsPerCommand, engineWindow, engineWindowNotes, fmtLoopDelay } from '../lib/loop-delay.js';
@@ -105,7 +106,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
       if (id === 'embedded') {
         // Why a webhook is late, from the SQLite queue the engine left behind.
         const { default: Database } = await import('better-sqlite3');
-        const db = new Database(join(ctx.tmp, `e2e-${id}`, 'partner-ledger.db'), { readonly: true });
+        const db = new Database(join(ctx.tmp, `e2e-${id}`, STATE_FILE), { readonly: true });
         const waiting = db.prepare("SELECT COUNT(*) AS n, SUM(last_error LIKE 'endpoint saturated%') AS saturated FROM bus_messages WHERE state = 'ready'").get() as {
           n: number;
           saturated: number | null;

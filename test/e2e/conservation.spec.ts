@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { DATABASE_FILE } from '@partner-ledger/config';
+import { DATABASE_FILE, STATE_FILE } from '@partner-ledger/config';
 import { fold, loadMinor, type PayoutEvent, sumMinor, transactionDecider, type TransactionEvent } from '@partner-ledger/domain';
 import type { RecordedEvent } from '@partner-ledger/event-store';
 import { SqliteEventStore } from '@partner-ledger/event-store';
@@ -271,7 +271,7 @@ describe('conservation of commission, and projections that crash', () => {
   }, 120_000);
 
   it('a rebuild of every read model gives the same documents, totals and payouts included', async () => {
-    const store = SqliteReadStore.open(join(engine.dataDir, DATABASE_FILE));
+    const store = SqliteReadStore.open(join(engine.dataDir, STATE_FILE));
     try {
       const result = await rebuildReadModels(events, store, { batchSize: 89 });
       const comparison = await compareNamespaces(store, live, result.namespace);

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteBus } from '@partner-ledger/bus';
+import { STATE_FILE } from '@partner-ledger/config';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { EndpointRepository, newWebhookEndpoint } from '@partner-ledger/webhook-runtime';
 import { buildOnce } from '@partner-ledger/testing';
@@ -32,7 +33,8 @@ describe('the delivery worker process', () => {
   });
 
   it('delivers what is queued in the SQLite file, answers /health, and stops cleanly on SIGTERM', async () => {
-    const file = join(dir, 'partner-ledger.db');
+    // Where the worker's DATA_DIR keeps its queue and endpoints.
+    const file = join(dir, STATE_FILE);
     const store = SqliteReadStore.open(file);
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
     await new EndpointRepository(store).save(newWebhookEndpoint({ id: 'whe_w', programId: 'prg', url, topics: ['ALL'] }));

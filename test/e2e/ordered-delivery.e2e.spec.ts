@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type Bus, type Delivery, openBus } from '@partner-ledger/bus';
-import { DATABASE_FILE, parseAllowedCidrs, parseRetrySchedule } from '@partner-ledger/config';
+import { STATE_FILE, parseAllowedCidrs, parseRetrySchedule } from '@partner-ledger/config';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import { createProgram, DEFAULT_TEST_AMQP_URL, expectProblem, dropTopology, probeBroker, startTestEngine, type TestEngine, topicSchemaProblems, until } from '@partner-ledger/testing';
 import { DeliveryWorker, guardedDispatcher } from '@partner-ledger/webhook-runtime';
@@ -122,7 +122,7 @@ describe.each(cases)('ordered delivery per partner, two delivery workers, on the
     engine = await startTestEngine({ env: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', WEBHOOK_RETRY_SCHEDULE: SCHEDULE, ...busCase.env() } });
     // A second worker on its own bus connection and read store connection, as another process would have.
     secondBus = await busCase.open(engine);
-    secondStore = SqliteReadStore.open(join(engine.dataDir, DATABASE_FILE));
+    secondStore = SqliteReadStore.open(join(engine.dataDir, STATE_FILE));
     second = new (class extends DeliveryWorker {
       override deliver(delivery: Delivery) {
         secondHandled++;

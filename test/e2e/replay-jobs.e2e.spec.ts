@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { DATABASE_FILE } from '@partner-ledger/config';
+import { STATE_FILE } from '@partner-ledger/config';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import {
   createProgram,
@@ -207,7 +207,7 @@ describe('replay jobs that take a while', () => {
       await until('some progress', async () => (await call('GET', `/replay-jobs/${interrupted.id}`)).body.progress.messagesQueued >= 10);
       await engine.stop({ keepData: true });
       running = false;
-      const store = SqliteReadStore.open(join(dataDir, DATABASE_FILE));
+      const store = SqliteReadStore.open(join(dataDir, STATE_FILE));
       const saved = await new ReplayJobRepository(store).get(c.id, interrupted.id).finally(() => store.close());
       expect(saved).toMatchObject({ status: 'queued', owner: null, startedAt: expect.any(String), finishedAt: null, progress: { headPosition: expect.any(String) } });
       expect(saved!.progress.messagesQueued).toBeGreaterThanOrEqual(10);

@@ -77,6 +77,23 @@ describe('the engine’s webhook thread', () => {
     await until('the webhook of t1', () => carries(first, 't1'), 15_000);
   });
 
+  it('counts each thread’s turns on each file’s write lock on /metrics, under its own name', async () => {
+    // After a delivered sale: the main thread appended it; the webhook thread projected, queued and logged it.
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    const series = (name: string) =>
+      Object.fromEntries([...metrics.matchAll(new RegExp(`^${name}\\{file="([^"]+)",thread="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => [`${m[1]} ${m[2]}`, Number(m[3])]));
+    const taken = series('sqlite_write_lock_acquisitions_total');
+    // Each thread writes the file it owns: the events on the main thread, the state on the webhook thread.
+    expect(taken['partner-ledger.db main']).toBeGreaterThan(0);
+    expect(taken['partner-ledger-state.db webhooks-1']).toBeGreaterThan(0);
+    // At most once on the events' file: its schema, when the thread opened the new file before the main thread did.
+    expect(taken['partner-ledger.db webhooks-1'] ?? 0).toBeLessThanOrEqual(1);
+    for (const key of Object.keys(taken)) {
+      expect(series('sqlite_write_lock_held_seconds_total')[key]).toBeGreaterThan(0);
+      expect(series('sqlite_write_lock_wait_seconds_total')[key]).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('follows an endpoint changed on the main thread at once, not at its hour-long refresh', async () => {
     const moved = await call('PATCH', `/v1/programs/${pid}/webhook-endpoints/${endpointId}`, { url: second.url('/hook') });
     expect(moved.status).toBe(200);

@@ -1,4 +1,4 @@
-import { databaseFile } from '@partner-ledger/config';
+import { stateFile } from '@partner-ledger/config';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.port.js';
 import type { RabbitMqBus, RabbitMqBusOptions } from './rabbitmq/rabbitmq-bus.js';
@@ -6,7 +6,7 @@ import { SqliteBus } from './sqlite/sqlite-bus.js';
 
 export interface BusConfig {
   dataDir: string;
-  /** AMQP_URL: RabbitMQ; unset → a queue table in DATA_DIR's SQLite file. */
+  /** AMQP_URL: RabbitMQ; unset → a queue table in DATA_DIR's SQLite state file. */
   amqpUrl?: string;
   amqpPrefix?: string;
   /** The parsed WEBHOOK_RETRY_SCHEDULE, in ms. */
@@ -21,9 +21,9 @@ export async function connectRabbitMq(url: string, options: RabbitMqBusOptions =
   return RabbitMqBus.connect(url, options);
 }
 
-/** The webhook bus: RabbitMQ when AMQP_URL is set, else a queue table in the SQLite file. */
+/** The webhook bus: RabbitMQ when AMQP_URL is set, else a queue table in the SQLite state file. */
 export async function openBus(config: BusConfig, logger?: Logger): Promise<Bus> {
   const retrySchedule = config.webhookRetrySchedule;
   if (config.amqpUrl) return connectRabbitMq(config.amqpUrl, { retrySchedule, logger, ...(config.amqpPrefix ? { prefix: config.amqpPrefix } : {}) });
-  return SqliteBus.open(databaseFile(config.dataDir), { retrySchedule, leaseMs: config.webhookClaimTtlMs });
+  return SqliteBus.open(stateFile(config.dataDir), { retrySchedule, leaseMs: config.webhookClaimTtlMs });
 }

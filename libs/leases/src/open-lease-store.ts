@@ -1,11 +1,11 @@
-import { databaseFile } from '@partner-ledger/config';
+import { stateFile } from '@partner-ledger/config';
 import type { LeaseStore } from './lease.port.js';
 import type { MongoLeaseStore } from './mongodb-lease.js';
 import { SqliteLeaseStore } from './sqlite-lease.js';
 
 export interface LeaseStoreConfig {
   dataDir: string;
-  /** MONGO_URL: leases beside the read models in MongoDB; unset → the SQLite file. */
+  /** MONGO_URL: leases beside the read models in MongoDB; unset → the SQLite state file. */
   mongoUrl?: string;
 }
 
@@ -15,8 +15,8 @@ export async function connectMongoLeaseStore(url: string, options: { dbName?: st
   return MongoLeaseStore.connect(url, options);
 }
 
-/** Leases beside the read models: MongoDB with MONGO_URL, else the SQLite file. */
+/** Leases beside the read models: MongoDB with MONGO_URL, else the SQLite state file. */
 export async function openLeaseStore(config: LeaseStoreConfig): Promise<LeaseStore> {
   if (config.mongoUrl) return connectMongoLeaseStore(config.mongoUrl);
-  return SqliteLeaseStore.open(databaseFile(config.dataDir));
+  return SqliteLeaseStore.open(stateFile(config.dataDir));
 }

@@ -1,7 +1,6 @@
 // Test support (not built): a randomized but reproducible history made through the real engine's
 // HTTP API, so every event is decided by the real deciders and handlers.
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import { databaseFile, stateFile } from '@partner-ledger/config';
 import { parseAmount } from '@partner-ledger/domain';
 import { seeded } from './random.js';
 import type { EventStore } from '@partner-ledger/event-store';
@@ -10,8 +9,6 @@ import { ReadSide } from '@partner-ledger/projections';
 import { SqliteReadStore } from '@partner-ledger/read-store';
 import type { Clock } from '@partner-ledger/platform';
 import type { TestEngine } from './engine.fixture.js';
-
-export const DATABASE_FILE = 'partner-ledger.db';
 
 interface PartnerRef {
   id: string;
@@ -268,13 +265,11 @@ export class RandomHistory {
   }
 }
 
-/** The engine's SQLite file opened a second time: event store, read store and a live read side on it. */
+/** The engine's SQLite files opened a second time: event store, read store and a live read side on them. */
 export function openDataDir(dataDir: string) {
-  const db = new Database(join(dataDir, DATABASE_FILE));
-  const events = SqliteEventStore.onDatabase(db, { pollIntervalMs: 20 });
-  const store = SqliteReadStore.onDatabase(db);
+  const events = SqliteEventStore.open(databaseFile(dataDir), { pollIntervalMs: 20 });
+  const store = SqliteReadStore.open(stateFile(dataDir));
   return {
-    db,
     events,
     store,
     readSide: new ReadSide(events, store),
@@ -282,7 +277,6 @@ export function openDataDir(dataDir: string) {
       await readSide?.stop();
       await events.close();
       await store.close();
-      db.close();
     },
   };
 }
