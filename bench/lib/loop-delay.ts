@@ -143,6 +143,12 @@ export async function engineWindow(origin: string): Promise<{ end(): Promise<Eng
   };
 }
 
+/** Each thread's CPU between two scrapes (a thread that ended or started meanwhile: its time at the end). */
+function threadsWithin(start: Record<string, number> | null, end: Record<string, number> | null): Record<string, number> | null {
+  if (!start || !end) return null;
+  return Object.fromEntries(Object.entries(end).map(([thread, s]) => [thread, Math.max(0, s - (start[thread] ?? 0))]));
+}
+
 /** Each thread's use of each write lock between two scrapes (its counters only grow). */
 function lockWithin(start: WriteLocks | null, end: WriteLocks | null): WriteLocks | null {
   if (!end) return null;
