@@ -32,15 +32,15 @@ export const handlers: Record<string, ChildHandler> = {
   },
 
   /** The engine's rebuild (`rebuildReadModels`, what the CLI runs): fresh namespace, replay, swap. */
-  async 'rebuild.ours'(p: { file: string }): Promise<RebuildRunResult> {
+  async 'rebuild.ours'(p: { file: string; stateFile: string }): Promise<RebuildRunResult> {
     const [{ SqliteEventStore }, { SqliteReadStore }, { rebuildReadModels, READ_MODEL_COLLECTIONS }] = await Promise.all([
       import('@partner-ledger/event-store'),
       import('@partner-ledger/read-store'),
       import('@partner-ledger/projections'),
     ]);
-    // Two connections to the one file, as the engine and the CLI open them.
+    // The events' file and the state file beside it, as the engine and the CLI open them.
     const events = SqliteEventStore.open(p.file);
-    const store = SqliteReadStore.open(p.file);
+    const store = SqliteReadStore.open(p.stateFile);
     const t0 = performance.now();
     const result = await rebuildReadModels(events, store);
     const seconds = (performance.now() - t0) / 1000;

@@ -45,12 +45,14 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   const rounds: { memory: { r: RebuildRunResult; rss: number }; ours: { r: RebuildRunResult; rss: number }; ratio: number }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const copy = join(ctx.tmp, 'rebuild', `round-${round}.db`);
+    const stateFile = join(ctx.tmp, 'rebuild', `round-${round}-state.db`);
     copyLog(log.file, copy);
     const measured = await runVariants<RebuildRunResult>(SCENARIO, variants, rows, (name, label) => {
       ctx.log(`${SCENARIO}: ${label} (round ${round} of ${ROUNDS})`);
-      return Child.start<RebuildRunResult>(name, { file: name === 'rebuild.ours' ? copy : log.file }, { profileDir: profileDirOf(ctx, name) });
+      return Child.start<RebuildRunResult>(name, name === 'rebuild.ours' ? { file: copy, stateFile } : { file: log.file }, { profileDir: profileDirOf(ctx, name) });
     });
     removeLog(copy);
+    removeLog(stateFile);
     const memory = measured['rebuild.memory'];
     const ours = measured['rebuild.ours'];
     // A side that failed is an error row already; no further round would be complete either.

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openBus, SqliteBus } from '@partner-ledger/bus';
-import { DATABASE_FILE, STATE_FILE } from '@partner-ledger/config';
+import { DATABASE_FILE, STATE_FILE, STATE_TABLES } from '@partner-ledger/config';
 import { openEventStore, SqliteEventStore } from '@partner-ledger/event-store';
 import { openLeaseStore, SqliteLeaseStore } from '@partner-ledger/leases';
 import { openReadStore, SqliteReadStore } from '@partner-ledger/read-store';
@@ -48,5 +49,25 @@ describe('a DATA_DIR of the one-file layout', () => {
     } finally {
       for (const s of [bus, leases, store, events]) await s.close();
     }
+  });
+
+  it('moves every table the state’s stores make: a new table of theirs must be named in STATE_TABLES', async () => {
+    const fresh = join(dir, 'fresh');
+    const config = { dataDir: fresh, webhookRetrySchedule: [1_000] };
+    const stores = [await openEventStore(config), await openReadStore(config), await openBus(config), await openLeaseStore(config)];
+    for (const s of stores) await s.close();
+    const tablesOf = (file: string) => {
+      const db = new Database(join(fresh, file), { readonly: true });
+      try {
+        return db
+          .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+          .all()
+          .map((r) => r.name);
+      } finally {
+        db.close();
+      }
+    };
+    expect(tablesOf(STATE_FILE)).toEqual([...STATE_TABLES].sort());
+    expect(tablesOf(DATABASE_FILE)).toEqual(['events']);
   });
 });

@@ -28,9 +28,10 @@ function olderEventsFile(file: string): void {
     CREATE TABLE rm_checkpoints (ns TEXT, name TEXT, position INTEGER, PRIMARY KEY (ns, name));
     INSERT INTO rm_checkpoints VALUES ('rm', 'partners', 2);
     CREATE TABLE rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-    CREATE TABLE bus_messages (seq INTEGER PRIMARY KEY, message_id TEXT, state TEXT);
+    CREATE TABLE bus_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT, state TEXT);
     CREATE INDEX bus_messages_state ON bus_messages (state);
-    INSERT INTO bus_messages (message_id, state) VALUES ('m1', 'ready'), ('m2', 'dead');
+    INSERT INTO bus_messages (message_id, state) VALUES ('m1', 'ready'), ('m2', 'dead'), ('m3', 'ready');
+    DELETE FROM bus_messages WHERE message_id = 'm3';
     CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT);
   `);
   db.close();
@@ -40,7 +41,9 @@ const tables = (file: string) => {
   const db = new Database(file, { readonly: true });
   try {
     return db
-      .prepare<[], { type: string; name: string }>("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type, name")
+      .prepare<[], { type: string; name: string }>(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name",
+      )
       .all()
       .map((r) => `${r.type} ${r.name}`);
   } finally {
@@ -78,6 +81,11 @@ describe('the engine’s two SQLite files', () => {
     const file = stateFile(dir);
     expect(tables(file)).toEqual(['index bus_messages_state', 'index by_endpoint', 'table bus_messages', 'table leases', 'table rm_checkpoints', 'table rm_docs', 'table rm_meta']);
     expect([count(file, 'rm_docs'), count(file, 'rm_checkpoints'), count(file, 'bus_messages'), count(file, 'leases')]).toEqual([2, 1, 2, 0]);
+    // The queue numbers on from its last message (m3, gone), as it would have in the events' file.
+    const db = new Database(file);
+    db.prepare("INSERT INTO bus_messages (message_id, state) VALUES ('m4', 'ready')").run();
+    expect(db.prepare("SELECT seq FROM bus_messages WHERE message_id = 'm4'").get()).toEqual({ seq: 4 });
+    db.close();
     // The events' file keeps its events and nothing else.
     expect(tables(events)).toEqual(['table events']);
     expect(count(events, 'events')).toBe(2);

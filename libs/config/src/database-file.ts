@@ -94,6 +94,15 @@ export function moveStateOutOfEventsFile(eventsFile: string, file: string): stri
             // After the rows: an index built once rather than kept up by each insert.
             for (const { type, sql } of schema) if (type === 'index') state.exec(sql);
           }
+          // An AUTOINCREMENT table (the queue's) goes on from its last number, not from its highest row left.
+          if (tablesOf(state, 'main').includes('sqlite_sequence') && tablesOf(state, 'legacy').includes('sqlite_sequence')) {
+            for (const table of present) {
+              const seq = state.prepare<[string], { seq: number }>('SELECT seq FROM legacy.sqlite_sequence WHERE name = ?').get(table);
+              if (seq === undefined) continue;
+              state.prepare('DELETE FROM main.sqlite_sequence WHERE name = ?').run(table);
+              state.prepare('INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq.seq);
+            }
+          }
         })
         .immediate();
       state.exec('DETACH DATABASE legacy');
@@ -111,7 +120,7 @@ export function moveStateOutOfEventsFile(eventsFile: string, file: string): stri
   }
 }
 
-function tablesOf(db: Database.Database, schema: 'main'): string[] {
+function tablesOf(db: Database.Database, schema: 'main' | 'legacy'): string[] {
   return db
     .prepare<[], { name: string }>(`SELECT name FROM ${schema}.sqlite_master WHERE type = 'table'`)
     .all()
