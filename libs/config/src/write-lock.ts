@@ -186,6 +186,8 @@ const LOCKED = Symbol('partner-ledger.write-lock');
  */
 export function lockWrites(db: Database.Database): Database.Database {
   if (LOCKED in db) return db;
+  // Known by name from the start, so that this thread's counters list the file even before it writes it (another thread may).
+  lockOf(db.name);
   const transaction = db.transaction.bind(db);
   const locked = ((fn: (...args: unknown[]) => unknown) => {
     const tx = transaction(fn);
