@@ -81,8 +81,8 @@ export function moveStateOutOfEventsFile(eventsFile: string, file: string): stri
       state
         .transaction(() => {
           const already = new Set(tablesOf(state, 'main'));
-          for (const table of present) {
-            if (already.has(table)) continue;
+          const copied = present.filter((table) => !already.has(table));
+          for (const table of copied) {
             const schema = state
               .prepare<[string], { type: string; sql: string }>("SELECT type, sql FROM legacy.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type = 'index'")
               .all(table);
@@ -96,7 +96,7 @@ export function moveStateOutOfEventsFile(eventsFile: string, file: string): stri
           }
           // An AUTOINCREMENT table (the queue's) goes on from its last number, not from its highest row left.
           if (tablesOf(state, 'main').includes('sqlite_sequence') && tablesOf(state, 'legacy').includes('sqlite_sequence')) {
-            for (const table of present) {
+            for (const table of copied) {
               const seq = state.prepare<[string], { seq: number }>('SELECT seq FROM legacy.sqlite_sequence WHERE name = ?').get(table);
               if (seq === undefined) continue;
               state.prepare('DELETE FROM main.sqlite_sequence WHERE name = ?').run(table);

@@ -10,7 +10,7 @@ export const threadOfSlot = (slot: number) => (slot === 0 ? 'main' : `webhooks-$
  * `sqlite_write_lock_held_seconds_total`. A file's held seconds of all threads over a window,
  * divided by its length, are how busy its lock was; a thread's wait over its own time is what the other
  * threads' commits cost it. Read from the lock's shared counters at each scrape, so a write pays
- * for no metric. Registered by the embedded engine only: nothing else shares a file across threads.
+ * for no metric. Registered beside the SQLite event store's group commits (composition.ts).
  */
 export function registerWriteLockMetrics(registry: Registry): void {
   const counter = (name: string, help: string, read: (u: WriteLockUse) => number) =>
