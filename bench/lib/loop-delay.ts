@@ -200,10 +200,10 @@ export function engineWindowNotes(w: EngineWindow | null | undefined, commands: 
 }
 
 /**
- * "held 71 % of the window (main 38 %, 1.3 ms a transaction; webhooks-1 33 %, 0.41 ms); waited
- * for: main 6.1 % of the window (0.2 ms a transaction), webhooks-1 17 % (0.6 ms)". How busy the
- * one writer's lock was, and what each thread lost waiting for the others' commits (their fsyncs
- * included). Null when nothing took it.
+ * One file's lock, as "held 38 % of the window (main 37 %, 1.41 ms a transaction; webhooks-1
+ * 1.0 %, 0.50 ms a transaction); waited for: main 0.1 % of the window (0.00 ms a transaction),
+ * webhooks-1 …": how busy the file's one writer was, and what each thread lost waiting for the
+ * others' commits (their fsyncs included). Null when nothing took it.
  */
 export function fmtWriteLock(threads: Record<string, WriteLockUse>, seconds: number): string | null {
   const used = Object.entries(threads)
