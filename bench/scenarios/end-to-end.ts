@@ -27,7 +27,7 @@ const RATE = 500;
  * own webhooks are reported in a note (the cold start), not in the row.
  */
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
-  const seconds = ctx.quick ? 5 : 20;
+  const seconds = ctx.quick ? 4 : 20;
   const warmSeconds = ctx.quick ? 3 : 10;
   // How long to wait for the last webhooks once the load stops.
   const graceMs = ctx.quick ? 10_000 : 30_000;

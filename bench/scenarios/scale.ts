@@ -33,7 +33,7 @@ interface StartUp {
 
 /**
  * Start-up against the history (issue 13): the engine (`npm start`'s process) and each role as its
- * own process, on a log of N and of 10 N events (100k and 1M; quick: 10k and 100k), first behind by
+ * own process, on a log of N and of 10 N events (100k and 1M; quick: 5k and 50k), first behind by
  * every event (a data dir whose read models, publisher view and queue have seen none of the copies,
  * as after an import or a projector down for months), then again once caught up (a plain restart).
  * Each start measures spawn → `/health` answering 200 for every process, spawn → the webhook of a
@@ -41,7 +41,7 @@ interface StartUp {
  * the large log with the small one of the same run: start-up and memory must be flat in the history.
  */
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
-  const sizes = ctx.quick ? [10_000, 100_000] : [100_000, 1_000_000];
+  const sizes = ctx.quick ? [5_000, 50_000] : [100_000, 1_000_000];
   const topologies: Topology[] = ctx.quick ? ['engine'] : ['engine', 'roles'];
   const rows: Row[] = [];
   const measured = new Map<string, StartUp>();
