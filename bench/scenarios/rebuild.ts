@@ -23,7 +23,7 @@ function removeLog(file: string): void {
 }
 
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
-  const wanted = ctx.quick ? 100_000 : 1_000_000;
+  const wanted = ctx.quick ? 50_000 : 1_000_000;
   ctx.log(`${SCENARIO}: preparing a log of ${wanted.toLocaleString('en-US')} events`);
   const prepare = Child.start<PrepareResult>('rebuild.prepare', {
     dataDir: join(ctx.tmp, 'rebuild'),
