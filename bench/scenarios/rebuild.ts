@@ -27,7 +27,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
   ctx.log(`${SCENARIO}: preparing a log of ${wanted.toLocaleString('en-US')} events`);
   const prepare = Child.start<PrepareResult>('rebuild.prepare', {
     dataDir: join(ctx.tmp, 'rebuild'),
-    commands: ctx.quick ? 300 : 1_500,
+    commands: ctx.quick ? 150 : 1_500,
     events: wanted,
   } satisfies PrepareParams);
   const { result: log } = await prepare.done();

@@ -52,7 +52,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
     for (const size of sizes) {
       const base = join(ctx.tmp, 'scale', String(size), 'base');
       ctx.log(`${SCENARIO}: preparing a log of ${size.toLocaleString('en-US')} events`);
-      const prepare = Child.start<ScalePrepareResult>('scale.prepare', { dataDir: base, commands: ctx.quick ? 300 : 1_500, events: size } satisfies ScalePrepareParams);
+      const prepare = Child.start<ScalePrepareResult>('scale.prepare', { dataDir: base, commands: ctx.quick ? 150 : 1_500, events: size } satisfies ScalePrepareParams);
       const log = (await prepare.done()).result;
       actual.set(size, log);
       for (const topology of topologies) {
