@@ -25,8 +25,8 @@ export interface AppendResult {
 }
 
 export async function run(ctx: BenchContext): Promise<ScenarioOutput> {
-  const events = ctx.quick ? 1_500 : 100_000;
-  const streams = ctx.quick ? 150 : 10_000;
+  const events = ctx.quick ? 3_000 : 100_000;
+  const streams = ctx.quick ? 300 : 10_000;
   const rows: Row[] = [];
   const variants = [
     ['append.raw', 'raw better-sqlite3 (ceiling)'],
