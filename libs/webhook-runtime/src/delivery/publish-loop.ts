@@ -22,9 +22,11 @@ export interface PublishLoopOptions {
   view?: LoopView;
   /**
    * The endpoints subscribed to this event's payload; none skips it. Asked for events with a
-   * payload only. An endpoint's `filter` is applied here: a body it does not match is not queued.
+   * payload only, with the batch the event is in (a look-up may serve the whole batch: the
+   * endpoints as of the batch). An endpoint's `filter` is applied here: a body it does not match
+   * is not queued.
    */
-  recipients(event: RecordedEvent, payload: WebhookPayload): Promise<readonly { id: string; filter?: PayloadFilter | null; ordering?: EndpointOrdering }[]>;
+  recipients(event: RecordedEvent, payload: WebhookPayload, batch: readonly RecordedEvent[]): Promise<readonly { id: string; filter?: PayloadFilter | null; ordering?: EndpointOrdering }[]>;
   /**
    * Serializes the batch's bodies, numbering those about a partner (`sequence`) before the batch
    * is published (ordering/sequencer.ts). Default: no numbering.
@@ -72,7 +74,7 @@ export async function publishLoop(batches: AsyncIterable<readonly RecordedEvent[
       if (!payload) continue;
       // A body the endpoint's filter skips is never queued: nothing to send, retry or log.
       const recipients = [];
-      for (const endpoint of await options.recipients(event, payload)) if (await matchesFilter(endpoint.filter, payload.body)) recipients.push(endpoint);
+      for (const endpoint of await options.recipients(event, payload, batch)) if (await matchesFilter(endpoint.filter, payload.body)) recipients.push(endpoint);
       if (!recipients.length) continue;
       const traced = tracingEnabled()
         ? startSpan(`publish ${payload.topic}`, {

@@ -4,6 +4,7 @@ import type { EventStore, EventSubscription } from '@partner-ledger/event-store'
 import { batchesOf } from '@partner-ledger/event-store';
 import type { ReadStore } from '@partner-ledger/read-store';
 import { CONFIG_NAMESPACE, EndpointRepository } from '../endpoints/endpoint-repository.js';
+import { BatchEndpoints } from './batch-endpoints.js';
 import { PersistedPublisherView } from './persisted-view.js';
 import { PublisherSequencer } from '../ordering/sequencer.js';
 import { publishLoop } from './publish-loop.js';
@@ -77,7 +78,7 @@ export class WebhookPublisher {
     if (this.stopping) return;
     const subscription = this.events.subscribeToAll({ fromPosition: checkpoint ?? 'start' });
     this.subscription = subscription;
-    const endpoints = new EndpointRepository(this.store);
+    const endpoints = new BatchEndpoints(new EndpointRepository(this.store));
     const commit = async (position: bigint) => {
       await view.commit(PUBLISHER_CHECKPOINT, position, position);
       this.published = position;
@@ -90,9 +91,9 @@ export class WebhookPublisher {
       // not sent again.
       after: folded !== null && (checkpoint === null || folded > checkpoint) ? folded : checkpoint,
       view,
-      recipients: async (event, payload) => {
+      recipients: async (event, payload, batch) => {
         const programId = (event.data as { programId?: string }).programId;
-        return programId ? endpoints.subscribers(programId, payload.topic) : [];
+        return programId ? endpoints.subscribers(batch, programId, payload.topic) : [];
       },
       // Numbers the payloads about a partner per endpoint, committed before the batch is published.
       sequencer: new PublisherSequencer(this.store),

@@ -132,7 +132,12 @@ export class EndpointRepository {
 
   /** Every enabled endpoint of a program subscribed to `topic`. */
   async subscribers(programId: string, topic: Topic): Promise<WebhookEndpoint[]> {
+    return (await this.enabled(programId)).filter((e) => subscribesTo(e.topics, topic));
+  }
+
+  /** Every enabled endpoint of a program, whatever its topics. */
+  async enabled(programId: string): Promise<WebhookEndpoint[]> {
     const docs = await this.store.find(CONFIG_NAMESPACE, ENDPOINTS, { where: { programId, enabled: true }, orderBy: [], limit: 10_000 });
-    return docs.map(fromDoc).filter((e) => subscribesTo(e.topics, topic));
+    return docs.map(fromDoc);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '@partner-ledger/platform';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { assertKey, LIFETIME, parseAmount, planAt, transactionDecider, transactionStream, unprocessable } from '@partner-ledger/domain';
 import type { Versioned } from '../../shared/etag.js';
 import { position } from '../../shared/http.js';
@@ -40,7 +40,7 @@ export function requestHash(body: Omit<CreateTransactionCommand, 'programId' | '
     couponCode: body.couponCode ?? null,
     partnerKey: body.partnerKey ?? null,
   };
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
+  return hash('sha256', JSON.stringify(canonical), 'base64url');
 }
 
 @CommandHandler(CreateTransactionCommand)
