@@ -1,5 +1,5 @@
 import type { Bus, OutgoingMessage } from '@partner-ledger/bus';
-import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, StoredDoc, WriteOptions } from '@partner-ledger/read-store';
 import type { Fence } from './single-active.js';
 
 /**
@@ -55,17 +55,17 @@ export class FencedReadStore implements ReadStore {
     await this.fence.check();
     return this.inner.commitAll(namespace, commits);
   }
-  async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
+  async put(namespace: string, collection: string, doc: StoredDoc, options?: WriteOptions): Promise<void> {
     await this.fence.check();
-    return this.inner.put(namespace, collection, doc);
+    return this.inner.put(namespace, collection, doc, options);
   }
   async replaceIf(namespace: string, collection: string, doc: StoredDoc, expectedPos: number | null): Promise<boolean> {
     await this.fence.check();
     return this.inner.replaceIf(namespace, collection, doc, expectedPos);
   }
-  async delete(namespace: string, collection: string, id: string): Promise<boolean> {
+  async delete(namespace: string, collection: string, id: string, options?: WriteOptions): Promise<boolean> {
     await this.fence.check();
-    return this.inner.delete(namespace, collection, id);
+    return this.inner.delete(namespace, collection, id, options);
   }
   get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
     return this.inner.get(namespace, collection, id);

@@ -59,6 +59,22 @@ export interface Query {
 }
 
 /** A secondary index: equality fields first, then the sort fields in a find's `orderBy` directions. */
+/** How a `put` or `delete` outside the projections is made durable. */
+export interface WriteOptions {
+  /**
+   * Answer only once the write is on disk: for what a user was told is saved (an endpoint, an
+   * incoming webhook, a replay job) and cannot be rebuilt from the log. SQLite commits it with
+   * `synchronous = FULL` (an fsync of the WAL) on a connection that otherwise commits NORMAL;
+   * MongoDB sends it with `writeConcern: { j: true }`. Without it a write survives a crash of the
+   * process but may be lost with the machine (power, kernel) until the file's next fsync; that is
+   * kept for the high-volume logs (deliveries, incoming requests), whose loss costs a line of
+   * history, not a setting.
+   */
+  durable?: boolean;
+}
+
+export const DURABLE: WriteOptions = Object.freeze({ durable: true });
+
 export interface IndexSpec {
   /** Unique per collection; letters, digits and `_`. */
   name: string;
@@ -99,7 +115,7 @@ export interface ReadStore {
    * Writes one document unconditionally (last write wins). For state that is not a projection of
    * the log (webhook endpoint configuration, delivery logs), kept in a namespace no rebuild touches.
    */
-  put(namespace: string, collection: string, doc: StoredDoc): Promise<void>;
+  put(namespace: string, collection: string, doc: StoredDoc, options?: WriteOptions): Promise<void>;
   /**
    * Compare-and-set of one document (for small shared state several processes update, e.g. a
    * webhook endpoint's throttle): writes `doc` only if the stored document's `pos` is still
@@ -109,7 +125,7 @@ export interface ReadStore {
    */
   replaceIf(namespace: string, collection: string, doc: StoredDoc, expectedPos: number | null): Promise<boolean>;
   /** Removes one document; true when it existed. */
-  delete(namespace: string, collection: string, id: string): Promise<boolean>;
+  delete(namespace: string, collection: string, id: string, options?: WriteOptions): Promise<boolean>;
 
   get(namespace: string, collection: string, id: string): Promise<StoredDoc | null>;
   /**

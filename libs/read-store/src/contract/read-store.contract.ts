@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { ReadStore, StoredDoc } from '../read-store.port.js';
+import { DURABLE, type ReadStore, type StoredDoc } from '../read-store.port.js';
 
 export interface ReadStoreFixture {
   store: ReadStore;
@@ -115,6 +115,16 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       expect(await store.get(n, 'config', 'e1')).toEqual({ _id: 'e1', pos: 1, url: 'https://b.example' });
       expect(await store.delete(n, 'config', 'e1')).toBe(true);
       expect(await store.delete(n, 'config', 'e1')).toBe(false);
+      expect(await store.get(n, 'config', 'e1')).toBeNull();
+    });
+
+    it('a durable put and delete write and remove as the plain ones do', async () => {
+      const n = ns();
+      await store.put(n, 'config', doc('e1', 0, { url: 'https://a.example' }), DURABLE);
+      await store.put(n, 'config', doc('e1', 1, { url: 'https://b.example' }), DURABLE);
+      expect(await store.get(n, 'config', 'e1')).toEqual({ _id: 'e1', pos: 1, url: 'https://b.example' });
+      expect(await store.delete(n, 'config', 'e1', DURABLE)).toBe(true);
+      expect(await store.delete(n, 'config', 'e1', DURABLE)).toBe(false);
       expect(await store.get(n, 'config', 'e1')).toBeNull();
     });
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerError, type BulkWriteResult, type WriteError } from 'mongodb';
 import { startMongoDbDouble, type MongoDbDouble } from '@partner-ledger/testing';
 import { readStoreContract, type ReadStoreFixture } from '../contract/read-store.contract.js';
+import { DURABLE } from '../read-store.port.js';
 import { dbNameFromUrl } from './db-name.js';
 import { alreadyAppliedIndexes, foldWrites, guardedUpserts, indexKeyOf, MongoReadStore, toMongoFind } from './mongodb-read-store.js';
 
@@ -66,6 +67,39 @@ describe('MongoReadStore.ensureIndex', () => {
       }
     } finally {
       await f.cleanup();
+      await double?.close();
+    }
+  });
+});
+
+describe('MongoReadStore durable writes', () => {
+  it('sends a durable put or delete with writeConcern j: true, and every other write with the deployment default', async () => {
+    const double = MONGO_URL ? undefined : await startMongoDbDouble();
+    const url = MONGO_URL ?? double!.url;
+    const dbName = `pl_durable_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    // The driver's own command monitoring (a connection-string option): what went over the wire for each write.
+    const store = await MongoReadStore.connect(`${url}${url.includes('?') ? '&' : '?'}monitorCommands=true`, { dbName });
+    const client = (store as unknown as { client: MongoClient }).client;
+    const sent: { command: string; writeConcern: unknown }[] = [];
+    client.on('commandStarted', (e) => {
+      if (e.commandName === 'update' || e.commandName === 'delete') sent.push({ command: e.commandName, writeConcern: e.command.writeConcern });
+    });
+    try {
+      await store.put('config', 'endpoints', { _id: 'e1', pos: 0 }, DURABLE);
+      await store.put('config', 'deliveries', { _id: 'd1', pos: 0 });
+      await store.delete('config', 'deliveries', 'd1');
+      await store.delete('config', 'endpoints', 'e1', DURABLE);
+      expect(sent).toEqual([
+        { command: 'update', writeConcern: { j: true } },
+        { command: 'update', writeConcern: undefined },
+        { command: 'delete', writeConcern: undefined },
+        { command: 'delete', writeConcern: { j: true } },
+      ]);
+    } finally {
+      await store.close();
+      const cleanup = await MongoClient.connect(url);
+      await cleanup.db(dbName).dropDatabase();
+      await cleanup.close();
       await double?.close();
     }
   });

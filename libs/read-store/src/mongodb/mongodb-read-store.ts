@@ -1,5 +1,5 @@
 import { Long, MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Document, type Filter, type Sort } from 'mongodb';
-import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
+import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, Scalar, StoredDoc, WriteOptions } from '../read-store.port.js';
 import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 import { dbNameFromUrl } from './db-name.js';
 
@@ -110,10 +110,10 @@ export class MongoReadStore implements ReadStore {
     await allSettledOrThrow(commits.map((c) => this.commit(namespace, c.projection, c.writes, c.position)));
   }
 
-  async put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
+  async put(namespace: string, collection: string, doc: StoredDoc, options: WriteOptions = {}): Promise<void> {
     this.assertOpen();
     const plain = JSON.parse(JSON.stringify(doc)) as StoredDoc;
-    await this.docs(namespace, collection).replaceOne({ _id: plain._id }, plain, { upsert: true });
+    await this.docs(namespace, collection).replaceOne({ _id: plain._id }, plain, { upsert: true, ...journaled(options) });
   }
 
   /** A single-document write whose filter is the compare; the first one is an insert that loses on `_id` (E11000). */
@@ -131,9 +131,9 @@ export class MongoReadStore implements ReadStore {
     }
   }
 
-  async delete(namespace: string, collection: string, id: string): Promise<boolean> {
+  async delete(namespace: string, collection: string, id: string, options: WriteOptions = {}): Promise<boolean> {
     this.assertOpen();
-    return (await this.docs(namespace, collection).deleteOne({ _id: id })).deletedCount > 0;
+    return (await this.docs(namespace, collection).deleteOne({ _id: id }, journaled(options))).deletedCount > 0;
   }
 
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {
@@ -387,3 +387,6 @@ async function allSettledOrThrow(writes: Promise<unknown>[]): Promise<void> {
   const failed = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
+
+/** A durable write waits for the journal (`j: true`), with the deployment's `w` as it is. */
+const journaled = (options: WriteOptions) => (options.durable ? { writeConcern: { j: true } } : {});

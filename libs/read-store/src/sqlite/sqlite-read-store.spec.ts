@@ -132,3 +132,41 @@ describe('sqlite read store: a commit writes in key order', () => {
     }
   });
 });
+
+describe('sqlite read store: durable writes', () => {
+  it('commits a durable put or delete with synchronous = FULL, and every other write NORMAL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pl-rs-durable-'));
+    const db = new Database(join(dir, 'state.db'));
+    try {
+      const store = SqliteReadStore.onDatabase(db);
+      // What the connection's setting is while each row is written or removed (1 NORMAL, 2 FULL),
+      // seen by a trigger of this connection inside the write's own transaction.
+      db.exec(`CREATE TEMP TABLE seen (what TEXT, id TEXT, synchronous INTEGER);
+        CREATE TEMP TRIGGER seen_put AFTER INSERT ON main.rm_docs BEGIN INSERT INTO seen SELECT 'put', NEW.id, synchronous FROM pragma_synchronous; END;
+        CREATE TEMP TRIGGER seen_update AFTER UPDATE ON main.rm_docs BEGIN INSERT INTO seen SELECT 'put', NEW.id, synchronous FROM pragma_synchronous; END;
+        CREATE TEMP TRIGGER seen_delete AFTER DELETE ON main.rm_docs BEGIN INSERT INTO seen SELECT 'delete', OLD.id, synchronous FROM pragma_synchronous; END;`);
+      await store.put('config', 'endpoints', { _id: 'e1', pos: 0 }, { durable: true });
+      await store.put('config', 'deliveries', { _id: 'd1', pos: 0 });
+      // One group commit holding a durable put commits FULL as a whole.
+      await Promise.all([store.put('config', 'deliveries', { _id: 'd2', pos: 0 }), store.put('config', 'endpoints', { _id: 'e2', pos: 0 }, { durable: true })]);
+      await store.delete('config', 'deliveries', 'd1');
+      await store.delete('config', 'endpoints', 'e1', { durable: true });
+      await store.put('config', 'deliveries', { _id: 'd3', pos: 0 });
+      expect(db.prepare('SELECT what, id, synchronous FROM seen ORDER BY rowid').all()).toEqual([
+        { what: 'put', id: 'e1', synchronous: 2 },
+        { what: 'put', id: 'd1', synchronous: 1 },
+        { what: 'put', id: 'd2', synchronous: 2 },
+        { what: 'put', id: 'e2', synchronous: 2 },
+        { what: 'delete', id: 'd1', synchronous: 1 },
+        { what: 'delete', id: 'e1', synchronous: 2 },
+        { what: 'put', id: 'd3', synchronous: 1 },
+      ]);
+      expect(db.pragma('synchronous', { simple: true })).toBe(1);
+      expect(await store.get('config', 'endpoints', 'e2')).toEqual({ _id: 'e2', pos: 0 });
+      expect(await store.get('config', 'endpoints', 'e1')).toBeNull();
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { StatementCache } from '@partner-ledger/event-store';
 import { checkpointInBackground, lockWrites } from '@partner-ledger/config';
-import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, Scalar, StoredDoc } from '../read-store.port.js';
+import type { Checkpoint, DocumentWrite, IndexSpec, ProjectionCommit, Query, ReadStore, Scalar, StoredDoc, WriteOptions } from '../read-store.port.js';
 import { assertField, assertIndexName, DEFAULT_NAMESPACE, sortKeysOf } from '../query.js';
 
 /**
@@ -36,13 +36,15 @@ interface QueuedPut {
   id: string;
   pos: number | bigint;
   json: string;
+  durable: boolean;
   done: () => void;
   fail: (error: unknown) => void;
 }
 
 /**
- * Read models in the same SQLite file as the events (embedded default). A batch's documents and
- * its checkpoint go in one transaction, so a crash leaves either all of the batch or none of it.
+ * Read models, configuration and logs in a SQLite file (the embedded engine's state file, beside
+ * the events' file). A batch's documents and its checkpoint go in one transaction, so a crash
+ * leaves either all of the batch or none of it.
  * Documents are JSON; queries reach into them with json_extract on validated field paths.
  */
 export class SqliteReadStore implements ReadStore {
@@ -74,8 +76,8 @@ export class SqliteReadStore implements ReadStore {
     db.pragma('journal_mode = WAL');
     checkpointInBackground(db);
     // Read models can be rebuilt from the log and delivery logs are advisory, so this connection
-    // skips the per-commit fsync (WAL + NORMAL still survives a process crash); the event store's
-    // connection to the same file keeps FULL.
+    // skips the per-commit fsync (WAL + NORMAL still survives a process crash); a durable write
+    // (`WriteOptions`) commits FULL, and so do the event store and the SQLite queue.
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     migrateWithoutRowidDocs(db);
@@ -118,7 +120,8 @@ export class SqliteReadStore implements ReadStore {
     this.puts = [];
     this.queuedKeys.clear();
     try {
-      this.putAll.immediate(batch);
+      if (batch.some((p) => p.durable)) this.durably(() => this.putAll.immediate(batch));
+      else this.putAll.immediate(batch);
     } catch (error) {
       for (const p of batch) p.fail(error);
       return;
@@ -185,11 +188,12 @@ export class SqliteReadStore implements ReadStore {
    * attempt) are written together at the next turn, one commit instead of one each; each resolves
    * once written. The document is serialized now, so a caller changing it afterwards changes nothing.
    */
-  put(namespace: string, collection: string, doc: StoredDoc): Promise<void> {
+  put(namespace: string, collection: string, doc: StoredDoc, options: WriteOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('read store is closed'));
     const json = JSON.stringify(doc);
+    const durable = options.durable === true;
     return new Promise((done, fail) => {
-      if (this.puts.push({ namespace, collection, id: doc._id, pos: doc.pos, json, done, fail }) === 1) setImmediate(() => this.writePuts());
+      if (this.puts.push({ namespace, collection, id: doc._id, pos: doc.pos, json, durable, done, fail }) === 1) setImmediate(() => this.writePuts());
       this.queuedKeys.add(keyOf(namespace, collection, doc._id));
     });
   }
@@ -208,10 +212,26 @@ export class SqliteReadStore implements ReadStore {
     return info.changes === 1;
   }
 
-  async delete(namespace: string, collection: string, id: string): Promise<boolean> {
+  async delete(namespace: string, collection: string, id: string, options: WriteOptions = {}): Promise<boolean> {
     if (this.queuedKeys.has(keyOf(namespace, collection, id))) this.writePuts();
     this.assertOpen();
-    return this.prepared.get('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
+    const remove = () => this.prepared.get('DELETE FROM rm_docs WHERE ns = ? AND collection = ? AND id = ?').run(namespace, collection, id).changes > 0;
+    return options.durable ? this.durably(remove) : remove();
+  }
+
+  /**
+   * Runs `write` (one transaction or one statement) committing with `synchronous = FULL`: its
+   * commit fsyncs the WAL, and with it every commit before it on this file. The setting is the
+   * connection's, so it goes back to NORMAL at once; nothing else runs on this connection between
+   * the two (one thread, synchronous calls).
+   */
+  private durably<T>(write: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return write();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   async get(namespace: string, collection: string, id: string): Promise<StoredDoc | null> {

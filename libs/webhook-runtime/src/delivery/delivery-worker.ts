@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import { type Bus, type Consumer, type Delivery, type Outcome, planRetry } from '@partner-ledger/bus';
 import { contextOfTraceparent, inSpan, SpanKind, SpanStatusCode, traceHeaders, TRACEPARENT, tracingEnabled } from '@partner-ledger/telemetry';
-import type { ReadStore } from '@partner-ledger/read-store';
+import { DURABLE, type ReadStore } from '@partner-ledger/read-store';
 import { EndpointCache } from '../endpoints/endpoint-cache.js';
 import { CONFIG_NAMESPACE, endpointChanged, ENDPOINTS, type WebhookEndpoint } from '../endpoints/endpoint-repository.js';
 import { activeSecrets } from '../endpoints/secrets.js';
@@ -289,14 +289,19 @@ export class DeliveryWorker {
     const latest = (await this.store.get(CONFIG_NAMESPACE, ENDPOINTS, endpoint.id)) as unknown as WebhookEndpoint | null;
     if (!latest) return;
     const { enabled, disabledReason, failingSince } = endpoint;
-    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, {
-      ...(latest as unknown as Record<string, unknown>),
-      _id: endpoint.id,
-      pos: 0,
-      enabled: latest.enabled && enabled,
-      disabledReason: enabled ? latest.disabledReason : disabledReason,
-      failingSince,
-    });
+    await this.store.put(
+      CONFIG_NAMESPACE,
+      ENDPOINTS,
+      {
+        ...(latest as unknown as Record<string, unknown>),
+        _id: endpoint.id,
+        pos: 0,
+        enabled: latest.enabled && enabled,
+        disabledReason: enabled ? latest.disabledReason : disabledReason,
+        failingSince,
+      },
+      DURABLE,
+    );
     endpointChanged(endpoint.id);
   }
 }

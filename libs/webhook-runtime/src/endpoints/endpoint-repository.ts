@@ -1,5 +1,5 @@
 import { threadSignal } from '@partner-ledger/config';
-import type { ReadStore, StoredDoc } from '@partner-ledger/read-store';
+import { DURABLE, type ReadStore, type StoredDoc } from '@partner-ledger/read-store';
 import { newWebhookSecret, type PayloadFilter, subscribesTo, type Topic, type TopicSelection } from '@partner-ledger/webhooks';
 
 /** Configuration lives outside the rebuildable read-model namespaces: a rebuild never touches it. */
@@ -113,14 +113,14 @@ export class EndpointRepository {
   }
 
   async save(endpoint: WebhookEndpoint): Promise<void> {
-    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, toDoc(endpoint));
+    await this.store.put(CONFIG_NAMESPACE, ENDPOINTS, toDoc(endpoint), DURABLE);
     endpointChanged(endpoint.id);
   }
 
   async delete(programId: string, id: string): Promise<boolean> {
     if (!(await this.get(programId, id))) return false;
     await this.store.delete(CONFIG_NAMESPACE, ENDPOINT_GATES, id);
-    const deleted = await this.store.delete(CONFIG_NAMESPACE, ENDPOINTS, id);
+    const deleted = await this.store.delete(CONFIG_NAMESPACE, ENDPOINTS, id, DURABLE);
     endpointChanged(id);
     return deleted;
   }

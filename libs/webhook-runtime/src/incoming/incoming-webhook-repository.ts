@@ -1,4 +1,4 @@
-import type { ReadStore, Scalar, StoredDoc } from '@partner-ledger/read-store';
+import { DURABLE, type ReadStore, type Scalar, type StoredDoc } from '@partner-ledger/read-store';
 import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
 import type { Mapping } from '@partner-ledger/webhooks';
 
@@ -63,12 +63,12 @@ export class IncomingWebhookRepository {
   }
 
   async save(webhook: IncomingWebhook): Promise<void> {
-    await this.store.put(CONFIG_NAMESPACE, INCOMING_WEBHOOKS, { _id: webhook.id, pos: 0, ...webhook });
+    await this.store.put(CONFIG_NAMESPACE, INCOMING_WEBHOOKS, { _id: webhook.id, pos: 0, ...webhook }, DURABLE);
   }
 
   async delete(programId: string, id: string): Promise<boolean> {
     if (!(await this.get(programId, id))) return false;
-    const deleted = await this.store.delete(CONFIG_NAMESPACE, INCOMING_WEBHOOKS, id);
+    const deleted = await this.store.delete(CONFIG_NAMESPACE, INCOMING_WEBHOOKS, id, DURABLE);
     for (;;) {
       const batch = await this.store.find(CONFIG_NAMESPACE, INCOMING_REQUESTS, { where: { webhookId: id }, orderBy: [], limit: 500 });
       if (batch.length === 0) break;

@@ -1,4 +1,4 @@
-import type { ReadStore, Scalar, StoredDoc } from '@partner-ledger/read-store';
+import { DURABLE, type ReadStore, type Scalar, type StoredDoc } from '@partner-ledger/read-store';
 import type { TopicSelection } from '@partner-ledger/webhooks';
 import { CONFIG_NAMESPACE } from '../endpoints/endpoint-repository.js';
 
@@ -55,7 +55,7 @@ export class ReplayJobRepository {
   }
 
   async save(job: ReplayJob): Promise<void> {
-    await this.store.put(CONFIG_NAMESPACE, REPLAY_JOBS, { _id: job.id, pos: 0, ...job });
+    await this.store.put(CONFIG_NAMESPACE, REPLAY_JOBS, { _id: job.id, pos: 0, ...job }, DURABLE);
   }
 
   /**
