@@ -1,8 +1,10 @@
 import { Counter, type Registry } from 'prom-client';
 import { writeLockStats, type WriteLockUse } from '@partner-ledger/config';
+import { MAIN_THREAD } from '@partner-ledger/telemetry';
+import { webhookThreadName } from '@partner-ledger/webhook-threads';
 
-/** A row of the lock's counters as the thread that writes it is named (thread-cpu.ts: `pl-webhooks-N`). */
-export const threadOfSlot = (slot: number) => (slot === 0 ? 'main' : `webhooks-${slot}`);
+/** A row of the lock's counters as the thread that writes it is named: row 0 the main thread's, row N webhook thread N's. */
+export const threadOfSlot = (slot: number) => (slot === 0 ? MAIN_THREAD : webhookThreadName(slot));
 
 /**
  * The SQLite files' write locks (config's write-lock.ts) on `/metrics`, by file and thread:

@@ -1,2 +1,3 @@
 export * from './start-early.js';
+export * from './thread-name.js';
 export * from './webhook-threads.js';

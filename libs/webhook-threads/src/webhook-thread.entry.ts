@@ -7,6 +7,7 @@ import { createLogger, nameThisThread } from '@partner-ledger/telemetry';
 import { ReadSide } from '@partner-ledger/projections';
 import { openReadStore } from '@partner-ledger/read-store';
 import { deliveryWorkerOf, WebhookPublisher } from '@partner-ledger/webhook-runtime';
+import { webhookThreadName } from './thread-name.js';
 import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.protocol.js';
 
 /*
@@ -19,7 +20,7 @@ const port = parentPort!;
 const data = workerData as WebhookThreadData;
 const send = (message: FromThread) => port.postMessage(message);
 // `pl-webhooks-N` in `top -H`, and its own series in /metrics' process_thread_cpu_seconds_total.
-nameThisThread(`webhooks-${data.thread}`);
+nameThisThread(webhookThreadName(data.thread));
 // Before any store opens: its writes take turns with the main thread's on one lock (its counters in row N).
 adoptWriteLock(data.writeLock, data.thread);
 const config: AppConfig = { ...data.config, webhookAllowedCidrs: parseAllowedCidrs(data.allowedCidrs) };

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 import { type AppConfig, shareSignalsWithThreads, writeLockMemory } from '@partner-ledger/config';
+import { webhookThreadName } from './thread-name.js';
 import type { FromThread, ToThread, WebhookThreadData } from './webhook-thread.protocol.js';
 
 /** The compiled entry beside this file (dist/libs/webhook-threads/src/); TypeScript sources have none. */
@@ -155,7 +156,7 @@ export class WebhookThreads {
       publisher: index === 0,
       projector: index === 0 && config.projectorThread === 'webhooks',
     };
-    const worker = new Worker(ENTRY, { workerData: data, name: `webhooks-${index + 1}` });
+    const worker = new Worker(ENTRY, { workerData: data, name: webhookThreadName(index + 1) });
     const slot = this.slots[index];
     slot.worker = worker;
     slot.loaded = false;
