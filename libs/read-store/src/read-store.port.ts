@@ -58,7 +58,6 @@ export interface Query {
   limit: number;
 }
 
-/** A secondary index: equality fields first, then the sort fields in a find's `orderBy` directions. */
 /** How a `put` or `delete` outside the projections is made durable. */
 export interface WriteOptions {
   /**
@@ -75,6 +74,7 @@ export interface WriteOptions {
 
 export const DURABLE: WriteOptions = Object.freeze({ durable: true });
 
+/** A secondary index: equality fields first, then the sort fields in a find's `orderBy` directions. */
 export interface IndexSpec {
   /** Unique per collection; letters, digits and `_`. */
   name: string;
