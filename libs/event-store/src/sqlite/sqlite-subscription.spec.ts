@@ -36,7 +36,11 @@ describe('sqlite subscription: the rows of its own connection', () => {
     const out: RecordedEvent[] = [];
     const deadline = Date.now() + 5000;
     while (out.length < n) {
-      const next = await Promise.race([it.next(), new Promise<null>((r) => setTimeout(() => r(null), Math.max(0, deadline - Date.now())))]);
+      // The timer is cleared once the race is decided: left pending (up to 5 s each, one per event),
+      // they kept Jest's worker alive after its last file, which Jest then killed with a warning.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), Math.max(0, deadline - Date.now()))));
+      const next = await Promise.race([it.next(), timeout]).finally(() => clearTimeout(timer));
       if (next === null) throw new Error(`only ${out.length} of ${n} events arrived`);
       if (next.done) break;
       out.push(next.value);
